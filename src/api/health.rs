@@ -1,0 +1,53 @@
+//! Liveness and readiness.
+
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use crate::api::{ApiContext, ApiTag};
+use crate::http::{AppError, Negotiated, ProblemError};
+
+pub struct HealthApi {
+    ctx: ApiContext,
+}
+
+impl HealthApi {
+    pub fn new(ctx: ApiContext) -> Self {
+        Self { ctx }
+    }
+}
+
+/// The state of a probe.
+#[derive(Object, Debug)]
+pub struct Health {
+    /// `ok` for liveness, `ready` for readiness.
+    pub status: String,
+}
+
+#[derive(ApiResponse)]
+pub enum HealthResponse {
+    /// The service is up.
+    #[oai(status = 200)]
+    Ok(Negotiated<Health>),
+}
+
+#[OpenApi(tag = "ApiTag::Health")]
+impl HealthApi {
+    /// Liveness
+    ///
+    /// Answers 200 while the process serves requests; checks nothing else.
+    #[oai(path = "/healthz", method = "get", operation_id = "getHealth")]
+    async fn health_get(&self) -> HealthResponse {
+        HealthResponse::Ok(Negotiated(Health { status: "ok".into() }))
+    }
+
+    /// Readiness
+    ///
+    /// Answers 200 when the database answers a query, else 503 problem details.
+    #[oai(path = "/readyz", method = "get", operation_id = "getReadiness")]
+    async fn readiness_get(&self) -> Result<HealthResponse, ProblemError> {
+        self.ctx.store.ping().await.map_err(|err| {
+            tracing::warn!(error = %err, "readiness check failed");
+            AppError::Unavailable("the database is unreachable")
+        })?;
+        Ok(HealthResponse::Ok(Negotiated(Health { status: "ready".into() })))
+    }
+}

@@ -1,0 +1,123 @@
+//! Typed configuration: command-line flags, each with a `LIAISON_*`
+//! environment fallback. Bad values and unknown flags end the process with a
+//! clear message and exit code 2 (clap's usage-error code).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// liaison: a relationship registry served over HTTP.
+#[derive(Debug, Parser)]
+#[command(name = "liaison", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Write the OpenAPI document as openapi.json and openapi.yaml.
+    Openapi {
+        /// The folder to write into.
+        #[arg(long, default_value = "openapi")]
+        out: PathBuf,
+    },
+}
+
+/// Settings shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "LIAISON_BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: SocketAddr,
+
+    /// Database URL: `sqlite://PATH` (the embedded default, created on first
+    /// run) or `postgres://...`.
+    #[arg(long, env = "LIAISON_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true,
+          value_parser = parse_database_url)]
+    pub database_url: String,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "LIAISON_BODY_LIMIT", default_value_t = 1024 * 1024, global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_limit: u64,
+
+    /// Base URL for absolute links in responses (e.g. https://liaison.example.com);
+    /// without it, links use the request's scheme and host.
+    #[arg(long, env = "LIAISON_PUBLIC_URL", global = true, value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// Log format.
+    #[arg(long, env = "LIAISON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/liaison.db";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+fn parse_database_url(url: &str) -> Result<String, String> {
+    if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(url.to_string())
+    } else {
+        Err("expected a sqlite://PATH or postgres:// URL".into())
+    }
+}
+
+fn parse_public_url(url: &str) -> Result<String, String> {
+    let trimmed = url.trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or("expected an http:// or https:// URL")?;
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err("expected a host after the scheme".into());
+    }
+    Ok(trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_have_documented_defaults() {
+        let cli = Cli::try_parse_from(["liaison"]).expect("defaults parse");
+        assert!(cli.command.is_none());
+        assert_eq!(cli.settings.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(cli.settings.body_limit, 1024 * 1024);
+        assert_eq!(cli.settings.database_url, DEFAULT_DATABASE_URL);
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        for args in [
+            &["liaison", "--bind", "nowhere"][..],
+            &["liaison", "--body-limit", "0"],
+            &["liaison", "--database-url", "mysql://x"],
+            &["liaison", "--public-url", "ftp://x"],
+            &["liaison", "--log-format", "xml"],
+            &["liaison", "--no-such-flag"],
+        ] {
+            let err = Cli::try_parse_from(args).expect_err("refused");
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn public_url_loses_its_trailing_slash() {
+        let cli = Cli::try_parse_from(["liaison", "serve", "--public-url", "https://x.example/"]).expect("parses");
+        assert_eq!(cli.settings.public_url.as_deref(), Some("https://x.example"));
+    }
+}

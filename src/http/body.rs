@@ -1,0 +1,111 @@
+//! Request and response bodies in either encoding.
+//!
+//! [`Body<T>`] reads a JSON or XML request body by `Content-Type` and
+//! validates it with `T`'s own rules; [`Negotiated<T>`] is a response body
+//! that the negotiation layer encodes as `Accept` asks. Both list
+//! `application/json` and `application/xml` with `T`'s schema in the spec.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, RwLock};
+
+use poem::{IntoResponse, Request, RequestBody, Response};
+use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
+use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, ResponseContent};
+
+use crate::http::envelope::Rendered;
+use crate::http::error::AppError;
+use crate::http::negotiate::{Format, body_format};
+use crate::http::xml;
+
+/// The two media types of every body, each with `T`'s schema.
+fn media_types<T: Type>() -> Vec<MetaMediaType> {
+    Format::ALL
+        .into_iter()
+        .map(|format| MetaMediaType {
+            content_type: format.media_type(false),
+            schema: T::schema_ref(),
+        })
+        .collect()
+}
+
+/// A request body of type `T`, in JSON or XML.
+pub struct Body<T>(pub T);
+
+impl<'a, T: ParseFromJSON + Send + 'static> ApiExtractor<'a> for Body<T> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: None,
+            content: media_types::<T>(),
+            required: true,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let format = body_format(request.content_type()).map_err(AppError::UnsupportedMediaType)?;
+        let bytes = body.take()?.into_bytes().await?;
+        Ok(Self(decode::<T>(format, &bytes)?))
+    }
+}
+
+/// Decodes `bytes` in `format` into a validated `T`.
+pub fn decode<T: ParseFromJSON + 'static>(format: Format, bytes: &[u8]) -> Result<T, AppError> {
+    let value = match format {
+        Format::Json => serde_json::from_slice(bytes)
+            .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?,
+        Format::Xml => xml::from_xml(bytes, &T::schema_ref(), &registry_of::<T>())
+            .map_err(|e| AppError::BadRequest(format!("the body is not valid XML: {e}")))?,
+    };
+    T::parse_from_json(Some(value)).map_err(|e| AppError::BadRequest(e.into_message()))
+}
+
+/// The schemas `T` refers to, built once per type and kept.
+fn registry_of<T: Type + 'static>() -> Arc<Registry> {
+    static CACHE: LazyLock<RwLock<HashMap<TypeId, Arc<Registry>>>> = LazyLock::new(Default::default);
+    let key = TypeId::of::<T>();
+    if let Some(found) = CACHE.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return found.clone();
+    }
+    let mut registry = Registry::new();
+    T::register(&mut registry);
+    let registry = Arc::new(registry);
+    CACHE
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, registry.clone());
+    registry
+}
+
+/// A response body of type `T`, encoded as the request's `Accept` asks.
+pub struct Negotiated<T>(pub T);
+
+impl<T: Type> ResponseContent for Negotiated<T> {
+    fn media_types() -> Vec<MetaMediaType> {
+        media_types::<T>()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: ToJSON> IntoResponse for Negotiated<T> {
+    fn into_response(self) -> Response {
+        let mut response = Response::default();
+        response.extensions_mut().insert(Rendered::of(&self.0));
+        response
+    }
+}

@@ -1,0 +1,237 @@
+//! How errors are worded on the wire.
+//!
+//! Each dialect answers in its own documented envelope; everything outside
+//! the three dialects answers RFC 9457 problem details. The dialect is a
+//! property of the route, so errors raised before any handler runs (unknown
+//! route, 406, 413, 415) are worded the same way as the handler's own.
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+
+use poem::http::StatusCode;
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::types::{ToJSON, Type};
+use poem_openapi::{ApiResponse, Object};
+
+use crate::http::error::AppError;
+
+/// A response body waiting for the negotiation layer to encode it as JSON or
+/// XML: the JSON value plus what XML needs (root element, namespace).
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub value: serde_json::Value,
+    pub root: Cow<'static, str>,
+    pub kind: BodyKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// `application/json` or `application/xml`.
+    Plain,
+    /// `application/problem+json` or `application/problem+xml` (namespace
+    /// `urn:ietf:rfc:7807`, root element `problem`).
+    Problem,
+}
+
+impl Rendered {
+    pub fn of<T: ToJSON>(value: &T) -> Self {
+        Self {
+            value: value.to_json().unwrap_or_default(),
+            root: T::name(),
+            kind: BodyKind::Plain,
+        }
+    }
+}
+
+/// The family of routes a request belongs to, which fixes its error envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Everything outside the three vendor dialects: RFC 9457 problem details.
+    Problem,
+}
+
+impl Dialect {
+    pub fn for_path(_path: &str) -> Self {
+        Dialect::Problem
+    }
+
+    /// The error body of this dialect for `err`.
+    pub fn render(self, err: &AppError) -> Rendered {
+        match self {
+            Dialect::Problem => {
+                let problem = Problem::from(err);
+                Rendered {
+                    value: problem.to_json().unwrap_or_default(),
+                    root: "problem".into(),
+                    kind: BodyKind::Problem,
+                }
+            }
+        }
+    }
+}
+
+/// RFC 9457 problem details.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct Problem {
+    /// A URI reference naming the problem type; `about:blank` when the
+    /// status code says it all.
+    #[oai(rename = "type")]
+    pub problem_type: String,
+    /// The status code's reason phrase.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong, for a human.
+    #[oai(skip_serializing_if_is_none)]
+    pub detail: Option<String>,
+    /// One entry per invalid field, for validation problems.
+    #[oai(skip_serializing_if_is_none)]
+    pub errors: Option<Vec<ProblemFieldError>>,
+}
+
+/// One invalid field of a validation problem.
+#[derive(Object, Debug, Clone, PartialEq)]
+pub struct ProblemFieldError {
+    /// The field, as a JSON pointer-like path (`name`, `items.0.value`).
+    pub field: String,
+    pub message: String,
+}
+
+impl From<&AppError> for Problem {
+    fn from(err: &AppError) -> Self {
+        let status = err.status();
+        let (problem_type, errors) = match err {
+            AppError::Validation(fields) => (
+                "urn:liaison:problem:validation",
+                Some(
+                    fields
+                        .iter()
+                        .map(|f| ProblemFieldError {
+                            field: f.field.clone(),
+                            message: f.message.clone(),
+                        })
+                        .collect(),
+                ),
+            ),
+            _ => ("about:blank", None),
+        };
+        Problem {
+            problem_type: problem_type.into(),
+            title: status.canonical_reason().unwrap_or("Error").into(),
+            status: status.as_u16(),
+            detail: Some(err.public_message()),
+            errors,
+        }
+    }
+}
+
+/// What the spec says about a dialect's error responses.
+pub trait ErrorDialect: Send + Sync + 'static {
+    /// The error body's media types, each with the envelope's schema.
+    fn media_types() -> Vec<MetaMediaType>;
+    fn register(registry: &mut Registry);
+}
+
+/// Problem details, as the spec documents them.
+pub struct ProblemDialect;
+
+impl ErrorDialect for ProblemDialect {
+    fn media_types() -> Vec<MetaMediaType> {
+        ["application/problem+json", "application/problem+xml"]
+            .into_iter()
+            .map(|content_type| MetaMediaType {
+                content_type,
+                schema: Problem::schema_ref(),
+            })
+            .collect()
+    }
+
+    fn register(registry: &mut Registry) {
+        Problem::register(registry);
+    }
+}
+
+/// A handler's error: an [`AppError`] documented in dialect `D`'s envelope.
+///
+/// The envelope itself is written by the negotiation layer from the route's
+/// dialect, so that errors raised outside handlers look the same.
+pub struct ApiError<D>(pub AppError, PhantomData<D>);
+
+impl<D> From<AppError> for ApiError<D> {
+    fn from(err: AppError) -> Self {
+        Self(err, PhantomData)
+    }
+}
+
+impl<D> From<sqlx::Error> for ApiError<D> {
+    fn from(err: sqlx::Error) -> Self {
+        Self(err.into(), PhantomData)
+    }
+}
+
+impl<D> From<ApiError<D>> for poem::Error {
+    fn from(err: ApiError<D>) -> Self {
+        err.0.into()
+    }
+}
+
+/// The error statuses documented on every operation, with their meaning.
+const ERROR_STATUSES: &[(StatusCode, &str)] = &[
+    (
+        StatusCode::BAD_REQUEST,
+        "The request is malformed or breaks a validation rule.",
+    ),
+    (
+        StatusCode::NOT_FOUND,
+        "The resource does not exist (or belongs to another tenant).",
+    ),
+    (
+        StatusCode::NOT_ACCEPTABLE,
+        "Accept names no media type liaison produces (application/json, application/xml).",
+    ),
+    (
+        StatusCode::PRECONDITION_FAILED,
+        "If-Match names a version that is no longer current.",
+    ),
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "The request body exceeds the configured limit.",
+    ),
+    (
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "The body's Content-Type is not JSON or XML in UTF-8.",
+    ),
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "An unexpected error; logged with the correlation id.",
+    ),
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The database cannot be reached; retry later.",
+    ),
+];
+
+impl<D: ErrorDialect> ApiResponse for ApiError<D> {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: ERROR_STATUSES
+                .iter()
+                .map(|(status, description)| MetaResponse {
+                    description,
+                    status: Some(status.as_u16()),
+                    status_range: None,
+                    content: D::media_types(),
+                    headers: vec![],
+                })
+                .collect(),
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        D::register(registry);
+    }
+}
+
+/// The error type of every problem-details operation.
+pub type ProblemError = ApiError<ProblemDialect>;

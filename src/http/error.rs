@@ -1,0 +1,191 @@
+//! The one error type every handler and extractor returns, and the
+//! translation of poem's own errors into it.
+//!
+//! An [`AppError`] says what went wrong in terms a client can act on; the
+//! dialect of the route it happened on decides how it is worded on the wire
+//! (see [`crate::http::envelope`]).
+
+use poem::http::StatusCode;
+
+use crate::http::negotiate::{SUPPORTED_MEDIA_TYPES, UnsupportedContentType};
+use crate::http::routes::RouteTable;
+
+/// One invalid input: where (a body field, a parameter) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A resource that does not exist, or that belongs to another tenant.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("no route matches this path")]
+    RouteNotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: Vec<String> },
+    /// Input that parsed but breaks the rules; every violation at once.
+    #[error("the request is invalid")]
+    Validation(Vec<FieldError>),
+    /// Input that could not be parsed at all.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("none of the media types in Accept can be produced; supported: {SUPPORTED_MEDIA_TYPES}")]
+    NotAcceptable,
+    #[error("{0}")]
+    UnsupportedMediaType(UnsupportedContentType),
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: u64 },
+    #[error("the resource has changed since the ETag in If-Match was issued")]
+    PreconditionFailed,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Unavailable(&'static str),
+    /// Anything unexpected. Logged in full, answered with a generic message.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The text a client may see: never internals.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Internal(_) => "An unexpected error occurred.".to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Turns any error that reached the HTTP layer into an `AppError`:
+    /// ours come back as they were; poem's and poem-openapi's own (unknown
+    /// route, wrong method, unparsable parameter or body) get their meaning.
+    pub fn from_poem(err: poem::Error, routes: &RouteTable, path: &str) -> Self {
+        use poem::error::{MethodNotAllowedError, NotFoundError, ReadBodyError};
+        use poem_openapi::error::{ContentTypeError, ParseMultipartError, ParseParamError, ParseRequestPayloadError};
+
+        if err.is::<AppError>() {
+            return match err.downcast::<AppError>() {
+                Ok(app) => app,
+                Err(err) => Self::Internal(anyhow::anyhow!("{err}")),
+            };
+        }
+        if err.is::<NotFoundError>() {
+            return Self::RouteNotFound;
+        }
+        if err.is::<MethodNotAllowedError>() {
+            return Self::MethodNotAllowed {
+                allow: routes.allowed_methods(path),
+            };
+        }
+        if let Some(read) = err.downcast_ref::<ReadBodyError>() {
+            return match read {
+                ReadBodyError::PayloadTooLarge => Self::PayloadTooLarge { limit: 0 },
+                ReadBodyError::Io(io) => match BodyTooLarge::find(io) {
+                    Some(limit) => Self::PayloadTooLarge { limit },
+                    None => Self::BadRequest(format!("the request body could not be read: {io}")),
+                },
+                ReadBodyError::Utf8(_) => Self::BadRequest("the request body is not valid UTF-8".into()),
+                ReadBodyError::BodyHasBeenTaken => Self::Internal(anyhow::anyhow!("{read}")),
+            };
+        }
+        if let Some(ct) = err.downcast_ref::<ContentTypeError>() {
+            return Self::UnsupportedMediaType(match ct {
+                ContentTypeError::ExpectContentType => UnsupportedContentType::Missing,
+                ContentTypeError::NotSupported { content_type } => {
+                    UnsupportedContentType::Unsupported(content_type.clone())
+                }
+            });
+        }
+        if err.is::<ParseParamError>() || err.is::<ParseRequestPayloadError>() || err.is::<ParseMultipartError>() {
+            return Self::BadRequest(err.to_string());
+        }
+        let status = err.status();
+        if status.is_client_error() {
+            return Self::BadRequest(err.to_string());
+        }
+        Self::Internal(anyhow::anyhow!("{err}"))
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    /// A database that cannot be reached makes the service unavailable (503,
+    /// worth a retry); every other database error is internal.
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                tracing::error!(error = %err, "the database is unreachable");
+                Self::Unavailable("the database is unreachable")
+            }
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<AppError> for poem::Error {
+    fn from(err: AppError) -> Self {
+        let status = err.status();
+        poem::Error::new(err, status)
+    }
+}
+
+/// The marker inside the I/O error a capped request body yields once it
+/// passes the limit; carries the limit.
+#[derive(Debug, thiserror::Error)]
+#[error("the request body is larger than {0} bytes")]
+pub struct BodyTooLarge(pub u64);
+
+impl BodyTooLarge {
+    /// The limit, when `err` was caused by a capped body, however deeply
+    /// the body stack wrapped it.
+    fn find(err: &std::io::Error) -> Option<u64> {
+        let mut current: Option<&(dyn std::error::Error + 'static)> = err.get_ref().map(|e| e as _);
+        while let Some(e) = current {
+            if let Some(too_large) = e.downcast_ref::<BodyTooLarge>() {
+                return Some(too_large.0);
+            }
+            current = match e.downcast_ref::<std::io::Error>() {
+                Some(io) => io.get_ref().map(|e| e as _),
+                None => e.source(),
+            };
+        }
+        None
+    }
+}
+
+impl AppError {
+    /// The meaning of a failed conditional write on a `resource`.
+    pub fn from_write(err: crate::store::WriteError, resource: &'static str) -> Self {
+        use crate::store::WriteError;
+        match err {
+            WriteError::NotFound => Self::NotFound(resource),
+            WriteError::PreconditionFailed => Self::PreconditionFailed,
+            WriteError::Database(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The front line every request passes: correlation id and request log,
+//! the body cap, content negotiation, and the conversion of every error into
+//! its dialect's envelope.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use poem::http::header::{self, HeaderValue};
+use poem::{Endpoint, IntoResponse, Request, Response};
+use tracing::Instrument;
+
+use crate::http::envelope::{BodyKind, Dialect, Rendered};
+use crate::http::error::{AppError, BodyTooLarge};
+use crate::http::negotiate::{Format, SUPPORTED_MEDIA_TYPES, choose_format};
+use crate::http::routes::RouteTable;
+use crate::http::xml;
+
+pub const CORRELATION_ID: &str = "x-correlation-id";
+const REQUEST_ID: &str = "x-request-id";
+const PROBLEM_NAMESPACE: &str = "urn:ietf:rfc:7807";
+
+/// Wraps the application's routes.
+pub struct Frontline<E> {
+    inner: E,
+    body_limit: u64,
+    routes: Arc<RouteTable>,
+}
+
+impl<E> Frontline<E> {
+    pub fn new(inner: E, body_limit: u64, routes: RouteTable) -> Self {
+        Self {
+            inner,
+            body_limit,
+            routes: Arc::new(routes),
+        }
+    }
+}
+
+impl<E: Endpoint> Endpoint for Frontline<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let correlation_id = correlation_id(&req);
+        let span = tracing::info_span!(
+            "request",
+            correlation_id = %correlation_id,
+            method = %req.method(),
+            path = %req.uri().path(),
+        );
+        async move {
+            let started = Instant::now();
+            let mut response = self.negotiate(req).await;
+            if let Ok(value) = HeaderValue::from_str(&correlation_id) {
+                response.headers_mut().insert(CORRELATION_ID, value);
+            }
+            tracing::info!(
+                status = response.status().as_u16(),
+                elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+                "request finished"
+            );
+            Ok(response)
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+impl<E: Endpoint> Frontline<E> {
+    async fn negotiate(&self, mut req: Request) -> Response {
+        let path = req.uri().path().to_string();
+        let dialect = Dialect::for_path(&path);
+        let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+        let format = match choose_format(accept) {
+            Ok(format) => format,
+            // The documentation pages and the spec are not negotiated.
+            Err(_) if is_documentation(&path) => Format::Json,
+            Err(_) => return error_response(dialect, AppError::NotAcceptable, Format::Json),
+        };
+        if let Err(err) = cap_body(&mut req, self.body_limit) {
+            return error_response(dialect, err, format);
+        }
+        let mut response = match self.inner.call(req).await {
+            Ok(output) => output.into_response(),
+            Err(err) => return error_response(dialect, AppError::from_poem(err, &self.routes, &path), format),
+        };
+        if let Some(rendered) = response.extensions_mut().remove::<Rendered>() {
+            encode(&mut response, &rendered, format);
+        }
+        response
+    }
+}
+
+fn is_documentation(path: &str) -> bool {
+    path == "/docs" || path.starts_with("/docs/") || path == "/openapi.json" || path == "/openapi.yaml"
+}
+
+/// The caller's `X-Correlation-Id` (or `X-Request-Id`) when well formed:
+/// 1 to 128 of `[A-Za-z0-9._:-]`; otherwise a fresh UUID.
+fn correlation_id(req: &Request) -> String {
+    [CORRELATION_ID, REQUEST_ID]
+        .iter()
+        .filter_map(|name| req.headers().get(*name)?.to_str().ok())
+        .find(|id| {
+            (1..=128).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string)
+}
+
+/// Refuses a declared length over the limit at once, and caps the body
+/// stream so that a chunked body fails as soon as it passes the limit.
+fn cap_body(req: &mut Request, limit: u64) -> Result<(), AppError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(AppError::PayloadTooLarge { limit });
+    }
+    let mut seen: u64 = 0;
+    let stream = req.take_body().into_bytes_stream().map(move |chunk| {
+        let chunk = chunk?;
+        seen += chunk.len() as u64;
+        if seen > limit {
+            Err(std::io::Error::other(BodyTooLarge(limit)))
+        } else {
+            Ok(chunk)
+        }
+    });
+    req.set_body(poem::Body::from_bytes_stream(stream));
+    Ok(())
+}
+
+/// Writes a negotiated body in `format`.
+fn encode(response: &mut Response, rendered: &Rendered, format: Format) {
+    let problem = rendered.kind == BodyKind::Problem;
+    let bytes = match format {
+        Format::Json => serde_json::to_vec(&rendered.value).unwrap_or_default(),
+        Format::Xml => {
+            let namespace = problem.then_some(PROBLEM_NAMESPACE);
+            xml::to_xml(&rendered.root, namespace, &rendered.value).into_bytes()
+        }
+    };
+    response.set_body(bytes);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.media_type(problem)),
+    );
+    headers.append(header::VARY, HeaderValue::from_static("Accept"));
+}
+
+/// The response for `err` in `dialect`'s envelope, encoded in `format`.
+fn error_response(dialect: Dialect, err: AppError, format: Format) -> Response {
+    let status = err.status();
+    match &err {
+        AppError::Internal(source) => tracing::error!(error = format!("{source:#}"), "request failed"),
+        other if status.is_server_error() => tracing::warn!(error = %other, "request failed"),
+        other => tracing::debug!(error = %other, "request refused"),
+    }
+    let mut response = Response::builder().status(status).finish();
+    match &err {
+        AppError::MethodNotAllowed { allow } => {
+            if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
+        }
+        AppError::UnsupportedMediaType(_) => {
+            response
+                .headers_mut()
+                .insert(header::ACCEPT, HeaderValue::from_static(SUPPORTED_MEDIA_TYPES));
+        }
+        _ => {}
+    }
+    encode(&mut response, &dialect.render(&err), format);
+    response
+}

@@ -1,0 +1,15 @@
+//! Cross-cutting HTTP: negotiation, the XML codec, bodies, the body cap,
+//! correlation ids and error envelopes. Nothing here knows a resource.
+
+pub mod body;
+pub mod envelope;
+pub mod error;
+pub mod etag;
+pub mod middleware;
+pub mod negotiate;
+pub mod routes;
+pub mod xml;
+
+pub use body::{Body, Negotiated};
+pub use envelope::{ApiError, ProblemError};
+pub use error::{AppError, FieldError};

@@ -1,0 +1,46 @@
+//! liaison: a relationship registry served over HTTP.
+//!
+//! [`app`] builds the whole service (routes, docs, the front-line
+//! middleware) for `main`, the tests and the spec writer alike.
+
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod server;
+pub mod store;
+pub mod telemetry;
+
+use poem::{Endpoint, EndpointExt, Route};
+
+use crate::api::ApiContext;
+use crate::http::middleware::Frontline;
+use crate::http::routes::RouteTable;
+
+/// Settings the running app needs (a subset of [`config::Settings`]).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub body_limit: u64,
+    pub public_url: Option<String>,
+}
+
+/// The OpenAPI document as JSON and YAML, exactly as served.
+pub fn spec(ctx: ApiContext) -> (String, String) {
+    let service = api::service(ctx);
+    (service.spec(), service.spec_yaml())
+}
+
+/// The whole HTTP application.
+pub fn app(ctx: ApiContext, config: &AppConfig) -> impl Endpoint + 'static {
+    let service = api::service(ctx);
+    let spec = service.spec();
+    let routes = serde_json::from_str(&spec)
+        .map(|s| RouteTable::from_spec(&s))
+        .unwrap_or_default();
+    let route = Route::new()
+        .at("/openapi.json", service.spec_endpoint())
+        .at("/openapi.yaml", service.spec_endpoint_yaml())
+        .nest("/docs", service.swagger_ui())
+        .nest("/", service);
+    Frontline::new(route.map_to_response(), config.body_limit, routes)
+}

@@ -1,0 +1,116 @@
+//! Correlation ids, body limits, unknown routes and methods, readiness.
+
+use futures_util::stream;
+
+use crate::harness::*;
+
+engine_tests! {
+    async fn correlation_ids_are_echoed_when_well_formed_and_issued_otherwise(app: &TestApp) {
+        let cases: &[(&str, &str, bool)] = &[
+            ("x-correlation-id", "abc-123:XYZ.9_z", true),
+            ("x-request-id", "req-42", true),
+            ("x-correlation-id", "has space", false),
+            ("x-correlation-id", &"a".repeat(129), false),
+        ];
+        for (name, value, echoed) in cases {
+            for path in ["/healthz", "/no/such/route"] {
+                let response = app.get(path).header(*name, *value).send().await.expect("request");
+                let got = header(&response, "x-correlation-id");
+                if *echoed {
+                    assert_eq!(got, *value, "{name}: {value} on {path}");
+                } else {
+                    assert!(uuid::Uuid::parse_str(&got).is_ok(), "fresh id for {value:?}: {got}");
+                }
+            }
+        }
+        let fresh = app.get("/healthz").send().await.expect("request");
+        assert!(uuid::Uuid::parse_str(&header(&fresh, "x-correlation-id")).is_ok());
+    }
+
+    async fn bodies_over_the_limit_get_413_with_or_without_a_length(app: &TestApp) {
+        let oversized = vec![b' '; BODY_LIMIT as usize + 1];
+        let with_length = app
+            .post("/api/setup/organizations")
+            .header("content-type", "application/json")
+            .body(oversized.clone())
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(with_length.status(), 413);
+        assert_eq!(json(with_length).await["status"], 413);
+
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            oversized.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+        let chunked = app
+            .post("/api/setup/organizations")
+            .header("content-type", "application/json")
+            .body(reqwest::Body::wrap_stream(stream::iter(chunks)))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(chunked.status(), 413);
+        assert_eq!(json(chunked).await["status"], 413);
+
+        // Exactly at the limit is read (and then judged on its content).
+        let mut at_limit = br#"{"name":"at the limit"}"#.to_vec();
+        at_limit.resize(BODY_LIMIT as usize, b' ');
+        let response = app
+            .post("/api/setup/organizations")
+            .header("content-type", "application/json")
+            .body(at_limit)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 201);
+    }
+
+    async fn unknown_routes_and_methods_answer_problem_details(app: &TestApp) {
+        let missing = app.get("/no/such/route").send().await.expect("request");
+        assert_eq!(missing.status(), 404);
+        assert_eq!(content_type(&missing), "application/problem+json");
+        let body = json(missing).await;
+        assert_eq!(body["status"], 404);
+        assert_eq!(body["title"], "Not Found");
+
+        let wrong = app.client.delete(app.url("/api/setup/organizations")).send().await.expect("request");
+        assert_eq!(wrong.status(), 405);
+        assert_eq!(header(&wrong, "allow"), "GET, POST");
+        assert_eq!(json(wrong).await["status"], 405);
+
+        let wrong_xml = app
+            .client
+            .patch(app.url("/healthz"))
+            .header("accept", "application/xml")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(wrong_xml.status(), 405);
+        assert_eq!(header(&wrong_xml, "allow"), "GET");
+        assert_eq!(content_type(&wrong_xml), "application/problem+xml");
+    }
+
+    async fn readiness_follows_the_database(app: &TestApp) {
+        let ready = app.get("/readyz").send().await.expect("request");
+        assert_eq!(ready.status(), 200);
+        assert_eq!(json(ready).await["status"], "ready");
+        app.store.close().await;
+        let unready = app.get("/readyz").send().await.expect("request");
+        assert_eq!(unready.status(), 503);
+        assert_eq!(content_type(&unready), "application/problem+json");
+        let body = json(unready).await;
+        assert_eq!(body["status"], 503);
+        assert!(!body.to_string().contains("sqlx"), "no internals leak: {body}");
+        assert_eq!(app.get("/healthz").send().await.expect("request").status(), 200);
+    }
+
+    async fn swagger_ui_and_the_spec_are_served(app: &TestApp) {
+        let docs = app.get("/docs").header("accept", "text/html").send().await.expect("request");
+        assert_eq!(docs.status(), 200);
+        assert!(docs.text().await.expect("body").contains("swagger"), "Swagger UI page");
+        let spec = json(app.get("/openapi.json").send().await.expect("request")).await;
+        assert_eq!(spec["info"]["title"], "liaison");
+        let yaml = app.get("/openapi.yaml").send().await.expect("request");
+        assert_eq!(yaml.status(), 200);
+        assert!(yaml.text().await.expect("body").contains("openapi: 3.0"));
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests: each test starts the real server on 127.0.0.1:0 with
+//! its own database and talks HTTP to it, once on SQLite and once on
+//! PostgreSQL (see `harness`).
+
+#[macro_use]
+mod harness;
+
+mod cross_cutting;
+mod negotiation;
+mod organizations;
+mod spec;
+mod xml_bodies;

@@ -1,0 +1,54 @@
+//! The committed OpenAPI document must equal what the code generates.
+
+use liaison::api::ApiContext;
+
+const REGENERATE: &str = "cargo run -- openapi --out openapi";
+
+fn generated() -> (String, String) {
+    liaison::spec(ApiContext::detached())
+}
+
+#[tokio::test]
+async fn committed_spec_is_up_to_date() {
+    let (json, yaml) = generated();
+    let root = env!("CARGO_MANIFEST_DIR");
+    for (file, fresh) in [("openapi.json", &json), ("openapi.yaml", &yaml)] {
+        let committed = std::fs::read_to_string(format!("{root}/openapi/{file}")).unwrap_or_default();
+        assert!(
+            committed == *fresh,
+            "openapi/{file} is stale: regenerate it with `{REGENERATE}` and commit the result"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_body_is_json_and_xml_without_charset() {
+    let (json, _) = generated();
+    let spec: serde_json::Value = serde_json::from_str(&json).expect("spec is JSON");
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            assert!(op["operationId"].is_string(), "{method} {path} has an operationId");
+            let mut contents: Vec<&serde_json::Value> = vec![];
+            if let Some(body) = op.get("requestBody") {
+                contents.push(&body["content"]);
+            }
+            for (_, response) in op["responses"].as_object().expect("responses") {
+                if let Some(content) = response.get("content") {
+                    contents.push(content);
+                }
+            }
+            for content in contents {
+                let types: Vec<&String> = content.as_object().expect("content").keys().collect();
+                assert_eq!(types.len(), 2, "{method} {path}: {types:?}");
+                assert!(
+                    types.iter().all(|t| !t.contains("charset")),
+                    "{method} {path}: {types:?}"
+                );
+                assert!(types.iter().any(|t| t.ends_with("json")) && types.iter().any(|t| t.ends_with("xml")));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10, "checked {checked} bodies");
+}
