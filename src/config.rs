@@ -20,7 +20,32 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API (the default).
-    Serve,
+    Serve {
+        /// Create the demo tenant (idempotent) and print its credentials.
+        #[arg(long)]
+        demo: bool,
+        /// The demo client's id (otherwise generated once and kept).
+        #[arg(long, env = "LIAISON_DEMO_CLIENT_ID", requires = "demo")]
+        demo_client_id: Option<String>,
+        /// The demo client's secret (otherwise generated once and kept).
+        #[arg(long, env = "LIAISON_DEMO_CLIENT_SECRET", requires = "demo", hide_env_values = true)]
+        demo_client_secret: Option<String>,
+    },
+    /// Manage tenants.
+    Tenants {
+        #[command(subcommand)]
+        action: TenantsAction,
+    },
+    /// Manage OAuth 2.0 API clients.
+    Clients {
+        #[command(subcommand)]
+        action: ClientsAction,
+    },
+    /// Manage Relationship-users API keys (`Authorization: Token token=...`).
+    Apikeys {
+        #[command(subcommand)]
+        action: ApikeysAction,
+    },
     /// Apply the database migrations and exit.
     Migrate,
     /// Write the OpenAPI document as openapi.json and openapi.yaml.
@@ -28,6 +53,40 @@ pub enum Command {
         /// The folder to write into.
         #[arg(long, default_value = "openapi")]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantsAction {
+    /// Create a tenant (nothing happens when it exists).
+    Create { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientsAction {
+    /// Create a client of a tenant; prints its id and secret (shown once).
+    Create {
+        #[arg(long)]
+        tenant: String,
+        /// Space-separated scopes; default: all.
+        #[arg(long)]
+        scopes: Option<String>,
+        /// A label for people.
+        #[arg(long, default_value = "api client")]
+        name: String,
+    },
+    /// List clients (never their secrets).
+    List,
+    /// Disable a client: its tokens stop working at once.
+    Disable { client_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApikeysAction {
+    /// Create an API key of a tenant; prints it (shown once).
+    Create {
+        #[arg(long)]
+        tenant: String,
     },
 }
 
@@ -54,6 +113,16 @@ pub struct Settings {
     #[arg(long, env = "LIAISON_PUBLIC_URL", global = true, value_parser = parse_public_url)]
     pub public_url: Option<String>,
 
+    /// Key that signs access tokens (at least 32 bytes). Without it, a key is
+    /// generated once and kept in the database, shared by every instance on it.
+    #[arg(long, env = "LIAISON_TOKEN_KEY", global = true, hide_env_values = true, value_parser = parse_token_key)]
+    pub token_key: Option<String>,
+
+    /// Access-token lifetime in seconds.
+    #[arg(long, env = "LIAISON_TOKEN_TTL", default_value_t = 3600, global = true,
+          value_parser = clap::value_parser!(i64).range(60..=86_400))]
+    pub token_ttl: i64,
+
     /// Log format.
     #[arg(long, env = "LIAISON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -72,6 +141,14 @@ fn parse_database_url(url: &str) -> Result<String, String> {
         Ok(url.to_string())
     } else {
         Err("expected a sqlite://PATH or postgres:// URL".into())
+    }
+}
+
+fn parse_token_key(key: &str) -> Result<String, String> {
+    if key.len() >= 32 {
+        Ok(key.to_string())
+    } else {
+        Err("the token key must be at least 32 bytes".into())
     }
 }
 
@@ -108,6 +185,9 @@ mod tests {
             &["liaison", "--database-url", "mysql://x"],
             &["liaison", "--public-url", "ftp://x"],
             &["liaison", "--log-format", "xml"],
+            &["liaison", "--token-key", "short"],
+            &["liaison", "--token-ttl", "5"],
+            &["liaison", "migrate", "--demo"],
             &["liaison", "--no-such-flag"],
         ] {
             let err = Cli::try_parse_from(args).expect_err("refused");

@@ -4,7 +4,10 @@
 //! middleware) for `main`, the tests and the spec writer alike.
 
 pub mod api;
+pub mod auth;
+pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod server;
@@ -17,13 +20,6 @@ use crate::api::ApiContext;
 use crate::http::middleware::Frontline;
 use crate::http::routes::RouteTable;
 
-/// Settings the running app needs (a subset of [`config::Settings`]).
-#[derive(Debug, Clone)]
-pub struct AppConfig {
-    pub body_limit: u64,
-    pub public_url: Option<String>,
-}
-
 /// The OpenAPI document as JSON and YAML, exactly as served.
 pub fn spec(ctx: ApiContext) -> (String, String) {
     let service = api::service(ctx);
@@ -31,7 +27,8 @@ pub fn spec(ctx: ApiContext) -> (String, String) {
 }
 
 /// The whole HTTP application.
-pub fn app(ctx: ApiContext, config: &AppConfig) -> impl Endpoint + 'static {
+pub fn app(ctx: ApiContext, body_limit: u64) -> impl Endpoint + 'static {
+    let auth = ctx.auth.clone();
     let service = api::service(ctx);
     let spec = service.spec();
     let routes = serde_json::from_str(&spec)
@@ -42,5 +39,5 @@ pub fn app(ctx: ApiContext, config: &AppConfig) -> impl Endpoint + 'static {
         .at("/openapi.yaml", service.spec_endpoint_yaml())
         .nest("/docs", service.swagger_ui())
         .nest("/", service);
-    Frontline::new(route.map_to_response(), config.body_limit, routes)
+    Frontline::new(route.data(auth).map_to_response(), body_limit, routes)
 }

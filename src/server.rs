@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::api::ApiContext;
-use crate::{AppConfig, app};
+use crate::app;
 
 /// How long in-flight requests may take to finish once shutdown starts.
 pub const GRACE: Duration = Duration::from_secs(30);
@@ -22,7 +22,7 @@ pub struct RunningServer {
 }
 
 /// Binds `bind` (port 0 picks a free port) and serves the app until stopped.
-pub async fn start(ctx: ApiContext, config: &AppConfig, bind: SocketAddr) -> anyhow::Result<RunningServer> {
+pub async fn start(ctx: ApiContext, body_limit: u64, bind: SocketAddr) -> anyhow::Result<RunningServer> {
     let acceptor = TcpListener::bind(bind.to_string())
         .into_acceptor()
         .await
@@ -34,7 +34,7 @@ pub async fn start(ctx: ApiContext, config: &AppConfig, bind: SocketAddr) -> any
         .context("the listener has no socket address")?;
     let (stop, stopped) = oneshot::channel::<()>();
     let server = poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
-        app(ctx, config),
+        app(ctx, body_limit),
         async move {
             let _ = stopped.await;
         },

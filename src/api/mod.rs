@@ -3,46 +3,100 @@
 //! generated from them.
 
 pub mod health;
-pub mod organizations;
+pub mod oauth;
+pub mod setup;
 
 use poem_openapi::{OpenApiService, Tags};
 
-use crate::domain::TenantId;
+use std::sync::Arc;
+
+use crate::auth::token::TokenKey;
+use crate::http::auth::AuthState;
 use crate::store::Store;
 
 #[derive(Tags)]
 pub enum ApiTag {
     /// Liveness and readiness probes.
     Health,
+    /// OAuth 2.0 client-credentials tokens.
+    OAuth,
     /// Tenant setup data that the dialects validate against.
     Setup,
 }
 
-/// What every API needs: the store, and (until authentication decides it
-/// per request) the tenant requests act for.
+/// What every API needs.
 #[derive(Clone)]
 pub struct ApiContext {
     pub store: Store,
-    pub tenant: TenantId,
+    pub auth: Arc<AuthState>,
+    /// Base for absolute links; `None`: the request's scheme and host.
+    pub public_url: Option<String>,
 }
 
 impl ApiContext {
-    /// The context for a store, acting for the built-in `default` tenant.
-    pub async fn new(store: Store) -> Result<Self, sqlx::Error> {
-        let tenant = store.ensure_tenant("default").await?;
-        Ok(Self { store, tenant })
+    /// The context for a store: tokens are signed with `token_key` when
+    /// given, else with the key kept in the database.
+    pub async fn new(store: Store, settings: &ContextSettings) -> Result<Self, sqlx::Error> {
+        let key = match &settings.token_key {
+            Some(key) => key.clone(),
+            None => store.signing_key().await?,
+        };
+        Ok(Self {
+            auth: Arc::new(AuthState {
+                store: store.clone(),
+                key: TokenKey::new(key.into_bytes()),
+                token_ttl: settings.token_ttl,
+            }),
+            store,
+            public_url: settings.public_url.clone(),
+        })
     }
 
     /// A context that never touches a database: enough to generate the spec.
     pub fn detached() -> Self {
+        let store = Store::detached();
         Self {
-            store: Store::detached(),
-            tenant: TenantId(uuid::Uuid::nil()),
+            auth: Arc::new(AuthState {
+                store: store.clone(),
+                key: TokenKey::new(Vec::new()),
+                token_ttl: 0,
+            }),
+            store,
+            public_url: None,
         }
     }
 }
 
-pub type Apis = (health::HealthApi, organizations::OrganizationsApi);
+/// The settings an [`ApiContext`] is made from.
+#[derive(Debug, Clone)]
+pub struct ContextSettings {
+    pub token_key: Option<String>,
+    pub token_ttl: i64,
+    pub public_url: Option<String>,
+}
+
+impl Default for ContextSettings {
+    fn default() -> Self {
+        Self {
+            token_key: None,
+            token_ttl: 3600,
+            public_url: None,
+        }
+    }
+}
+
+pub type Apis = (
+    health::HealthApi,
+    oauth::OAuthApi,
+    (
+        setup::organizations::OrganizationsApi,
+        setup::users::UsersApi,
+        setup::suppliers::SuppliersApi,
+        setup::classifications::ClassificationsApi,
+        setup::categories::CategoriesApi,
+        setup::extension_fields::ExtensionFieldsApi,
+    ),
+);
 
 pub const TITLE: &str = "liaison";
 pub const DESCRIPTION: &str = "A relationship registry served over HTTP. One service speaks three vendor API \
@@ -51,6 +105,7 @@ Every operation reads JSON or XML bodies (by `Content-Type`) and answers JSON or
 (missing or `*/*`: JSON; nothing acceptable: 406). XML follows the OpenAPI default mapping of each schema: \
 root element named after the schema, one child element per property, arrays unwrapped (the property's \
 element repeated), absent or null values without an element.\n\n\
+Authenticate with OAuth 2.0 client credentials: `POST /oauth2/token`, then `Authorization: Bearer <token>`. Each operation names the scope it needs; a token without it gets 403.\n\n\
 Send `X-Correlation-Id` (1-128 of `[A-Za-z0-9._:-]`) to trace a request; it is echoed on every response, \
 otherwise a fresh one is issued.";
 
@@ -59,7 +114,15 @@ pub fn service(ctx: ApiContext) -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             health::HealthApi::new(ctx.clone()),
-            organizations::OrganizationsApi::new(ctx),
+            oauth::OAuthApi::new(ctx.clone()),
+            (
+                setup::organizations::OrganizationsApi::new(ctx.clone()),
+                setup::users::UsersApi::new(ctx.clone()),
+                setup::suppliers::SuppliersApi::new(ctx.clone()),
+                setup::classifications::ClassificationsApi::new(ctx.clone()),
+                setup::categories::CategoriesApi::new(ctx.clone()),
+                setup::extension_fields::ExtensionFieldsApi::new(ctx),
+            ),
         ),
         TITLE,
         env!("CARGO_PKG_VERSION"),

@@ -1,7 +1,7 @@
 //! Domain types and their rules: no HTTP, no SQL. Values are parsed into
 //! these types once, at the edge, and trusted afterwards.
 
-pub mod organization;
+pub mod setup;
 pub mod text;
 
 use std::fmt;
@@ -26,3 +26,42 @@ pub struct Page {
 /// A row's version for optimistic concurrency; starts at 1, grows by one per change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version(pub i64);
+
+/// One invalid input: where (a body field, a parameter) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Collects every violation of a validation, so a client learns all at once.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldError>);
+
+impl Violations {
+    /// The value when `result` is valid; otherwise records why and gives `None`.
+    pub fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+
+    pub fn add(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.0
+    }
+}

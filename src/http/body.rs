@@ -7,6 +7,7 @@
 
 use std::any::TypeId;
 use std::collections::HashMap;
+use std::marker::PhantomData;
 use std::sync::{Arc, LazyLock, RwLock};
 
 use poem::{IntoResponse, Request, RequestBody, Response};
@@ -19,10 +20,10 @@ use crate::http::error::AppError;
 use crate::http::negotiate::{Format, body_format};
 use crate::http::xml;
 
-/// The two media types of every body, each with `T`'s schema.
-fn media_types<T: Type>() -> Vec<MetaMediaType> {
-    Format::ALL
-        .into_iter()
+/// The media types of `formats`, each with `T`'s schema.
+fn media_types<T: Type>(formats: &[Format]) -> Vec<MetaMediaType> {
+    formats
+        .iter()
         .map(|format| MetaMediaType {
             content_type: format.media_type(false),
             schema: T::schema_ref(),
@@ -30,10 +31,33 @@ fn media_types<T: Type>() -> Vec<MetaMediaType> {
         .collect()
 }
 
-/// A request body of type `T`, in JSON or XML.
-pub struct Body<T>(pub T);
+/// Which encodings a request body may come in.
+pub trait Accepts: Send + Sync + 'static {
+    const FORMATS: &'static [Format];
+    /// The same list as the `Accept` header of a 415.
+    const ACCEPT: &'static str;
+}
 
-impl<'a, T: ParseFromJSON + Send + 'static> ApiExtractor<'a> for Body<T> {
+/// JSON or XML: every operation's bodies.
+pub struct JsonOrXml;
+
+impl Accepts for JsonOrXml {
+    const FORMATS: &'static [Format] = &Format::ALL;
+    const ACCEPT: &'static str = crate::http::negotiate::SUPPORTED_MEDIA_TYPES;
+}
+
+/// JSON, XML or an HTML form, for the operations whose vendors take forms.
+pub struct JsonXmlOrForm;
+
+impl Accepts for JsonXmlOrForm {
+    const FORMATS: &'static [Format] = &[Format::Json, Format::Xml, Format::Form];
+    const ACCEPT: &'static str = "application/json, application/xml, application/x-www-form-urlencoded";
+}
+
+/// A request body of type `T`, in one of the encodings `A` accepts.
+pub struct Body<T, A = JsonOrXml>(pub T, PhantomData<A>);
+
+impl<'a, T: ParseFromJSON + Send + 'static, A: Accepts> ApiExtractor<'a> for Body<T, A> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
     type ParamType = ();
     type ParamRawType = ();
@@ -45,7 +69,7 @@ impl<'a, T: ParseFromJSON + Send + 'static> ApiExtractor<'a> for Body<T> {
     fn request_meta() -> Option<MetaRequest> {
         Some(MetaRequest {
             description: None,
-            content: media_types::<T>(),
+            content: media_types::<T>(A::FORMATS),
             required: true,
         })
     }
@@ -55,9 +79,10 @@ impl<'a, T: ParseFromJSON + Send + 'static> ApiExtractor<'a> for Body<T> {
         body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        let format = body_format(request.content_type()).map_err(AppError::UnsupportedMediaType)?;
+        let format = body_format(request.content_type(), A::FORMATS)
+            .map_err(|reason| AppError::UnsupportedMediaType(reason, A::ACCEPT))?;
         let bytes = body.take()?.into_bytes().await?;
-        Ok(Self(decode::<T>(format, &bytes)?))
+        Ok(Self(decode::<T>(format, &bytes)?, PhantomData))
     }
 }
 
@@ -68,6 +93,8 @@ pub fn decode<T: ParseFromJSON + 'static>(format: Format, bytes: &[u8]) -> Resul
             .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?,
         Format::Xml => xml::from_xml(bytes, &T::schema_ref(), &registry_of::<T>())
             .map_err(|e| AppError::BadRequest(format!("the body is not valid XML: {e}")))?,
+        Format::Form => xml::from_form(bytes, &T::schema_ref(), &registry_of::<T>())
+            .map_err(|e| AppError::BadRequest(format!("the body is not a valid form: {e}")))?,
     };
     T::parse_from_json(Some(value)).map_err(|e| AppError::BadRequest(e.into_message()))
 }
@@ -94,7 +121,7 @@ pub struct Negotiated<T>(pub T);
 
 impl<T: Type> ResponseContent for Negotiated<T> {
     fn media_types() -> Vec<MetaMediaType> {
-        media_types::<T>()
+        media_types::<T>(&Format::ALL)
     }
 
     fn register(registry: &mut Registry) {

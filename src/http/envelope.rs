@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 use poem::http::StatusCode;
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::{ToJSON, Type};
-use poem_openapi::{ApiResponse, Object};
+use poem_openapi::{ApiResponse, Object, ResponseContent};
 
 use crate::http::error::AppError;
 
@@ -48,11 +48,17 @@ impl Rendered {
 pub enum Dialect {
     /// Everything outside the three vendor dialects: RFC 9457 problem details.
     Problem,
+    /// The token endpoint: RFC 6749 section 5.2 `{error, error_description}`.
+    OAuth,
 }
 
 impl Dialect {
-    pub fn for_path(_path: &str) -> Self {
-        Dialect::Problem
+    pub fn for_path(path: &str) -> Self {
+        if path.starts_with("/oauth2/") {
+            Dialect::OAuth
+        } else {
+            Dialect::Problem
+        }
     }
 
     /// The error body of this dialect for `err`.
@@ -66,6 +72,31 @@ impl Dialect {
                     kind: BodyKind::Problem,
                 }
             }
+            Dialect::OAuth => Rendered::of(&OAuthError::from(err)),
+        }
+    }
+}
+
+/// An error of the token endpoint (RFC 6749 section 5.2).
+#[derive(Object, Debug, Clone, PartialEq)]
+pub struct OAuthError {
+    /// `invalid_request`, `invalid_client`, `invalid_scope`,
+    /// `unsupported_grant_type`, or `server_error`.
+    pub error: String,
+    /// What went wrong, for a human.
+    pub error_description: String,
+}
+
+impl From<&AppError> for OAuthError {
+    fn from(err: &AppError) -> Self {
+        let error = match err {
+            AppError::OAuth { code, .. } => code.as_str(),
+            AppError::Internal(_) | AppError::Unavailable(_) => "server_error",
+            _ => "invalid_request",
+        };
+        Self {
+            error: error.into(),
+            error_description: err.public_message(),
         }
     }
 }
@@ -128,6 +159,8 @@ impl From<&AppError> for Problem {
 
 /// What the spec says about a dialect's error responses.
 pub trait ErrorDialect: Send + Sync + 'static {
+    /// The error statuses its operations answer, with their meaning.
+    const STATUSES: &'static [(StatusCode, &'static str)];
     /// The error body's media types, each with the envelope's schema.
     fn media_types() -> Vec<MetaMediaType>;
     fn register(registry: &mut Registry);
@@ -137,6 +170,53 @@ pub trait ErrorDialect: Send + Sync + 'static {
 pub struct ProblemDialect;
 
 impl ErrorDialect for ProblemDialect {
+    const STATUSES: &'static [(StatusCode, &'static str)] = &[
+        (
+            StatusCode::BAD_REQUEST,
+            "The request is malformed or breaks a validation rule.",
+        ),
+        (
+            StatusCode::UNAUTHORIZED,
+            "No valid access token (`WWW-Authenticate: Bearer`).",
+        ),
+        (
+            StatusCode::FORBIDDEN,
+            "The token lacks the operation's scope (`error=\"insufficient_scope\"`).",
+        ),
+        (
+            StatusCode::NOT_FOUND,
+            "The resource does not exist (or belongs to another tenant).",
+        ),
+        (
+            StatusCode::NOT_ACCEPTABLE,
+            "Accept names no media type liaison produces.",
+        ),
+        (
+            StatusCode::CONFLICT,
+            "A uniqueness rule would break (a name or value already taken).",
+        ),
+        (
+            StatusCode::PRECONDITION_FAILED,
+            "If-Match names a version that is no longer current.",
+        ),
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The request body exceeds the configured limit.",
+        ),
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The body's Content-Type is not JSON or XML in UTF-8.",
+        ),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "An unexpected error; logged with the correlation id.",
+        ),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The database cannot be reached; retry later.",
+        ),
+    ];
+
     fn media_types() -> Vec<MetaMediaType> {
         ["application/problem+json", "application/problem+xml"]
             .into_iter()
@@ -149,6 +229,50 @@ impl ErrorDialect for ProblemDialect {
 
     fn register(registry: &mut Registry) {
         Problem::register(registry);
+    }
+}
+
+/// The token endpoint's errors, as the spec documents them.
+pub struct OAuthDialect;
+
+impl ErrorDialect for OAuthDialect {
+    const STATUSES: &'static [(StatusCode, &'static str)] = &[
+        (
+            StatusCode::BAD_REQUEST,
+            "`invalid_request`, `invalid_scope` or `unsupported_grant_type` (RFC 6749 section 5.2).",
+        ),
+        (
+            StatusCode::UNAUTHORIZED,
+            "`invalid_client`: unknown client, wrong secret or disabled client (never told apart).",
+        ),
+        (
+            StatusCode::NOT_ACCEPTABLE,
+            "Accept names no media type liaison produces.",
+        ),
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The request body exceeds the configured limit.",
+        ),
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The body is not a form, JSON or XML in UTF-8.",
+        ),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "`server_error`; logged with the correlation id.",
+        ),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "`server_error`: the database cannot be reached.",
+        ),
+    ];
+
+    fn media_types() -> Vec<MetaMediaType> {
+        crate::http::Negotiated::<OAuthError>::media_types()
+    }
+
+    fn register(registry: &mut Registry) {
+        OAuthError::register(registry);
     }
 }
 
@@ -176,46 +300,10 @@ impl<D> From<ApiError<D>> for poem::Error {
     }
 }
 
-/// The error statuses documented on every operation, with their meaning.
-const ERROR_STATUSES: &[(StatusCode, &str)] = &[
-    (
-        StatusCode::BAD_REQUEST,
-        "The request is malformed or breaks a validation rule.",
-    ),
-    (
-        StatusCode::NOT_FOUND,
-        "The resource does not exist (or belongs to another tenant).",
-    ),
-    (
-        StatusCode::NOT_ACCEPTABLE,
-        "Accept names no media type liaison produces (application/json, application/xml).",
-    ),
-    (
-        StatusCode::PRECONDITION_FAILED,
-        "If-Match names a version that is no longer current.",
-    ),
-    (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "The request body exceeds the configured limit.",
-    ),
-    (
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "The body's Content-Type is not JSON or XML in UTF-8.",
-    ),
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "An unexpected error; logged with the correlation id.",
-    ),
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        "The database cannot be reached; retry later.",
-    ),
-];
-
 impl<D: ErrorDialect> ApiResponse for ApiError<D> {
     fn meta() -> MetaResponses {
         MetaResponses {
-            responses: ERROR_STATUSES
+            responses: D::STATUSES
                 .iter()
                 .map(|(status, description)| MetaResponse {
                     description,
@@ -235,3 +323,6 @@ impl<D: ErrorDialect> ApiResponse for ApiError<D> {
 
 /// The error type of every problem-details operation.
 pub type ProblemError = ApiError<ProblemDialect>;
+
+/// The error type of the token endpoint.
+pub type OAuthApiError = ApiError<OAuthDialect>;

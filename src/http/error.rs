@@ -10,21 +10,7 @@ use poem::http::StatusCode;
 use crate::http::negotiate::{SUPPORTED_MEDIA_TYPES, UnsupportedContentType};
 use crate::http::routes::RouteTable;
 
-/// One invalid input: where (a body field, a parameter) and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::domain::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -43,14 +29,24 @@ pub enum AppError {
     BadRequest(String),
     #[error("none of the media types in Accept can be produced; supported: {SUPPORTED_MEDIA_TYPES}")]
     NotAcceptable,
-    #[error("{0}")]
-    UnsupportedMediaType(UnsupportedContentType),
+    /// With the media types the operation reads (its 415 `Accept` header).
+    #[error("{0}; supported: {1}")]
+    UnsupportedMediaType(UnsupportedContentType, &'static str),
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: u64 },
     #[error("the resource has changed since the ETag in If-Match was issued")]
     PreconditionFailed,
     #[error("{0}")]
     Conflict(String),
+    /// No credential, or one that is not valid (any more).
+    #[error("{}", .0.message())]
+    Unauthenticated(AuthFailure),
+    /// A valid credential without the scope the operation needs.
+    #[error("the access token lacks the scope {scope}")]
+    Forbidden { scope: String },
+    /// An error of the token endpoint (RFC 6749 section 5.2).
+    #[error("{description}")]
+    OAuth { code: OAuthCode, description: String },
     #[error("{0}")]
     Unavailable(&'static str),
     /// Anything unexpected. Logged in full, answered with a generic message.
@@ -65,10 +61,17 @@ impl AppError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType(..) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::OAuth {
+                code: OAuthCode::InvalidClient,
+                ..
+            } => StatusCode::UNAUTHORIZED,
+            Self::OAuth { .. } => StatusCode::BAD_REQUEST,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -115,12 +118,13 @@ impl AppError {
             };
         }
         if let Some(ct) = err.downcast_ref::<ContentTypeError>() {
-            return Self::UnsupportedMediaType(match ct {
+            let reason = match ct {
                 ContentTypeError::ExpectContentType => UnsupportedContentType::Missing,
                 ContentTypeError::NotSupported { content_type } => {
                     UnsupportedContentType::Unsupported(content_type.clone())
                 }
-            });
+            };
+            return Self::UnsupportedMediaType(reason, SUPPORTED_MEDIA_TYPES);
         }
         if err.is::<ParseParamError>() || err.is::<ParseRequestPayloadError>() || err.is::<ParseMultipartError>() {
             return Self::BadRequest(err.to_string());
@@ -151,6 +155,47 @@ impl From<AppError> for poem::Error {
     fn from(err: AppError) -> Self {
         let status = err.status();
         poem::Error::new(err, status)
+    }
+}
+
+/// Why a request is not authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No `Authorization` header.
+    Missing,
+    /// A credential that is malformed, forged, revoked or of a disabled client.
+    Invalid,
+    /// A token past its expiry.
+    Expired,
+}
+
+impl AuthFailure {
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Missing => "authentication is required: send Authorization: Bearer <access token>",
+            Self::Invalid => "the credential is not valid",
+            Self::Expired => "the access token has expired",
+        }
+    }
+}
+
+/// RFC 6749 section 5.2 error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidScope,
+    UnsupportedGrantType,
+}
+
+impl OAuthCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidScope => "invalid_scope",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+        }
     }
 }
 
@@ -185,6 +230,7 @@ impl AppError {
         match err {
             WriteError::NotFound => Self::NotFound(resource),
             WriteError::PreconditionFailed => Self::PreconditionFailed,
+            WriteError::Conflict(what) => Self::Conflict(what),
             WriteError::Database(e) => e.into(),
         }
     }

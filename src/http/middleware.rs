@@ -10,9 +10,10 @@ use poem::http::header::{self, HeaderValue};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use tracing::Instrument;
 
+use crate::http::auth::RequiredScopes;
 use crate::http::envelope::{BodyKind, Dialect, Rendered};
-use crate::http::error::{AppError, BodyTooLarge};
-use crate::http::negotiate::{Format, SUPPORTED_MEDIA_TYPES, choose_format};
+use crate::http::error::{AppError, AuthFailure, BodyTooLarge, OAuthCode};
+use crate::http::negotiate::{Format, choose_format};
 use crate::http::routes::RouteTable;
 use crate::http::xml;
 
@@ -80,6 +81,8 @@ impl<E: Endpoint> Frontline<E> {
         if let Err(err) = cap_body(&mut req, self.body_limit) {
             return error_response(dialect, err, format);
         }
+        let scopes = self.routes.required_scopes(req.method().as_str(), &path);
+        req.extensions_mut().insert(RequiredScopes(scopes));
         let mut response = match self.inner.call(req).await {
             Ok(output) => output.into_response(),
             Err(err) => return error_response(dialect, AppError::from_poem(err, &self.routes, &path), format),
@@ -139,7 +142,8 @@ fn cap_body(req: &mut Request, limit: u64) -> Result<(), AppError> {
 fn encode(response: &mut Response, rendered: &Rendered, format: Format) {
     let problem = rendered.kind == BodyKind::Problem;
     let bytes = match format {
-        Format::Json => serde_json::to_vec(&rendered.value).unwrap_or_default(),
+        // Forms are only read; `choose_format` never picks one for a response.
+        Format::Json | Format::Form => serde_json::to_vec(&rendered.value).unwrap_or_default(),
         Format::Xml => {
             let namespace = problem.then_some(PROBLEM_NAMESPACE);
             xml::to_xml(&rendered.root, namespace, &rendered.value).into_bytes()
@@ -169,10 +173,38 @@ fn error_response(dialect: Dialect, err: AppError, format: Format) -> Response {
                 response.headers_mut().insert(header::ALLOW, value);
             }
         }
-        AppError::UnsupportedMediaType(_) => {
+        AppError::Unauthenticated(failure) => {
+            // RFC 6750 section 3: no error code when no credential was sent.
+            let challenge = match failure {
+                AuthFailure::Missing => r#"Bearer realm="liaison""#.to_string(),
+                other => format!(
+                    r#"Bearer realm="liaison", error="invalid_token", error_description="{}""#,
+                    other.message()
+                ),
+            };
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+            }
+        }
+        AppError::Forbidden { scope } => {
+            let challenge = format!(r#"Bearer realm="liaison", error="insufficient_scope", scope="{scope}""#);
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+            }
+        }
+        AppError::OAuth {
+            code: OAuthCode::InvalidClient,
+            ..
+        } => {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Basic realm="liaison""#),
+            );
+        }
+        AppError::UnsupportedMediaType(_, accept) => {
             response
                 .headers_mut()
-                .insert(header::ACCEPT, HeaderValue::from_static(SUPPORTED_MEDIA_TYPES));
+                .insert(header::ACCEPT, HeaderValue::from_static(accept));
         }
         _ => {}
     }

@@ -1,6 +1,7 @@
 //! Cross-cutting HTTP: negotiation, the XML codec, bodies, the body cap,
 //! correlation ids and error envelopes. Nothing here knows a resource.
 
+pub mod auth;
 pub mod body;
 pub mod envelope;
 pub mod error;
@@ -10,6 +11,6 @@ pub mod negotiate;
 pub mod routes;
 pub mod xml;
 
-pub use body::{Body, Negotiated};
-pub use envelope::{ApiError, ProblemError};
+pub use body::{Body, JsonXmlOrForm, Negotiated};
+pub use envelope::{ApiError, OAuthApiError, ProblemError};
 pub use error::{AppError, FieldError};

@@ -1,11 +1,21 @@
-//! The operations the spec declares, by path template: enough to answer a
-//! 405 with the `Allow` header RFC 9110 asks for.
+//! The operations the spec declares, by path template and method: the
+//! `Allow` header of a 405, and the scopes each operation requires.
 
-/// Path templates (`/api/setup/organizations/{entityId}`) with their methods.
+/// One declared operation.
+#[derive(Debug, Clone)]
+struct Operation {
+    method: String,
+    /// The OAuth 2.0 scopes its security requirement lists.
+    scopes: Vec<String>,
+}
+
+/// Path templates (`/api/setup/organizations/{entityId}`) with their operations.
 #[derive(Debug, Default, Clone)]
 pub struct RouteTable {
-    routes: Vec<(Vec<String>, Vec<String>)>,
+    routes: Vec<(Vec<String>, Vec<Operation>)>,
 }
+
+const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 impl RouteTable {
     /// Reads the `paths` object of an OpenAPI document.
@@ -17,22 +27,24 @@ impl RouteTable {
             .flatten()
             .map(|(path, item)| {
                 let segments = path.split('/').map(str::to_string).collect();
-                let mut methods: Vec<String> = item
+                let mut operations: Vec<Operation> = item
                     .as_object()
                     .into_iter()
                     .flatten()
-                    .map(|(method, _)| method.to_ascii_uppercase())
-                    .filter(|m| !matches!(m.as_str(), "PARAMETERS" | "SUMMARY" | "DESCRIPTION" | "SERVERS"))
+                    .filter(|(method, _)| METHODS.contains(&method.as_str()))
+                    .map(|(method, op)| Operation {
+                        method: method.to_ascii_uppercase(),
+                        scopes: scopes_of(op),
+                    })
                     .collect();
-                methods.sort();
-                (segments, methods)
+                operations.sort_by(|a, b| a.method.cmp(&b.method));
+                (segments, operations)
             })
             .collect();
         Self { routes }
     }
 
-    /// The methods declared for the template `path` matches, sorted.
-    pub fn allowed_methods(&self, path: &str) -> Vec<String> {
+    fn operations(&self, path: &str) -> &[Operation] {
         let segments: Vec<&str> = path.split('/').collect();
         self.routes
             .iter()
@@ -43,9 +55,40 @@ impl RouteTable {
                         .zip(&segments)
                         .all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty()))
             })
-            .map(|(_, methods)| methods.clone())
+            .map(|(_, operations)| operations.as_slice())
             .unwrap_or_default()
     }
+
+    /// The methods declared for the template `path` matches, sorted.
+    pub fn allowed_methods(&self, path: &str) -> Vec<String> {
+        self.operations(path).iter().map(|o| o.method.clone()).collect()
+    }
+
+    /// The scopes the operation at `method path` requires (none when unknown).
+    pub fn required_scopes(&self, method: &str, path: &str) -> Vec<String> {
+        self.operations(path)
+            .iter()
+            .find(|o| o.method == method)
+            .map(|o| o.scopes.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Every scope named by the operation's security requirements.
+fn scopes_of(operation: &serde_json::Value) -> Vec<String> {
+    let mut scopes: Vec<String> = operation
+        .get("security")
+        .and_then(|s| s.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|requirement| requirement.as_object())
+        .flat_map(|requirement| requirement.values())
+        .filter_map(|names| names.as_array())
+        .flatten()
+        .filter_map(|name| name.as_str().map(str::to_string))
+        .collect();
+    scopes.dedup();
+    scopes
 }
 
 #[cfg(test)]
@@ -55,12 +98,14 @@ mod tests {
     #[test]
     fn templates_match_concrete_paths() {
         let table = RouteTable::from_spec(&serde_json::json!({"paths": {
-            "/a/{id}": {"get": {}, "put": {}},
+            "/a/{id}": {"get": {"security": [{"oauth2": ["a.read"]}]}, "put": {}, "parameters": []},
             "/a": {"post": {}, "get": {}},
         }}));
         assert_eq!(table.allowed_methods("/a/42"), ["GET", "PUT"]);
         assert_eq!(table.allowed_methods("/a"), ["GET", "POST"]);
         assert!(table.allowed_methods("/a/42/b").is_empty());
         assert!(table.allowed_methods("/a/").is_empty());
+        assert_eq!(table.required_scopes("GET", "/a/1"), ["a.read"]);
+        assert!(table.required_scopes("PUT", "/a/1").is_empty());
     }
 }

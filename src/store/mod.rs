@@ -2,7 +2,9 @@
 //! runs on the embedded SQLite file and on PostgreSQL. Queries use `$n`
 //! placeholders and portable types only (see `migrations/`).
 
-pub mod organizations;
+pub mod credentials;
+pub mod records;
+pub mod setup;
 pub mod tenants;
 
 use std::path::Path;
@@ -174,6 +176,9 @@ pub enum WriteError {
     /// The stored version is not the one the caller expected.
     #[error("precondition failed")]
     PreconditionFailed,
+    /// A uniqueness rule would break.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }

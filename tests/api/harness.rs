@@ -5,13 +5,17 @@
 //! throwaway cluster and sets it). Without it they are skipped with a
 //! message, except under `CI=true`, where that is a failure.
 
-use liaison::AppConfig;
-use liaison::api::ApiContext;
+use liaison::api::{ApiContext, ContextSettings};
+use liaison::auth::Scope;
+use liaison::auth::secret::hash_secret;
 use liaison::server::{RunningServer, start};
 use liaison::store::Store;
 use sqlx::Connection;
 
 pub const BODY_LIMIT: u64 = 1024 * 1024;
+/// The token signing key of test servers, so tests can forge tokens (expired ones, say).
+pub const TOKEN_KEY: &str = "test-signing-key-test-signing-key-0123";
+pub const TENANT: &str = "acme";
 
 #[derive(Debug, Clone, Copy)]
 pub enum Engine {
@@ -23,6 +27,10 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub store: Store,
+    /// The database URL, for a second instance on the same data.
+    pub database_url: String,
+    /// A token of tenant `acme` with every scope; [`TestApp::get`] and friends send it.
+    pub token: String,
     server: Option<RunningServer>,
     db: TestDb,
 }
@@ -62,39 +70,80 @@ impl TestApp {
                 (with_database(&admin_url, &name), TestDb::Postgres { admin_url, name })
             }
         };
-        let store = Store::connect(&url).await.expect("connect");
-        store.migrate().await.expect("migrate");
-        let ctx = ApiContext::new(store.clone()).await.expect("context");
-        let config = AppConfig {
-            body_limit: BODY_LIMIT,
-            public_url: None,
-        };
-        let server = start(ctx, &config, "127.0.0.1:0".parse().expect("addr"))
-            .await
-            .expect("server starts");
-        Some(TestApp {
+        let (store, server) = serve(&url).await;
+        let mut app = TestApp {
             base: format!("http://{}", server.addr),
             client: reqwest::Client::new(),
             store,
+            database_url: url,
+            token: String::new(),
             server: Some(server),
             db,
-        })
+        };
+        let (id, secret) = app.create_client(TENANT, &Scope::all_names()).await;
+        app.token = app.token_for(&id, &secret).await;
+        Some(app)
+    }
+
+    /// Creates a client of `tenant` (created when missing) with `scopes`; returns id and secret.
+    pub async fn create_client(&self, tenant: &str, scopes: &[&str]) -> (String, String) {
+        let tenant = self.store.ensure_tenant(tenant).await.expect("tenant");
+        let id = format!("client-{}", uuid::Uuid::new_v4().simple());
+        let secret = format!("secret-{}", uuid::Uuid::new_v4().simple());
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        self.store
+            .client_create(
+                tenant,
+                &id,
+                "test client",
+                &hash_secret(&secret).expect("hash"),
+                &scopes,
+            )
+            .await
+            .expect("client");
+        (id, secret)
+    }
+
+    /// A token for the client, from the token endpoint.
+    pub async fn token_for(&self, id: &str, secret: &str) -> String {
+        let response = self
+            .client
+            .post(self.url("/oauth2/token"))
+            .basic_auth(id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(response.status(), 200, "token for {id}");
+        json(response).await["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
+    /// A token of a new client of `tenant` with `scopes`.
+    pub async fn token_of(&self, tenant: &str, scopes: &[&str]) -> String {
+        let (id, secret) = self.create_client(tenant, scopes).await;
+        self.token_for(&id, &secret).await
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
+    /// A GET with the default token.
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.client.get(self.url(path))
+        self.client.get(self.url(path)).bearer_auth(&self.token)
     }
 
+    /// A POST with the default token.
     pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.client.post(self.url(path))
+        self.client.post(self.url(path)).bearer_auth(&self.token)
     }
 
+    /// A PUT with the default token.
     pub fn put(&self, path: &str) -> reqwest::RequestBuilder {
-        self.client.put(self.url(path))
+        self.client.put(self.url(path)).bearer_auth(&self.token)
     }
 
     /// Stops the server gracefully and drops the database.
@@ -111,6 +160,21 @@ impl TestApp {
             }
         }
     }
+}
+
+/// Connects to `url`, migrates, and starts a server on a free port.
+pub async fn serve(url: &str) -> (Store, RunningServer) {
+    let store = Store::connect(url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let settings = ContextSettings {
+        token_key: Some(TOKEN_KEY.to_string()),
+        ..ContextSettings::default()
+    };
+    let ctx = ApiContext::new(store.clone(), &settings).await.expect("context");
+    let server = start(ctx, BODY_LIMIT, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("server starts");
+    (store, server)
 }
 
 /// `url` with its database name replaced by `name`.

@@ -5,8 +5,10 @@
 #[macro_use]
 mod harness;
 
+mod auth;
 mod cross_cutting;
 mod negotiation;
 mod organizations;
+mod setup;
 mod spec;
 mod xml_bodies;

@@ -1,0 +1,191 @@
+//! `POST /oauth2/token`: OAuth 2.0 client credentials (RFC 6749 section 4.4).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use poem::Request;
+use poem::http::header;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+use crate::api::{ApiContext, ApiTag};
+use crate::auth::parse_scopes;
+use crate::auth::secret::{decoy_hash, verify_secret};
+use crate::auth::token::{Claims, ISSUER};
+use crate::http::envelope::OAuthApiError;
+use crate::http::error::OAuthCode;
+use crate::http::{AppError, Body, JsonXmlOrForm, Negotiated};
+
+/// A token request. Parameters the RFC does not define are ignored, as it requires.
+#[derive(Object, Debug, Clone)]
+pub struct TokenRequest {
+    /// Must be `client_credentials`.
+    pub grant_type: Option<String>,
+    /// Space-separated scopes, a subset of the client's; all of them when absent.
+    pub scope: Option<String>,
+    /// The client id, when not sent with HTTP Basic authentication.
+    pub client_id: Option<String>,
+    /// The client secret, when not sent with HTTP Basic authentication.
+    pub client_secret: Option<String>,
+}
+
+/// An access token (RFC 6749 section 5.1).
+#[derive(Object, Debug, Clone)]
+pub struct TokenResponse {
+    /// A signed token; send it as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+    /// The scopes granted, space-separated.
+    pub scope: String,
+}
+
+#[derive(ApiResponse)]
+pub enum TokenIssued {
+    /// A token was issued. `Cache-Control: no-store`, as RFC 6749 requires.
+    #[oai(status = 200)]
+    Ok(
+        Negotiated<TokenResponse>,
+        #[oai(header = "Cache-Control")] String,
+        #[oai(header = "Pragma")] String,
+    ),
+}
+
+pub struct OAuthApi {
+    ctx: ApiContext,
+}
+
+impl OAuthApi {
+    pub fn new(ctx: ApiContext) -> Self {
+        Self { ctx }
+    }
+}
+
+fn oauth_error(code: OAuthCode, description: impl Into<String>) -> AppError {
+    AppError::OAuth {
+        code,
+        description: description.into(),
+    }
+}
+
+/// Client credentials from `Authorization: Basic` (RFC 6749 section 2.3.1:
+/// each part form-urlencoded before base64).
+fn basic_credentials(request: &Request) -> Result<Option<(String, String)>, AppError> {
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let bad = || oauth_error(OAuthCode::InvalidClient, "client authentication failed");
+    let value = value.to_str().map_err(|_| bad())?;
+    let (scheme, encoded) = value.split_once(' ').ok_or_else(bad)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(bad());
+    }
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
+    let unescape = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .map(|s| s.into_owned())
+            .map_err(|_| bad())
+    };
+    Ok(Some((unescape(id)?, unescape(secret)?)))
+}
+
+#[OpenApi(tag = "ApiTag::OAuth")]
+impl OAuthApi {
+    /// Get an access token
+    ///
+    /// OAuth 2.0 client credentials grant (RFC 6749 section 4.4). Send
+    /// `grant_type=client_credentials` form-encoded (JSON and XML bodies are
+    /// read too), with the client's credentials either as HTTP Basic
+    /// (`Authorization: Basic base64(client_id:client_secret)`) or as
+    /// `client_id` and `client_secret` in the body, not both. `scope` narrows
+    /// the token to a subset of the client's scopes; without it the token
+    /// carries all of them. Errors follow RFC 6749 section 5.2 and never tell
+    /// an unknown client from a wrong secret.
+    #[oai(path = "/oauth2/token", method = "post", operation_id = "createToken")]
+    async fn token_create(
+        &self,
+        request: &Request,
+        body: Body<TokenRequest, JsonXmlOrForm>,
+    ) -> Result<TokenIssued, OAuthApiError> {
+        let form = body.0;
+        let (client_id, secret) = match (basic_credentials(request)?, form.client_id, form.client_secret) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return Err(oauth_error(
+                    OAuthCode::InvalidRequest,
+                    "send client credentials either with HTTP Basic or in the body, not both",
+                )
+                .into());
+            }
+            (Some(basic), None, None) => basic,
+            (None, Some(id), Some(secret)) => (id, secret),
+            (None, _, _) => {
+                return Err(oauth_error(OAuthCode::InvalidClient, "client authentication failed").into());
+            }
+        };
+        match form.grant_type.as_deref() {
+            Some("client_credentials") => {}
+            Some(other) => {
+                return Err(oauth_error(
+                    OAuthCode::UnsupportedGrantType,
+                    format!("grant_type {other:?} is not supported; use client_credentials"),
+                )
+                .into());
+            }
+            None => return Err(oauth_error(OAuthCode::InvalidRequest, "grant_type is required").into()),
+        }
+
+        let client = self.ctx.store.client_secret(&client_id).await?;
+        // The hash is checked even for an unknown client, so both cost the same.
+        let hash = client
+            .as_ref()
+            .map_or_else(|| decoy_hash().to_string(), |c| c.secret_hash.clone());
+        let matches = tokio::task::spawn_blocking(move || verify_secret(&secret, &hash))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let client = match client {
+            Some(client) if matches && client.active => client,
+            _ => return Err(oauth_error(OAuthCode::InvalidClient, "client authentication failed").into()),
+        };
+
+        let granted = match form.scope.as_deref() {
+            None => client.scopes.clone(),
+            Some(requested) => {
+                let requested = parse_scopes(requested).map_err(|e| oauth_error(OAuthCode::InvalidScope, e))?;
+                if let Some(extra) = requested.iter().find(|s| !client.scopes.contains(s)) {
+                    return Err(oauth_error(
+                        OAuthCode::InvalidScope,
+                        format!("scope {extra:?} is not granted to this client"),
+                    )
+                    .into());
+                }
+                if requested.is_empty() {
+                    client.scopes.clone()
+                } else {
+                    requested
+                }
+            }
+        };
+        let now = chrono::Utc::now().timestamp();
+        let ttl = self.ctx.auth.token_ttl;
+        let claims = Claims {
+            iss: ISSUER.into(),
+            sub: client_id,
+            tid: client.tenant.to_string(),
+            scope: granted.join(" "),
+            iat: now,
+            exp: now + ttl,
+            jti: Uuid::new_v4().to_string(),
+        };
+        let token = TokenResponse {
+            access_token: self.ctx.auth.key.sign(&claims),
+            token_type: "Bearer".into(),
+            expires_in: ttl,
+            scope: claims.scope,
+        };
+        Ok(TokenIssued::Ok(Negotiated(token), "no-store".into(), "no-cache".into()))
+    }
+}

@@ -1,0 +1,191 @@
+//! The demo tenant: data that makes the example requests of the three
+//! vendor documents succeed verbatim, and a client with every scope.
+//! Seeding is idempotent: rows are created under fixed ids when missing.
+
+use uuid::{Uuid, uuid};
+
+use crate::auth::Scope;
+use crate::auth::secret::{hash_secret, random_token, verify_secret};
+use crate::domain::TenantId;
+use crate::domain::setup::{
+    Category, Classification, ExtensionField, Organization, SubCategory, Supplier, SupplierAddress, User,
+};
+use crate::store::Store;
+use crate::store::records::Record;
+
+pub const TENANT: &str = "demo";
+
+pub const ORGANIZATION: Uuid = uuid!("3fa85f64-5717-4562-b3fc-2c963f66afa6");
+pub const INTERNAL_MANAGER: Uuid = uuid!("a218d8e5-8c7a-4f3e-9b12-111111111111");
+pub const EXTERNAL_MANAGER: Uuid = uuid!("b218d8e5-8c7a-4f3e-9b12-222222222222");
+pub const SEGURA_USER: Uuid = uuid!("c218d8e5-8c7a-4f3e-9b12-333333333333");
+pub const SUPPLIER: Uuid = uuid!("5e1f8f9a-7d1c-4a43-9f53-0b1a9e6c2d10");
+pub const SUPPLIER_ADDRESS: Uuid = uuid!("5e1f8f9a-7d1c-4a43-9f53-0b1a9e6c2d11");
+pub const CLASSIFICATION: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b10");
+pub const CATEGORY: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b20");
+pub const SUB_CATEGORY: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b21");
+pub const EXTENSION_FIELD: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b30");
+
+/// What a demo user needs to call the API.
+#[derive(Debug, Clone)]
+pub struct DemoCredentials {
+    pub tenant: TenantId,
+    pub client_id: String,
+    pub client_secret: String,
+    pub api_key: String,
+}
+
+/// Fixed values for the demo client (e.g. from `LIAISON_DEMO_CLIENT_ID`).
+#[derive(Debug, Clone, Default)]
+pub struct DemoSettings {
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+/// Creates what is missing of the demo tenant and returns its credentials.
+pub async fn seed(store: &Store, settings: &DemoSettings) -> anyhow::Result<DemoCredentials> {
+    let tenant = store.ensure_tenant(TENANT).await?;
+    seed_setup(store, tenant).await?;
+    let client_id = kept(store, "demo_client_id", settings.client_id.clone(), || {
+        format!("demo-{}", random_token(9))
+    })
+    .await?;
+    let client_secret = kept(store, "demo_client_secret", settings.client_secret.clone(), || {
+        random_token(32)
+    })
+    .await?;
+    let scopes: Vec<String> = Scope::all_names().into_iter().map(str::to_string).collect();
+    match store.client_secret(&client_id).await? {
+        None => {
+            store
+                .client_create(
+                    tenant,
+                    &client_id,
+                    "demo client",
+                    &hash_secret(&client_secret)?,
+                    &scopes,
+                )
+                .await?
+        }
+        Some(existing) if !verify_secret(&client_secret, &existing.secret_hash) || existing.scopes != scopes => {
+            store
+                .client_reset(&client_id, &hash_secret(&client_secret)?, &scopes)
+                .await?
+        }
+        Some(_) => {}
+    }
+    let api_key = kept(store, "demo_api_key", None, || random_token(32)).await?;
+    store.api_key_insert(tenant, "demo", &api_key).await?;
+    Ok(DemoCredentials {
+        tenant,
+        client_id,
+        client_secret,
+        api_key,
+    })
+}
+
+/// A demo value: the given one, else the one kept from an earlier run, else
+/// a new one; kept for the next run either way. (Demo credentials are kept
+/// in clear in `settings` so they can be printed again; no real client's are.)
+async fn kept(
+    store: &Store,
+    name: &str,
+    given: Option<String>,
+    make: impl FnOnce() -> String,
+) -> anyhow::Result<String> {
+    let value = match given {
+        Some(value) => value,
+        None => match store.setting(name).await? {
+            Some(value) => value,
+            None => make(),
+        },
+    };
+    store.setting_put(name, &value).await?;
+    Ok(value)
+}
+
+/// Inserts `data` under `id` unless that row exists.
+async fn ensure<R: Record>(
+    store: &Store,
+    tenant: TenantId,
+    id: Uuid,
+    parent: Option<Uuid>,
+    data: R,
+) -> anyhow::Result<()> {
+    if store.record_get::<R>(tenant, None, id).await?.is_none() {
+        store.record_insert(tenant, Some(id), parent, data).await?;
+    }
+    Ok(())
+}
+
+async fn ensure_user(
+    store: &Store,
+    tenant: TenantId,
+    id: Uuid,
+    username: &str,
+    first: &str,
+    last: &str,
+) -> anyhow::Result<()> {
+    if store.record_get::<User>(tenant, None, id).await?.is_none() {
+        let number = store.next_number(tenant, "users").await?;
+        let email = format!("{username}@example.com");
+        let user = User::parse(number, username, first, last, &email, None).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        store.record_insert(tenant, Some(id), None, user).await?;
+    }
+    Ok(())
+}
+
+fn named<T>(parsed: Result<T, Vec<crate::domain::FieldError>>) -> anyhow::Result<T> {
+    parsed.map_err(|e| anyhow::anyhow!("invalid demo data: {e:?}"))
+}
+
+async fn seed_setup(store: &Store, tenant: TenantId) -> anyhow::Result<()> {
+    ensure(
+        store,
+        tenant,
+        ORGANIZATION,
+        None,
+        named(Organization::parse("Demo Organization", None))?,
+    )
+    .await?;
+    ensure_user(store, tenant, INTERNAL_MANAGER, "imanager", "Irene", "Internal").await?;
+    ensure_user(store, tenant, EXTERNAL_MANAGER, "emanager", "Erik", "External").await?;
+    ensure_user(store, tenant, SEGURA_USER, "dleite", "Debora", "Leite Ferreira").await?;
+    ensure(
+        store,
+        tenant,
+        SUPPLIER,
+        None,
+        named(Supplier::parse("Demo Supplier Ltd", None))?,
+    )
+    .await?;
+    let address = named(SupplierAddress::parse(
+        "1 Harbour Road",
+        None,
+        "Hamburg",
+        Some("20457"),
+        "DE",
+        None,
+    ))?;
+    ensure(store, tenant, SUPPLIER_ADDRESS, Some(SUPPLIER), address).await?;
+    ensure(
+        store,
+        tenant,
+        CLASSIFICATION,
+        None,
+        named(Classification::parse("classification1", None))?,
+    )
+    .await?;
+    ensure(store, tenant, CATEGORY, None, named(Category::parse("Cat1", None))?).await?;
+    let sub = SubCategory(named(Category::parse("SubCat1", None))?);
+    ensure(store, tenant, SUB_CATEGORY, Some(CATEGORY), sub).await?;
+    ensure(
+        store,
+        tenant,
+        EXTENSION_FIELD,
+        None,
+        named(ExtensionField::parse("riskScore", 50, None, None))?,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! Authentication extractors: who is calling, and may they call this?
+//!
+//! The scopes an operation needs are declared once, on its handler
+//! (`#[oai(scopes(...))]`), and so appear in the spec. The front line reads
+//! them back from the spec's route table for the matched route and leaves
+//! them on the request; the extractors here enforce them. The spec is the
+//! contract, and the server enforces exactly what it documents.
+
+use std::sync::Arc;
+
+use poem::http::header;
+use poem::{Request, RequestBody};
+use poem_openapi::registry::{MetaOAuthFlow, MetaOAuthFlows, MetaSecurityScheme, Registry};
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OAuthScopes};
+
+use crate::auth::token::TokenKey;
+use crate::auth::{Credential, Principal, Scope};
+use crate::http::error::{AppError, AuthFailure};
+use crate::store::Store;
+
+/// The security scheme names in the spec.
+pub const OAUTH2: &str = "oauth2";
+pub const API_KEY: &str = "relationshipUsersToken";
+
+/// What the extractors need, shared by every request.
+#[derive(Clone)]
+pub struct AuthState {
+    pub store: Store,
+    pub key: TokenKey,
+    /// Access-token lifetime in seconds.
+    pub token_ttl: i64,
+}
+
+/// The scopes the matched operation declares (left on the request by the front line).
+#[derive(Debug, Clone, Default)]
+pub struct RequiredScopes(pub Vec<String>);
+
+/// A caller with a valid OAuth 2.0 bearer token carrying the operation's scopes.
+pub struct Bearer(pub Principal);
+
+/// A caller with a bearer token, or with the Relationship users dialect's
+/// `Authorization: Token token=<API key>`.
+pub struct BearerOrApiKey(pub Principal);
+
+fn oauth2_scheme() -> MetaSecurityScheme {
+    MetaSecurityScheme {
+        ty: "oauth2",
+        description: Some(
+            "OAuth 2.0 client credentials (RFC 6749 section 4.4). Get a token from `/oauth2/token`, \
+             send it as `Authorization: Bearer <token>`. Tokens expire (default 1 hour).",
+        ),
+        name: None,
+        key_in: None,
+        scheme: None,
+        bearer_format: None,
+        flows: Some(MetaOAuthFlows {
+            implicit: None,
+            password: None,
+            client_credentials: Some(MetaOAuthFlow {
+                authorization_url: None,
+                token_url: Some("/oauth2/token"),
+                refresh_url: None,
+                scopes: <Scope as OAuthScopes>::meta(),
+            }),
+            authorization_code: None,
+        }),
+        openid_connect_url: None,
+    }
+}
+
+fn api_key_scheme() -> MetaSecurityScheme {
+    MetaSecurityScheme {
+        ty: "apiKey",
+        description: Some(
+            "The Relationship users dialect's own header: `Authorization: Token token=<API key>`, \
+             with a key from `liaison apikeys create`. It grants `relationship_users.write`.",
+        ),
+        name: Some("Authorization"),
+        key_in: Some("header"),
+        scheme: None,
+        bearer_format: None,
+        flows: None,
+        openid_connect_url: None,
+    }
+}
+
+impl<'a> ApiExtractor<'a> for Bearer {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        registry.create_security_scheme(OAUTH2, oauth2_scheme());
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        vec![OAUTH2]
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        _body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        Ok(Self(authenticate(request, false).await?))
+    }
+}
+
+impl<'a> ApiExtractor<'a> for BearerOrApiKey {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        registry.create_security_scheme(OAUTH2, oauth2_scheme());
+        registry.create_security_scheme(API_KEY, api_key_scheme());
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        vec![OAUTH2, API_KEY]
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        _body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        Ok(Self(authenticate(request, true).await?))
+    }
+}
+
+/// Checks the request's credential, its standing, and the operation's scopes.
+async fn authenticate(request: &Request, allow_api_key: bool) -> Result<Principal, AppError> {
+    let state = request
+        .data::<Arc<AuthState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AuthState is not installed")))?;
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(AppError::Unauthenticated(AuthFailure::Missing))?
+        .to_str()
+        .map_err(|_| AppError::Unauthenticated(AuthFailure::Invalid))?;
+    let principal = match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => bearer_principal(state, token.trim()).await?,
+        Some((scheme, rest)) if allow_api_key && scheme.eq_ignore_ascii_case("token") => {
+            let key = rest
+                .trim()
+                .strip_prefix("token=")
+                .map(|k| k.trim_matches('"'))
+                .ok_or(AppError::Unauthenticated(AuthFailure::Invalid))?;
+            state
+                .store
+                .api_key_principal(key)
+                .await?
+                .ok_or(AppError::Unauthenticated(AuthFailure::Invalid))?
+        }
+        _ => return Err(AppError::Unauthenticated(AuthFailure::Invalid)),
+    };
+    let required = request
+        .extensions()
+        .get::<RequiredScopes>()
+        .cloned()
+        .unwrap_or_default();
+    if let Some(missing) = required.0.iter().find(|s| !principal.has_scope(s)) {
+        return Err(AppError::Forbidden { scope: missing.clone() });
+    }
+    Ok(principal)
+}
+
+async fn bearer_principal(state: &AuthState, token: &str) -> Result<Principal, AppError> {
+    let now = chrono::Utc::now().timestamp();
+    let claims = state.key.verify(token, now).map_err(|e| {
+        tracing::debug!(error = %e, "bearer token refused");
+        match e {
+            crate::auth::token::TokenError::Expired => AppError::Unauthenticated(AuthFailure::Expired),
+            _ => AppError::Unauthenticated(AuthFailure::Invalid),
+        }
+    })?;
+    // A disabled client's tokens stop working at once: its standing is read per request.
+    let tenant = state
+        .store
+        .active_client_tenant(&claims.sub)
+        .await?
+        .filter(|tenant| tenant.to_string() == claims.tid)
+        .ok_or(AppError::Unauthenticated(AuthFailure::Invalid))?;
+    Ok(Principal {
+        tenant,
+        credential: Credential::Client(claims.sub),
+        scopes: claims
+            .scope
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    })
+}

@@ -1,0 +1,195 @@
+//! API clients, API keys, and the token signing key.
+
+use uuid::Uuid;
+
+use crate::auth::secret::{hash_api_key, random_token};
+use crate::auth::{Credential, Principal};
+use crate::domain::TenantId;
+use crate::store::{Store, from_db_uuid, now, to_db_time};
+
+/// An API client as listed (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub client_id: String,
+    pub tenant: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub active: bool,
+}
+
+/// A client's credentials as checked at the token endpoint.
+#[derive(Debug, Clone)]
+pub struct ClientSecret {
+    pub tenant: TenantId,
+    pub secret_hash: String,
+    pub scopes: Vec<String>,
+    pub active: bool,
+}
+
+const SIGNING_KEY: &str = "token_signing_key";
+
+fn split_scopes(scopes: &str) -> Vec<String> {
+    scopes
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl Store {
+    pub async fn client_create(
+        &self,
+        tenant: TenantId,
+        client_id: &str,
+        name: &str,
+        secret_hash: &str,
+        scopes: &[String],
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO api_clients (client_id, tenant_id, name, secret_hash, scopes, active, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 1, $6)",
+        )
+        .bind(client_id)
+        .bind(tenant.to_string())
+        .bind(name)
+        .bind(secret_hash)
+        .bind(scopes.join(" "))
+        .bind(to_db_time(now()))
+        .execute(self.pool())
+        .await
+        .map(|_| ())
+    }
+
+    /// Replaces a client's secret hash and scopes (the demo client is kept in line with its settings).
+    pub async fn client_reset(&self, client_id: &str, secret_hash: &str, scopes: &[String]) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE api_clients SET secret_hash = $1, scopes = $2, active = 1 WHERE client_id = $3")
+            .bind(secret_hash)
+            .bind(scopes.join(" "))
+            .bind(client_id)
+            .execute(self.pool())
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn client_secret(&self, client_id: &str) -> Result<Option<ClientSecret>, sqlx::Error> {
+        let row: Option<(String, String, String, i64)> =
+            sqlx::query_as("SELECT tenant_id, secret_hash, scopes, active FROM api_clients WHERE client_id = $1")
+                .bind(client_id)
+                .fetch_optional(self.pool())
+                .await?;
+        row.map(|(tenant, secret_hash, scopes, active)| {
+            Ok(ClientSecret {
+                tenant: TenantId(from_db_uuid(&tenant)?),
+                secret_hash,
+                scopes: split_scopes(&scopes),
+                active: active != 0,
+            })
+        })
+        .transpose()
+    }
+
+    /// The tenant of an active client; `None` when unknown or disabled.
+    pub async fn active_client_tenant(&self, client_id: &str) -> Result<Option<TenantId>, sqlx::Error> {
+        let tenant: Option<String> =
+            sqlx::query_scalar("SELECT tenant_id FROM api_clients WHERE client_id = $1 AND active = 1")
+                .bind(client_id)
+                .fetch_optional(self.pool())
+                .await?;
+        tenant.map(|t| from_db_uuid(&t).map(TenantId)).transpose()
+    }
+
+    pub async fn client_list(&self) -> Result<Vec<ClientInfo>, sqlx::Error> {
+        let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT c.client_id, t.name, c.name, c.scopes, c.active FROM api_clients c \
+             JOIN tenants t ON t.id = c.tenant_id ORDER BY t.name, c.created_at",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(client_id, tenant, name, scopes, active)| ClientInfo {
+                client_id,
+                tenant,
+                name,
+                scopes: split_scopes(&scopes),
+                active: active != 0,
+            })
+            .collect())
+    }
+
+    /// Disables a client; `false` when there is no such client.
+    pub async fn client_disable(&self, client_id: &str) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("UPDATE api_clients SET active = 0 WHERE client_id = $1")
+            .bind(client_id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Creates an API key for the tenant; returns the key id and the key (shown once).
+    pub async fn api_key_create(&self, tenant: TenantId) -> Result<(String, String), sqlx::Error> {
+        let key_id = Uuid::new_v4().to_string();
+        let key = random_token(32);
+        self.api_key_insert(tenant, &key_id, &key).await?;
+        Ok((key_id, key))
+    }
+
+    /// Stores an API key given in full (the demo's fixed key); nothing when it exists.
+    pub async fn api_key_insert(&self, tenant: TenantId, key_id: &str, key: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO api_keys (key_id, tenant_id, key_hash, active, created_at) VALUES ($1, $2, $3, 1, $4) \
+             ON CONFLICT (key_id) DO NOTHING",
+        )
+        .bind(key_id)
+        .bind(tenant.to_string())
+        .bind(hash_api_key(key))
+        .bind(to_db_time(now()))
+        .execute(self.pool())
+        .await
+        .map(|_| ())
+    }
+
+    /// The caller an active API key stands for.
+    pub async fn api_key_principal(&self, key: &str) -> Result<Option<Principal>, sqlx::Error> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT key_id, tenant_id FROM api_keys WHERE key_hash = $1 AND active = 1")
+                .bind(hash_api_key(key))
+                .fetch_optional(self.pool())
+                .await?;
+        row.map(|(key_id, tenant)| {
+            Ok(Principal {
+                tenant: TenantId(from_db_uuid(&tenant)?),
+                credential: Credential::ApiKey(key_id),
+                scopes: vec!["relationship_users.write".to_string()],
+            })
+        })
+        .transpose()
+    }
+
+    /// The instance-wide token signing key, generated and kept on first use,
+    /// so that every liaison sharing this database signs with the same key.
+    pub async fn signing_key(&self) -> Result<String, sqlx::Error> {
+        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(SIGNING_KEY)
+            .bind(random_token(32))
+            .execute(self.pool())
+            .await?;
+        self.setting(SIGNING_KEY).await?.ok_or(sqlx::Error::RowNotFound)
+    }
+
+    pub async fn setting(&self, name: &str) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await
+    }
+
+    pub async fn setting_put(&self, name: &str, value: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2")
+            .bind(name)
+            .bind(value)
+            .execute(self.pool())
+            .await
+            .map(|_| ())
+    }
+}

@@ -1,0 +1,294 @@
+//! One generic store for the setup resources: every setup table has the
+//! same bookkeeping columns (tenant, entity id, version, timestamps) plus
+//! its own data columns, which a [`Record`] names and binds.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, Row as _};
+use uuid::Uuid;
+
+use crate::domain::{Page, TenantId, Version};
+use crate::store::{Store, WriteError, from_db_time, from_db_uuid, now, to_db_time};
+
+/// A value for one data column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Col {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+    Flag(bool),
+}
+
+/// A setup resource's data, as stored in its own table.
+pub trait Record: Sized + Send + Sync {
+    const TABLE: &'static str;
+    /// The data columns, in the order [`Record::columns`] gives values.
+    const COLUMNS: &'static [&'static str];
+    /// Columns written once at creation and never updated (e.g. a user's number).
+    const FIXED_COLUMNS: &'static [&'static str] = &[];
+    /// The column naming the parent row, for resources that live under another.
+    const PARENT: Option<&'static str> = None;
+
+    fn columns(&self) -> Vec<Col>;
+    /// Values for [`Record::FIXED_COLUMNS`].
+    fn fixed_columns(&self) -> Vec<Col> {
+        Vec::new()
+    }
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error>;
+}
+
+/// A stored record with its bookkeeping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored<R> {
+    pub entity_id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub version: Version,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
+    pub data: R,
+}
+
+fn bind<'q>(query: Query<'q, Any, AnyArguments<'q>>, col: Col) -> Query<'q, Any, AnyArguments<'q>> {
+    match col {
+        Col::Text(s) => query.bind(s),
+        Col::OptText(s) => query.bind(s),
+        Col::Int(i) => query.bind(i),
+        Col::Flag(b) => query.bind(i64::from(b)),
+    }
+}
+
+/// `$first, $first+1, ...` for `count` placeholders.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn select_list<R: Record>() -> String {
+    let mut cols = vec!["entity_id", "version", "created_at", "modified_at"];
+    cols.extend(R::PARENT);
+    cols.extend(R::FIXED_COLUMNS);
+    cols.extend(R::COLUMNS);
+    cols.join(", ")
+}
+
+fn stored_from_row<R: Record>(row: &AnyRow) -> Result<Stored<R>, sqlx::Error> {
+    let parent_id = match R::PARENT {
+        Some(column) => Some(from_db_uuid(&row.try_get::<String, _>(column)?)?),
+        None => None,
+    };
+    Ok(Stored {
+        entity_id: from_db_uuid(&row.try_get::<String, _>("entity_id")?)?,
+        parent_id,
+        version: Version(row.try_get("version")?),
+        created_at: from_db_time(&row.try_get::<String, _>("created_at")?)?,
+        modified_at: from_db_time(&row.try_get::<String, _>("modified_at")?)?,
+        data: R::from_row(row)?,
+    })
+}
+
+/// A unique-constraint violation becomes a conflict; anything else stays a database error.
+pub(crate) fn conflict_or(err: sqlx::Error, what: &str) -> WriteError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => WriteError::Conflict(what.to_string()),
+        _ => WriteError::Database(err),
+    }
+}
+
+impl Store {
+    /// Inserts `data` as a new row (with `entity_id`, or a fresh one).
+    pub async fn record_insert<R: Record>(
+        &self,
+        tenant: TenantId,
+        entity_id: Option<Uuid>,
+        parent_id: Option<Uuid>,
+        data: R,
+    ) -> Result<Stored<R>, WriteError> {
+        let at = now();
+        let entity_id = entity_id.unwrap_or_else(Uuid::new_v4);
+        let mut names = vec!["tenant_id", "entity_id", "version", "created_at", "modified_at"];
+        names.extend(R::PARENT);
+        names.extend(R::FIXED_COLUMNS);
+        names.extend(R::COLUMNS);
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            R::TABLE,
+            names.join(", "),
+            placeholders(1, names.len())
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(entity_id.to_string())
+            .bind(1_i64)
+            .bind(to_db_time(at))
+            .bind(to_db_time(at));
+        if R::PARENT.is_some() {
+            query = query.bind(parent_id.map(|p| p.to_string()));
+        }
+        for col in data.fixed_columns().into_iter().chain(data.columns()) {
+            query = bind(query, col);
+        }
+        query
+            .execute(self.pool())
+            .await
+            .map_err(|e| conflict_or(e, "a row with these values already exists"))?;
+        Ok(Stored {
+            entity_id,
+            parent_id,
+            version: Version(1),
+            created_at: at,
+            modified_at: at,
+            data,
+        })
+    }
+
+    /// The row `entity_id` of the tenant (and of `parent_id`, for child resources).
+    pub async fn record_get<R: Record>(
+        &self,
+        tenant: TenantId,
+        parent_id: Option<Uuid>,
+        entity_id: Uuid,
+    ) -> Result<Option<Stored<R>>, sqlx::Error> {
+        let parent_filter = match (R::PARENT, parent_id) {
+            (Some(column), Some(_)) => format!(" AND {column} = $3"),
+            _ => String::new(),
+        };
+        let sql = format!(
+            "SELECT {} FROM {} WHERE tenant_id = $1 AND entity_id = $2{parent_filter}",
+            select_list::<R>(),
+            R::TABLE
+        );
+        let mut query = sqlx::query(&sql).bind(tenant.to_string()).bind(entity_id.to_string());
+        if !parent_filter.is_empty() {
+            query = query.bind(parent_id.map(|p| p.to_string()));
+        }
+        query
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| stored_from_row(&row))
+            .transpose()
+    }
+
+    /// One page in creation order (under `parent_id` for child resources), and the total.
+    pub async fn record_list<R: Record>(
+        &self,
+        tenant: TenantId,
+        parent_id: Option<Uuid>,
+        page: Page,
+    ) -> Result<(Vec<Stored<R>>, i64), sqlx::Error> {
+        let parent_filter = match R::PARENT {
+            Some(column) => format!(" AND {column} = $2"),
+            None => String::new(),
+        };
+        let first_page_param = if parent_filter.is_empty() { 2 } else { 3 };
+        let sql = format!(
+            "SELECT {} FROM {} WHERE tenant_id = $1{parent_filter} ORDER BY created_at, entity_id LIMIT ${} OFFSET ${}",
+            select_list::<R>(),
+            R::TABLE,
+            first_page_param,
+            first_page_param + 1
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM {} WHERE tenant_id = $1{parent_filter}", R::TABLE);
+        let parent = parent_id.map(|p| p.to_string());
+        let mut query = sqlx::query(&sql).bind(tenant.to_string());
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(tenant.to_string());
+        if R::PARENT.is_some() {
+            query = query.bind(parent.clone());
+            count = count.bind(parent);
+        }
+        let rows = query
+            .bind(i64::from(page.limit))
+            .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+            .fetch_all(self.pool())
+            .await?;
+        let total = count.fetch_one(self.pool()).await?;
+        let items = rows.iter().map(stored_from_row).collect::<Result<_, _>>()?;
+        Ok((items, total))
+    }
+
+    /// Replaces the data of a row when `precondition` accepts its version.
+    /// The write is conditional on the version read, so a concurrent writer
+    /// in between makes it fail rather than be overwritten.
+    pub async fn record_update<R: Record>(
+        &self,
+        tenant: TenantId,
+        parent_id: Option<Uuid>,
+        entity_id: Uuid,
+        data: R,
+        precondition: impl Fn(Version) -> bool,
+    ) -> Result<Stored<R>, WriteError> {
+        let current = self
+            .record_get::<R>(tenant, parent_id, entity_id)
+            .await?
+            .ok_or(WriteError::NotFound)?;
+        if !precondition(current.version) {
+            return Err(WriteError::PreconditionFailed);
+        }
+        let at = now();
+        let assignments: Vec<String> = R::COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 2))
+            .collect();
+        let n = R::COLUMNS.len();
+        let sql = format!(
+            "UPDATE {} SET {}, version = version + 1, modified_at = $1 \
+             WHERE tenant_id = ${} AND entity_id = ${} AND version = ${}",
+            R::TABLE,
+            assignments.join(", "),
+            n + 2,
+            n + 3,
+            n + 4
+        );
+        let mut query = sqlx::query(&sql).bind(to_db_time(at));
+        for col in data.columns() {
+            query = bind(query, col);
+        }
+        let updated = query
+            .bind(tenant.to_string())
+            .bind(entity_id.to_string())
+            .bind(current.version.0)
+            .execute(self.pool())
+            .await
+            .map_err(|e| conflict_or(e, "a row with these values already exists"))?;
+        if updated.rows_affected() == 0 {
+            return Err(WriteError::PreconditionFailed);
+        }
+        Ok(Stored {
+            version: Version(current.version.0 + 1),
+            modified_at: at,
+            data,
+            ..current
+        })
+    }
+
+    /// The next number of the tenant's sequence `name` (1, 2, ...). The
+    /// increment is one statement, so concurrent callers get distinct numbers.
+    pub async fn next_number(&self, tenant: TenantId, name: &str) -> Result<i64, sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO counters (tenant_id, name, value) VALUES ($1, $2, 0) ON CONFLICT (tenant_id, name) DO NOTHING",
+        )
+        .bind(tenant.to_string())
+        .bind(name)
+        .execute(self.pool())
+        .await?;
+        sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE tenant_id = $1 AND name = $2 RETURNING value")
+            .bind(tenant.to_string())
+            .bind(name)
+            .fetch_one(self.pool())
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered() {
+        assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(placeholders(1, 0), "");
+    }
+}

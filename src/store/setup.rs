@@ -1,0 +1,173 @@
+//! The setup tables as [`Record`]s.
+
+use sqlx::Row as _;
+use sqlx::any::AnyRow;
+
+use crate::domain::setup::{
+    Category, Classification, ExtensionField, Organization, SubCategory, Supplier, SupplierAddress, User,
+};
+use crate::store::records::{Col, Record};
+
+fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}
+
+impl Record for Organization {
+    const TABLE: &'static str = "organizations";
+    const COLUMNS: &'static [&'static str] = &["name", "active"];
+
+    fn columns(&self) -> Vec<Col> {
+        vec![Col::Text(self.name.clone()), Col::Flag(self.active)]
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            name: row.try_get("name")?,
+            active: flag(row, "active")?,
+        })
+    }
+}
+
+impl Record for User {
+    const TABLE: &'static str = "users";
+    const COLUMNS: &'static [&'static str] = &["username", "first_name", "last_name", "email", "active"];
+    const FIXED_COLUMNS: &'static [&'static str] = &["id"];
+
+    fn columns(&self) -> Vec<Col> {
+        vec![
+            Col::Text(self.username.clone()),
+            Col::Text(self.first_name.clone()),
+            Col::Text(self.last_name.clone()),
+            Col::Text(self.email.clone()),
+            Col::Flag(self.active),
+        ]
+    }
+
+    fn fixed_columns(&self) -> Vec<Col> {
+        vec![Col::Int(self.number)]
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            number: row.try_get("id")?,
+            username: row.try_get("username")?,
+            first_name: row.try_get("first_name")?,
+            last_name: row.try_get("last_name")?,
+            email: row.try_get("email")?,
+            active: flag(row, "active")?,
+        })
+    }
+}
+
+impl Record for Supplier {
+    const TABLE: &'static str = "suppliers";
+    const COLUMNS: &'static [&'static str] = &["name", "active"];
+
+    fn columns(&self) -> Vec<Col> {
+        vec![Col::Text(self.name.clone()), Col::Flag(self.active)]
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            name: row.try_get("name")?,
+            active: flag(row, "active")?,
+        })
+    }
+}
+
+impl Record for SupplierAddress {
+    const TABLE: &'static str = "supplier_addresses";
+    const COLUMNS: &'static [&'static str] = &["line1", "line2", "city", "postal_code", "country", "active"];
+    const PARENT: Option<&'static str> = Some("supplier_id");
+
+    fn columns(&self) -> Vec<Col> {
+        vec![
+            Col::Text(self.line1.clone()),
+            Col::OptText(self.line2.clone()),
+            Col::Text(self.city.clone()),
+            Col::OptText(self.postal_code.clone()),
+            Col::Text(self.country.clone()),
+            Col::Flag(self.active),
+        ]
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            line1: row.try_get("line1")?,
+            line2: row.try_get("line2")?,
+            city: row.try_get("city")?,
+            postal_code: row.try_get("postal_code")?,
+            country: row.try_get("country")?,
+            active: flag(row, "active")?,
+        })
+    }
+}
+
+impl Record for Classification {
+    const TABLE: &'static str = "classifications";
+    const COLUMNS: &'static [&'static str] = &["value", "active"];
+
+    fn columns(&self) -> Vec<Col> {
+        vec![Col::Text(self.value.clone()), Col::Flag(self.active)]
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            value: row.try_get("value")?,
+            active: flag(row, "active")?,
+        })
+    }
+}
+
+impl Record for Category {
+    const TABLE: &'static str = "categories";
+    const COLUMNS: &'static [&'static str] = &["name", "active"];
+
+    fn columns(&self) -> Vec<Col> {
+        vec![Col::Text(self.name.clone()), Col::Flag(self.active)]
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            name: row.try_get("name")?,
+            active: flag(row, "active")?,
+        })
+    }
+}
+
+impl Record for SubCategory {
+    const TABLE: &'static str = "sub_categories";
+    const COLUMNS: &'static [&'static str] = Category::COLUMNS;
+    const PARENT: Option<&'static str> = Some("category_id");
+
+    fn columns(&self) -> Vec<Col> {
+        self.0.columns()
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Category::from_row(row).map(SubCategory)
+    }
+}
+
+impl Record for ExtensionField {
+    const TABLE: &'static str = "extension_fields";
+    const COLUMNS: &'static [&'static str] = &["name", "max_length", "required", "active"];
+
+    fn columns(&self) -> Vec<Col> {
+        vec![
+            Col::Text(self.name.clone()),
+            Col::Int(self.max_length),
+            Col::Flag(self.required),
+            Col::Flag(self.active),
+        ]
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            name: row.try_get("name")?,
+            max_length: row.try_get("max_length")?,
+            required: flag(row, "required")?,
+            active: flag(row, "active")?,
+        })
+    }
+}

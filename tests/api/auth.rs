@@ -1,0 +1,167 @@
+//! OAuth 2.0 tokens, bearer authentication and scopes.
+
+use liaison::auth::token::{Claims, ISSUER, TokenKey};
+use serde_json::json;
+
+use crate::harness::*;
+
+async fn token_request(
+    app: &TestApp,
+    build: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+) -> reqwest::Response {
+    build(app.client.post(app.url("/oauth2/token")))
+        .send()
+        .await
+        .expect("request")
+}
+
+engine_tests! {
+    async fn the_token_endpoint_issues_tokens_per_rfc_6749(app: &TestApp) {
+        let (id, secret) = app.create_client("acme", &["setup.read", "setup.write"]).await;
+        // HTTP Basic, form body.
+        let response = token_request(app, |r| r.basic_auth(&id, Some(&secret)).form(&[("grant_type", "client_credentials")])).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(header(&response, "cache-control"), "no-store");
+        let body = json(response).await;
+        assert_eq!(body["token_type"], "Bearer");
+        assert_eq!(body["expires_in"], 3600);
+        assert_eq!(body["scope"], "setup.read setup.write");
+        // Credentials in the body, narrowed scope.
+        let response = token_request(app, |r| r.form(&[
+            ("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", &secret), ("scope", "setup.read"),
+        ])).await;
+        assert_eq!(response.status(), 200);
+        let token = json(response).await;
+        assert_eq!(token["scope"], "setup.read");
+        // JSON bodies work too, and the token works.
+        let response = token_request(app, |r| r.json(&json!({
+            "grant_type": "client_credentials", "client_id": id, "client_secret": secret,
+        }))).await;
+        assert_eq!(response.status(), 200);
+        let bearer = token["access_token"].as_str().expect("token");
+        let listed = app.client.get(app.url("/api/setup/organizations")).bearer_auth(bearer).send().await.expect("request");
+        assert_eq!(listed.status(), 200);
+    }
+
+    async fn every_token_error_has_its_rfc_6749_code(app: &TestApp) {
+        let (id, secret) = app.create_client("acme", &["setup.read"]).await;
+        let (disabled, disabled_secret) = app.create_client("acme", &["setup.read"]).await;
+        app.store.client_disable(&disabled).await.expect("disable");
+        let grant = [("grant_type", "client_credentials")];
+        let cases: Vec<(&str, reqwest::Response, u16, &str)> = vec![
+            ("missing grant_type", token_request(app, |r| r.basic_auth(&id, Some(&secret)).form(&[("scope", "setup.read")])).await, 400, "invalid_request"),
+            ("other grant", token_request(app, |r| r.basic_auth(&id, Some(&secret)).form(&[("grant_type", "password")])).await, 400, "unsupported_grant_type"),
+            ("wrong secret", token_request(app, |r| r.basic_auth(&id, Some("nope")).form(&grant)).await, 401, "invalid_client"),
+            ("unknown client", token_request(app, |r| r.basic_auth("nobody", Some(&secret)).form(&grant)).await, 401, "invalid_client"),
+            ("disabled client", token_request(app, |r| r.basic_auth(&disabled, Some(&disabled_secret)).form(&grant)).await, 401, "invalid_client"),
+            ("no credentials", token_request(app, |r| r.form(&grant)).await, 401, "invalid_client"),
+            ("two methods", token_request(app, |r| r.basic_auth(&id, Some(&secret)).form(&[("grant_type", "client_credentials"), ("client_id", &id)])).await, 400, "invalid_request"),
+            ("unknown scope", token_request(app, |r| r.basic_auth(&id, Some(&secret)).form(&[("grant_type", "client_credentials"), ("scope", "admin")])).await, 400, "invalid_scope"),
+            ("scope not granted", token_request(app, |r| r.basic_auth(&id, Some(&secret)).form(&[("grant_type", "client_credentials"), ("scope", "setup.write")])).await, 400, "invalid_scope"),
+            ("not a form", token_request(app, |r| r.basic_auth(&id, Some(&secret)).header("content-type", "text/plain").body("x")).await, 415, "invalid_request"),
+        ];
+        let mut unknown_vs_wrong = Vec::new();
+        for (label, response, status, code) in cases {
+            assert_eq!(response.status().as_u16(), status, "{label}");
+            if status == 401 {
+                assert_eq!(header(&response, "www-authenticate"), r#"Basic realm="liaison""#, "{label}");
+            }
+            let body = json(response).await;
+            assert_eq!(body["error"], code, "{label}: {body}");
+            if label == "wrong secret" || label == "unknown client" {
+                unknown_vs_wrong.push(body);
+            }
+        }
+        assert_eq!(unknown_vs_wrong[0], unknown_vs_wrong[1], "an unknown client looks like a wrong secret");
+    }
+
+    async fn requests_without_a_valid_token_get_401_with_a_bearer_challenge(app: &TestApp) {
+        let key = TokenKey::new(TOKEN_KEY.as_bytes().to_vec());
+        let tenant = app.store.tenant_by_name(TENANT).await.expect("query").expect("tenant");
+        let (id, secret) = app.create_client(TENANT, &["setup.read"]).await;
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            iss: ISSUER.into(), sub: id.clone(), tid: tenant.to_string(), scope: "setup.read".into(),
+            iat: now - 7200, exp: now - 3600, jti: "x".into(),
+        };
+        let expired = key.sign(&claims);
+        let forged = TokenKey::new(b"another key entirely, 32 bytes long".to_vec()).sign(&Claims { exp: now + 60, ..claims.clone() });
+        let valid = app.token_for(&id, &secret).await;
+        let cases: Vec<(&str, Option<String>, bool)> = vec![
+            ("no Authorization", None, false),
+            ("not bearer", Some("Basic abc".into()), true),
+            ("garbage", Some("Bearer not.a.token".into()), true),
+            ("expired", Some(format!("Bearer {expired}")), true),
+            ("forged", Some(format!("Bearer {forged}")), true),
+        ];
+        for (label, authorization, error_code) in cases {
+            let mut request = app.client.get(app.url("/api/setup/organizations"));
+            if let Some(value) = authorization {
+                request = request.header("authorization", value);
+            }
+            let response = request.send().await.expect("request");
+            assert_eq!(response.status(), 401, "{label}");
+            let challenge = header(&response, "www-authenticate");
+            assert!(challenge.starts_with("Bearer realm=\"liaison\""), "{label}: {challenge}");
+            assert_eq!(challenge.contains("error=\"invalid_token\""), error_code, "{label}: {challenge}");
+            assert_eq!(json(response).await["status"], 401, "{label}");
+        }
+        // A disabled client's tokens stop working at once.
+        let ok = app.client.get(app.url("/api/setup/organizations")).bearer_auth(&valid).send().await.expect("request");
+        assert_eq!(ok.status(), 200);
+        app.store.client_disable(&id).await.expect("disable");
+        let refused = app.client.get(app.url("/api/setup/organizations")).bearer_auth(&valid).send().await.expect("request");
+        assert_eq!(refused.status(), 401);
+    }
+
+    async fn a_token_without_the_operations_scope_gets_403(app: &TestApp) {
+        let reader = app.token_of(TENANT, &["setup.read"]).await;
+        let refused = app
+            .client
+            .post(app.url("/api/setup/organizations"))
+            .bearer_auth(&reader)
+            .header("accept", "application/xml")
+            .json(&json!({"name": "x"}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(refused.status(), 403);
+        assert_eq!(
+            header(&refused, "www-authenticate"),
+            r#"Bearer realm="liaison", error="insufficient_scope", scope="setup.write""#
+        );
+        assert_eq!(content_type(&refused), "application/problem+xml");
+        let allowed = app.client.get(app.url("/api/setup/organizations")).bearer_auth(&reader).send().await.expect("request");
+        assert_eq!(allowed.status(), 200);
+        let other_area = app.token_of(TENANT, &["users.related.read"]).await;
+        let refused = app.client.get(app.url("/api/setup/users")).bearer_auth(&other_area).send().await.expect("request");
+        assert_eq!(refused.status(), 403);
+    }
+
+    async fn instances_sharing_a_database_accept_each_others_tokens(app: &TestApp) {
+        let (_store, second) = serve(&app.database_url).await;
+        let response = app
+            .client
+            .get(format!("http://{}/api/setup/organizations", second.addr))
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200);
+        second.shutdown().await.expect("shutdown");
+    }
+}
+
+/// Without a configured key, the generated one is kept in the database, so
+/// a second instance on the same database signs and verifies alike.
+#[tokio::test]
+async fn the_generated_signing_key_is_shared_through_the_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/shared.db", dir.path().display());
+    let first = liaison::store::Store::connect(&url).await.expect("connect");
+    first.migrate().await.expect("migrate");
+    let second = liaison::store::Store::connect(&url).await.expect("connect");
+    let key = first.signing_key().await.expect("key");
+    assert!(key.len() >= 32);
+    assert_eq!(second.signing_key().await.expect("key"), key);
+}
