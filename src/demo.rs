@@ -7,6 +7,7 @@ use uuid::{Uuid, uuid};
 use crate::auth::Scope;
 use crate::auth::secret::{hash_secret, random_token, verify_secret};
 use crate::domain::TenantId;
+use crate::domain::relationship::{Access, RelationshipState, Status};
 use crate::domain::setup::{
     Category, Classification, ExtensionField, Organization, SubCategory, Supplier, SupplierAddress, User,
 };
@@ -24,6 +25,7 @@ pub const SUPPLIER_ADDRESS: Uuid = uuid!("5e1f8f9a-7d1c-4a43-9f53-0b1a9e6c2d11")
 pub const CLASSIFICATION: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b10");
 pub const CATEGORY: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b20");
 pub const SUB_CATEGORY: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b21");
+pub const RELATIONSHIP: Uuid = uuid!("d32a9192-353c-45fe-bbd4-b88702800467");
 pub const EXTENSION_FIELD: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b30");
 
 /// What a demo user needs to call the API.
@@ -187,5 +189,25 @@ async fn seed_setup(store: &Store, tenant: TenantId) -> anyhow::Result<()> {
         named(ExtensionField::parse("riskScore", 50, None, None))?,
     )
     .await?;
+    if store.relationship_get(tenant, RELATIONSHIP).await?.is_none() {
+        let state = RelationshipState {
+            name: "Example relationship".into(),
+            start_effective_date: chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")?.to_utc(),
+            organizations: vec![ORGANIZATION],
+            internal_manager: INTERNAL_MANAGER,
+            external_manager: EXTERNAL_MANAGER,
+            supplier: Some(SUPPLIER),
+            classification: "classification1".into(),
+            category: "Cat1".into(),
+            sub_category: None,
+            parent_relationship: None,
+            internal_access: Access::Team,
+            external_access: Access::Team,
+            status: Status::Active,
+            third_party_locations: vec![SUPPLIER_ADDRESS],
+            extension_fields: [("riskScore".to_string(), "low".to_string())].into(),
+        };
+        store.relationship_create(tenant, RELATIONSHIP, &state).await?;
+    }
     Ok(())
 }

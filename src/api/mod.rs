@@ -4,6 +4,7 @@
 
 pub mod health;
 pub mod oauth;
+pub mod relationships;
 pub mod setup;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -20,6 +21,9 @@ pub enum ApiTag {
     Health,
     /// OAuth 2.0 client-credentials tokens.
     OAuth,
+    /// Risk relationships: third-party relationships (vendor document seeds/002).
+    #[oai(rename = "Risk relationships")]
+    RiskRelationships,
     /// Tenant setup data that the dialects validate against.
     Setup,
 }
@@ -88,6 +92,7 @@ impl Default for ContextSettings {
 pub type Apis = (
     health::HealthApi,
     oauth::OAuthApi,
+    relationships::RelationshipsApi,
     (
         setup::organizations::OrganizationsApi,
         setup::users::UsersApi,
@@ -115,6 +120,7 @@ pub fn service(ctx: ApiContext) -> OpenApiService<Apis, ()> {
         (
             health::HealthApi::new(ctx.clone()),
             oauth::OAuthApi::new(ctx.clone()),
+            relationships::RelationshipsApi::new(ctx.clone()),
             (
                 setup::organizations::OrganizationsApi::new(ctx.clone()),
                 setup::users::UsersApi::new(ctx.clone()),

@@ -54,22 +54,32 @@ impl Accepts for JsonXmlOrForm {
     const ACCEPT: &'static str = "application/json, application/xml, application/x-www-form-urlencoded";
 }
 
-/// A request body of type `T`, in one of the encodings `A` accepts.
-pub struct Body<T, A = JsonOrXml>(pub T, PhantomData<A>);
+/// A request body of type `T`, in one of the encodings `A` accepts,
+/// documented with the schema of `S`.
+///
+/// `S` differs from `T` where the documented schema has required fields but
+/// the operation reports every missing one at once: then `T` is a lenient
+/// twin of `S` (same property names, all optional) that validation checks.
+pub struct Body<T, A = JsonOrXml, S = T>(pub T, PhantomData<(A, S)>);
 
-impl<'a, T: ParseFromJSON + Send + 'static, A: Accepts> ApiExtractor<'a> for Body<T, A> {
+impl<'a, T, A, S> ApiExtractor<'a> for Body<T, A, S>
+where
+    T: ParseFromJSON + Send + 'static,
+    A: Accepts,
+    S: Type + Send + Sync + 'static,
+{
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
     type ParamType = ();
     type ParamRawType = ();
 
     fn register(registry: &mut Registry) {
-        T::register(registry);
+        S::register(registry);
     }
 
     fn request_meta() -> Option<MetaRequest> {
         Some(MetaRequest {
             description: None,
-            content: media_types::<T>(A::FORMATS),
+            content: media_types::<S>(A::FORMATS),
             required: true,
         })
     }

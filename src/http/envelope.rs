@@ -50,12 +50,20 @@ pub enum Dialect {
     Problem,
     /// The token endpoint: RFC 6749 section 5.2 `{error, error_description}`.
     OAuth,
+    /// Risk relationships: `{success: false, result: null, errors: [{message, errorCode}]}`.
+    Risk,
 }
 
 impl Dialect {
     pub fn for_path(path: &str) -> Self {
-        if path.starts_with("/oauth2/") {
+        let under = |prefix: &str| {
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        if under("/oauth2") {
             Dialect::OAuth
+        } else if under("/api/relationships") {
+            Dialect::Risk
         } else {
             Dialect::Problem
         }
@@ -73,6 +81,7 @@ impl Dialect {
                 }
             }
             Dialect::OAuth => Rendered::of(&OAuthError::from(err)),
+            Dialect::Risk => Rendered::of(&RiskErrorEnvelope::from(err)),
         }
     }
 }
@@ -232,6 +241,149 @@ impl ErrorDialect for ProblemDialect {
     }
 }
 
+/// The closed set of Risk relationships error codes.
+#[derive(poem_openapi::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "PascalCase")]
+pub enum RiskErrorCode {
+    /// The relationship (or route) does not exist for this tenant.
+    DataNotFound,
+    /// A field breaks a rule; one entry per violation.
+    ValidationError,
+    /// No valid access token.
+    Unauthorized,
+    /// The token lacks the operation's scope.
+    Forbidden,
+    /// If-Match names a version that is no longer current.
+    PreconditionFailed,
+    /// Accept names no media type liaison produces.
+    NotAcceptable,
+    /// The body is not JSON or XML in UTF-8.
+    UnsupportedMediaType,
+    /// The body exceeds the configured limit.
+    PayloadTooLarge,
+    /// The path does not take this method.
+    MethodNotAllowed,
+    /// A uniqueness rule would break.
+    Conflict,
+    /// The database cannot be reached.
+    ServiceUnavailable,
+    /// Anything unexpected; logged with the correlation id.
+    InternalError,
+}
+
+/// One error of a Risk relationships response.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct RiskError {
+    pub message: String,
+    pub error_code: RiskErrorCode,
+}
+
+/// The Risk relationships error envelope, exactly as the vendor documents it.
+#[derive(Object, Debug, Clone, PartialEq)]
+pub struct RiskErrorEnvelope {
+    /// Always `false`.
+    pub success: bool,
+    /// Always `null`.
+    pub result: Option<String>,
+    pub errors: Vec<RiskError>,
+}
+
+impl From<&AppError> for RiskErrorEnvelope {
+    fn from(err: &AppError) -> Self {
+        let error_code = match err {
+            AppError::NotFound(_) | AppError::RouteNotFound => RiskErrorCode::DataNotFound,
+            AppError::Validation(_) | AppError::BadRequest(_) | AppError::OAuth { .. } => {
+                RiskErrorCode::ValidationError
+            }
+            AppError::Unauthenticated(_) => RiskErrorCode::Unauthorized,
+            AppError::Forbidden { .. } => RiskErrorCode::Forbidden,
+            AppError::PreconditionFailed => RiskErrorCode::PreconditionFailed,
+            AppError::NotAcceptable => RiskErrorCode::NotAcceptable,
+            AppError::UnsupportedMediaType(..) => RiskErrorCode::UnsupportedMediaType,
+            AppError::PayloadTooLarge { .. } => RiskErrorCode::PayloadTooLarge,
+            AppError::MethodNotAllowed { .. } => RiskErrorCode::MethodNotAllowed,
+            AppError::Conflict(_) => RiskErrorCode::Conflict,
+            AppError::Unavailable(_) => RiskErrorCode::ServiceUnavailable,
+            AppError::Internal(_) => RiskErrorCode::InternalError,
+        };
+        let errors = match err {
+            AppError::Validation(fields) => fields
+                .iter()
+                .map(|f| RiskError {
+                    message: format!("{} {}", f.field, f.message),
+                    error_code,
+                })
+                .collect(),
+            other => vec![RiskError {
+                message: other.public_message(),
+                error_code,
+            }],
+        };
+        Self {
+            success: false,
+            result: None,
+            errors,
+        }
+    }
+}
+
+/// Risk relationships errors, as the spec documents them.
+pub struct RiskDialect;
+
+impl ErrorDialect for RiskDialect {
+    const STATUSES: &'static [(StatusCode, &'static str)] = &[
+        (
+            StatusCode::BAD_REQUEST,
+            "`ValidationError`: one entry per violated rule, all reported together.",
+        ),
+        (
+            StatusCode::UNAUTHORIZED,
+            "`Unauthorized`: no valid access token (`WWW-Authenticate: Bearer`).",
+        ),
+        (
+            StatusCode::FORBIDDEN,
+            "`Forbidden`: the token lacks the operation's scope.",
+        ),
+        (
+            StatusCode::NOT_FOUND,
+            "`DataNotFound`: \"Relationship not found\" (also for another tenant's).",
+        ),
+        (
+            StatusCode::NOT_ACCEPTABLE,
+            "`NotAcceptable`: Accept names no media type liaison produces.",
+        ),
+        (
+            StatusCode::PRECONDITION_FAILED,
+            "`PreconditionFailed`: If-Match names an old version; nothing changed.",
+        ),
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "`PayloadTooLarge`: the body exceeds the configured limit.",
+        ),
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "`UnsupportedMediaType`: the body is not JSON or XML in UTF-8.",
+        ),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "`InternalError`: logged with the correlation id.",
+        ),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "`ServiceUnavailable`: the database cannot be reached.",
+        ),
+    ];
+
+    fn media_types() -> Vec<MetaMediaType> {
+        crate::http::Negotiated::<RiskErrorEnvelope>::media_types()
+    }
+
+    fn register(registry: &mut Registry) {
+        RiskErrorEnvelope::register(registry);
+    }
+}
+
 /// The token endpoint's errors, as the spec documents them.
 pub struct OAuthDialect;
 
@@ -323,6 +475,9 @@ impl<D: ErrorDialect> ApiResponse for ApiError<D> {
 
 /// The error type of every problem-details operation.
 pub type ProblemError = ApiError<ProblemDialect>;
+
+/// The error type of every Risk relationships operation.
+pub type RiskApiError = ApiError<RiskDialect>;
 
 /// The error type of the token endpoint.
 pub type OAuthApiError = ApiError<OAuthDialect>;

@@ -6,11 +6,12 @@ pub mod body;
 pub mod envelope;
 pub mod error;
 pub mod etag;
+pub mod links;
 pub mod middleware;
 pub mod negotiate;
 pub mod routes;
 pub mod xml;
 
 pub use body::{Body, JsonXmlOrForm, Negotiated};
-pub use envelope::{ApiError, OAuthApiError, ProblemError};
+pub use envelope::{ApiError, OAuthApiError, ProblemError, RiskApiError};
 pub use error::{AppError, FieldError};

@@ -4,6 +4,7 @@
 
 pub mod credentials;
 pub mod records;
+pub mod relationships;
 pub mod setup;
 pub mod tenants;
 
@@ -127,7 +128,7 @@ fn sqlite_url(url: &str) -> anyhow::Result<String> {
 }
 
 /// A timestamp as stored: RFC 3339, UTC, microseconds, fixed width.
-pub(crate) fn to_db_time(t: DateTime<Utc>) -> String {
+pub fn to_db_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 

@@ -121,6 +121,14 @@ impl TestApp {
             .to_string()
     }
 
+    /// Seeds the demo tenant into this app's database; a token of its client.
+    pub async fn demo_token(&self) -> String {
+        let demo = liaison::demo::seed(&self.store, &liaison::demo::DemoSettings::default())
+            .await
+            .expect("demo seed");
+        self.token_for(&demo.client_id, &demo.client_secret).await
+    }
+
     /// A token of a new client of `tenant` with `scopes`.
     pub async fn token_of(&self, tenant: &str, scopes: &[&str]) -> String {
         let (id, secret) = self.create_client(tenant, scopes).await;

@@ -1,0 +1,816 @@
+//! Risk relationships: `/api/relationships`, faithful to the vendor's
+//! document (seeds/002) for PUT, with its sibling list, get and create.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use poem::Request;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::types::{Example, MaybeUndefined, ParseFromJSON, ToJSON, Type};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use uuid::Uuid;
+
+use crate::api::{ApiContext, ApiTag};
+use crate::auth::Scope;
+use crate::domain::relationship::{
+    Patch, RawRelationship, RelationshipCommand, RelationshipState, check_references, parse_guid, parse_instant,
+};
+use crate::domain::{FieldError, Page, TenantId};
+use crate::http::auth::Bearer;
+use crate::http::body::JsonOrXml;
+use crate::http::envelope::RiskError;
+use crate::http::etag::{etag, if_match_allows};
+use crate::http::links::base_url;
+use crate::http::{AppError, Body, Negotiated, RiskApiError};
+use crate::store::Store;
+use crate::store::relationships::{Filter, FilterField, FilterOp, Order, ReferenceNames, RelationshipRecord};
+
+pub const MAX_LIMIT: u32 = 50;
+const PATH: &str = "/api/relationships";
+
+/// Who sees a relationship. Read case-insensitively; written as listed.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "PascalCase")]
+pub enum AccessLevel {
+    ManagerOnly,
+    Team,
+    All,
+}
+
+/// A relationship's status.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationshipStatus {
+    #[oai(rename = "Relationship_Active")]
+    Active,
+    #[oai(rename = "Relationship_Inactive")]
+    Inactive,
+    #[oai(rename = "Relationship_Draft")]
+    Draft,
+    #[oai(rename = "Relationship_Expired")]
+    Expired,
+}
+
+/// The body of `PUT /api/relationships/{relationshipId}` (and of `POST`, where
+/// `supplier` is required), as the vendor documents it.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase", deny_unknown_fields, example)]
+pub struct RelationshipInput {
+    /// Max 500 characters.
+    #[oai(validator(max_length = 500))]
+    pub name: String,
+    /// Date/time. ISO forms are accepted: `yyyy-MM-dd`, `yyyy-MM-ddTHH:mm:ss`
+    /// (UTC), and either with an offset or `Z`.
+    pub start_effective_date: String,
+    /// Organization GUIDs: at least one, no duplicates, none empty, each an
+    /// existing organization of the tenant.
+    #[oai(validator(min_items = 1, unique_items))]
+    pub organizations: Vec<Uuid>,
+    /// User entityId.
+    pub internal_manager: Uuid,
+    /// User entityId.
+    pub external_manager: Uuid,
+    /// Supplier entityId. Required on POST. On PUT: omit it, or send the
+    /// existing supplier; anything else (including `null`) fails validation.
+    pub supplier: Option<Uuid>,
+    /// An active classification of the tenant's setup data. Max 200 characters.
+    #[oai(validator(max_length = 200))]
+    pub classification: String,
+    /// A category of the tenant's setup data. Max 200 characters.
+    #[oai(validator(max_length = 200))]
+    pub category: String,
+    /// A subcategory of `category`. On PUT: omit to keep, `null` to clear.
+    #[oai(validator(max_length = 200))]
+    pub sub_category: Option<String>,
+    /// Relationship entityId; not the relationship itself, no cycles.
+    /// On PUT: omit to keep, `null` to clear.
+    pub parent_relationship: Option<Uuid>,
+    /// `ManagerOnly`, `Team` or `All`, case-insensitive.
+    pub internal_access: AccessLevel,
+    /// Same values as `internalAccess`.
+    pub external_access: AccessLevel,
+    pub status: RelationshipStatus,
+    /// Addresses of the relationship's supplier; no duplicates. On PUT: omit
+    /// to keep, `null` or `[]` to clear.
+    #[oai(validator(unique_items))]
+    pub third_party_locations: Option<Vec<Uuid>>,
+    /// Extension field (UDF) name to value; names must be defined extension
+    /// fields of the tenant, values within their maximum length. On PUT:
+    /// omit to keep, `null` or `{}` to clear (it is replaced as a whole).
+    pub extension_fields: Option<BTreeMap<String, String>>,
+}
+
+impl Example for RelationshipInput {
+    fn example() -> Self {
+        Self {
+            name: "Example relationship (updated)".into(),
+            start_effective_date: "2026-05-01".into(),
+            organizations: vec![crate::demo::ORGANIZATION],
+            internal_manager: crate::demo::INTERNAL_MANAGER,
+            external_manager: crate::demo::EXTERNAL_MANAGER,
+            supplier: None,
+            classification: "classification1".into(),
+            category: "Cat1".into(),
+            sub_category: None,
+            parent_relationship: None,
+            internal_access: AccessLevel::Team,
+            external_access: AccessLevel::Team,
+            status: RelationshipStatus::Active,
+            third_party_locations: None,
+            extension_fields: None,
+        }
+    }
+}
+
+/// How a relationship body is read: [`RelationshipInput`] with every field
+/// optional, so that all missing and invalid fields are reported together.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RelationshipDraft {
+    pub name: Option<String>,
+    pub start_effective_date: Option<String>,
+    pub organizations: Option<Vec<String>>,
+    pub internal_manager: Option<String>,
+    pub external_manager: Option<String>,
+    pub supplier: MaybeUndefined<String>,
+    pub classification: Option<String>,
+    pub category: Option<String>,
+    pub sub_category: MaybeUndefined<String>,
+    pub parent_relationship: MaybeUndefined<String>,
+    pub internal_access: Option<String>,
+    pub external_access: Option<String>,
+    pub status: Option<String>,
+    pub third_party_locations: MaybeUndefined<Vec<String>>,
+    pub extension_fields: MaybeUndefined<BTreeMap<String, String>>,
+}
+
+fn patch<T>(value: MaybeUndefined<T>, is_empty: impl Fn(&T) -> bool) -> Patch<T> {
+    match value {
+        MaybeUndefined::Undefined => Patch::Keep,
+        MaybeUndefined::Null => Patch::Clear,
+        MaybeUndefined::Value(v) if is_empty(&v) => Patch::Clear,
+        MaybeUndefined::Value(v) => Patch::Set(v),
+    }
+}
+
+impl From<RelationshipDraft> for RawRelationship {
+    fn from(d: RelationshipDraft) -> Self {
+        RawRelationship {
+            name: d.name,
+            start_effective_date: d.start_effective_date,
+            organizations: d.organizations,
+            internal_manager: d.internal_manager,
+            external_manager: d.external_manager,
+            // A supplier is never "cleared": null is a (refused) change.
+            supplier: match d.supplier {
+                MaybeUndefined::Undefined => Patch::Keep,
+                MaybeUndefined::Null => Patch::Clear,
+                MaybeUndefined::Value(v) => Patch::Set(v),
+            },
+            classification: d.classification,
+            category: d.category,
+            sub_category: patch(d.sub_category, |s| s.trim().is_empty()),
+            parent_relationship: patch(d.parent_relationship, |s| s.trim().is_empty()),
+            internal_access: d.internal_access,
+            external_access: d.external_access,
+            status: d.status,
+            third_party_locations: patch(d.third_party_locations, Vec::is_empty),
+            extension_fields: patch(d.extension_fields, BTreeMap::is_empty),
+        }
+    }
+}
+
+/// A link to a related resource.
+#[derive(Object, Debug, Clone, PartialEq)]
+pub struct Link {
+    pub rel: String,
+    /// Absolute URL.
+    pub href: String,
+    pub method: String,
+}
+
+/// A reference to another resource: its id, display name and links.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct Reference {
+    pub entity_id: Uuid,
+    pub name: String,
+    pub links: Vec<Link>,
+}
+
+/// A relationship as read.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct Relationship {
+    pub entity_id: Uuid,
+    /// `R` and five digits, numbered per tenant in creation order.
+    pub relationship_number: String,
+    pub name: String,
+    pub status: RelationshipStatus,
+    pub start_effective_date: DateTime<Utc>,
+    pub classification: String,
+    pub category: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub sub_category: Option<String>,
+    pub internal_access: AccessLevel,
+    pub external_access: AccessLevel,
+    pub organizations: Vec<Reference>,
+    #[oai(skip_serializing_if_is_none)]
+    pub supplier: Option<Reference>,
+    #[oai(skip_serializing_if_is_none)]
+    pub parent_relationship: Option<Reference>,
+    /// Name as "Last, First".
+    pub internal_manager: Reference,
+    /// Name as "Last, First".
+    pub external_manager: Reference,
+    pub third_party_locations: Vec<Reference>,
+    pub extension_fields: BTreeMap<String, String>,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
+    pub links: Vec<Link>,
+}
+
+/// What a create or an update answers: the id and where to go next.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct RelationshipWritten {
+    pub entity_id: Uuid,
+    pub links: Vec<Link>,
+}
+
+/// The vendor's success envelope.
+#[derive(Object, Debug, Clone)]
+pub struct RiskEnvelope<T: ParseFromJSON + ToJSON> {
+    /// Always `true`.
+    pub success: bool,
+    pub result: T,
+    /// Always empty.
+    pub errors: Vec<RiskError>,
+}
+
+/// The vendor's list envelope.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct RiskListEnvelope<T: ParseFromJSON + ToJSON> {
+    /// Always `true`.
+    pub success: bool,
+    /// How many relationships match the filters in all.
+    pub total_count: i64,
+    pub result: Vec<T>,
+    /// Always empty.
+    pub errors: Vec<RiskError>,
+}
+
+fn ok<T: ParseFromJSON + ToJSON>(result: T) -> Negotiated<RiskEnvelope<T>> {
+    Negotiated(RiskEnvelope {
+        success: true,
+        result,
+        errors: Vec::new(),
+    })
+}
+
+#[derive(ApiResponse)]
+pub enum RelationshipFetched {
+    /// The relationship; `ETag` is its version.
+    #[oai(status = 200)]
+    Ok(Negotiated<RiskEnvelope<Relationship>>, #[oai(header = "ETag")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum RelationshipsListed {
+    /// A page of relationships.
+    #[oai(status = 200)]
+    Ok(Negotiated<RiskListEnvelope<Relationship>>),
+}
+
+#[derive(ApiResponse)]
+pub enum RelationshipCreated {
+    /// Created; `Location` names the new relationship.
+    #[oai(status = 201)]
+    Created(
+        Negotiated<RiskEnvelope<RelationshipWritten>>,
+        #[oai(header = "Location")] String,
+        #[oai(header = "ETag")] String,
+    ),
+}
+
+#[derive(ApiResponse)]
+pub enum RelationshipUpdated {
+    /// Updated; `ETag` is the new version.
+    #[oai(status = 200)]
+    Ok(
+        Negotiated<RiskEnvelope<RelationshipWritten>>,
+        #[oai(header = "ETag")] String,
+    ),
+}
+
+/// How `order_by` may sort.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "camelCase")]
+pub enum OrderBy {
+    CreatedAt,
+    ModifiedAt,
+}
+
+/// Sort direction.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "PascalCase")]
+pub enum Direction {
+    Asc,
+    Desc,
+}
+
+fn access_level(a: crate::domain::relationship::Access) -> AccessLevel {
+    use crate::domain::relationship::Access;
+    match a {
+        Access::ManagerOnly => AccessLevel::ManagerOnly,
+        Access::Team => AccessLevel::Team,
+        Access::All => AccessLevel::All,
+    }
+}
+
+fn status(s: crate::domain::relationship::Status) -> RelationshipStatus {
+    use crate::domain::relationship::Status;
+    match s {
+        Status::Active => RelationshipStatus::Active,
+        Status::Inactive => RelationshipStatus::Inactive,
+        Status::Draft => RelationshipStatus::Draft,
+        Status::Expired => RelationshipStatus::Expired,
+    }
+}
+
+/// Builds absolute links under one base URL.
+struct Links<'a> {
+    base: &'a str,
+}
+
+impl Links<'_> {
+    fn get(&self, rel: &str, path: String) -> Link {
+        Link {
+            rel: rel.into(),
+            href: format!("{}{path}", self.base),
+            method: "GET".into(),
+        }
+    }
+
+    fn written(&self, id: Uuid) -> RelationshipWritten {
+        let href = format!("{}{PATH}/{id}", self.base);
+        RelationshipWritten {
+            entity_id: id,
+            links: vec![
+                Link {
+                    rel: "self".into(),
+                    href: href.clone(),
+                    method: "GET".into(),
+                },
+                Link {
+                    rel: "update-relationship".into(),
+                    href,
+                    method: "PUT".into(),
+                },
+            ],
+        }
+    }
+
+    fn reference(&self, id: Uuid, name: Option<String>, path: String) -> Reference {
+        Reference {
+            entity_id: id,
+            name: name.unwrap_or_default(),
+            links: vec![self.get("self", path)],
+        }
+    }
+
+    fn relationship(&self, record: RelationshipRecord, names: &ReferenceNames) -> Relationship {
+        let s = record.state;
+        let user = |id: Uuid| {
+            let name = names.users.get(&id).map(|(first, last)| format!("{last}, {first}"));
+            self.reference(id, name, format!("/api/setup/users/{id}"))
+        };
+        let written = self.written(record.entity_id);
+        Relationship {
+            entity_id: record.entity_id,
+            relationship_number: record.number,
+            name: s.name,
+            status: status(s.status),
+            start_effective_date: s.start_effective_date,
+            classification: s.classification,
+            category: s.category,
+            sub_category: s.sub_category,
+            internal_access: access_level(s.internal_access),
+            external_access: access_level(s.external_access),
+            organizations: s
+                .organizations
+                .iter()
+                .map(|&id| {
+                    let name = names.organizations.get(&id).cloned();
+                    self.reference(id, name, format!("/api/setup/organizations/{id}"))
+                })
+                .collect(),
+            supplier: s.supplier.map(|id| {
+                let name = names.suppliers.get(&id).cloned();
+                self.reference(id, name, format!("/api/setup/suppliers/{id}"))
+            }),
+            parent_relationship: s.parent_relationship.map(|id| {
+                let name = names.relationships.get(&id).cloned();
+                self.reference(id, name, format!("{PATH}/{id}"))
+            }),
+            internal_manager: user(s.internal_manager),
+            external_manager: user(s.external_manager),
+            third_party_locations: s
+                .third_party_locations
+                .iter()
+                .map(|&id| {
+                    let (supplier, name) = names.addresses.get(&id).cloned().unzip();
+                    let path = format!("/api/setup/suppliers/{}/addresses/{id}", supplier.unwrap_or_default());
+                    self.reference(id, name, path)
+                })
+                .collect(),
+            extension_fields: s.extension_fields,
+            created_at: record.created_at,
+            modified_at: record.modified_at,
+            links: written.links,
+        }
+    }
+}
+
+/// The relationship id of a path: a GUID, not the empty GUID.
+fn relationship_id(text: &str) -> Result<Uuid, FieldError> {
+    parse_guid("relationshipId", text)
+}
+
+/// Checks a state against the tenant's data (one batch of lookups).
+async fn check(store: &Store, tenant: TenantId, id: Uuid, state: &RelationshipState) -> Result<(), AppError> {
+    let refs = store.relationship_references(tenant, state).await?;
+    let errors = check_references(id, state, &refs);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+pub struct RelationshipsApi {
+    ctx: ApiContext,
+}
+
+impl RelationshipsApi {
+    pub fn new(ctx: ApiContext) -> Self {
+        Self { ctx }
+    }
+
+    fn links<'a>(&'a self, request: &Request, base: &'a mut String) -> Links<'a> {
+        *base = base_url(request, self.ctx.public_url.as_deref());
+        Links { base }
+    }
+}
+
+/// The query parameters a list request may carry; anything else is refused.
+const LIST_PARAMETERS: &[&str] = &[
+    "limit",
+    "offset",
+    "order_by",
+    "dir",
+    "entityId[eq]",
+    "name[eq]",
+    "name[contains]",
+    "status[eq]",
+    "status[contains]",
+    "relationshipNumber[eq]",
+    "relationshipNumber[contains]",
+    "classification[eq]",
+    "classification[contains]",
+    "category[eq]",
+    "category[contains]",
+    "createdAt[eq]",
+    "createdAt[lt]",
+    "createdAt[gt]",
+    "modifiedAt[eq]",
+    "modifiedAt[lt]",
+    "modifiedAt[gt]",
+    "startEffectiveDate[eq]",
+    "startEffectiveDate[lt]",
+    "startEffectiveDate[gt]",
+];
+
+/// Parses the filters of a list request (`field[op]=value`), every problem at once.
+fn filters(query: &str) -> Result<Vec<Filter>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut filters = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        if !LIST_PARAMETERS.contains(&key.as_ref()) {
+            let message = if key.contains('[') {
+                "is not a supported filter field and operator"
+            } else {
+                "is not a known parameter"
+            };
+            errors.push(FieldError::new(key.as_ref(), message));
+            continue;
+        }
+        let Some((field, op)) = key.strip_suffix(']').and_then(|k| k.split_once('[')) else {
+            continue; // paging and ordering, read by the handler
+        };
+        let field = match field {
+            "entityId" => FilterField::EntityId,
+            "name" => FilterField::Name,
+            "status" => FilterField::Status,
+            "relationshipNumber" => FilterField::RelationshipNumber,
+            "classification" => FilterField::Classification,
+            "category" => FilterField::Category,
+            "createdAt" => FilterField::CreatedAt,
+            "modifiedAt" => FilterField::ModifiedAt,
+            _ => FilterField::StartEffectiveDate,
+        };
+        let op = match op {
+            "eq" => FilterOp::Eq,
+            "contains" => FilterOp::Contains,
+            "lt" => FilterOp::Lt,
+            _ => FilterOp::Gt,
+        };
+        let value = match field {
+            FilterField::EntityId => parse_guid(&key, &value).map(|id| id.to_string()),
+            FilterField::CreatedAt | FilterField::ModifiedAt | FilterField::StartEffectiveDate => parse_instant(&value)
+                .map(crate::store::to_db_time)
+                .ok_or_else(|| FieldError::new(key.as_ref(), "must be an ISO date or date-time")),
+            FilterField::Status if op == FilterOp::Eq => value
+                .parse::<crate::domain::relationship::Status>()
+                .map(|s| s.as_str().to_string())
+                .map_err(|()| FieldError::new(key.as_ref(), "is not a relationship status")),
+            _ if value.is_empty() => Err(FieldError::new(key.as_ref(), "must not be empty")),
+            _ => Ok(value.into_owned()),
+        };
+        match value {
+            Ok(value) => filters.push(Filter { field, op, value }),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(filters) } else { Err(errors) }
+}
+
+#[OpenApi(prefix_path = "/api/relationships", tag = "ApiTag::RiskRelationships")]
+impl RelationshipsApi {
+    /// List relationships
+    ///
+    /// Pages through the tenant's relationships. Filters are bracket
+    /// operators in the query string, all of which must hold:
+    /// `entityId[eq]`; `name`, `status`, `relationshipNumber`,
+    /// `classification`, `category` with `[eq]` (exact) or `[contains]`
+    /// (case-insensitive); `createdAt`, `modifiedAt`, `startEffectiveDate`
+    /// with `[eq]`, `[lt]`, `[gt]` and an ISO date or date-time. An unknown
+    /// parameter, filter field or operator, a bad value, or `limit` over 50:
+    /// 400 with one `ValidationError` per problem.
+    #[oai(path = "/", method = "get", operation_id = "listRelationships")]
+    #[allow(clippy::too_many_arguments)]
+    async fn relationships_list(
+        &self,
+        request: &Request,
+        #[oai(scope = "Scope::RelationshipRead")] auth: Bearer,
+        /// Page size, 1-50 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
+        limit: Query<Option<u32>>,
+        /// Rows to skip (default 0).
+        offset: Query<Option<u64>>,
+        /// Sort key (default `createdAt`).
+        order_by: Query<Option<OrderBy>>,
+        /// Sort direction (default `Asc`).
+        dir: Query<Option<Direction>>,
+        /// Exact entityId (GUID).
+        #[oai(name = "entityId[eq]")]
+        _entity_id_eq: Query<Option<String>>,
+        /// Exact name.
+        #[oai(name = "name[eq]")]
+        _name_eq: Query<Option<String>>,
+        /// Name contains (case-insensitive).
+        #[oai(name = "name[contains]")]
+        _name_contains: Query<Option<String>>,
+        /// Exact status, one of `Relationship_Active`, `Relationship_Inactive`, `Relationship_Draft`, `Relationship_Expired`.
+        #[oai(name = "status[eq]")]
+        _status_eq: Query<Option<String>>,
+        /// Status contains (case-insensitive), e.g. `Active`.
+        #[oai(name = "status[contains]")]
+        _status_contains: Query<Option<String>>,
+        /// Exact relationship number, e.g. `R00042`.
+        #[oai(name = "relationshipNumber[eq]")]
+        _number_eq: Query<Option<String>>,
+        /// Relationship number contains.
+        #[oai(name = "relationshipNumber[contains]")]
+        _number_contains: Query<Option<String>>,
+        /// Exact classification.
+        #[oai(name = "classification[eq]")]
+        _classification_eq: Query<Option<String>>,
+        /// Classification contains (case-insensitive).
+        #[oai(name = "classification[contains]")]
+        _classification_contains: Query<Option<String>>,
+        /// Exact category.
+        #[oai(name = "category[eq]")]
+        _category_eq: Query<Option<String>>,
+        /// Category contains (case-insensitive).
+        #[oai(name = "category[contains]")]
+        _category_contains: Query<Option<String>>,
+        /// Created exactly at (ISO date-time).
+        #[oai(name = "createdAt[eq]")]
+        _created_eq: Query<Option<String>>,
+        /// Created before.
+        #[oai(name = "createdAt[lt]")]
+        _created_lt: Query<Option<String>>,
+        /// Created after.
+        #[oai(name = "createdAt[gt]")]
+        _created_gt: Query<Option<String>>,
+        /// Modified exactly at.
+        #[oai(name = "modifiedAt[eq]")]
+        _modified_eq: Query<Option<String>>,
+        /// Modified before.
+        #[oai(name = "modifiedAt[lt]")]
+        _modified_lt: Query<Option<String>>,
+        /// Modified after.
+        #[oai(name = "modifiedAt[gt]")]
+        _modified_gt: Query<Option<String>>,
+        /// Starts exactly at (`yyyy-MM-dd` means midnight UTC).
+        #[oai(name = "startEffectiveDate[eq]")]
+        _start_eq: Query<Option<String>>,
+        /// Starts before.
+        #[oai(name = "startEffectiveDate[lt]")]
+        _start_lt: Query<Option<String>>,
+        /// Starts after.
+        #[oai(name = "startEffectiveDate[gt]")]
+        _start_gt: Query<Option<String>>,
+    ) -> Result<RelationshipsListed, RiskApiError> {
+        // The typed parameters above document the filters; one parser reads
+        // them all from the query string, so every problem is reported at once.
+        let filters = filters(request.uri().query().unwrap_or_default()).map_err(AppError::Validation)?;
+        let page = Page {
+            limit: limit.0.unwrap_or(MAX_LIMIT),
+            offset: offset.0.unwrap_or(0),
+        };
+        let order = Order {
+            by_modified: order_by.0 == Some(OrderBy::ModifiedAt),
+            descending: dir.0 == Some(Direction::Desc),
+        };
+        let tenant = auth.0.tenant;
+        let (records, total_count) = self.ctx.store.relationship_list(tenant, &filters, order, page).await?;
+        let names = self.ctx.store.relationship_names(tenant, &records).await?;
+        let mut base = String::new();
+        let links = self.links(request, &mut base);
+        let result = records.into_iter().map(|r| links.relationship(r, &names)).collect();
+        Ok(RelationshipsListed::Ok(Negotiated(RiskListEnvelope {
+            success: true,
+            total_count,
+            result,
+            errors: Vec::new(),
+        })))
+    }
+
+    /// Get a relationship
+    ///
+    /// Unknown relationship, or one of another tenant: 404 `DataNotFound`
+    /// "Relationship not found".
+    #[oai(path = "/:relationshipId", method = "get", operation_id = "getRelationship")]
+    async fn relationships_get(
+        &self,
+        request: &Request,
+        #[oai(scope = "Scope::RelationshipRead")] auth: Bearer,
+        /// Relationship entityId (GUID). Must not be an empty GUID.
+        #[oai(name = "relationshipId")]
+        relationship_id_param: Path<String>,
+    ) -> Result<RelationshipFetched, RiskApiError> {
+        let id = relationship_id(&relationship_id_param.0).map_err(|e| AppError::Validation(vec![e]))?;
+        let tenant = auth.0.tenant;
+        let record = self
+            .ctx
+            .store
+            .relationship_get(tenant, id)
+            .await?
+            .ok_or(AppError::NotFound("Relationship"))?;
+        let tag = etag(record.version);
+        let names = self
+            .ctx
+            .store
+            .relationship_names(tenant, std::slice::from_ref(&record))
+            .await?;
+        let mut base = String::new();
+        let links = self.links(request, &mut base);
+        Ok(RelationshipFetched::Ok(ok(links.relationship(record, &names)), tag))
+    }
+
+    /// Create a relationship
+    ///
+    /// The same body as PUT, but `supplier` is required and must exist. The
+    /// relationship gets the tenant's next number (`R00001`, ...). 201 with
+    /// `Location`.
+    #[oai(path = "/", method = "post", operation_id = "createRelationship")]
+    async fn relationships_create(
+        &self,
+        request: &Request,
+        #[oai(scope = "Scope::RelationshipWrite")] auth: Bearer,
+        body: Body<RelationshipDraft, JsonOrXml, RelationshipInput>,
+    ) -> Result<RelationshipCreated, RiskApiError> {
+        let tenant = auth.0.tenant;
+        let id = Uuid::new_v4();
+        let state = RelationshipCommand::parse(body.0.into(), None)
+            .and_then(|command| command.apply(None))
+            .map_err(AppError::Validation)?;
+        check(&self.ctx.store, tenant, id, &state).await?;
+        let record = self.ctx.store.relationship_create(tenant, id, &state).await?;
+        let mut base = String::new();
+        let links = self.links(request, &mut base);
+        let location = format!("{PATH}/{id}");
+        Ok(RelationshipCreated::Created(
+            ok(links.written(id)),
+            location,
+            etag(record.version),
+        ))
+    }
+
+    /// Update a relationship
+    ///
+    /// Updates an existing relationship, as the vendor documents it: scope
+    /// `riskassess.relationship.write`; `Accept` and `Content-Type`
+    /// `application/json` or `application/xml`; optional `X-Correlation-Id`.
+    ///
+    /// Choices where the document is silent: every required field must be
+    /// sent (the body is the whole relationship); an omitted optional field
+    /// (`subCategory`, `parentRelationship`, `thirdPartyLocations`,
+    /// `extensionFields`) keeps its stored value, while an explicit `null`
+    /// (or `[]`, `{}`; in XML an empty element or `xsi:nil="true"`) clears
+    /// it. `supplier` may be omitted or repeated, never changed. All
+    /// violations are reported together, one `errors[]` entry each. With
+    /// `If-Match`, the update happens only while the ETag is current (else
+    /// 412 and nothing changes). The write is one transaction.
+    #[oai(path = "/:relationshipId", method = "put", operation_id = "updateRelationship")]
+    async fn relationships_update(
+        &self,
+        request: &Request,
+        #[oai(scope = "Scope::RelationshipWrite")] auth: Bearer,
+        /// Relationship entityId (GUID). Must not be an empty GUID.
+        #[oai(name = "relationshipId")]
+        relationship_id_param: Path<String>,
+        /// An ETag from an earlier GET or PUT: update only if it is still current.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: Body<RelationshipDraft, JsonOrXml, RelationshipInput>,
+    ) -> Result<RelationshipUpdated, RiskApiError> {
+        let tenant = auth.0.tenant;
+        let draft: RawRelationship = body.0.into();
+        let id = match relationship_id(&relationship_id_param.0) {
+            Ok(id) => id,
+            Err(e) => {
+                // Report the body's own problems along with the path's.
+                let mut errors = vec![e];
+                errors.extend(RelationshipCommand::parse(draft, None).err().unwrap_or_default());
+                return Err(AppError::Validation(errors).into());
+            }
+        };
+        let current = self
+            .ctx
+            .store
+            .relationship_get(tenant, id)
+            .await?
+            .ok_or(AppError::NotFound("Relationship"))?;
+        if !if_match_allows(if_match.0.as_deref(), current.version) {
+            return Err(AppError::PreconditionFailed.into());
+        }
+        let state = RelationshipCommand::parse(draft, Some(id))
+            .and_then(|command| command.apply(Some(&current.state)))
+            .map_err(AppError::Validation)?;
+        check(&self.ctx.store, tenant, id, &state).await?;
+        let version = self
+            .ctx
+            .store
+            .relationship_update(tenant, id, current.version, &state)
+            .await
+            .map_err(|e| AppError::from_write(e, "Relationship"))?;
+        let mut base = String::new();
+        let links = self.links(request, &mut base);
+        Ok(RelationshipUpdated::Ok(ok(links.written(id)), etag(version)))
+    }
+}
+
+/// Keeps the documented schema and the lenient reader in step.
+pub fn property_names<T: Type>() -> Vec<String> {
+    let mut registry = poem_openapi::registry::Registry::new();
+    T::register(&mut registry);
+    registry
+        .schemas
+        .get(&*T::name())
+        .map(|s| s.properties.iter().map(|(name, _)| name.to_string()).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reader_knows_exactly_the_documented_fields() {
+        let documented = property_names::<RelationshipInput>();
+        assert_eq!(documented.len(), 15);
+        assert_eq!(documented, property_names::<RelationshipDraft>());
+    }
+
+    #[test]
+    fn filters_are_parsed_and_refused_together() {
+        let ok = filters("limit=5&name[contains]=acme&createdAt[gt]=2026-01-01&status[eq]=Relationship_Active")
+            .expect("valid");
+        assert_eq!(ok.len(), 3);
+        let errors = filters("foo=1&name[like]=x&entityId[eq]=nope&createdAt[lt]=yesterday").expect_err("invalid");
+        assert_eq!(errors.len(), 4);
+    }
+}
