@@ -26,6 +26,8 @@ pub const CLASSIFICATION: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b10");
 pub const CATEGORY: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b20");
 pub const SUB_CATEGORY: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b21");
 pub const RELATIONSHIP: Uuid = uuid!("d32a9192-353c-45fe-bbd4-b88702800467");
+/// The related user of the Segura document's example.
+pub const RELATED_USER: i64 = 6;
 pub const EXTENSION_FIELD: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b30");
 
 /// What a demo user needs to call the API.
@@ -209,5 +211,8 @@ async fn seed_setup(store: &Store, tenant: TenantId) -> anyhow::Result<()> {
         };
         store.relationship_create(tenant, RELATIONSHIP, &state).await?;
     }
+    store
+        .related_user_create(tenant, Some(RELATED_USER), SEGURA_USER, "deboraleite")
+        .await?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod health;
 pub mod oauth;
+pub mod related_users;
 pub mod relationships;
 pub mod setup;
 
@@ -24,6 +25,9 @@ pub enum ApiTag {
     /// Risk relationships: third-party relationships (vendor document seeds/002).
     #[oai(rename = "Risk relationships")]
     RiskRelationships,
+    /// Related users: username aliases (vendor document seeds/003).
+    #[oai(rename = "Related users")]
+    RelatedUsers,
     /// Tenant setup data that the dialects validate against.
     Setup,
 }
@@ -93,6 +97,7 @@ pub type Apis = (
     health::HealthApi,
     oauth::OAuthApi,
     relationships::RelationshipsApi,
+    related_users::RelatedUsersApi,
     (
         setup::organizations::OrganizationsApi,
         setup::users::UsersApi,
@@ -121,6 +126,7 @@ pub fn service(ctx: ApiContext) -> OpenApiService<Apis, ()> {
             health::HealthApi::new(ctx.clone()),
             oauth::OAuthApi::new(ctx.clone()),
             relationships::RelationshipsApi::new(ctx.clone()),
+            related_users::RelatedUsersApi::new(ctx.clone()),
             (
                 setup::organizations::OrganizationsApi::new(ctx.clone()),
                 setup::users::UsersApi::new(ctx.clone()),

@@ -24,6 +24,10 @@ pub enum AppError {
     /// Input that parsed but breaks the rules; every violation at once.
     #[error("the request is invalid")]
     Validation(Vec<FieldError>),
+    /// Input refused with a dialect's own numbered messages (e.g. Segura's
+    /// "1001: Parameter 'id' was not informed!"), all of them, first first.
+    #[error("{}", messages.join(" "))]
+    Rejected { code: u32, messages: Vec<String> },
     /// Input that could not be parsed at all.
     #[error("{0}")]
     BadRequest(String),
@@ -59,7 +63,7 @@ impl AppError {
         match self {
             Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Validation(_) | Self::BadRequest(_) | Self::Rejected { .. } => StatusCode::BAD_REQUEST,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::UnsupportedMediaType(..) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

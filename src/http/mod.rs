@@ -13,5 +13,5 @@ pub mod routes;
 pub mod xml;
 
 pub use body::{Body, JsonXmlOrForm, Negotiated};
-pub use envelope::{ApiError, OAuthApiError, ProblemError, RiskApiError};
+pub use envelope::{ApiError, OAuthApiError, ProblemError, RelatedApiError, RiskApiError};
 pub use error::{AppError, FieldError};

@@ -282,6 +282,26 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Moves a sequence forward to at least `value` (for rows created with a fixed number).
+    pub async fn counter_at_least(&self, tenant: TenantId, name: &str, value: i64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO counters (tenant_id, name, value) VALUES ($1, $2, 0) ON CONFLICT (tenant_id, name) DO NOTHING",
+        )
+        .bind(tenant.to_string())
+        .bind(name)
+        .execute(self.pool())
+        .await?;
+        sqlx::query("UPDATE counters SET value = $1 WHERE tenant_id = $2 AND name = $3 AND value < $1")
+            .bind(value)
+            .bind(tenant.to_string())
+            .bind(name)
+            .execute(self.pool())
+            .await
+            .map(|_| ())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

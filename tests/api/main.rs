@@ -9,6 +9,7 @@ mod auth;
 mod cross_cutting;
 mod negotiation;
 mod organizations;
+mod related_users;
 mod relationships;
 mod setup;
 mod spec;

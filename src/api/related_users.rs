@@ -1,0 +1,378 @@
+//! Related users: `/api/user/related`, faithful to Segura's document
+//! (seeds/003) for PUT, with its sibling create, list, get and deactivate.
+//!
+//! The vendor's wire format is reproduced with its quirks, each stated in
+//! the operation's description: a PUT answers HTTP 201 with `code: 200`,
+//! `relatedUsers.id` is a string, and messages come in English and in the
+//! `mensagem` field.
+
+use poem_openapi::param::Path;
+use poem_openapi::types::Example;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use crate::api::{ApiContext, ApiTag};
+use crate::auth::Scope;
+use crate::domain::TenantId;
+use crate::domain::text::required_text;
+use crate::http::auth::Bearer;
+use crate::http::envelope::RelatedStatus;
+use crate::http::{AppError, Body, JsonXmlOrForm, Negotiated, RelatedApiError};
+use crate::store::related_users::{Deactivation, RelatedUser as Stored};
+
+const NAME_MAX: usize = 200;
+
+/// A related user as the vendor writes it.
+#[derive(Object, Debug, Clone, PartialEq)]
+pub struct RelatedUser {
+    /// The related user's id, written as a string (`"6"`).
+    pub id: String,
+    pub name: String,
+    /// The Segura user it is bound to.
+    pub username: String,
+}
+
+impl From<Stored> for RelatedUser {
+    fn from(r: Stored) -> Self {
+        Self {
+            id: r.id.to_string(),
+            name: r.name,
+            username: r.username,
+        }
+    }
+}
+
+/// The success envelope with one related user.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct RelatedUserEnvelope {
+    /// 200.
+    pub code: u16,
+    pub response: RelatedStatus,
+    pub related_users: RelatedUser,
+}
+
+/// The success envelope with every related user.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct RelatedUserListEnvelope {
+    /// 200.
+    pub code: u16,
+    pub response: RelatedStatus,
+    pub related_users: Vec<RelatedUser>,
+}
+
+/// The success envelope without a related user (deactivation).
+#[derive(Object, Debug, Clone)]
+pub struct RelatedStatusEnvelope {
+    /// 200.
+    pub code: u16,
+    pub response: RelatedStatus,
+}
+
+/// The body of `PUT /api/user/related`.
+#[derive(Object, Debug, Clone)]
+#[oai(example)]
+pub struct RelatedUserUpdate {
+    /// Unique identification code of the related user: an integer, or a numeric string.
+    pub id: i64,
+    /// User identification name previously registered in Segura.
+    pub username: String,
+    /// Name assigned to the related user.
+    pub name: String,
+}
+
+impl Example for RelatedUserUpdate {
+    fn example() -> Self {
+        Self {
+            id: 6,
+            username: "dleite".into(),
+            name: "deboraleiteferreira".into(),
+        }
+    }
+}
+
+/// The body of `POST /api/user/related`.
+#[derive(Object, Debug, Clone)]
+#[oai(example)]
+pub struct RelatedUserCreate {
+    /// User identification name previously registered in Segura.
+    pub username: String,
+    /// Name assigned to the related user being created.
+    pub name: String,
+}
+
+impl Example for RelatedUserCreate {
+    fn example() -> Self {
+        Self {
+            username: "dleite".into(),
+            name: "deboraleiteferreira".into(),
+        }
+    }
+}
+
+/// How a related user body is read: every parameter optional (and `id` as
+/// text), so that each missing one gets its documented 1001 message.
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct RelatedUserDraft {
+    pub id: Option<String>,
+    pub username: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum RelatedUserWritten {
+    /// Registered: "Related user successfully registered!".
+    #[oai(status = 200)]
+    Ok(Negotiated<RelatedUserEnvelope>),
+}
+
+#[derive(ApiResponse)]
+pub enum RelatedUserUpdated {
+    /// Updated. As documented, the HTTP status is 201 while the body says `code: 200`.
+    #[oai(status = 201)]
+    Created(Negotiated<RelatedUserEnvelope>),
+}
+
+#[derive(ApiResponse)]
+pub enum RelatedUserFetched {
+    /// The related user (`message` is empty).
+    #[oai(status = 200)]
+    Ok(Negotiated<RelatedUserEnvelope>),
+}
+
+#[derive(ApiResponse)]
+pub enum RelatedUsersListed {
+    /// Every active related user: "N related users found".
+    #[oai(status = 200)]
+    Ok(Negotiated<RelatedUserListEnvelope>),
+}
+
+#[derive(ApiResponse)]
+pub enum RelatedUserDeactivated {
+    /// "Related user successfully deactivated", or "Related user has already been deactivated".
+    #[oai(status = 200)]
+    Ok(Negotiated<RelatedStatusEnvelope>),
+}
+
+fn missing(parameter: &str) -> String {
+    format!("1001: Parameter '{parameter}' was not informed!")
+}
+
+fn user_does_not_exist() -> AppError {
+    AppError::Rejected {
+        code: 1005,
+        messages: vec!["1005: User does not exist".into()],
+    }
+}
+
+/// The parameters of a write, checked in the documented order (id, username, name).
+struct Checked {
+    id: Option<i64>,
+    username: String,
+    name: String,
+}
+
+fn check(draft: RelatedUserDraft, with_id: bool) -> Result<Checked, AppError> {
+    let mut messages = Vec::new();
+    let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+    if with_id && blank(&draft.id) {
+        messages.push(missing("id"));
+    }
+    if blank(&draft.username) {
+        messages.push(missing("username"));
+    }
+    if blank(&draft.name) {
+        messages.push(missing("name"));
+    }
+    if !messages.is_empty() {
+        return Err(AppError::Rejected { code: 1001, messages });
+    }
+    let id = match (with_id, draft.id.as_deref().map(str::trim)) {
+        (true, Some(text)) => Some(
+            text.parse::<i64>()
+                .map_err(|_| AppError::Validation(vec![crate::domain::FieldError::new("id", "must be an integer")]))?,
+        ),
+        _ => None,
+    };
+    let name = required_text("name", draft.name.as_deref().unwrap_or_default(), NAME_MAX)
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    Ok(Checked {
+        id,
+        username: draft.username.unwrap_or_default().trim().to_string(),
+        name,
+    })
+}
+
+fn envelope(message: &str, user: Stored) -> Negotiated<RelatedUserEnvelope> {
+    Negotiated(RelatedUserEnvelope {
+        code: 200,
+        response: RelatedStatus::success(message),
+        related_users: user.into(),
+    })
+}
+
+pub struct RelatedUsersApi {
+    ctx: ApiContext,
+}
+
+impl RelatedUsersApi {
+    pub fn new(ctx: ApiContext) -> Self {
+        Self { ctx }
+    }
+
+    async fn user(&self, tenant: TenantId, username: &str) -> Result<uuid::Uuid, AppError> {
+        self.ctx
+            .store
+            .user_by_username(tenant, username)
+            .await?
+            .ok_or_else(user_does_not_exist)
+    }
+
+    async fn related(&self, tenant: TenantId, id: i64) -> Result<Stored, AppError> {
+        self.ctx
+            .store
+            .related_user_get(tenant, id)
+            .await?
+            .ok_or_else(user_does_not_exist)
+    }
+}
+
+#[OpenApi(prefix_path = "/api/user/related", tag = "ApiTag::RelatedUsers")]
+impl RelatedUsersApi {
+    /// Register a related user
+    ///
+    /// Binds the alias `name` to the existing user `username`. Bodies may be
+    /// JSON, XML or form-encoded (the vendor's APIs take forms). Missing
+    /// parameters: 400 with "1001: Parameter 'username' was not informed!"
+    /// (likewise 'name'), the first in `message`, all in `response.detail`;
+    /// an unknown username: 400 "1005: User does not exist".
+    #[oai(path = "/", method = "post", operation_id = "createRelatedUser")]
+    async fn related_users_create(
+        &self,
+        #[oai(scope = "Scope::RelatedWrite")] auth: Bearer,
+        body: Body<RelatedUserDraft, JsonXmlOrForm, RelatedUserCreate>,
+    ) -> Result<RelatedUserWritten, RelatedApiError> {
+        let tenant = auth.0.tenant;
+        let checked = check(body.0, false)?;
+        let user = self.user(tenant, &checked.username).await?;
+        let id = self
+            .ctx
+            .store
+            .related_user_create(tenant, None, user, &checked.name)
+            .await?;
+        let stored = self.related(tenant, id).await?;
+        Ok(RelatedUserWritten::Ok(envelope(
+            "Related user successfully registered!",
+            stored,
+        )))
+    }
+
+    /// List related users
+    ///
+    /// Every active related user of the tenant, by id, with message
+    /// "N related users found". Deactivated ones are not listed.
+    #[oai(path = "/", method = "get", operation_id = "listRelatedUsers")]
+    async fn related_users_list(
+        &self,
+        #[oai(scope = "Scope::RelatedRead")] auth: Bearer,
+    ) -> Result<RelatedUsersListed, RelatedApiError> {
+        let users = self.ctx.store.related_user_list(auth.0.tenant).await?;
+        let message = format!("{} related users found", users.len());
+        Ok(RelatedUsersListed::Ok(Negotiated(RelatedUserListEnvelope {
+            code: 200,
+            response: RelatedStatus::success(message),
+            related_users: users.into_iter().map(RelatedUser::from).collect(),
+        })))
+    }
+
+    /// Get a related user
+    ///
+    /// An active related user, with an empty `message`. Unknown, deactivated
+    /// or another tenant's: 400 "1005: User does not exist" (the vendor's
+    /// code for a lookup that finds nobody).
+    #[oai(path = "/:id", method = "get", operation_id = "getRelatedUser")]
+    async fn related_users_get(
+        &self,
+        #[oai(scope = "Scope::RelatedRead")] auth: Bearer,
+        /// The related user's id.
+        id: Path<i64>,
+    ) -> Result<RelatedUserFetched, RelatedApiError> {
+        let stored = self.related(auth.0.tenant, id.0).await?;
+        Ok(RelatedUserFetched::Ok(envelope("", stored)))
+    }
+
+    /// Update related user
+    ///
+    /// Exactly as Segura documents it: `id`, `username` and `name`, all
+    /// required; `id` may be an integer or a numeric string. Success is
+    /// **HTTP 201** with `code: 200` and "Related user successfully
+    /// updated!" (the document's own example, kept as is). Missing
+    /// parameters: 400 "1001: Parameter 'id' was not informed!" (likewise
+    /// 'username', 'name'), checked in that order: the first is `message`,
+    /// all of them are in `response.detail`. An unknown `username`, or an
+    /// unknown, deactivated or other tenant's `id`: 400 "1005: User does not
+    /// exist". Bodies may be JSON, XML or form-encoded.
+    #[oai(path = "/", method = "put", operation_id = "updateRelatedUser")]
+    async fn related_users_update(
+        &self,
+        #[oai(scope = "Scope::RelatedWrite")] auth: Bearer,
+        body: Body<RelatedUserDraft, JsonXmlOrForm, RelatedUserUpdate>,
+    ) -> Result<RelatedUserUpdated, RelatedApiError> {
+        let tenant = auth.0.tenant;
+        let checked = check(body.0, true)?;
+        let id = checked.id.unwrap_or_default();
+        let user = self.user(tenant, &checked.username).await?;
+        if !self
+            .ctx
+            .store
+            .related_user_update(tenant, id, user, &checked.name)
+            .await?
+        {
+            return Err(user_does_not_exist().into());
+        }
+        let stored = self.related(tenant, id).await?;
+        Ok(RelatedUserUpdated::Created(envelope(
+            "Related user successfully updated!",
+            stored,
+        )))
+    }
+
+    /// Deactivate a related user
+    ///
+    /// A soft delete: the related user stays stored but is no longer listed
+    /// or updatable. "Related user successfully deactivated"; a second time,
+    /// still 200, "Related user has already been deactivated". Unknown or
+    /// another tenant's: 400 "1005: User does not exist".
+    #[oai(path = "/:id", method = "delete", operation_id = "deactivateRelatedUser")]
+    async fn related_users_deactivate(
+        &self,
+        #[oai(scope = "Scope::RelatedWrite")] auth: Bearer,
+        /// The related user's id.
+        id: Path<i64>,
+    ) -> Result<RelatedUserDeactivated, RelatedApiError> {
+        let message = match self.ctx.store.related_user_deactivate(auth.0.tenant, id.0).await? {
+            Deactivation::Done => "Related user successfully deactivated",
+            Deactivation::AlreadyInactive => "Related user has already been deactivated",
+            Deactivation::NotFound => return Err(user_does_not_exist().into()),
+        };
+        Ok(RelatedUserDeactivated::Ok(Negotiated(RelatedStatusEnvelope {
+            code: 200,
+            response: RelatedStatus::success(message),
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::relationships::property_names;
+
+    #[test]
+    fn the_reader_knows_exactly_the_documented_fields() {
+        assert_eq!(
+            property_names::<RelatedUserDraft>(),
+            property_names::<RelatedUserUpdate>()
+        );
+    }
+}

@@ -1,0 +1,154 @@
+//! Related users: alias names bound to a user of the tenant.
+
+use sqlx::Row as _;
+use uuid::Uuid;
+
+use crate::domain::TenantId;
+use crate::store::{Store, from_db_uuid, now, to_db_time};
+
+/// A related user with its user's login name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedUser {
+    pub id: i64,
+    pub name: String,
+    pub username: String,
+    pub active: bool,
+}
+
+/// What deactivating found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deactivation {
+    Done,
+    AlreadyInactive,
+    NotFound,
+}
+
+const SELECT: &str = "SELECT r.id, r.name, u.username, r.active FROM related_users r \
+    JOIN users u ON u.tenant_id = r.tenant_id AND u.entity_id = r.user_id";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<RelatedUser, sqlx::Error> {
+    Ok(RelatedUser {
+        id: row.try_get(0)?,
+        name: row.try_get(1)?,
+        username: row.try_get(2)?,
+        active: row.try_get::<i64, _>(3)? != 0,
+    })
+}
+
+impl Store {
+    /// The entity id of the tenant's user with this exact username.
+    pub async fn user_by_username(&self, tenant: TenantId, username: &str) -> Result<Option<Uuid>, sqlx::Error> {
+        let id: Option<String> =
+            sqlx::query_scalar("SELECT entity_id FROM users WHERE tenant_id = $1 AND username = $2")
+                .bind(tenant.to_string())
+                .bind(username)
+                .fetch_optional(self.pool())
+                .await?;
+        id.map(|id| from_db_uuid(&id)).transpose()
+    }
+
+    /// Creates a related user with the tenant's next number, or with `id`
+    /// (the demo's; nothing happens when that id exists).
+    pub async fn related_user_create(
+        &self,
+        tenant: TenantId,
+        id: Option<i64>,
+        user: Uuid,
+        name: &str,
+    ) -> Result<i64, sqlx::Error> {
+        let id = match id {
+            Some(id) => {
+                self.counter_at_least(tenant, "related_users", id).await?;
+                id
+            }
+            None => self.next_number(tenant, "related_users").await?,
+        };
+        let at = to_db_time(now());
+        sqlx::query(
+            "INSERT INTO related_users (tenant_id, id, user_id, name, active, version, created_at, modified_at) \
+             VALUES ($1, $2, $3, $4, 1, 1, $5, $5) ON CONFLICT (tenant_id, id) DO NOTHING",
+        )
+        .bind(tenant.to_string())
+        .bind(id)
+        .bind(user.to_string())
+        .bind(name)
+        .bind(at)
+        .execute(self.pool())
+        .await?;
+        Ok(id)
+    }
+
+    /// An active related user.
+    pub async fn related_user_get(&self, tenant: TenantId, id: i64) -> Result<Option<RelatedUser>, sqlx::Error> {
+        sqlx::query(&format!(
+            "{SELECT} WHERE r.tenant_id = $1 AND r.id = $2 AND r.active = 1"
+        ))
+        .bind(tenant.to_string())
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .map(|row| from_row(&row))
+        .transpose()
+    }
+
+    /// Every active related user of the tenant, by id.
+    pub async fn related_user_list(&self, tenant: TenantId) -> Result<Vec<RelatedUser>, sqlx::Error> {
+        sqlx::query(&format!(
+            "{SELECT} WHERE r.tenant_id = $1 AND r.active = 1 ORDER BY r.id"
+        ))
+        .bind(tenant.to_string())
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+    }
+
+    /// Rebinds an active related user to `user` under `name`; `false` when there is none.
+    pub async fn related_user_update(
+        &self,
+        tenant: TenantId,
+        id: i64,
+        user: Uuid,
+        name: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE related_users SET user_id = $1, name = $2, version = version + 1, modified_at = $3 \
+             WHERE tenant_id = $4 AND id = $5 AND active = 1",
+        )
+        .bind(user.to_string())
+        .bind(name)
+        .bind(to_db_time(now()))
+        .bind(tenant.to_string())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Deactivates (soft-deletes) a related user.
+    pub async fn related_user_deactivate(&self, tenant: TenantId, id: i64) -> Result<Deactivation, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE related_users SET active = 0, version = version + 1, modified_at = $1 \
+             WHERE tenant_id = $2 AND id = $3 AND active = 1",
+        )
+        .bind(to_db_time(now()))
+        .bind(tenant.to_string())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        if done.rows_affected() > 0 {
+            return Ok(Deactivation::Done);
+        }
+        let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM related_users WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.to_string())
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(if exists > 0 {
+            Deactivation::AlreadyInactive
+        } else {
+            Deactivation::NotFound
+        })
+    }
+}
