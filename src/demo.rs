@@ -7,12 +7,15 @@ use uuid::{Uuid, uuid};
 use crate::auth::Scope;
 use crate::auth::secret::{hash_secret, random_token, verify_secret};
 use crate::domain::TenantId;
+use crate::domain::form::{FormConfiguration, RELATIONSHIP_USER, Validations};
 use crate::domain::relationship::{Access, RelationshipState, Status};
 use crate::domain::setup::{
-    Category, Classification, ExtensionField, Organization, SubCategory, Supplier, SupplierAddress, User,
+    Category, Classification, ExtensionField, Organization, RelationshipUserType, SubCategory, Supplier,
+    SupplierAddress, User,
 };
 use crate::store::Store;
 use crate::store::records::Record;
+use crate::store::relationship_users::NewRelationshipUser;
 
 pub const TENANT: &str = "demo";
 
@@ -28,6 +31,7 @@ pub const SUB_CATEGORY: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b21");
 pub const RELATIONSHIP: Uuid = uuid!("d32a9192-353c-45fe-bbd4-b88702800467");
 /// The related user of the Segura document's example.
 pub const RELATED_USER: i64 = 6;
+pub const TEAM_MEMBERS: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b40");
 pub const EXTENSION_FIELD: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b30");
 
 /// What a demo user needs to call the API.
@@ -214,5 +218,97 @@ async fn seed_setup(store: &Store, tenant: TenantId) -> anyhow::Result<()> {
     store
         .related_user_create(tenant, Some(RELATED_USER), SEGURA_USER, "deboraleite")
         .await?;
+    seed_relationship_users(store, tenant).await
+}
+
+/// A configuration's fields as the demo writes them.
+type FieldRules = Vec<(&'static str, Validations)>;
+
+/// The form configurations the platform's documents name, a type, and one
+/// relationship user (id 1) for the document's example to update.
+async fn seed_relationship_users(store: &Store, tenant: TenantId) -> anyhow::Result<()> {
+    let type_id = match store
+        .record_get::<RelationshipUserType>(tenant, None, TEAM_MEMBERS)
+        .await?
+    {
+        Some(existing) => existing.data.number,
+        None => {
+            let number = store.next_number(tenant, "relationship_user_types").await?;
+            let data = named(RelationshipUserType::parse(number, "team_members", None))?;
+            store.record_insert(tenant, Some(TEAM_MEMBERS), None, data).await?;
+            number
+        }
+    };
+    let statuses = || {
+        Some(vec![
+            "verified".to_string(),
+            "not_verified".to_string(),
+            "pending".to_string(),
+        ])
+    };
+    let present = Validations {
+        presence: true,
+        ..Validations::default()
+    };
+    let configurations: [(&str, Uuid, FieldRules); 4] = [
+        (
+            "reference_rest_api_relationship_user_update",
+            uuid!("7b0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b01"),
+            vec![("properties.status", present.clone())],
+        ),
+        (
+            "reference_rest_api_relationship_update",
+            uuid!("7b0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b02"),
+            vec![(
+                "properties.status",
+                Validations {
+                    inclusion: statuses(),
+                    ..present.clone()
+                },
+            )],
+        ),
+        (
+            "reference_rest_api_relationship_user_create",
+            uuid!("7b0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b03"),
+            vec![
+                ("relationship_id", present.clone()),
+                ("user_id", present.clone()),
+                (
+                    "properties.status",
+                    Validations {
+                        inclusion: statuses(),
+                        ..Validations::default()
+                    },
+                ),
+            ],
+        ),
+        (
+            "reference_rest_api_relationship_user_delete",
+            uuid!("7b0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b04"),
+            vec![],
+        ),
+    ];
+    for (name, id, fields) in configurations {
+        let fields = fields.into_iter().map(|(f, v)| (f.to_string(), v)).collect();
+        let config = named(FormConfiguration::parse(
+            name,
+            RELATIONSHIP_USER,
+            "anyone",
+            fields,
+            "demo".into(),
+        ))?;
+        ensure(store, tenant, id, None, config).await?;
+    }
+    let page = crate::domain::Page { limit: 1, offset: 0 };
+    if store.relationship_user_list(tenant, RELATIONSHIP, page).await?.1 == 0 {
+        let new = NewRelationshipUser {
+            relationship_id: RELATIONSHIP,
+            user_id: INTERNAL_MANAGER,
+            type_id,
+            properties: [("status".to_string(), "verified".to_string())].into(),
+            created_by: "demo".into(),
+        };
+        store.relationship_user_create(tenant, &new).await?;
+    }
     Ok(())
 }

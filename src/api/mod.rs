@@ -5,6 +5,7 @@
 pub mod health;
 pub mod oauth;
 pub mod related_users;
+pub mod relationship_users;
 pub mod relationships;
 pub mod setup;
 
@@ -25,6 +26,10 @@ pub enum ApiTag {
     /// Risk relationships: third-party relationships (vendor document seeds/002).
     #[oai(rename = "Risk relationships")]
     RiskRelationships,
+    /// Relationship users: users on a relationship's team, written through
+    /// form configurations (vendor document seeds/000).
+    #[oai(rename = "Relationship users")]
+    RelationshipUsers,
     /// Related users: username aliases (vendor document seeds/003).
     #[oai(rename = "Related users")]
     RelatedUsers,
@@ -98,6 +103,7 @@ pub type Apis = (
     oauth::OAuthApi,
     relationships::RelationshipsApi,
     related_users::RelatedUsersApi,
+    relationship_users::RelationshipUsersApi,
     (
         setup::organizations::OrganizationsApi,
         setup::users::UsersApi,
@@ -105,6 +111,8 @@ pub type Apis = (
         setup::classifications::ClassificationsApi,
         setup::categories::CategoriesApi,
         setup::extension_fields::ExtensionFieldsApi,
+        setup::relationship_user_types::RelationshipUserTypesApi,
+        setup::form_configurations::FormConfigurationsApi,
     ),
 );
 
@@ -127,13 +135,16 @@ pub fn service(ctx: ApiContext) -> OpenApiService<Apis, ()> {
             oauth::OAuthApi::new(ctx.clone()),
             relationships::RelationshipsApi::new(ctx.clone()),
             related_users::RelatedUsersApi::new(ctx.clone()),
+            relationship_users::RelationshipUsersApi::new(ctx.clone()),
             (
                 setup::organizations::OrganizationsApi::new(ctx.clone()),
                 setup::users::UsersApi::new(ctx.clone()),
                 setup::suppliers::SuppliersApi::new(ctx.clone()),
                 setup::classifications::ClassificationsApi::new(ctx.clone()),
                 setup::categories::CategoriesApi::new(ctx.clone()),
-                setup::extension_fields::ExtensionFieldsApi::new(ctx),
+                setup::extension_fields::ExtensionFieldsApi::new(ctx.clone()),
+                setup::relationship_user_types::RelationshipUserTypesApi::new(ctx.clone()),
+                setup::form_configurations::FormConfigurationsApi::new(ctx),
             ),
         ),
         TITLE,

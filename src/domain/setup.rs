@@ -160,6 +160,31 @@ impl Category {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubCategory(pub Category);
 
+/// A kind of relationship user (e.g. `team_members`), with a per-tenant integer id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationshipUserType {
+    pub number: i64,
+    pub name: String,
+    pub active: bool,
+}
+
+impl RelationshipUserType {
+    pub fn parse(number: i64, name: &str, active: Option<bool>) -> Parsed<Self> {
+        let name = name.trim();
+        if !crate::domain::form::is_snake_case(name) || name.len() > 100 {
+            return Err(vec![FieldError::new(
+                "name",
+                "must be snake_case (a-z, 0-9, _), at most 100 characters",
+            )]);
+        }
+        Ok(Self {
+            number,
+            name: name.to_string(),
+            active: active.unwrap_or(true),
+        })
+    }
+}
+
 /// A user-defined field on relationships.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExtensionField {

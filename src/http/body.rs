@@ -146,3 +146,39 @@ impl<T: ToJSON> IntoResponse for Negotiated<T> {
         response
     }
 }
+
+/// An optional request body: absent when the request has neither a
+/// `Content-Type` nor any bytes (a `DELETE` usually), else read like [`Body`].
+pub struct MaybeBody<T>(pub Option<T>);
+
+impl<'a, T: ParseFromJSON + Send + 'static> ApiExtractor<'a> for MaybeBody<T> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: None,
+            content: media_types::<T>(&Format::ALL),
+            required: false,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let bytes = body.take()?.into_bytes().await?;
+        if request.content_type().is_none() && bytes.is_empty() {
+            return Ok(Self(None));
+        }
+        let format = body_format(request.content_type(), &Format::ALL)
+            .map_err(|reason| AppError::UnsupportedMediaType(reason, JsonOrXml::ACCEPT))?;
+        Ok(Self(Some(decode::<T>(format, &bytes)?)))
+    }
+}

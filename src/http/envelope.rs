@@ -54,6 +54,8 @@ pub enum Dialect {
     Risk,
     /// Related users (Segura): `{code, response: {...}, exception: {...}}`.
     Related,
+    /// Relationship users: `{"errors": {"field": ["message", ...]}}`.
+    RelationshipUsers,
 }
 
 impl Dialect {
@@ -68,6 +70,8 @@ impl Dialect {
             Dialect::Risk
         } else if under("/api/user/related") {
             Dialect::Related
+        } else if under("/api/user/relationship_users") {
+            Dialect::RelationshipUsers
         } else {
             Dialect::Problem
         }
@@ -87,6 +91,7 @@ impl Dialect {
             Dialect::OAuth => Rendered::of(&OAuthError::from(err)),
             Dialect::Risk => Rendered::of(&RiskErrorEnvelope::from(err)),
             Dialect::Related => Rendered::of(&RelatedErrorEnvelope::from(err)),
+            Dialect::RelationshipUsers => Rendered::of(&FormErrors::from(err)),
         }
     }
 }
@@ -147,7 +152,7 @@ impl From<&AppError> for Problem {
     fn from(err: &AppError) -> Self {
         let status = err.status();
         let (problem_type, errors) = match err {
-            AppError::Validation(fields) => (
+            AppError::Validation(fields) | AppError::Unprocessable(fields) => (
                 "urn:liaison:problem:validation",
                 Some(
                     fields
@@ -298,9 +303,11 @@ impl From<&AppError> for RiskErrorEnvelope {
     fn from(err: &AppError) -> Self {
         let error_code = match err {
             AppError::NotFound(_) | AppError::RouteNotFound => RiskErrorCode::DataNotFound,
-            AppError::Validation(_) | AppError::BadRequest(_) | AppError::OAuth { .. } | AppError::Rejected { .. } => {
-                RiskErrorCode::ValidationError
-            }
+            AppError::Validation(_)
+            | AppError::Unprocessable(_)
+            | AppError::BadRequest(_)
+            | AppError::OAuth { .. }
+            | AppError::Rejected { .. } => RiskErrorCode::ValidationError,
             AppError::Unauthenticated(_) => RiskErrorCode::Unauthorized,
             AppError::Forbidden { .. } => RiskErrorCode::Forbidden,
             AppError::PreconditionFailed => RiskErrorCode::PreconditionFailed,
@@ -313,7 +320,7 @@ impl From<&AppError> for RiskErrorEnvelope {
             AppError::Internal(_) => RiskErrorCode::InternalError,
         };
         let errors = match err {
-            AppError::Validation(fields) => fields
+            AppError::Validation(fields) | AppError::Unprocessable(fields) => fields
                 .iter()
                 .map(|f| RiskError {
                     message: format!("{} {}", f.field, f.message),
@@ -438,6 +445,90 @@ impl From<&AppError> for RelatedErrorEnvelope {
                 detail: None,
             },
         }
+    }
+}
+
+/// The Relationship users error envelope: messages by field (`base` for the
+/// request as a whole), in the platform's Rails style.
+#[derive(Object, Debug, Clone, PartialEq)]
+pub struct FormErrors {
+    /// Field name (`base`, `form_configuration_name`, `relationship_id`,
+    /// `user_id`, `properties.<name>`) to its messages; `{}` on success.
+    pub errors: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl From<&AppError> for FormErrors {
+    fn from(err: &AppError) -> Self {
+        let mut errors: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+        match err {
+            AppError::Validation(fields) | AppError::Unprocessable(fields) => {
+                for f in fields {
+                    errors.entry(f.field.clone()).or_default().push(f.message.clone());
+                }
+            }
+            other => {
+                let message = match other {
+                    AppError::Unauthenticated(_) => "Unauthorized".to_string(),
+                    AppError::Forbidden { .. } => "Forbidden".to_string(),
+                    AppError::NotFound(_) | AppError::RouteNotFound => "Can't find given resource".to_string(),
+                    other => other.public_message(),
+                };
+                errors.insert("base".into(), vec![message]);
+            }
+        }
+        Self { errors }
+    }
+}
+
+/// Relationship users errors, as the spec documents them.
+pub struct FormDialect;
+
+impl ErrorDialect for FormDialect {
+    const STATUSES: &'static [(StatusCode, &'static str)] = &[
+        (
+            StatusCode::BAD_REQUEST,
+            "The body is malformed: `{\"errors\": {\"base\": [...]}}`.",
+        ),
+        (
+            StatusCode::UNAUTHORIZED,
+            "`{\"errors\": {\"base\": [\"Unauthorized\"]}}`: no valid token or API key.",
+        ),
+        (
+            StatusCode::FORBIDDEN,
+            "`{\"errors\": {\"base\": [\"Forbidden\"]}}`: the token lacks `relationship_users.write`.",
+        ),
+        (
+            StatusCode::NOT_FOUND,
+            "`{\"errors\": {\"base\": [\"Can't find given resource\"]}}`: unknown form configuration (or one for \
+             another resource), unknown relationship user (or another tenant's, or not yours under `resource_owner: creator`).",
+        ),
+        (
+            StatusCode::NOT_ACCEPTABLE,
+            "Accept names no media type liaison produces.",
+        ),
+        (StatusCode::PAYLOAD_TOO_LARGE, "The body exceeds the configured limit."),
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The body is not JSON or XML in UTF-8.",
+        ),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The form breaks its configuration: every failing field at once, e.g. \
+             `{\"errors\": {\"properties.status\": [\"can't be blank\"]}}`; also a missing `form_configuration_name`.",
+        ),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "An unexpected error; logged with the correlation id.",
+        ),
+        (StatusCode::SERVICE_UNAVAILABLE, "The database cannot be reached."),
+    ];
+
+    fn media_types() -> Vec<MetaMediaType> {
+        crate::http::Negotiated::<FormErrors>::media_types()
+    }
+
+    fn register(registry: &mut Registry) {
+        FormErrors::register(registry);
     }
 }
 
@@ -646,6 +737,9 @@ pub type RiskApiError = ApiError<RiskDialect>;
 
 /// The error type of every Related users operation.
 pub type RelatedApiError = ApiError<RelatedDialect>;
+
+/// The error type of every Relationship users operation.
+pub type FormApiError = ApiError<FormDialect>;
 
 /// The error type of the token endpoint.
 pub type OAuthApiError = ApiError<OAuthDialect>;

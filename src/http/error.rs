@@ -24,6 +24,9 @@ pub enum AppError {
     /// Input that parsed but breaks the rules; every violation at once.
     #[error("the request is invalid")]
     Validation(Vec<FieldError>),
+    /// Well-formed input that breaks the rules of a form configuration (422).
+    #[error("the request is invalid")]
+    Unprocessable(Vec<FieldError>),
     /// Input refused with a dialect's own numbered messages (e.g. Segura's
     /// "1001: Parameter 'id' was not informed!"), all of them, first first.
     #[error("{}", messages.join(" "))]
@@ -68,6 +71,7 @@ impl AppError {
             Self::UnsupportedMediaType(..) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,

@@ -12,6 +12,6 @@ pub mod negotiate;
 pub mod routes;
 pub mod xml;
 
-pub use body::{Body, JsonXmlOrForm, Negotiated};
-pub use envelope::{ApiError, OAuthApiError, ProblemError, RelatedApiError, RiskApiError};
+pub use body::{Body, JsonXmlOrForm, MaybeBody, Negotiated};
+pub use envelope::{ApiError, FormApiError, OAuthApiError, ProblemError, RelatedApiError, RiskApiError};
 pub use error::{AppError, FieldError};

@@ -5,6 +5,7 @@
 pub mod credentials;
 pub mod records;
 pub mod related_users;
+pub mod relationship_users;
 pub mod relationships;
 pub mod setup;
 pub mod tenants;

@@ -171,6 +171,25 @@ impl Store {
             .transpose()
     }
 
+    /// The tenant's row whose `column` equals `value` (a unique column).
+    pub async fn record_find<R: Record>(
+        &self,
+        tenant: TenantId,
+        column: &str,
+        value: Col,
+    ) -> Result<Option<Stored<R>>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE tenant_id = $1 AND {column} = $2",
+            select_list::<R>(),
+            R::TABLE
+        );
+        bind(sqlx::query(&sql).bind(tenant.to_string()), value)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| stored_from_row(&row))
+            .transpose()
+    }
+
     /// One page in creation order (under `parent_id` for child resources), and the total.
     pub async fn record_list<R: Record>(
         &self,

@@ -3,8 +3,10 @@
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
+use crate::domain::form::{FormConfiguration, ResourceOwner};
 use crate::domain::setup::{
-    Category, Classification, ExtensionField, Organization, SubCategory, Supplier, SupplierAddress, User,
+    Category, Classification, ExtensionField, Organization, RelationshipUserType, SubCategory, Supplier,
+    SupplierAddress, User,
 };
 use crate::store::records::{Col, Record};
 
@@ -168,6 +170,60 @@ impl Record for ExtensionField {
             max_length: row.try_get("max_length")?,
             required: flag(row, "required")?,
             active: flag(row, "active")?,
+        })
+    }
+}
+
+impl Record for RelationshipUserType {
+    const TABLE: &'static str = "relationship_user_types";
+    const COLUMNS: &'static [&'static str] = &["name", "active"];
+    const FIXED_COLUMNS: &'static [&'static str] = &["id"];
+
+    fn columns(&self) -> Vec<Col> {
+        vec![Col::Text(self.name.clone()), Col::Flag(self.active)]
+    }
+
+    fn fixed_columns(&self) -> Vec<Col> {
+        vec![Col::Int(self.number)]
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            number: row.try_get("id")?,
+            name: row.try_get("name")?,
+            active: flag(row, "active")?,
+        })
+    }
+}
+
+impl Record for FormConfiguration {
+    const TABLE: &'static str = "form_configurations";
+    const COLUMNS: &'static [&'static str] = &["name", "resource", "resource_owner", "fields"];
+    const FIXED_COLUMNS: &'static [&'static str] = &["created_by"];
+
+    fn columns(&self) -> Vec<Col> {
+        vec![
+            Col::Text(self.name.clone()),
+            Col::Text(self.resource.clone()),
+            Col::Text(self.resource_owner.as_str().to_string()),
+            Col::Text(serde_json::to_string(&self.fields).unwrap_or_else(|_| "{}".into())),
+        ]
+    }
+
+    fn fixed_columns(&self) -> Vec<Col> {
+        vec![Col::Text(self.created_by.clone())]
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let owner: String = row.try_get("resource_owner")?;
+        let fields: String = row.try_get("fields")?;
+        Ok(Self {
+            name: row.try_get("name")?,
+            resource: row.try_get("resource")?,
+            resource_owner: ResourceOwner::parse(&owner)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unexpected resource_owner {owner:?}").into()))?,
+            fields: serde_json::from_str(&fields).map_err(|e| sqlx::Error::Decode(e.into()))?,
+            created_by: row.try_get("created_by")?,
         })
     }
 }

@@ -10,6 +10,7 @@ mod cross_cutting;
 mod negotiation;
 mod organizations;
 mod related_users;
+mod relationship_users;
 mod relationships;
 mod setup;
 mod spec;

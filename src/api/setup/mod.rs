@@ -7,7 +7,9 @@
 pub mod categories;
 pub mod classifications;
 pub mod extension_fields;
+pub mod form_configurations;
 pub mod organizations;
+pub mod relationship_user_types;
 pub mod suppliers;
 pub mod users;
 

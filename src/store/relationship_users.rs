@@ -1,0 +1,229 @@
+//! Relationship users: a user on a relationship's team, of one type, with
+//! free properties.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row as _;
+use uuid::Uuid;
+
+use crate::domain::setup::{RelationshipUserType, User};
+use crate::domain::{Page, TenantId, Version};
+use crate::store::records::{Col, conflict_or};
+use crate::store::{Store, WriteError, from_db_time, from_db_uuid, now, to_db_time};
+
+/// A stored relationship user, with the names a reader wants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationshipUserRecord {
+    pub id: i64,
+    pub relationship_id: Uuid,
+    pub relationship_number: String,
+    pub user_entity_id: Uuid,
+    pub user_id: i64,
+    pub username: String,
+    pub type_id: i64,
+    pub type_name: String,
+    pub properties: BTreeMap<String, String>,
+    pub created_by: String,
+    pub version: Version,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
+}
+
+/// What a new relationship user is made of (ids already resolved).
+#[derive(Debug, Clone)]
+pub struct NewRelationshipUser {
+    pub relationship_id: Uuid,
+    pub user_id: Uuid,
+    pub type_id: i64,
+    pub properties: BTreeMap<String, String>,
+    pub created_by: String,
+}
+
+const SELECT: &str = "SELECT ru.id, ru.relationship_id, r.relationship_number, ru.user_id AS user_entity_id, \
+    u.id AS user_number, u.username, ru.type_id, t.name AS type_name, ru.properties, ru.created_by, ru.version, \
+    ru.created_at, ru.modified_at \
+    FROM relationship_users ru \
+    JOIN relationships r ON r.tenant_id = ru.tenant_id AND r.entity_id = ru.relationship_id \
+    JOIN users u ON u.tenant_id = ru.tenant_id AND u.entity_id = ru.user_id \
+    JOIN relationship_user_types t ON t.tenant_id = ru.tenant_id AND t.id = ru.type_id";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<RelationshipUserRecord, sqlx::Error> {
+    let properties: String = row.try_get("properties")?;
+    Ok(RelationshipUserRecord {
+        id: row.try_get("id")?,
+        relationship_id: from_db_uuid(&row.try_get::<String, _>("relationship_id")?)?,
+        relationship_number: row.try_get("relationship_number")?,
+        user_entity_id: from_db_uuid(&row.try_get::<String, _>("user_entity_id")?)?,
+        user_id: row.try_get("user_number")?,
+        username: row.try_get("username")?,
+        type_id: row.try_get("type_id")?,
+        type_name: row.try_get("type_name")?,
+        properties: serde_json::from_str(&properties).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        created_by: row.try_get("created_by")?,
+        version: Version(row.try_get("version")?),
+        created_at: from_db_time(&row.try_get::<String, _>("created_at")?)?,
+        modified_at: from_db_time(&row.try_get::<String, _>("modified_at")?)?,
+    })
+}
+
+impl Store {
+    /// A relationship by entityId or by number (`R00001`).
+    pub async fn relationship_by_id_or_number(
+        &self,
+        tenant: TenantId,
+        text: &str,
+    ) -> Result<Option<Uuid>, sqlx::Error> {
+        let text = text.trim();
+        let (column, value) = match Uuid::parse_str(text) {
+            Ok(id) => ("entity_id", id.to_string()),
+            Err(_) => ("relationship_number", text.to_string()),
+        };
+        let id: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT entity_id FROM relationships WHERE tenant_id = $1 AND {column} = $2"
+        ))
+        .bind(tenant.to_string())
+        .bind(value)
+        .fetch_optional(self.pool())
+        .await?;
+        id.map(|id| from_db_uuid(&id)).transpose()
+    }
+
+    /// A user by integer id or by entityId.
+    pub async fn user_by_id_or_entity(&self, tenant: TenantId, text: &str) -> Result<Option<Uuid>, sqlx::Error> {
+        let text = text.trim();
+        let found = match (text.parse::<i64>(), Uuid::parse_str(text)) {
+            (Ok(number), _) => self.record_find::<User>(tenant, "id", Col::Int(number)).await?,
+            (_, Ok(id)) => self.record_get::<User>(tenant, None, id).await?,
+            _ => None,
+        };
+        Ok(found.map(|u| u.entity_id))
+    }
+
+    /// An active relationship user type by integer id or by name.
+    pub async fn relationship_user_type(&self, tenant: TenantId, text: &str) -> Result<Option<i64>, sqlx::Error> {
+        let text = text.trim();
+        let found = match text.parse::<i64>() {
+            Ok(number) => {
+                self.record_find::<RelationshipUserType>(tenant, "id", Col::Int(number))
+                    .await?
+            }
+            Err(_) => {
+                self.record_find::<RelationshipUserType>(tenant, "name", Col::Text(text.to_string()))
+                    .await?
+            }
+        };
+        Ok(found.filter(|t| t.data.active).map(|t| t.data.number))
+    }
+
+    /// Creates a relationship user with the tenant's next number, in one transaction.
+    /// The same user twice on a relationship with the same type: a conflict.
+    pub async fn relationship_user_create(
+        &self,
+        tenant: TenantId,
+        new: &NewRelationshipUser,
+    ) -> Result<i64, WriteError> {
+        let at = to_db_time(now());
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("INSERT INTO counters (tenant_id, name, value) VALUES ($1, 'relationship_users', 0) ON CONFLICT (tenant_id, name) DO NOTHING")
+            .bind(tenant.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let id: i64 = sqlx::query_scalar(
+            "UPDATE counters SET value = value + 1 WHERE tenant_id = $1 AND name = 'relationship_users' RETURNING value",
+        )
+        .bind(tenant.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO relationship_users (tenant_id, id, relationship_id, user_id, type_id, properties, created_by, \
+             version, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)",
+        )
+        .bind(tenant.to_string())
+        .bind(id)
+        .bind(new.relationship_id.to_string())
+        .bind(new.user_id.to_string())
+        .bind(new.type_id)
+        .bind(serde_json::to_string(&new.properties).unwrap_or_else(|_| "{}".into()))
+        .bind(new.created_by.clone())
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| conflict_or(e, "the user is already on this relationship with this type"))?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn relationship_user_get(
+        &self,
+        tenant: TenantId,
+        id: i64,
+    ) -> Result<Option<RelationshipUserRecord>, sqlx::Error> {
+        sqlx::query(&format!("{SELECT} WHERE ru.tenant_id = $1 AND ru.id = $2"))
+            .bind(tenant.to_string())
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| from_row(&row))
+            .transpose()
+    }
+
+    /// A page of a relationship's users, by id, and their total.
+    pub async fn relationship_user_list(
+        &self,
+        tenant: TenantId,
+        relationship_id: Uuid,
+        page: Page,
+    ) -> Result<(Vec<RelationshipUserRecord>, i64), sqlx::Error> {
+        let rows = sqlx::query(&format!(
+            "{SELECT} WHERE ru.tenant_id = $1 AND ru.relationship_id = $2 ORDER BY ru.id LIMIT $3 OFFSET $4"
+        ))
+        .bind(tenant.to_string())
+        .bind(relationship_id.to_string())
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM relationship_users WHERE tenant_id = $1 AND relationship_id = $2")
+                .bind(tenant.to_string())
+                .bind(relationship_id.to_string())
+                .fetch_one(self.pool())
+                .await?;
+        Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
+    }
+
+    /// Replaces the properties if the row is still at `expected`.
+    pub async fn relationship_user_update(
+        &self,
+        tenant: TenantId,
+        id: i64,
+        expected: Version,
+        properties: &BTreeMap<String, String>,
+    ) -> Result<(), WriteError> {
+        let done = sqlx::query(
+            "UPDATE relationship_users SET properties = $1, version = version + 1, modified_at = $2 \
+             WHERE tenant_id = $3 AND id = $4 AND version = $5",
+        )
+        .bind(serde_json::to_string(properties).unwrap_or_else(|_| "{}".into()))
+        .bind(to_db_time(now()))
+        .bind(tenant.to_string())
+        .bind(id)
+        .bind(expected.0)
+        .execute(self.pool())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(WriteError::PreconditionFailed);
+        }
+        Ok(())
+    }
+
+    pub async fn relationship_user_delete(&self, tenant: TenantId, id: i64) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM relationship_users WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.to_string())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}
