@@ -9,7 +9,7 @@ pub mod relationship_users;
 pub mod relationships;
 pub mod setup;
 
-use poem_openapi::{OpenApiService, Tags};
+use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject, Tags};
 
 use std::sync::Arc;
 
@@ -151,4 +151,10 @@ pub fn service(ctx: ApiContext) -> OpenApiService<Apis, ()> {
         env!("CARGO_PKG_VERSION"),
     )
     .description(DESCRIPTION)
+    .contact(ContactObject::new().name("The liaison team"))
+    .license(LicenseObject::new("MIT"))
+    .server(
+        ServerObject::new("/")
+            .description("This liaison instance (paths are relative to where this document is served)"),
+    )
 }

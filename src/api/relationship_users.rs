@@ -26,15 +26,19 @@ use crate::store::WriteError;
 use crate::store::records::{Col, Stored};
 use crate::store::relationship_users::{NewRelationshipUser, RelationshipUserRecord};
 
-/// The properties and fields of a relationship user a form may carry.
+/// The `form` of a create: the relationship user's fields, as the form
+/// configuration allows.
 #[derive(Object, Debug, Clone, Default)]
 pub struct RelationshipUserForm {
     /// On create: the relationship's entityId or number (`R00001`).
+    #[oai(skip_serializing_if_is_none)]
     pub relationship_id: Option<String>,
     /// On create: the user's integer id or entityId.
+    #[oai(skip_serializing_if_is_none)]
     pub user_id: Option<String>,
     /// Free properties, string values. On update they are merged key by
     /// key; `null` removes a key.
+    #[oai(skip_serializing_if_is_none)]
     pub properties: Option<BTreeMap<String, String>>,
 }
 
@@ -46,7 +50,8 @@ pub struct RelationshipUserCreate {
     pub form_configuration_name: String,
     /// The relationship user type: its integer id or its name (e.g. `team_members`).
     pub parent_resource_id: String,
-    /// Fields as the form configuration allows.
+    // The form's fields are described on `RelationshipUserForm` (a doc
+    // comment here would wrap the reference in `allOf`).
     pub form: RelationshipUserForm,
 }
 
@@ -64,10 +69,12 @@ impl Example for RelationshipUserCreate {
     }
 }
 
-/// The form of an update: properties only.
+/// The `form` of an update: attributes for the user, matching the form
+/// configuration (properties only).
 #[derive(Object, Debug, Clone, Default)]
 pub struct RelationshipUserUpdateForm {
     /// Merged key by key into the stored properties; `null` removes a key.
+    #[oai(skip_serializing_if_is_none)]
     pub properties: Option<BTreeMap<String, String>>,
 }
 
@@ -77,7 +84,7 @@ pub struct RelationshipUserUpdateForm {
 pub struct RelationshipUserUpdate {
     /// Name of the defined FormConfiguration.
     pub form_configuration_name: String,
-    /// Attributes for the user, matching the configuration.
+    // Described on `RelationshipUserUpdateForm` (see above).
     pub form: RelationshipUserUpdateForm,
 }
 

@@ -28,7 +28,8 @@ use crate::store::relationships::{Filter, FilterField, FilterOp, Order, Referenc
 pub const MAX_LIMIT: u32 = 50;
 const PATH: &str = "/api/relationships";
 
-/// Who sees a relationship. Read case-insensitively; written as listed.
+/// Who sees a relationship (`internalAccess`, `externalAccess`): `ManagerOnly`,
+/// `Team` or `All`. Read case-insensitively; stored and written as listed.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[oai(rename_all = "PascalCase")]
 pub enum AccessLevel {
@@ -71,6 +72,7 @@ pub struct RelationshipInput {
     pub external_manager: Uuid,
     /// Supplier entityId. Required on POST. On PUT: omit it, or send the
     /// existing supplier; anything else (including `null`) fails validation.
+    #[oai(skip_serializing_if_is_none)]
     pub supplier: Option<Uuid>,
     /// An active classification of the tenant's setup data. Max 200 characters.
     #[oai(validator(max_length = 200))]
@@ -79,23 +81,26 @@ pub struct RelationshipInput {
     #[oai(validator(max_length = 200))]
     pub category: String,
     /// A subcategory of `category`. On PUT: omit to keep, `null` to clear.
-    #[oai(validator(max_length = 200))]
+    #[oai(skip_serializing_if_is_none, nullable, validator(max_length = 200))]
     pub sub_category: Option<String>,
     /// Relationship entityId; not the relationship itself, no cycles.
     /// On PUT: omit to keep, `null` to clear.
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub parent_relationship: Option<Uuid>,
-    /// `ManagerOnly`, `Team` or `All`, case-insensitive.
+    // A doc comment on a field of a referenced type makes poem-openapi wrap
+    // the reference in `allOf`, which client generators mishandle; the
+    // values are described on `AccessLevel` itself.
     pub internal_access: AccessLevel,
-    /// Same values as `internalAccess`.
     pub external_access: AccessLevel,
     pub status: RelationshipStatus,
     /// Addresses of the relationship's supplier; no duplicates. On PUT: omit
     /// to keep, `null` or `[]` to clear.
-    #[oai(validator(unique_items))]
+    #[oai(skip_serializing_if_is_none, nullable, validator(unique_items))]
     pub third_party_locations: Option<Vec<Uuid>>,
     /// Extension field (UDF) name to value; names must be defined extension
     /// fields of the tenant, values within their maximum length. On PUT:
     /// omit to keep, `null` or `{}` to clear (it is replaced as a whole).
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub extension_fields: Option<BTreeMap<String, String>>,
 }
 
@@ -188,7 +193,8 @@ pub struct Link {
     pub method: String,
 }
 
-/// A reference to another resource: its id, display name and links.
+/// A reference to another resource: its id, display name and links. Users
+/// (`internalManager`, `externalManager`) are named "Last, First".
 #[derive(Object, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
 pub struct Reference {
@@ -218,9 +224,9 @@ pub struct Relationship {
     pub supplier: Option<Reference>,
     #[oai(skip_serializing_if_is_none)]
     pub parent_relationship: Option<Reference>,
-    /// Name as "Last, First".
+    // Manager names are "Last, First" (see `Reference`); no doc comments
+    // here, so that the references stay plain `$ref`s.
     pub internal_manager: Reference,
-    /// Name as "Last, First".
     pub external_manager: Reference,
     pub third_party_locations: Vec<Reference>,
     pub extension_fields: BTreeMap<String, String>,

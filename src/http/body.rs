@@ -34,6 +34,11 @@ fn media_types<T: Type>(formats: &[Format]) -> Vec<MetaMediaType> {
 /// Which encodings a request body may come in.
 pub trait Accepts: Send + Sync + 'static {
     const FORMATS: &'static [Format];
+    /// The encodings the spec lists: JSON and XML always. Forms are read
+    /// where vendors take them and said so in the operation's description,
+    /// but not listed: client generators that see a form variant beside
+    /// JSON send the form (or, openapi-python-client 0.29, break).
+    const DOCUMENTED: &'static [Format] = &Format::ALL;
     /// The same list as the `Accept` header of a 415.
     const ACCEPT: &'static str;
 }
@@ -79,7 +84,7 @@ where
     fn request_meta() -> Option<MetaRequest> {
         Some(MetaRequest {
             description: None,
-            content: media_types::<S>(A::FORMATS),
+            content: media_types::<S>(A::DOCUMENTED),
             required: true,
         })
     }

@@ -295,6 +295,7 @@ pub struct RiskErrorEnvelope {
     /// Always `false`.
     pub success: bool,
     /// Always `null`.
+    #[oai(nullable)]
     pub result: Option<String>,
     pub errors: Vec<RiskError>,
 }
@@ -382,6 +383,7 @@ pub struct RelatedException {
     pub code: i64,
     pub message: String,
     /// Always `null`.
+    #[oai(nullable)]
     pub detail: Option<String>,
 }
 

@@ -115,6 +115,8 @@ impl CategoriesApi {
 #[OpenApi(prefix_path = "/api/setup/categories", tag = "ApiTag::Setup")]
 impl CategoriesApi {
     /// List categories
+    ///
+    /// Pages through categories of the caller's tenant, oldest first (`limit` 1-200, default 50; `offset`).
     #[oai(path = "/", method = "get", operation_id = "listCategories")]
     async fn categories_list(
         &self,
@@ -141,6 +143,8 @@ impl CategoriesApi {
     }
 
     /// Get a category
+    ///
+    /// One of the caller's tenant, with its `ETag`; another tenant's is 404.
     #[oai(path = "/:categoryId", method = "get", operation_id = "getCategory")]
     async fn categories_get(
         &self,
@@ -151,6 +155,8 @@ impl CategoriesApi {
     }
 
     /// Update a category
+    ///
+    /// Replaces it. With `If-Match`, only while the ETag is current (else 412 and nothing changes). Deactivate with `active: false` rather than deleting.
     #[oai(path = "/:categoryId", method = "put", operation_id = "updateCategory")]
     async fn categories_update(
         &self,
@@ -174,6 +180,8 @@ impl CategoriesApi {
     }
 
     /// List a category's subcategories
+    ///
+    /// Pages through them, oldest first (`limit` 1-200, default 50; `offset`); a parent of another tenant is 404.
     #[oai(
         path = "/:categoryId/subcategories",
         method = "get",
@@ -195,6 +203,8 @@ impl CategoriesApi {
     }
 
     /// Add a subcategory to a category
+    ///
+    /// Creates it under the parent (404 when the parent is not the caller's tenant's): 201 with `Location` and `ETag`. Unknown fields are refused (400).
     #[oai(
         path = "/:categoryId/subcategories",
         method = "post",
@@ -214,6 +224,8 @@ impl CategoriesApi {
     }
 
     /// Get a subcategory
+    ///
+    /// One of the caller's tenant under that parent, with its `ETag`; otherwise 404.
     #[oai(
         path = "/:categoryId/subcategories/:subCategoryId",
         method = "get",
@@ -229,6 +241,8 @@ impl CategoriesApi {
     }
 
     /// Update a subcategory
+    ///
+    /// Replaces it. With `If-Match`, only while the ETag is current (else 412 and nothing changes). Deactivate with `active: false`.
     #[oai(
         path = "/:categoryId/subcategories/:subCategoryId",
         method = "put",

@@ -83,6 +83,8 @@ impl ClassificationsApi {
 #[OpenApi(prefix_path = "/api/setup/classifications", tag = "ApiTag::Setup")]
 impl ClassificationsApi {
     /// List classifications
+    ///
+    /// Pages through classifications of the caller's tenant, oldest first (`limit` 1-200, default 50; `offset`).
     #[oai(path = "/", method = "get", operation_id = "listClassifications")]
     async fn classifications_list(
         &self,
@@ -109,6 +111,8 @@ impl ClassificationsApi {
     }
 
     /// Get a classification
+    ///
+    /// One of the caller's tenant, with its `ETag`; another tenant's is 404.
     #[oai(path = "/:entityId", method = "get", operation_id = "getClassification")]
     async fn classifications_get(
         &self,
@@ -119,6 +123,8 @@ impl ClassificationsApi {
     }
 
     /// Update a classification
+    ///
+    /// Replaces it. With `If-Match`, only while the ETag is current (else 412 and nothing changes). Deactivate with `active: false` rather than deleting.
     #[oai(path = "/:entityId", method = "put", operation_id = "updateClassification")]
     async fn classifications_update(
         &self,

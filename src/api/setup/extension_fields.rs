@@ -96,6 +96,8 @@ impl ExtensionFieldsApi {
 #[OpenApi(prefix_path = "/api/setup/extension_fields", tag = "ApiTag::Setup")]
 impl ExtensionFieldsApi {
     /// List extension fields
+    ///
+    /// Pages through extension fields of the caller's tenant, oldest first (`limit` 1-200, default 50; `offset`).
     #[oai(path = "/", method = "get", operation_id = "listExtensionFields")]
     async fn extension_fields_list(
         &self,
@@ -122,6 +124,8 @@ impl ExtensionFieldsApi {
     }
 
     /// Get an extension field
+    ///
+    /// One of the caller's tenant, with its `ETag`; another tenant's is 404.
     #[oai(path = "/:entityId", method = "get", operation_id = "getExtensionField")]
     async fn extension_fields_get(
         &self,
@@ -132,6 +136,8 @@ impl ExtensionFieldsApi {
     }
 
     /// Update an extension field
+    ///
+    /// Replaces it. With `If-Match`, only while the ETag is current (else 412 and nothing changes). Deactivate with `active: false` rather than deleting.
     #[oai(path = "/:entityId", method = "put", operation_id = "updateExtensionField")]
     async fn extension_fields_update(
         &self,

@@ -23,7 +23,9 @@ const COLLECTION: &str = "/api/setup/form_configurations";
 #[derive(Object, Debug, Clone, PartialEq)]
 #[oai(deny_unknown_fields)]
 pub struct LengthValidation {
+    #[oai(skip_serializing_if_is_none)]
     pub minimum: Option<u32>,
+    #[oai(skip_serializing_if_is_none)]
     pub maximum: Option<u32>,
 }
 
@@ -48,9 +50,13 @@ pub struct FormatValidation {
 #[oai(deny_unknown_fields)]
 pub struct FieldValidations {
     /// The value must be present and not blank.
+    #[oai(skip_serializing_if_is_none)]
     pub presence: Option<bool>,
+    #[oai(skip_serializing_if_is_none)]
     pub length: Option<LengthValidation>,
+    #[oai(skip_serializing_if_is_none)]
     pub inclusion: Option<InclusionValidation>,
+    #[oai(skip_serializing_if_is_none)]
     pub format: Option<FormatValidation>,
 }
 
@@ -58,6 +64,7 @@ pub struct FieldValidations {
 #[derive(Object, Debug, Clone, PartialEq, Default)]
 #[oai(deny_unknown_fields)]
 pub struct FieldConfiguration {
+    #[oai(skip_serializing_if_is_none)]
     pub validations: Option<FieldValidations>,
 }
 
@@ -136,6 +143,7 @@ pub struct FormConfigurationInput {
     /// `RelationshipUser`.
     pub resource: String,
     /// `anyone` (default) or `creator`.
+    #[oai(skip_serializing_if_is_none)]
     pub resource_owner: Option<String>,
     pub fields: BTreeMap<String, FieldConfiguration>,
 }
@@ -180,6 +188,8 @@ impl FormConfigurationsApi {
 #[OpenApi(prefix_path = "/api/setup/form_configurations", tag = "ApiTag::Setup")]
 impl FormConfigurationsApi {
     /// List form configurations
+    ///
+    /// Pages through form configurations of the caller's tenant, oldest first (`limit` 1-200, default 50; `offset`).
     #[oai(path = "/", method = "get", operation_id = "listFormConfigurations")]
     async fn form_configurations_list(
         &self,
@@ -210,6 +220,8 @@ impl FormConfigurationsApi {
     }
 
     /// Get a form configuration
+    ///
+    /// One of the caller's tenant, with its `ETag`; another tenant's is 404.
     #[oai(path = "/:entityId", method = "get", operation_id = "getFormConfiguration")]
     async fn form_configurations_get(
         &self,

@@ -101,6 +101,8 @@ impl OrganizationsApi {
     }
 
     /// Create an organization
+    ///
+    /// Creates it in the caller's tenant: 201 with `Location` and `ETag`. Fields the schema does not know are refused (400), never stored.
     #[oai(path = "/", method = "post", operation_id = "createOrganization")]
     async fn organizations_create(
         &self,
@@ -111,6 +113,8 @@ impl OrganizationsApi {
     }
 
     /// Get an organization
+    ///
+    /// One of the caller's tenant, with its `ETag`; another tenant's is 404.
     #[oai(path = "/:entityId", method = "get", operation_id = "getOrganization")]
     async fn organizations_get(
         &self,

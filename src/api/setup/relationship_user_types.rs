@@ -87,6 +87,8 @@ impl RelationshipUserTypesApi {
 #[OpenApi(prefix_path = "/api/setup/relationship_user_types", tag = "ApiTag::Setup")]
 impl RelationshipUserTypesApi {
     /// List relationship user types
+    ///
+    /// Pages through relationship user types of the caller's tenant, oldest first (`limit` 1-200, default 50; `offset`).
     #[oai(path = "/", method = "get", operation_id = "listRelationshipUserTypes")]
     async fn relationship_user_types_list(
         &self,
@@ -116,6 +118,8 @@ impl RelationshipUserTypesApi {
     }
 
     /// Get a relationship user type
+    ///
+    /// One of the caller's tenant, with its `ETag`; another tenant's is 404.
     #[oai(path = "/:entityId", method = "get", operation_id = "getRelationshipUserType")]
     async fn relationship_user_types_get(
         &self,
@@ -126,6 +130,8 @@ impl RelationshipUserTypesApi {
     }
 
     /// Update a relationship user type
+    ///
+    /// Replaces it. With `If-Match`, only while the ETag is current (else 412 and nothing changes). Deactivate with `active: false` rather than deleting.
     #[oai(path = "/:entityId", method = "put", operation_id = "updateRelationshipUserType")]
     async fn relationship_user_types_update(
         &self,

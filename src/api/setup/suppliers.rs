@@ -118,15 +118,16 @@ impl Resource for SupplierAddress {
 pub struct SupplierAddressInput {
     #[oai(validator(max_length = 200))]
     pub line1: String,
-    #[oai(validator(max_length = 200))]
+    #[oai(skip_serializing_if_is_none, validator(max_length = 200))]
     pub line2: Option<String>,
     #[oai(validator(max_length = 100))]
     pub city: String,
-    #[oai(validator(max_length = 20))]
+    #[oai(skip_serializing_if_is_none, validator(max_length = 20))]
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2, e.g. `DE`.
     pub country: String,
     /// Defaults to `true`; `false` deactivates.
+    #[oai(skip_serializing_if_is_none)]
     pub active: Option<bool>,
 }
 
@@ -170,6 +171,8 @@ impl SuppliersApi {
 #[OpenApi(prefix_path = "/api/setup/suppliers", tag = "ApiTag::Setup")]
 impl SuppliersApi {
     /// List suppliers
+    ///
+    /// Pages through suppliers of the caller's tenant, oldest first (`limit` 1-200, default 50; `offset`).
     #[oai(path = "/", method = "get", operation_id = "listSuppliers")]
     async fn suppliers_list(
         &self,
@@ -184,6 +187,8 @@ impl SuppliersApi {
     }
 
     /// Create a supplier
+    ///
+    /// Creates it in the caller's tenant: 201 with `Location` and `ETag`. Fields the schema does not know are refused (400), never stored.
     #[oai(path = "/", method = "post", operation_id = "createSupplier")]
     async fn suppliers_create(
         &self,
@@ -194,6 +199,8 @@ impl SuppliersApi {
     }
 
     /// Get a supplier
+    ///
+    /// One of the caller's tenant, with its `ETag`; another tenant's is 404.
     #[oai(path = "/:supplierId", method = "get", operation_id = "getSupplier")]
     async fn suppliers_get(
         &self,
@@ -204,6 +211,8 @@ impl SuppliersApi {
     }
 
     /// Update a supplier
+    ///
+    /// Replaces it. With `If-Match`, only while the ETag is current (else 412 and nothing changes). Deactivate with `active: false` rather than deleting.
     #[oai(path = "/:supplierId", method = "put", operation_id = "updateSupplier")]
     async fn suppliers_update(
         &self,
@@ -227,6 +236,8 @@ impl SuppliersApi {
     }
 
     /// List a supplier's addresses
+    ///
+    /// Pages through them, oldest first (`limit` 1-200, default 50; `offset`); a parent of another tenant is 404.
     #[oai(
         path = "/:supplierId/addresses",
         method = "get",
@@ -248,6 +259,8 @@ impl SuppliersApi {
     }
 
     /// Add an address to a supplier
+    ///
+    /// Creates it under the parent (404 when the parent is not the caller's tenant's): 201 with `Location` and `ETag`. Unknown fields are refused (400).
     #[oai(
         path = "/:supplierId/addresses",
         method = "post",
@@ -273,6 +286,8 @@ impl SuppliersApi {
     }
 
     /// Get a supplier address
+    ///
+    /// One of the caller's tenant under that parent, with its `ETag`; otherwise 404.
     #[oai(
         path = "/:supplierId/addresses/:addressId",
         method = "get",
@@ -288,6 +303,8 @@ impl SuppliersApi {
     }
 
     /// Update a supplier address
+    ///
+    /// Replaces it. With `If-Match`, only while the ETag is current (else 412 and nothing changes). Deactivate with `active: false`.
     #[oai(
         path = "/:supplierId/addresses/:addressId",
         method = "put",

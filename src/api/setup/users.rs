@@ -110,6 +110,8 @@ impl UsersApi {
 #[OpenApi(prefix_path = "/api/setup/users", tag = "ApiTag::Setup")]
 impl UsersApi {
     /// List users
+    ///
+    /// Pages through users of the caller's tenant, oldest first (`limit` 1-200, default 50; `offset`).
     #[oai(path = "/", method = "get", operation_id = "listUsers")]
     async fn users_list(
         &self,
@@ -141,6 +143,8 @@ impl UsersApi {
     }
 
     /// Get a user
+    ///
+    /// One of the caller's tenant, with its `ETag`; another tenant's is 404.
     #[oai(path = "/:entityId", method = "get", operation_id = "getUser")]
     async fn users_get(
         &self,
