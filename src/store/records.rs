@@ -227,24 +227,15 @@ impl Store {
         Ok((items, total))
     }
 
-    /// Replaces the data of a row when `precondition` accepts its version.
-    /// The write is conditional on the version read, so a concurrent writer
-    /// in between makes it fail rather than be overwritten.
+    /// Replaces the data of `current` (as read by the caller). The write is
+    /// conditional on that version, so a concurrent writer in between makes
+    /// it fail (`PreconditionFailed`) rather than be overwritten.
     pub async fn record_update<R: Record>(
         &self,
         tenant: TenantId,
-        parent_id: Option<Uuid>,
-        entity_id: Uuid,
+        current: &Stored<R>,
         data: R,
-        precondition: impl Fn(Version) -> bool,
     ) -> Result<Stored<R>, WriteError> {
-        let current = self
-            .record_get::<R>(tenant, parent_id, entity_id)
-            .await?
-            .ok_or(WriteError::NotFound)?;
-        if !precondition(current.version) {
-            return Err(WriteError::PreconditionFailed);
-        }
         let at = now();
         let assignments: Vec<String> = R::COLUMNS
             .iter()
@@ -267,7 +258,7 @@ impl Store {
         }
         let updated = query
             .bind(tenant.to_string())
-            .bind(entity_id.to_string())
+            .bind(current.entity_id.to_string())
             .bind(current.version.0)
             .execute(self.pool())
             .await
@@ -276,10 +267,12 @@ impl Store {
             return Err(WriteError::PreconditionFailed);
         }
         Ok(Stored {
+            entity_id: current.entity_id,
+            parent_id: current.parent_id,
             version: Version(current.version.0 + 1),
+            created_at: current.created_at,
             modified_at: at,
             data,
-            ..current
         })
     }
 

@@ -1,20 +1,14 @@
 //! `/api/setup/extension_fields`: user-defined fields on relationships.
 
 use chrono::{DateTime, Utc};
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::Object;
 use poem_openapi::types::Example;
-use poem_openapi::{Object, OpenApi};
 use uuid::Uuid;
 
-use super::{Created, Fetched, Listed, Resource, invalid, page};
-use crate::api::{ApiContext, ApiTag};
-use crate::auth::Scope;
+use super::{Input, Resource, WriteContext, setup_api};
+use crate::domain::FieldError;
 use crate::domain::setup as domain;
-use crate::http::auth::Bearer;
-use crate::http::{Body, ProblemError};
 use crate::store::records::Stored;
-
-const COLLECTION: &str = "/api/setup/extension_fields";
 
 /// The definition of a user-defined field on relationships (`extensionFields`).
 #[derive(Object, Debug, Clone, PartialEq)]
@@ -77,86 +71,18 @@ impl Example for ExtensionFieldInput {
     }
 }
 
-impl ExtensionFieldInput {
-    fn parse(self) -> Result<domain::ExtensionField, ProblemError> {
-        Ok(domain::ExtensionField::parse(&self.name, self.max_length, self.required, self.active).map_err(invalid)?)
+impl Input for ExtensionFieldInput {
+    type Data = domain::ExtensionField;
+
+    fn into_data(self, _: &WriteContext<'_, Self::Data>) -> Result<Self::Data, Vec<FieldError>> {
+        domain::ExtensionField::parse(&self.name, self.max_length, self.required, self.active)
     }
 }
 
-pub struct ExtensionFieldsApi {
-    ctx: ApiContext,
-}
-
-impl ExtensionFieldsApi {
-    pub fn new(ctx: ApiContext) -> Self {
-        Self { ctx }
-    }
-}
-
-#[OpenApi(prefix_path = "/api/setup/extension_fields", tag = "ApiTag::Setup")]
-impl ExtensionFieldsApi {
-    /// List extension fields
-    ///
-    /// Pages through extension fields of the caller's tenant, oldest first (`limit` 1-200, default 50; `offset`).
-    #[oai(path = "/", method = "get", operation_id = "listExtensionFields")]
-    async fn extension_fields_list(
-        &self,
-        #[oai(scope = "Scope::SetupRead")] auth: Bearer,
-        /// Page size, 1-200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
-        /// Rows to skip (default 0).
-        offset: Query<Option<u64>>,
-    ) -> Result<Listed<ExtensionField>, ProblemError> {
-        super::list(&self.ctx.store, auth.0.tenant, None, page(limit.0, offset.0)).await
-    }
-
-    /// Define an extension field
-    ///
-    /// A name already defined in the tenant: 409.
-    #[oai(path = "/", method = "post", operation_id = "createExtensionField")]
-    async fn extension_fields_create(
-        &self,
-        #[oai(scope = "Scope::SetupWrite")] auth: Bearer,
-        body: Body<ExtensionFieldInput>,
-    ) -> Result<Created<ExtensionField>, ProblemError> {
-        super::create(&self.ctx.store, auth.0.tenant, None, COLLECTION, body.0.parse()?).await
-    }
-
-    /// Get an extension field
-    ///
-    /// One of the caller's tenant, with its `ETag`; another tenant's is 404.
-    #[oai(path = "/:entityId", method = "get", operation_id = "getExtensionField")]
-    async fn extension_fields_get(
-        &self,
-        #[oai(scope = "Scope::SetupRead")] auth: Bearer,
-        #[oai(name = "entityId")] entity_id: Path<Uuid>,
-    ) -> Result<Fetched<ExtensionField>, ProblemError> {
-        super::get(&self.ctx.store, auth.0.tenant, None, entity_id.0).await
-    }
-
-    /// Update an extension field
-    ///
-    /// Replaces it. With `If-Match`, only while the ETag is current (else 412 and nothing changes). Deactivate with `active: false` rather than deleting.
-    #[oai(path = "/:entityId", method = "put", operation_id = "updateExtensionField")]
-    async fn extension_fields_update(
-        &self,
-        #[oai(scope = "Scope::SetupWrite")] auth: Bearer,
-        #[oai(name = "entityId")] entity_id: Path<Uuid>,
-        /// An ETag from an earlier GET or PUT.
-        #[oai(name = "If-Match")]
-        if_match: Header<Option<String>>,
-        body: Body<ExtensionFieldInput>,
-    ) -> Result<Fetched<ExtensionField>, ProblemError> {
-        let data = body.0.parse()?;
-        super::update(
-            &self.ctx.store,
-            auth.0.tenant,
-            None,
-            entity_id.0,
-            if_match.0.as_deref(),
-            data,
-        )
-        .await
-    }
+setup_api! {
+    ExtensionFieldsApi, "/api/setup/extension_fields", "/", "/:entityId", ExtensionField, ExtensionFieldInput,
+    list: "listExtensionFields", "List extension fields",
+    create: "createExtensionField", "Define an extension field",
+    get: "getExtensionField", "Get an extension field",
+    update: "updateExtensionField", "Update an extension field",
 }

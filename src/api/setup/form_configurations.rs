@@ -1,23 +1,16 @@
 //! `/api/setup/form_configurations`: what a Relationship users write may
 //! set, and how each field is validated. Changes apply to the next request.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::Object;
 use poem_openapi::types::Example;
-use poem_openapi::{Object, OpenApi};
 use uuid::Uuid;
 
-use super::{Created, Fetched, Listed, Resource, invalid, page};
-use crate::api::{ApiContext, ApiTag};
-use crate::auth::Scope;
+use super::{Input, Resource, WriteContext, setup_api};
+use crate::domain::FieldError;
 use crate::domain::form::{self as domain, LengthRule, Validations};
-use crate::http::auth::Bearer;
-use crate::http::{AppError, Body, ProblemError};
 use crate::store::records::Stored;
-
-const COLLECTION: &str = "/api/setup/form_configurations";
+use std::collections::BTreeMap;
 
 /// `length` validation: the value's length in characters.
 #[derive(Object, Debug, Clone, PartialEq)]
@@ -167,92 +160,26 @@ impl Example for FormConfigurationInput {
     }
 }
 
-impl FormConfigurationInput {
-    fn parse(self, created_by: String) -> Result<domain::FormConfiguration, AppError> {
+impl Input for FormConfigurationInput {
+    type Data = domain::FormConfiguration;
+
+    /// Checked when saved (unknown validations, bad regular expressions,
+    /// fields a relationship user does not have), never when used; it
+    /// applies to the very next Relationship users request.
+    fn into_data(self, write: &WriteContext<'_, Self::Data>) -> Result<Self::Data, Vec<FieldError>> {
         let fields = self.fields.into_iter().map(|(k, v)| (k, v.into())).collect();
         let owner = self.resource_owner.as_deref().unwrap_or("anyone");
-        domain::FormConfiguration::parse(&self.name, &self.resource, owner, fields, created_by).map_err(invalid)
+        let created_by = write
+            .current
+            .map_or_else(|| write.actor.to_string(), |c| c.created_by.clone());
+        domain::FormConfiguration::parse(&self.name, &self.resource, owner, fields, created_by)
     }
 }
 
-pub struct FormConfigurationsApi {
-    ctx: ApiContext,
-}
-
-impl FormConfigurationsApi {
-    pub fn new(ctx: ApiContext) -> Self {
-        Self { ctx }
-    }
-}
-
-#[OpenApi(prefix_path = "/api/setup/form_configurations", tag = "ApiTag::Setup")]
-impl FormConfigurationsApi {
-    /// List form configurations
-    ///
-    /// Pages through form configurations of the caller's tenant, oldest first (`limit` 1-200, default 50; `offset`).
-    #[oai(path = "/", method = "get", operation_id = "listFormConfigurations")]
-    async fn form_configurations_list(
-        &self,
-        #[oai(scope = "Scope::SetupRead")] auth: Bearer,
-        /// Page size, 1-200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
-        /// Rows to skip (default 0).
-        offset: Query<Option<u64>>,
-    ) -> Result<Listed<FormConfiguration>, ProblemError> {
-        super::list(&self.ctx.store, auth.0.tenant, None, page(limit.0, offset.0)).await
-    }
-
-    /// Create a form configuration
-    ///
-    /// Refused when it is saved, not when it is used: an unknown validation,
-    /// a bad regular expression, a field a relationship user does not have,
-    /// a name that is not snake_case (400); a name already taken (409).
-    #[oai(path = "/", method = "post", operation_id = "createFormConfiguration")]
-    async fn form_configurations_create(
-        &self,
-        #[oai(scope = "Scope::SetupWrite")] auth: Bearer,
-        body: Body<FormConfigurationInput>,
-    ) -> Result<Created<FormConfiguration>, ProblemError> {
-        let principal = auth.0;
-        let data = body.0.parse(principal.actor())?;
-        super::create(&self.ctx.store, principal.tenant, None, COLLECTION, data).await
-    }
-
-    /// Get a form configuration
-    ///
-    /// One of the caller's tenant, with its `ETag`; another tenant's is 404.
-    #[oai(path = "/:entityId", method = "get", operation_id = "getFormConfiguration")]
-    async fn form_configurations_get(
-        &self,
-        #[oai(scope = "Scope::SetupRead")] auth: Bearer,
-        #[oai(name = "entityId")] entity_id: Path<Uuid>,
-    ) -> Result<Fetched<FormConfiguration>, ProblemError> {
-        super::get(&self.ctx.store, auth.0.tenant, None, entity_id.0).await
-    }
-
-    /// Update a form configuration
-    ///
-    /// Replaces the configuration; the next Relationship users request is
-    /// checked against the new one (no restart, no cache).
-    #[oai(path = "/:entityId", method = "put", operation_id = "updateFormConfiguration")]
-    async fn form_configurations_update(
-        &self,
-        #[oai(scope = "Scope::SetupWrite")] auth: Bearer,
-        #[oai(name = "entityId")] entity_id: Path<Uuid>,
-        /// An ETag from an earlier GET or PUT.
-        #[oai(name = "If-Match")]
-        if_match: Header<Option<String>>,
-        body: Body<FormConfigurationInput>,
-    ) -> Result<Fetched<FormConfiguration>, ProblemError> {
-        let tenant = auth.0.tenant;
-        let current = self
-            .ctx
-            .store
-            .record_get::<domain::FormConfiguration>(tenant, None, entity_id.0)
-            .await?
-            .ok_or(AppError::NotFound(FormConfiguration::NAME))?;
-        let data = body.0.parse(current.data.created_by)?;
-        super::update(&self.ctx.store, tenant, None, entity_id.0, if_match.0.as_deref(), data).await
-    }
+setup_api! {
+    FormConfigurationsApi, "/api/setup/form_configurations", "/", "/:entityId", FormConfiguration, FormConfigurationInput,
+    list: "listFormConfigurations", "List form configurations",
+    create: "createFormConfiguration", "Create a form configuration",
+    get: "getFormConfiguration", "Get a form configuration",
+    update: "updateFormConfiguration", "Update a form configuration",
 }

@@ -1,8 +1,10 @@
 //! `/api/setup/...`: the tenant's setup data, one module per resource.
 //!
 //! Every resource works the same way (list with paging, get, create,
-//! update; deactivate with `active: false` rather than delete), so the
-//! handlers are thin and the work is done once, here, for any [`Resource`].
+//! update; deactivate with `active: false` rather than delete), so the work
+//! is done once, here: a resource module declares its shapes (a
+//! [`Resource`] to answer with, an [`Input`] to read) and [`setup_api!`]
+//! writes its four documented operations.
 
 pub mod categories;
 pub mod classifications;
@@ -13,11 +15,11 @@ pub mod relationship_user_types;
 pub mod suppliers;
 pub mod users;
 
-use chrono::{DateTime, Utc};
 use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
 use poem_openapi::{ApiResponse, Object};
 use uuid::Uuid;
 
+use crate::auth::Principal;
 use crate::domain::{FieldError, Page, TenantId};
 use crate::http::etag::{etag, if_match_allows};
 use crate::http::{AppError, Negotiated, ProblemError};
@@ -25,6 +27,27 @@ use crate::store::Store;
 use crate::store::records::{Record, Stored};
 
 pub const DEFAULT_LIMIT: u32 = 50;
+
+/// What a write knows besides its body.
+pub struct WriteContext<'a, D> {
+    /// The next number of the resource's sequence on create (see
+    /// [`Input::SEQUENCE`]), 0 otherwise.
+    pub number: i64,
+    /// The credential making the write.
+    pub actor: &'a str,
+    /// The stored data, on update.
+    pub current: Option<&'a D>,
+}
+
+/// A request body of a setup resource, turned into its data.
+pub trait Input: ParseFromJSON + Clone + Send + 'static {
+    type Data: Record;
+    /// The per-tenant sequence a created row takes its number from.
+    const SEQUENCE: Option<&'static str> = None;
+
+    /// The data to store, or every violation.
+    fn into_data(self, write: &WriteContext<'_, Self::Data>) -> Result<Self::Data, Vec<FieldError>>;
+}
 pub const MAX_LIMIT: u32 = 200;
 
 /// An API shape of a stored setup record.
@@ -45,26 +68,6 @@ pub struct ListPage<T: ParseFromJSON + ToJSON> {
     pub total_count: i64,
     pub limit: u32,
     pub offset: u64,
-}
-
-/// Bookkeeping every setup record answers with.
-#[derive(Object, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-pub struct Audit {
-    pub created_at: DateTime<Utc>,
-    pub modified_at: DateTime<Utc>,
-    /// Grows by one with every change; the ETag is this number in quotes.
-    pub version: i64,
-}
-
-impl<R> From<&Stored<R>> for Audit {
-    fn from(s: &Stored<R>) -> Self {
-        Self {
-            created_at: s.created_at,
-            modified_at: s.modified_at,
-            version: s.version.0,
-        }
-    }
 }
 
 #[derive(ApiResponse)]
@@ -100,8 +103,13 @@ pub fn page(limit: Option<u32>, offset: Option<u64>) -> Page {
     }
 }
 
-pub fn invalid(errors: Vec<FieldError>) -> AppError {
+fn invalid(errors: Vec<FieldError>) -> AppError {
     AppError::Validation(errors)
+}
+
+/// The id of a parent row of type `P`, as the store's filters take it.
+pub fn under<P: Resource>(id: Uuid) -> Option<Uuid> {
+    Some(id)
 }
 
 /// 404 unless the parent row `parent_id` of type `P` exists in the tenant.
@@ -143,13 +151,26 @@ pub async fn get<R: Resource>(
 }
 
 /// Creates a record; `collection` is the path it is created under.
-pub async fn create<R: Resource>(
+pub async fn create<R: Resource, I: Input<Data = R::Data>>(
     store: &Store,
-    tenant: TenantId,
+    principal: &Principal,
     parent_id: Option<Uuid>,
     collection: &str,
-    data: R::Data,
+    input: I,
 ) -> Result<Created<R>, ProblemError> {
+    let tenant = principal.tenant;
+    let actor = principal.actor();
+    let mut write = WriteContext {
+        number: 0,
+        actor: &actor,
+        current: None,
+    };
+    if let Some(sequence) = I::SEQUENCE {
+        // Validate first, so that a refused body does not use up a number.
+        input.clone().into_data(&write).map_err(invalid)?;
+        write.number = store.next_number(tenant, sequence).await?;
+    }
+    let data = input.into_data(&write).map_err(invalid)?;
     let stored = store
         .record_insert(tenant, None, parent_id, data)
         .await
@@ -159,18 +180,146 @@ pub async fn create<R: Resource>(
     Ok(Created::Created(Negotiated(R::from_stored(stored)), location, tag))
 }
 
-pub async fn update<R: Resource>(
+pub async fn update<R: Resource, I: Input<Data = R::Data>>(
     store: &Store,
-    tenant: TenantId,
+    principal: &Principal,
     parent_id: Option<Uuid>,
     id: Uuid,
     if_match: Option<&str>,
-    data: R::Data,
+    input: I,
 ) -> Result<Fetched<R>, ProblemError> {
+    let tenant = principal.tenant;
+    let current = store
+        .record_get::<R::Data>(tenant, parent_id, id)
+        .await?
+        .ok_or(AppError::NotFound(R::NAME))?;
+    if !if_match_allows(if_match, current.version) {
+        return Err(AppError::PreconditionFailed.into());
+    }
+    let actor = principal.actor();
+    let write = WriteContext {
+        number: 0,
+        actor: &actor,
+        current: Some(&current.data),
+    };
+    let data = input.into_data(&write).map_err(invalid)?;
     let stored = store
-        .record_update(tenant, parent_id, id, data, |v| if_match_allows(if_match, v))
+        .record_update(tenant, &current, data)
         .await
         .map_err(|e| AppError::from_write(e, R::NAME))?;
     let tag = etag(stored.version);
     Ok(Fetched::Ok(Negotiated(R::from_stored(stored)), tag))
 }
+
+/// Writes the `#[OpenApi]` impl of a setup resource: list and create at
+/// `$prefix$collection`, get and update at `$prefix$item`, with the given
+/// operation ids and summaries, scopes `setup.read` and `setup.write`. With
+/// `parent`, the collection lives under a row of another resource, whose id
+/// is the path parameter named there.
+macro_rules! setup_api {
+    (
+        $api:ident, $prefix:literal, $collection:literal, $item:literal, $resource:ty, $input:ty,
+        list: $list_id:literal, $list_summary:literal,
+        create: $create_id:literal, $create_summary:literal,
+        get: $get_id:literal, $get_summary:literal,
+        update: $update_id:literal, $update_summary:literal,
+        $(parent: $parent_name:literal => $parent:ty,)?
+    ) => {
+        pub struct $api {
+            ctx: $crate::api::ApiContext,
+        }
+
+        impl $api {
+            pub fn new(ctx: $crate::api::ApiContext) -> Self {
+                Self { ctx }
+            }
+        }
+
+        #[poem_openapi::OpenApi(prefix_path = $prefix, tag = "crate::api::ApiTag::Setup")]
+        impl $api {
+            #[doc = $list_summary]
+            #[doc = ""]
+            #[doc = "Pages through them, oldest first (`limit` 1-200, default 50; `offset`). Rows of another tenant (or under another tenant's parent) are never listed: 404 for such a parent."]
+            #[oai(path = $collection, method = "get", operation_id = $list_id)]
+            async fn list(
+                &self,
+                #[oai(scope = "crate::auth::Scope::SetupRead")] auth: $crate::http::auth::Bearer,
+                $(#[oai(name = $parent_name)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
+                /// Page size, 1-200 (default 50).
+                #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+                limit: poem_openapi::param::Query<Option<u32>>,
+                /// Rows to skip (default 0).
+                offset: poem_openapi::param::Query<Option<u64>>,
+            ) -> Result<$crate::api::setup::Listed<$resource>, $crate::http::ProblemError> {
+                let tenant = auth.0.tenant;
+                #[allow(unused_mut, unused_assignments)]
+                let mut parent_id = None;
+                $(
+                    $crate::api::setup::require_parent::<$parent>(&self.ctx.store, tenant, parent.0).await?;
+                    parent_id = Some(parent.0);
+                )?
+                $crate::api::setup::list(&self.ctx.store, tenant, parent_id, $crate::api::setup::page(limit.0, offset.0)).await
+            }
+
+            #[doc = $create_summary]
+            #[doc = ""]
+            #[doc = "Creates it in the caller's tenant: 201 with `Location` and `ETag`. Fields the schema does not know are refused (400), never stored; a unique value already taken is 409."]
+            #[oai(path = $collection, method = "post", operation_id = $create_id)]
+            async fn create(
+                &self,
+                #[oai(scope = "crate::auth::Scope::SetupWrite")] auth: $crate::http::auth::Bearer,
+                $(#[oai(name = $parent_name)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
+                body: $crate::http::Body<$input>,
+            ) -> Result<$crate::api::setup::Created<$resource>, $crate::http::ProblemError> {
+                #[allow(unused_mut, unused_assignments)]
+                let mut parent_id = None;
+                #[allow(unused_mut)]
+                let mut collection = concat!($prefix, $collection).trim_end_matches('/').to_string();
+                $(
+                    $crate::api::setup::require_parent::<$parent>(&self.ctx.store, auth.0.tenant, parent.0).await?;
+                    parent_id = Some(parent.0);
+                    collection = collection.replace(concat!(":", $parent_name), &parent.0.to_string());
+                )?
+                $crate::api::setup::create(&self.ctx.store, &auth.0, parent_id, &collection, body.0).await
+            }
+
+            #[doc = $get_summary]
+            #[doc = ""]
+            #[doc = "One row of the caller's tenant, with its `ETag`; another tenant's is 404."]
+            #[oai(path = $item, method = "get", operation_id = $get_id)]
+            async fn get(
+                &self,
+                #[oai(scope = "crate::auth::Scope::SetupRead")] auth: $crate::http::auth::Bearer,
+                $(#[oai(name = $parent_name)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
+                #[oai(name = "entityId")] entity_id: poem_openapi::param::Path<uuid::Uuid>,
+            ) -> Result<$crate::api::setup::Fetched<$resource>, $crate::http::ProblemError> {
+                #[allow(unused_mut, unused_assignments)]
+                let mut parent_id = None;
+                $( parent_id = $crate::api::setup::under::<$parent>(parent.0); )?
+                $crate::api::setup::get(&self.ctx.store, auth.0.tenant, parent_id, entity_id.0).await
+            }
+
+            #[doc = $update_summary]
+            #[doc = ""]
+            #[doc = "Replaces it. With `If-Match`, only while the ETag is current (else 412 and nothing changes). Deactivate with `active: false` rather than deleting."]
+            #[oai(path = $item, method = "put", operation_id = $update_id)]
+            async fn update(
+                &self,
+                #[oai(scope = "crate::auth::Scope::SetupWrite")] auth: $crate::http::auth::Bearer,
+                $(#[oai(name = $parent_name)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
+                #[oai(name = "entityId")] entity_id: poem_openapi::param::Path<uuid::Uuid>,
+                /// An ETag from an earlier GET or PUT: update only if it is still current.
+                #[oai(name = "If-Match")]
+                if_match: poem_openapi::param::Header<Option<String>>,
+                body: $crate::http::Body<$input>,
+            ) -> Result<$crate::api::setup::Fetched<$resource>, $crate::http::ProblemError> {
+                #[allow(unused_mut, unused_assignments)]
+                let mut parent_id = None;
+                $( parent_id = $crate::api::setup::under::<$parent>(parent.0); )?
+                $crate::api::setup::update(&self.ctx.store, &auth.0, parent_id, entity_id.0, if_match.0.as_deref(), body.0).await
+            }
+        }
+    };
+}
+
+pub(crate) use setup_api;

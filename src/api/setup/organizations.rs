@@ -1,20 +1,14 @@
 //! `/api/setup/organizations`: the tenant's organizations.
 
 use chrono::{DateTime, Utc};
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::Object;
 use poem_openapi::types::Example;
-use poem_openapi::{Object, OpenApi};
 use uuid::Uuid;
 
-use super::{Created, Fetched, Listed, Resource, invalid, page};
-use crate::api::{ApiContext, ApiTag};
-use crate::auth::Scope;
+use super::{Input, Resource, WriteContext, setup_api};
+use crate::domain::FieldError;
 use crate::domain::setup as domain;
-use crate::http::auth::Bearer;
-use crate::http::{Body, ProblemError};
 use crate::store::records::Stored;
-
-const COLLECTION: &str = "/api/setup/organizations";
 
 /// An organization of the tenant: relationships belong to one or more.
 #[derive(Object, Debug, Clone, PartialEq)]
@@ -66,87 +60,18 @@ impl Example for OrganizationInput {
     }
 }
 
-impl OrganizationInput {
-    fn parse(self) -> Result<domain::Organization, ProblemError> {
-        Ok(domain::Organization::parse(&self.name, self.active).map_err(invalid)?)
+impl Input for OrganizationInput {
+    type Data = domain::Organization;
+
+    fn into_data(self, _: &WriteContext<'_, Self::Data>) -> Result<Self::Data, Vec<FieldError>> {
+        domain::Organization::parse(&self.name, self.active)
     }
 }
 
-pub struct OrganizationsApi {
-    ctx: ApiContext,
-}
-
-impl OrganizationsApi {
-    pub fn new(ctx: ApiContext) -> Self {
-        Self { ctx }
-    }
-}
-
-#[OpenApi(prefix_path = "/api/setup/organizations", tag = "ApiTag::Setup")]
-impl OrganizationsApi {
-    /// List organizations
-    ///
-    /// Pages through the tenant's organizations, oldest first.
-    #[oai(path = "/", method = "get", operation_id = "listOrganizations")]
-    async fn organizations_list(
-        &self,
-        #[oai(scope = "Scope::SetupRead")] auth: Bearer,
-        /// Page size, 1-200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
-        /// Rows to skip (default 0).
-        offset: Query<Option<u64>>,
-    ) -> Result<Listed<Organization>, ProblemError> {
-        super::list(&self.ctx.store, auth.0.tenant, None, page(limit.0, offset.0)).await
-    }
-
-    /// Create an organization
-    ///
-    /// Creates it in the caller's tenant: 201 with `Location` and `ETag`. Fields the schema does not know are refused (400), never stored.
-    #[oai(path = "/", method = "post", operation_id = "createOrganization")]
-    async fn organizations_create(
-        &self,
-        #[oai(scope = "Scope::SetupWrite")] auth: Bearer,
-        body: Body<OrganizationInput>,
-    ) -> Result<Created<Organization>, ProblemError> {
-        super::create(&self.ctx.store, auth.0.tenant, None, COLLECTION, body.0.parse()?).await
-    }
-
-    /// Get an organization
-    ///
-    /// One of the caller's tenant, with its `ETag`; another tenant's is 404.
-    #[oai(path = "/:entityId", method = "get", operation_id = "getOrganization")]
-    async fn organizations_get(
-        &self,
-        #[oai(scope = "Scope::SetupRead")] auth: Bearer,
-        #[oai(name = "entityId")] entity_id: Path<Uuid>,
-    ) -> Result<Fetched<Organization>, ProblemError> {
-        super::get(&self.ctx.store, auth.0.tenant, None, entity_id.0).await
-    }
-
-    /// Update an organization
-    ///
-    /// Replaces the name and the active flag. With `If-Match`, only while the
-    /// ETag is still current (else 412 and nothing changes).
-    #[oai(path = "/:entityId", method = "put", operation_id = "updateOrganization")]
-    async fn organizations_update(
-        &self,
-        #[oai(scope = "Scope::SetupWrite")] auth: Bearer,
-        #[oai(name = "entityId")] entity_id: Path<Uuid>,
-        /// An ETag from an earlier GET or PUT.
-        #[oai(name = "If-Match")]
-        if_match: Header<Option<String>>,
-        body: Body<OrganizationInput>,
-    ) -> Result<Fetched<Organization>, ProblemError> {
-        let data = body.0.parse()?;
-        super::update(
-            &self.ctx.store,
-            auth.0.tenant,
-            None,
-            entity_id.0,
-            if_match.0.as_deref(),
-            data,
-        )
-        .await
-    }
+setup_api! {
+    OrganizationsApi, "/api/setup/organizations", "/", "/:entityId", Organization, OrganizationInput,
+    list: "listOrganizations", "List organizations",
+    create: "createOrganization", "Create an organization",
+    get: "getOrganization", "Get an organization",
+    update: "updateOrganization", "Update an organization",
 }

@@ -2,20 +2,14 @@
 //! members, related-user owners).
 
 use chrono::{DateTime, Utc};
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::Object;
 use poem_openapi::types::Example;
-use poem_openapi::{Object, OpenApi};
 use uuid::Uuid;
 
-use super::{Created, Fetched, Listed, Resource, invalid, page};
-use crate::api::{ApiContext, ApiTag};
-use crate::auth::Scope;
+use super::{Input, Resource, WriteContext, setup_api};
+use crate::domain::FieldError;
 use crate::domain::setup as domain;
-use crate::http::auth::Bearer;
-use crate::http::{AppError, Body, ProblemError};
 use crate::store::records::Stored;
-
-const COLLECTION: &str = "/api/setup/users";
 
 /// A user of the tenant.
 #[derive(Object, Debug, Clone, PartialEq)]
@@ -83,8 +77,13 @@ impl Example for UserInput {
     }
 }
 
-impl UserInput {
-    fn parse(self, number: i64) -> Result<domain::User, AppError> {
+impl Input for UserInput {
+    type Data = domain::User;
+    const SEQUENCE: Option<&'static str> = Some("users");
+
+    /// The integer id comes from the tenant's sequence on create and never changes.
+    fn into_data(self, write: &WriteContext<'_, Self::Data>) -> Result<Self::Data, Vec<FieldError>> {
+        let number = write.current.map_or(write.number, |c| c.number);
         domain::User::parse(
             number,
             &self.username,
@@ -93,89 +92,13 @@ impl UserInput {
             &self.email,
             self.active,
         )
-        .map_err(invalid)
     }
 }
 
-pub struct UsersApi {
-    ctx: ApiContext,
-}
-
-impl UsersApi {
-    pub fn new(ctx: ApiContext) -> Self {
-        Self { ctx }
-    }
-}
-
-#[OpenApi(prefix_path = "/api/setup/users", tag = "ApiTag::Setup")]
-impl UsersApi {
-    /// List users
-    ///
-    /// Pages through users of the caller's tenant, oldest first (`limit` 1-200, default 50; `offset`).
-    #[oai(path = "/", method = "get", operation_id = "listUsers")]
-    async fn users_list(
-        &self,
-        #[oai(scope = "Scope::SetupRead")] auth: Bearer,
-        /// Page size, 1-200 (default 50).
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
-        limit: Query<Option<u32>>,
-        /// Rows to skip (default 0).
-        offset: Query<Option<u64>>,
-    ) -> Result<Listed<User>, ProblemError> {
-        super::list(&self.ctx.store, auth.0.tenant, None, page(limit.0, offset.0)).await
-    }
-
-    /// Create a user
-    ///
-    /// The integer `id` is assigned by the server (the tenant's next number).
-    /// A username already taken in the tenant: 409.
-    #[oai(path = "/", method = "post", operation_id = "createUser")]
-    async fn users_create(
-        &self,
-        #[oai(scope = "Scope::SetupWrite")] auth: Bearer,
-        body: Body<UserInput>,
-    ) -> Result<Created<User>, ProblemError> {
-        let tenant = auth.0.tenant;
-        // Validate first, so that a refused body does not use up a number.
-        body.0.clone().parse(0)?;
-        let number = self.ctx.store.next_number(tenant, "users").await?;
-        super::create(&self.ctx.store, tenant, None, COLLECTION, body.0.parse(number)?).await
-    }
-
-    /// Get a user
-    ///
-    /// One of the caller's tenant, with its `ETag`; another tenant's is 404.
-    #[oai(path = "/:entityId", method = "get", operation_id = "getUser")]
-    async fn users_get(
-        &self,
-        #[oai(scope = "Scope::SetupRead")] auth: Bearer,
-        #[oai(name = "entityId")] entity_id: Path<Uuid>,
-    ) -> Result<Fetched<User>, ProblemError> {
-        super::get(&self.ctx.store, auth.0.tenant, None, entity_id.0).await
-    }
-
-    /// Update a user
-    ///
-    /// Replaces every field but the integer `id`. With `If-Match`, only while
-    /// the ETag is still current (else 412).
-    #[oai(path = "/:entityId", method = "put", operation_id = "updateUser")]
-    async fn users_update(
-        &self,
-        #[oai(scope = "Scope::SetupWrite")] auth: Bearer,
-        #[oai(name = "entityId")] entity_id: Path<Uuid>,
-        /// An ETag from an earlier GET or PUT.
-        #[oai(name = "If-Match")]
-        if_match: Header<Option<String>>,
-        body: Body<UserInput>,
-    ) -> Result<Fetched<User>, ProblemError> {
-        let tenant = auth.0.tenant;
-        let current = self
-            .ctx
-            .store
-            .record_get::<domain::User>(tenant, None, entity_id.0)
-            .await?
-            .ok_or(AppError::NotFound(User::NAME))?;
-        let data = body.0.parse(current.data.number)?;
-        super::update(&self.ctx.store, tenant, None, entity_id.0, if_match.0.as_deref(), data).await
-    }
+setup_api! {
+    UsersApi, "/api/setup/users", "/", "/:entityId", User, UserInput,
+    list: "listUsers", "List users",
+    create: "createUser", "Create a user",
+    get: "getUser", "Get a user",
+    update: "updateUser", "Update a user",
 }
