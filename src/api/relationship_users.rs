@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde_json::Value;
@@ -19,8 +19,9 @@ use uuid::Uuid;
 use crate::api::{ApiContext, ApiTag};
 use crate::auth::{Principal, Scope};
 use crate::domain::form::{FormConfiguration, RELATIONSHIP_USER, ResourceOwner, is_snake_case, validate_value};
-use crate::domain::{FieldError, Page, TenantId};
+use crate::domain::{FieldError, Page, TenantId, Version};
 use crate::http::auth::BearerOrApiKey;
+use crate::http::etag::{etag, if_match_allows};
 use crate::http::{AppError, Body, FormApiError, MaybeBody, Negotiated};
 use crate::store::WriteError;
 use crate::store::records::{Col, Stored};
@@ -193,10 +194,17 @@ pub enum NoContent {
 }
 
 #[derive(ApiResponse)]
+pub enum Updated {
+    /// Updated; no body (the platform's status table). `ETag` is the new version.
+    #[oai(status = 204)]
+    NoContent(#[oai(header = "ETag")] String),
+}
+
+#[derive(ApiResponse)]
 pub enum Fetched {
-    /// The relationship user.
+    /// The relationship user; `ETag` is its version.
     #[oai(status = 200)]
-    Ok(Negotiated<RelationshipUser>),
+    Ok(Negotiated<RelationshipUser>, #[oai(header = "ETag")] String),
 }
 
 #[derive(ApiResponse)]
@@ -471,7 +479,8 @@ impl RelationshipUsersApi {
     /// table says 204 for updates, and no body is what clients expect from
     /// it). Errors: 401, 422 missing `form_configuration_name`, 404 unknown
     /// configuration, 404 unknown relationship user (or not the caller's
-    /// under `resource_owner: creator`), 422 with every failing field.
+    /// under `resource_owner: creator`), 422 with every failing field. With
+    /// `If-Match`, only while the ETag is current (else 412, nothing changes).
     #[oai(
         path = "/:relationship_user_id",
         method = "put",
@@ -482,14 +491,20 @@ impl RelationshipUsersApi {
         #[oai(scope = "Scope::RelationshipUsersWrite")] auth: BearerOrApiKey,
         /// The relationship user's id.
         relationship_user_id: Path<i64>,
+        /// An ETag from an earlier GET or PUT: update only if it is still current.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         body: Body<RelationshipUserUpdateDraft, crate::http::body::JsonOrXml, RelationshipUserUpdate>,
-    ) -> Result<NoContent, FormApiError> {
+    ) -> Result<Updated, FormApiError> {
         let principal = auth.0;
         let draft = body.0;
         let config = self
             .configuration(principal.tenant, draft.form_configuration_name.as_deref())
             .await?;
         let row = self.owned_row(&principal, &config, relationship_user_id.0).await?;
+        if !if_match_allows(if_match.0.as_deref(), row.version) {
+            return Err(AppError::PreconditionFailed.into());
+        }
         let mut errors = Vec::new();
         let input = read_form(draft.form, &mut errors);
         for field in ["relationship_id", "user_id"] {
@@ -527,7 +542,7 @@ impl RelationshipUsersApi {
                 }
                 other => AppError::from_write(other, "Relationship user"),
             })?;
-        Ok(NoContent::NoContent)
+        Ok(Updated::NoContent(etag(Version(row.version.0 + 1))))
     }
 
     /// Delete a relationship user
@@ -588,7 +603,8 @@ impl RelationshipUsersApi {
             .relationship_user_get(auth.0.tenant, relationship_user_id.0)
             .await?
             .ok_or(AppError::NotFound("Relationship user"))?;
-        Ok(Fetched::Ok(Negotiated(row.into())))
+        let tag = etag(row.version);
+        Ok(Fetched::Ok(Negotiated(row.into()), tag))
     }
 
     /// List a relationship's users

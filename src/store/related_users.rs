@@ -3,7 +3,7 @@
 use sqlx::Row as _;
 use uuid::Uuid;
 
-use crate::domain::TenantId;
+use crate::domain::{TenantId, Version};
 use crate::store::{Store, from_db_uuid, now, to_db_time};
 
 /// A related user with its user's login name.
@@ -13,6 +13,7 @@ pub struct RelatedUser {
     pub name: String,
     pub username: String,
     pub active: bool,
+    pub version: Version,
 }
 
 /// What deactivating found.
@@ -23,7 +24,7 @@ pub enum Deactivation {
     NotFound,
 }
 
-const SELECT: &str = "SELECT r.id, r.name, u.username, r.active FROM related_users r \
+const SELECT: &str = "SELECT r.id, r.name, u.username, r.active, r.version FROM related_users r \
     JOIN users u ON u.tenant_id = r.tenant_id AND u.entity_id = r.user_id";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<RelatedUser, sqlx::Error> {
@@ -32,6 +33,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<RelatedUser, sqlx::Error> {
         name: row.try_get(1)?,
         username: row.try_get(2)?,
         active: row.try_get::<i64, _>(3)? != 0,
+        version: Version(row.try_get(4)?),
     })
 }
 
@@ -104,23 +106,26 @@ impl Store {
         .collect()
     }
 
-    /// Rebinds an active related user to `user` under `name`; `false` when there is none.
+    /// Rebinds an active related user to `user` under `name` while it is
+    /// still at `expected`; `false` when it is not (gone, deactivated or changed).
     pub async fn related_user_update(
         &self,
         tenant: TenantId,
         id: i64,
+        expected: Version,
         user: Uuid,
         name: &str,
     ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query(
             "UPDATE related_users SET user_id = $1, name = $2, version = version + 1, modified_at = $3 \
-             WHERE tenant_id = $4 AND id = $5 AND active = 1",
+             WHERE tenant_id = $4 AND id = $5 AND active = 1 AND version = $6",
         )
         .bind(user.to_string())
         .bind(name)
         .bind(to_db_time(now()))
         .bind(tenant.to_string())
         .bind(id)
+        .bind(expected.0)
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected() > 0)

@@ -191,6 +191,21 @@ engine_tests! {
         assert_eq!(error(gone).await.3, 1005);
     }
 
+    async fn a_stale_if_match_gets_412_and_changes_nothing(app: &TestApp) {
+        let token = app.demo_token().await;
+        let fetched = app.client.get(app.url("/api/user/related/6")).bearer_auth(&token).send().await.expect("request");
+        let tag = header(&fetched, "etag");
+        assert_eq!(tag, "\"1\"");
+        let body = json!({"id": 6, "username": "dleite", "name": "first"});
+        let first = app.client.put(app.url("/api/user/related")).bearer_auth(&token).header("if-match", &tag).json(&body).send().await.expect("request");
+        assert_eq!(first.status(), 201);
+        assert_eq!(header(&first, "etag"), "\"2\"");
+        let stale = app.client.put(app.url("/api/user/related")).bearer_auth(&token).header("if-match", &tag).json(&json!({"id": 6, "username": "dleite", "name": "lost"})).send().await.expect("request");
+        assert_eq!(error(stale).await.0, 412);
+        let now = json(app.client.get(app.url("/api/user/related/6")).bearer_auth(&token).send().await.expect("request")).await;
+        assert_eq!(now["relatedUsers"]["name"], "first");
+    }
+
     async fn auth_failures_and_unknown_paths_use_the_documented_messages(app: &TestApp) {
         let reader = app.token_of(TENANT, &["users.related.read"]).await;
         let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![

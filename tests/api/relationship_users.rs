@@ -238,6 +238,20 @@ engine_tests! {
         assert_eq!(update(app, &api_key, Enc::Json, id, &update_body("own_rows", json!({"status": "x"}))).await.status(), 204);
     }
 
+    async fn a_stale_if_match_gets_412_and_changes_nothing(app: &TestApp) {
+        let (api_key, _) = demo(app).await;
+        let fetched = app.client.get(app.url("/api/user/relationship_users/1")).header("authorization", &api_key).send().await.expect("request");
+        let tag = header(&fetched, "etag");
+        let body = update_body("reference_rest_api_relationship_update", json!({"status": "pending"}));
+        let first = app.client.put(app.url("/api/user/relationship_users/1")).header("authorization", &api_key).header("if-match", &tag).json(&body).send().await.expect("request");
+        assert_eq!(first.status(), 204);
+        assert_ne!(header(&first, "etag"), tag);
+        let again = app.client.put(app.url("/api/user/relationship_users/1")).header("authorization", &api_key).header("if-match", &tag)
+            .json(&update_body("reference_rest_api_relationship_update", json!({"status": "verified"}))).send().await.expect("request");
+        assert_eq!(again.status(), 412);
+        assert_eq!(properties(app, &api_key, 1).await["status"], "pending");
+    }
+
     async fn bad_configurations_are_refused_when_saved(app: &TestApp) {
         let cases = [
             json!({"name": "a", "resource": "RelationshipUser", "fields": {"properties.x": {"validations": {"uniqueness": true}}}}),
