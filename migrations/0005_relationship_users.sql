@@ -39,6 +39,9 @@ CREATE TABLE relationship_users (
     -- Free properties as a JSON object of strings.
     properties       TEXT NOT NULL,
     created_by       TEXT NOT NULL,
+    -- The resource_owner of the configuration the row was created through:
+    -- `creator` rows stay the creator's whatever configuration later names.
+    owner_policy     TEXT NOT NULL CHECK (owner_policy IN ('anyone', 'creator')),
     version          BIGINT NOT NULL,
     created_at       TEXT NOT NULL,
     modified_at      TEXT NOT NULL,

@@ -307,6 +307,7 @@ async fn seed_relationship_users(store: &Store, tenant: TenantId) -> anyhow::Res
             type_id,
             properties: [("status".to_string(), "verified".to_string())].into(),
             created_by: "demo".into(),
+            owner_policy: crate::domain::form::ResourceOwner::Anyone,
         };
         store.relationship_user_create(tenant, &new).await?;
     }

@@ -14,7 +14,7 @@ use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject, T
 use std::sync::Arc;
 
 use crate::auth::token::TokenKey;
-use crate::http::auth::AuthState;
+use crate::http::auth::{AuthState, HASHING_PERMITS};
 use crate::store::Store;
 
 #[derive(Tags)]
@@ -59,6 +59,7 @@ impl ApiContext {
                 store: store.clone(),
                 key: TokenKey::new(key.into_bytes()),
                 token_ttl: settings.token_ttl,
+                hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_PERMITS)),
             }),
             store,
             public_url: settings.public_url.clone(),
@@ -73,6 +74,7 @@ impl ApiContext {
                 store: store.clone(),
                 key: TokenKey::new(Vec::new()),
                 token_ttl: 0,
+                hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_PERMITS)),
             }),
             store,
             public_url: None,

@@ -1,5 +1,7 @@
 //! `POST /oauth2/token`: OAuth 2.0 client credentials (RFC 6749 section 4.4).
 
+use std::time::Duration;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use poem::Request;
@@ -143,9 +145,18 @@ impl OAuthApi {
         let hash = client
             .as_ref()
             .map_or_else(|| decoy_hash().to_string(), |c| c.secret_hash.clone());
-        let matches = tokio::task::spawn_blocking(move || verify_secret(&secret, &hash))
+        // At most HASHING_PERMITS checks at once; a caller that waits too
+        // long for one is told to come back (503) rather than queued forever.
+        let permit = tokio::time::timeout(Duration::from_secs(10), self.ctx.auth.hashing.clone().acquire_owned())
             .await
+            .map_err(|_| AppError::Unavailable("too many token requests at once; retry shortly"))?
             .map_err(|e| AppError::Internal(e.into()))?;
+        let matches = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            verify_secret(&secret, &hash)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
         let client = match client {
             Some(client) if matches && client.active => client,
             _ => return Err(oauth_error(OAuthCode::InvalidClient, "client authentication failed").into()),

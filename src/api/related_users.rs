@@ -344,7 +344,8 @@ impl RelatedUsersApi {
             .await?
         {
             // Deactivated or changed since it was read.
-            return Err(AppError::PreconditionFailed.into());
+            let lost = crate::store::WriteError::PreconditionFailed;
+            return Err(AppError::from_conditional_write(lost, "Related user", if_match.0.as_deref()).into());
         }
         let stored = self.related(tenant, id).await?;
         let tag = etag(stored.version);

@@ -38,7 +38,7 @@ pub struct RelationshipUserForm {
     #[oai(skip_serializing_if_is_none)]
     pub user_id: Option<String>,
     /// Free properties, string values. On update they are merged key by
-    /// key; `null` removes a key.
+    /// key; a key sent as JSON `null` (XML `xsi:nil="true"`) is removed.
     #[oai(skip_serializing_if_is_none)]
     pub properties: Option<BTreeMap<String, String>>,
 }
@@ -74,7 +74,8 @@ impl Example for RelationshipUserCreate {
 /// configuration (properties only).
 #[derive(Object, Debug, Clone, Default)]
 pub struct RelationshipUserUpdateForm {
-    /// Merged key by key into the stored properties; `null` removes a key.
+    /// Merged key by key into the stored properties; a key sent as JSON
+    /// `null` (XML `xsi:nil="true"`) is removed.
     #[oai(skip_serializing_if_is_none)]
     pub properties: Option<BTreeMap<String, String>>,
 }
@@ -349,7 +350,8 @@ impl RelationshipUsersApi {
             .ok_or(AppError::NotFound("Form configuration"))
     }
 
-    /// Step 3: the row, if the caller may change it under `config`.
+    /// Step 3: the row, if the caller may change it: a row created through a
+    /// `creator` configuration, or changed through one, is its creator's alone.
     async fn owned_row(
         &self,
         principal: &Principal,
@@ -360,7 +362,11 @@ impl RelationshipUsersApi {
             .store
             .relationship_user_get(principal.tenant, id)
             .await?
-            .filter(|row| config.resource_owner == ResourceOwner::Anyone || row.created_by == principal.actor())
+            .filter(|row| {
+                let anyone =
+                    config.resource_owner == ResourceOwner::Anyone && row.owner_policy == ResourceOwner::Anyone;
+                anyone || row.created_by == principal.actor()
+            })
             .ok_or(AppError::NotFound("Relationship user"))
     }
 }
@@ -450,6 +456,7 @@ impl RelationshipUsersApi {
                 .filter_map(|(k, v)| v.map(|v| (k, v)))
                 .collect(),
             created_by: principal.actor(),
+            owner_policy: config.resource_owner,
         };
         let id = self
             .ctx
@@ -536,12 +543,7 @@ impl RelationshipUsersApi {
             .store
             .relationship_user_update(principal.tenant, row.id, row.version, &merged)
             .await
-            .map_err(|e| match e {
-                WriteError::PreconditionFailed => {
-                    AppError::Conflict("the relationship user changed during this update; send it again".into())
-                }
-                other => AppError::from_write(other, "Relationship user"),
-            })?;
+            .map_err(|e| AppError::from_conditional_write(e, "Relationship user", if_match.0.as_deref()))?;
         Ok(Updated::NoContent(etag(Version(row.version.0 + 1))))
     }
 

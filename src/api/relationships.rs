@@ -782,7 +782,7 @@ impl RelationshipsApi {
             .store
             .relationship_update(tenant, id, current.version, &state)
             .await
-            .map_err(|e| AppError::from_write(e, "Relationship"))?;
+            .map_err(|e| AppError::from_conditional_write(e, "Relationship", if_match.0.as_deref()))?;
         let mut base = String::new();
         let links = self.links(request, &mut base);
         Ok(RelationshipUpdated::Ok(ok(links.written(id)), etag(version)))

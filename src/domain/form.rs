@@ -184,12 +184,25 @@ pub fn validate_value(rules: &Validations, value: Option<&str>) -> Vec<String> {
         }
     }
     if let Some(pattern) = &rules.format {
-        // Patterns were compiled when the configuration was saved.
-        if Regex::new(pattern).map(|re| !re.is_match(value)).unwrap_or(true) {
+        // Patterns compiled when the configuration was saved; an unreadable one fails closed.
+        if compiled(pattern).is_none_or(|re| !re.is_match(value)) {
             messages.push("is invalid".to_string());
         }
     }
     messages
+}
+
+/// A compiled pattern, compiled once per distinct pattern and kept.
+fn compiled(pattern: &str) -> Option<Regex> {
+    static CACHE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, Regex>>> =
+        std::sync::LazyLock::new(Default::default);
+    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(re) = cache.get(pattern) {
+        return Some(re.clone());
+    }
+    let re = Regex::new(pattern).ok()?;
+    cache.insert(pattern.to_string(), re.clone());
+    Some(re)
 }
 
 #[cfg(test)]

@@ -29,7 +29,14 @@ pub struct AuthState {
     pub key: TokenKey,
     /// Access-token lifetime in seconds.
     pub token_ttl: i64,
+    /// Bounds how many secret hashes are checked at once: each Argon2id
+    /// check takes ~19 MiB and tens of milliseconds of a core, and the token
+    /// endpoint is open to anyone.
+    pub hashing: Arc<tokio::sync::Semaphore>,
 }
+
+/// Secret checks that may run at once.
+pub const HASHING_PERMITS: usize = 4;
 
 /// The scopes the matched operation declares (left on the request by the front line).
 #[derive(Debug, Clone, Default)]

@@ -39,8 +39,8 @@ pub enum AppError {
     /// With the media types the operation reads (its 415 `Accept` header).
     #[error("{0}; supported: {1}")]
     UnsupportedMediaType(UnsupportedContentType, &'static str),
-    #[error("the request body is larger than {limit} bytes")]
-    PayloadTooLarge { limit: u64 },
+    #[error("the request body is larger than the limit{}", limit.map(|l| format!(" of {l} bytes")).unwrap_or_default())]
+    PayloadTooLarge { limit: Option<u64> },
     #[error("the resource has changed since the ETag in If-Match was issued")]
     PreconditionFailed,
     #[error("{0}")]
@@ -116,9 +116,9 @@ impl AppError {
         }
         if let Some(read) = err.downcast_ref::<ReadBodyError>() {
             return match read {
-                ReadBodyError::PayloadTooLarge => Self::PayloadTooLarge { limit: 0 },
+                ReadBodyError::PayloadTooLarge => Self::PayloadTooLarge { limit: None },
                 ReadBodyError::Io(io) => match BodyTooLarge::find(io) {
-                    Some(limit) => Self::PayloadTooLarge { limit },
+                    Some(limit) => Self::PayloadTooLarge { limit: Some(limit) },
                     None => Self::BadRequest(format!("the request body could not be read: {io}")),
                 },
                 ReadBodyError::Utf8(_) => Self::BadRequest("the request body is not valid UTF-8".into()),
@@ -231,7 +231,26 @@ impl BodyTooLarge {
     }
 }
 
+/// What a writer hears when another write to the same row won the race.
+pub const CHANGED_CONCURRENTLY: &str = "the resource changed while this request was being handled; send it again";
+
 impl AppError {
+    /// The meaning of a failed write that was conditional on the version
+    /// read: a stale `If-Match` is 412; without `If-Match` the caller lost a
+    /// race it did not ask to detect, which is a 409 to retry.
+    pub fn from_conditional_write(
+        err: crate::store::WriteError,
+        resource: &'static str,
+        if_match: Option<&str>,
+    ) -> Self {
+        match err {
+            crate::store::WriteError::PreconditionFailed if if_match.is_none() => {
+                Self::Conflict(CHANGED_CONCURRENTLY.into())
+            }
+            other => Self::from_write(other, resource),
+        }
+    }
+
     /// The meaning of a failed conditional write on a `resource`.
     pub fn from_write(err: crate::store::WriteError, resource: &'static str) -> Self {
         use crate::store::WriteError;

@@ -122,7 +122,7 @@ fn cap_body(req: &mut Request, limit: u64) -> Result<(), AppError> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit) {
-        return Err(AppError::PayloadTooLarge { limit });
+        return Err(AppError::PayloadTooLarge { limit: Some(limit) });
     }
     let mut seen: u64 = 0;
     let stream = req.take_body().into_bytes_stream().map(move |chunk| {

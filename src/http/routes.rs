@@ -65,7 +65,9 @@ impl RouteTable {
     }
 
     /// The scopes the operation at `method path` requires (none when unknown).
+    /// `HEAD` is answered by the `GET` handler, so it needs what `GET` needs.
     pub fn required_scopes(&self, method: &str, path: &str) -> Vec<String> {
+        let method = if method == "HEAD" { "GET" } else { method };
         self.operations(path)
             .iter()
             .find(|o| o.method == method)
@@ -87,6 +89,7 @@ fn scopes_of(operation: &serde_json::Value) -> Vec<String> {
         .flatten()
         .filter_map(|name| name.as_str().map(str::to_string))
         .collect();
+    scopes.sort();
     scopes.dedup();
     scopes
 }
@@ -107,5 +110,10 @@ mod tests {
         assert!(table.allowed_methods("/a/").is_empty());
         assert_eq!(table.required_scopes("GET", "/a/1"), ["a.read"]);
         assert!(table.required_scopes("PUT", "/a/1").is_empty());
+        assert_eq!(
+            table.required_scopes("HEAD", "/a/1"),
+            ["a.read"],
+            "HEAD runs the GET handler"
+        );
     }
 }

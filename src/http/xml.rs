@@ -239,7 +239,10 @@ impl<'r> Shaper<'r> {
                 .map(|(_, s)| s)
                 .or(schema.additional_properties.as_deref());
             let is_array = property.and_then(|p| self.resolve(p)).is_some_and(|s| s.ty == "array");
-            let value = if is_array {
+            let value = if is_array && clears(&elements) {
+                // `<list/>` or `<list xsi:nil="true"/>`: an empty list, said the only way XML can.
+                Value::Null
+            } else if is_array {
                 let items = property.and_then(|p| self.resolve(p)).and_then(|s| s.items.as_deref());
                 elements
                     .iter()
@@ -284,6 +287,11 @@ impl<'r> Shaper<'r> {
     }
 }
 
+/// Whether the elements of a list property are one empty or nil element.
+fn clears(elements: &[&Element]) -> bool {
+    matches!(elements, [only] if only.nil || (only.children.is_empty() && only.text.trim().is_empty()))
+}
+
 /// The text of an element that must not have children.
 fn leaf(el: &Element) -> Result<&str, XmlError> {
     if el.children.is_empty() {
@@ -296,13 +304,18 @@ fn leaf(el: &Element) -> Result<&str, XmlError> {
     }
 }
 
-/// Children grouped by element name, in order of first appearance.
+/// Children grouped by element name, in order of first appearance (linear
+/// in the number of children, however many distinct names there are).
 fn group_by_name(children: &[Element]) -> Vec<(&str, Vec<&Element>)> {
     let mut groups: Vec<(&str, Vec<&Element>)> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for child in children {
-        match groups.iter_mut().find(|(name, _)| *name == child.name) {
-            Some((_, members)) => members.push(child),
-            None => groups.push((&child.name, vec![child])),
+        match index.get(child.name.as_str()) {
+            Some(&i) => groups[i].1.push(child),
+            None => {
+                index.insert(&child.name, groups.len());
+                groups.push((&child.name, vec![child]));
+            }
         }
     }
     groups
@@ -455,6 +468,20 @@ mod tests {
     #[test]
     fn a_single_array_element_is_still_an_array() {
         assert_eq!(shape("<Sample><tags>x</tags></Sample>"), Ok(json!({"tags": ["x"]})));
+    }
+
+    #[test]
+    fn an_empty_list_element_is_null() {
+        assert_eq!(shape("<Sample><tags/></Sample>"), Ok(json!({"tags": null})));
+        let nil = r#"<Sample xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><tags xsi:nil="true"/></Sample>"#;
+        assert_eq!(shape(nil), Ok(json!({"tags": null})));
+    }
+
+    #[test]
+    fn many_distinct_children_are_grouped() {
+        let children: String = (0..100_000).map(|i| format!("<a{i}/>")).collect();
+        let value = shape(&format!("<Sample>{children}</Sample>")).expect("parses");
+        assert_eq!(value.as_object().map(|o| o.len()), Some(100_000));
     }
 
     #[test]

@@ -40,7 +40,6 @@ impl Engine {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
-    engine: Engine,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -75,7 +74,7 @@ impl Store {
             .connect_with(options)
             .await
             .with_context(|| format!("cannot connect to the {engine:?} database"))?;
-        Ok(Self { pool, engine })
+        Ok(Self { pool })
     }
 
     /// A store that connects only when first used (never, for the spec writer).
@@ -84,14 +83,7 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .connect_lazy("sqlite::memory:")
             .expect("an in-memory SQLite URL always parses");
-        Self {
-            pool,
-            engine: Engine::Sqlite,
-        }
-    }
-
-    pub fn engine(&self) -> Engine {
-        self.engine
+        Self { pool }
     }
 
     /// Applies the embedded migrations that have not run yet.
@@ -127,6 +119,36 @@ fn sqlite_url(url: &str) -> anyhow::Result<String> {
     let mode = if query.contains("mode=") { "" } else { "mode=rwc" };
     let sep = if query.is_empty() || mode.is_empty() { "" } else { "&" };
     Ok(format!("sqlite://{path}?{query}{sep}{mode}"))
+}
+
+/// `$first, ..., $(first + count - 1)`: numbered placeholders for a list.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The next number (1, 2, ...) of the tenant's sequence `name`, on `conn`
+/// (inside the caller's transaction where there is one). The increment is
+/// one statement, so concurrent callers get distinct numbers.
+pub(crate) async fn next_number_on(
+    conn: &mut sqlx::AnyConnection,
+    tenant: crate::domain::TenantId,
+    name: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO counters (tenant_id, name, value) VALUES ($1, $2, 0) ON CONFLICT (tenant_id, name) DO NOTHING",
+    )
+    .bind(tenant.to_string())
+    .bind(name)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE tenant_id = $1 AND name = $2 RETURNING value")
+        .bind(tenant.to_string())
+        .bind(name)
+        .fetch_one(&mut *conn)
+        .await
 }
 
 /// A timestamp as stored: RFC 3339, UTC, microseconds, fixed width.

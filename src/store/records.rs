@@ -9,7 +9,7 @@ use sqlx::{Any, Row as _};
 use uuid::Uuid;
 
 use crate::domain::{Page, TenantId, Version};
-use crate::store::{Store, WriteError, from_db_time, from_db_uuid, now, to_db_time};
+use crate::store::{Store, WriteError, from_db_time, from_db_uuid, next_number_on, now, placeholders, to_db_time};
 
 /// A value for one data column.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,14 +56,6 @@ fn bind<'q>(query: Query<'q, Any, AnyArguments<'q>>, col: Col) -> Query<'q, Any,
         Col::Int(i) => query.bind(i),
         Col::Flag(b) => query.bind(i64::from(b)),
     }
-}
-
-/// `$first, $first+1, ...` for `count` placeholders.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn select_list<R: Record>() -> String {
@@ -276,21 +268,10 @@ impl Store {
         })
     }
 
-    /// The next number of the tenant's sequence `name` (1, 2, ...). The
-    /// increment is one statement, so concurrent callers get distinct numbers.
+    /// The next number of the tenant's sequence `name` (1, 2, ...).
     pub async fn next_number(&self, tenant: TenantId, name: &str) -> Result<i64, sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO counters (tenant_id, name, value) VALUES ($1, $2, 0) ON CONFLICT (tenant_id, name) DO NOTHING",
-        )
-        .bind(tenant.to_string())
-        .bind(name)
-        .execute(self.pool())
-        .await?;
-        sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE tenant_id = $1 AND name = $2 RETURNING value")
-            .bind(tenant.to_string())
-            .bind(name)
-            .fetch_one(self.pool())
-            .await
+        let mut conn = self.pool().acquire().await?;
+        next_number_on(&mut conn, tenant, name).await
     }
 }
 
@@ -298,19 +279,16 @@ impl Store {
     /// Moves a sequence forward to at least `value` (for rows created with a fixed number).
     pub async fn counter_at_least(&self, tenant: TenantId, name: &str, value: i64) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO counters (tenant_id, name, value) VALUES ($1, $2, 0) ON CONFLICT (tenant_id, name) DO NOTHING",
+            "INSERT INTO counters (tenant_id, name, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id, name) DO UPDATE SET value = \
+             CASE WHEN counters.value < excluded.value THEN excluded.value ELSE counters.value END",
         )
         .bind(tenant.to_string())
         .bind(name)
+        .bind(value)
         .execute(self.pool())
-        .await?;
-        sqlx::query("UPDATE counters SET value = $1 WHERE tenant_id = $2 AND name = $3 AND value < $1")
-            .bind(value)
-            .bind(tenant.to_string())
-            .bind(name)
-            .execute(self.pool())
-            .await
-            .map(|_| ())
+        .await
+        .map(|_| ())
     }
 }
 

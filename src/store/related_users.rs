@@ -58,18 +58,20 @@ impl Store {
         user: Uuid,
         name: &str,
     ) -> Result<i64, sqlx::Error> {
-        let id = match id {
+        // A fixed id is the demo's: seeding it again changes nothing. A new
+        // number never conflicts; if it did, that is an error, not a no-op.
+        let (id, on_conflict) = match id {
             Some(id) => {
                 self.counter_at_least(tenant, "related_users", id).await?;
-                id
+                (id, " ON CONFLICT (tenant_id, id) DO NOTHING")
             }
-            None => self.next_number(tenant, "related_users").await?,
+            None => (self.next_number(tenant, "related_users").await?, ""),
         };
         let at = to_db_time(now());
-        sqlx::query(
+        sqlx::query(&format!(
             "INSERT INTO related_users (tenant_id, id, user_id, name, active, version, created_at, modified_at) \
-             VALUES ($1, $2, $3, $4, 1, 1, $5, $5) ON CONFLICT (tenant_id, id) DO NOTHING",
-        )
+             VALUES ($1, $2, $3, $4, 1, 1, $5, $5){on_conflict}"
+        ))
         .bind(tenant.to_string())
         .bind(id)
         .bind(user.to_string())

@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use sqlx::Row as _;
 use uuid::Uuid;
 
+use crate::domain::form::ResourceOwner;
 use crate::domain::setup::{RelationshipUserType, User};
 use crate::domain::{Page, TenantId, Version};
 use crate::store::records::{Col, conflict_or};
-use crate::store::{Store, WriteError, from_db_time, from_db_uuid, now, to_db_time};
+use crate::store::{Store, WriteError, from_db_time, from_db_uuid, next_number_on, now, to_db_time};
 
 /// A stored relationship user, with the names a reader wants.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +26,7 @@ pub struct RelationshipUserRecord {
     pub type_name: String,
     pub properties: BTreeMap<String, String>,
     pub created_by: String,
+    pub owner_policy: ResourceOwner,
     pub version: Version,
     pub created_at: DateTime<Utc>,
     pub modified_at: DateTime<Utc>,
@@ -38,10 +40,12 @@ pub struct NewRelationshipUser {
     pub type_id: i64,
     pub properties: BTreeMap<String, String>,
     pub created_by: String,
+    pub owner_policy: ResourceOwner,
 }
 
 const SELECT: &str = "SELECT ru.id, ru.relationship_id, r.relationship_number, ru.user_id AS user_entity_id, \
-    u.id AS user_number, u.username, ru.type_id, t.name AS type_name, ru.properties, ru.created_by, ru.version, \
+    u.id AS user_number, u.username, ru.type_id, t.name AS type_name, ru.properties, ru.created_by, ru.owner_policy, \
+    ru.version, \
     ru.created_at, ru.modified_at \
     FROM relationship_users ru \
     JOIN relationships r ON r.tenant_id = ru.tenant_id AND r.entity_id = ru.relationship_id \
@@ -61,6 +65,8 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<RelationshipUserRecord, sqlx::Err
         type_name: row.try_get("type_name")?,
         properties: serde_json::from_str(&properties).map_err(|e| sqlx::Error::Decode(e.into()))?,
         created_by: row.try_get("created_by")?,
+        owner_policy: ResourceOwner::parse(&row.try_get::<String, _>("owner_policy")?)
+            .ok_or_else(|| sqlx::Error::Decode("unexpected owner_policy".into()))?,
         version: Version(row.try_get("version")?),
         created_at: from_db_time(&row.try_get::<String, _>("created_at")?)?,
         modified_at: from_db_time(&row.try_get::<String, _>("modified_at")?)?,
@@ -125,19 +131,10 @@ impl Store {
     ) -> Result<i64, WriteError> {
         let at = to_db_time(now());
         let mut tx = self.pool().begin().await?;
-        sqlx::query("INSERT INTO counters (tenant_id, name, value) VALUES ($1, 'relationship_users', 0) ON CONFLICT (tenant_id, name) DO NOTHING")
-            .bind(tenant.to_string())
-            .execute(&mut *tx)
-            .await?;
-        let id: i64 = sqlx::query_scalar(
-            "UPDATE counters SET value = value + 1 WHERE tenant_id = $1 AND name = 'relationship_users' RETURNING value",
-        )
-        .bind(tenant.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
+        let id = next_number_on(&mut tx, tenant, "relationship_users").await?;
         sqlx::query(
             "INSERT INTO relationship_users (tenant_id, id, relationship_id, user_id, type_id, properties, created_by, \
-             version, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)",
+             owner_policy, version, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)",
         )
         .bind(tenant.to_string())
         .bind(id)
@@ -146,6 +143,7 @@ impl Store {
         .bind(new.type_id)
         .bind(serde_json::to_string(&new.properties).unwrap_or_else(|_| "{}".into()))
         .bind(new.created_by.clone())
+        .bind(new.owner_policy.as_str())
         .bind(at)
         .execute(&mut *tx)
         .await

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::domain::relationship::{Access, ExtensionRule, References, RelationshipState, Status};
 use crate::domain::{Page, TenantId, Version};
-use crate::store::{Store, WriteError, from_db_time, from_db_uuid, now, to_db_time};
+use crate::store::{Store, WriteError, from_db_time, from_db_uuid, next_number_on, now, placeholders, to_db_time};
 
 /// A stored relationship.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,14 +92,6 @@ pub struct Order {
 const COLUMNS: &str = "entity_id, relationship_number, name, start_effective_date, supplier_id, classification, \
     category, sub_category, parent_id, internal_manager_id, external_manager_id, internal_access, external_access, \
     status, version, created_at, modified_at";
-
-/// `$first, ..., $(first + count - 1)`.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 fn bind_all<'q>(mut query: Query<'q, Any, AnyArguments<'q>>, values: &[String]) -> Query<'q, Any, AnyArguments<'q>> {
     for v in values {
@@ -307,7 +299,7 @@ impl Store {
     ) -> Result<RelationshipRecord, sqlx::Error> {
         let at = now();
         let mut tx = self.pool().begin().await?;
-        let n = next_number(&mut tx, tenant, "relationships").await?;
+        let n = next_number_on(&mut tx, tenant, "relationships").await?;
         let number = format!("R{n:05}");
         let sql = format!(
             "INSERT INTO relationships (tenant_id, entity_id, relationship_number, version, created_at, modified_at, {}) \
@@ -399,17 +391,18 @@ impl Store {
         tenant: TenantId,
         id: Uuid,
     ) -> Result<Option<RelationshipRecord>, sqlx::Error> {
-        let filter = Filter {
-            field: FilterField::EntityId,
-            op: FilterOp::Eq,
-            value: id.to_string(),
+        let sql = format!("SELECT {COLUMNS} FROM relationships WHERE tenant_id = $1 AND entity_id = $2");
+        let Some(row) = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
         };
-        let page = Page { limit: 1, offset: 0 };
-        let order = Order {
-            by_modified: false,
-            descending: false,
-        };
-        Ok(self.relationship_list(tenant, &[filter], order, page).await?.0.pop())
+        let mut records = vec![record_from_row(&row)?];
+        self.load_lists(tenant, &mut records).await?;
+        Ok(records.pop())
     }
 
     /// A page of relationships matching every filter, with their lists, and the total count.
@@ -420,24 +413,7 @@ impl Store {
         order: Order,
         page: Page,
     ) -> Result<(Vec<RelationshipRecord>, i64), sqlx::Error> {
-        let mut conditions = vec!["tenant_id = $1".to_string()];
-        let mut values = vec![tenant.to_string()];
-        for f in filters {
-            let p = values.len() + 1;
-            let column = f.field.column();
-            let (condition, value) = match f.op {
-                FilterOp::Eq => (format!("{column} = ${p}"), f.value.clone()),
-                FilterOp::Lt => (format!("{column} < ${p}"), f.value.clone()),
-                FilterOp::Gt => (format!("{column} > ${p}"), f.value.clone()),
-                FilterOp::Contains => (
-                    format!("LOWER({column}) LIKE ${p} ESCAPE '\\'"),
-                    format!("%{}%", escape_like(&f.value.to_lowercase())),
-                ),
-            };
-            conditions.push(condition);
-            values.push(value);
-        }
-        let where_clause = conditions.join(" AND ");
+        let (where_clause, values) = where_clause(tenant, filters);
         let order_column = if order.by_modified { "modified_at" } else { "created_at" };
         let direction = if order.descending { "DESC" } else { "ASC" };
         let sql = format!(
@@ -630,24 +606,30 @@ async fn exists<'q>(
     Ok(query.fetch_one(pool).await? > 0)
 }
 
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+/// The WHERE clause of a tenant's filtered list, and the values it binds in order.
+fn where_clause(tenant: TenantId, filters: &[Filter]) -> (String, Vec<String>) {
+    let mut conditions = vec!["tenant_id = $1".to_string()];
+    let mut values = vec![tenant.to_string()];
+    for f in filters {
+        let p = values.len() + 1;
+        let column = f.field.column();
+        let (condition, value) = match f.op {
+            FilterOp::Eq => (format!("{column} = ${p}"), f.value.clone()),
+            FilterOp::Lt => (format!("{column} < ${p}"), f.value.clone()),
+            FilterOp::Gt => (format!("{column} > ${p}"), f.value.clone()),
+            FilterOp::Contains => (
+                format!("LOWER({column}) LIKE ${p} ESCAPE '\\'"),
+                format!("%{}%", escape_like(&f.value.to_lowercase())),
+            ),
+        };
+        conditions.push(condition);
+        values.push(value);
+    }
+    (conditions.join(" AND "), values)
 }
 
-/// The next number of a per-tenant sequence, inside a transaction.
-async fn next_number(conn: &mut AnyConnection, tenant: TenantId, name: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO counters (tenant_id, name, value) VALUES ($1, $2, 0) ON CONFLICT (tenant_id, name) DO NOTHING",
-    )
-    .bind(tenant.to_string())
-    .bind(name)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE tenant_id = $1 AND name = $2 RETURNING value")
-        .bind(tenant.to_string())
-        .bind(name)
-        .fetch_one(&mut *conn)
-        .await
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 async fn insert_children(

@@ -133,6 +133,10 @@ engine_tests! {
         assert_eq!(content_type(&refused), "application/problem+xml");
         let allowed = app.client.get(app.url("/api/setup/organizations")).bearer_auth(&reader).send().await.expect("request");
         assert_eq!(allowed.status(), 200);
+        // HEAD runs the GET handler, so it needs GET's scope.
+        let writer = app.token_of(TENANT, &["setup.write"]).await;
+        let head = app.client.head(app.url("/api/setup/organizations")).bearer_auth(&writer).send().await.expect("request");
+        assert_eq!(head.status(), 403);
         let other_area = app.token_of(TENANT, &["users.related.read"]).await;
         let refused = app.client.get(app.url("/api/setup/users")).bearer_auth(&other_area).send().await.expect("request");
         assert_eq!(refused.status(), 403);

@@ -236,6 +236,11 @@ engine_tests! {
         let by_other = update(app, &bearer, Enc::Json, id, &update_body("own_rows", json!({"status": "x"}))).await;
         assert_eq!(errors(by_other, 404).await, json!({"base": ["Can't find given resource"]}));
         assert_eq!(update(app, &api_key, Enc::Json, id, &update_body("own_rows", json!({"status": "x"}))).await.status(), 204);
+        // Naming an `anyone` configuration does not open a creator's row to others.
+        let via_other_config = update(app, &bearer, Enc::Json, id, &update_body("reference_rest_api_relationship_update", json!({"status": "verified"}))).await;
+        assert_eq!(errors(via_other_config, 404).await, json!({"base": ["Can't find given resource"]}));
+        let delete = app.client.delete(app.url(&format!("/api/user/relationship_users/{id}?form_configuration_name=reference_rest_api_relationship_user_delete"))).header("authorization", &bearer).send().await.expect("request");
+        assert_eq!(delete.status(), 404);
     }
 
     async fn a_stale_if_match_gets_412_and_changes_nothing(app: &TestApp) {

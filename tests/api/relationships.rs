@@ -326,6 +326,25 @@ engine_tests! {
             .expect("request");
         assert_eq!(response.status(), 200);
         assert!(get(app, &token, EXAMPLE_ID).await.get("subCategory").is_none());
+
+        // And an empty list element clears a list.
+        let mut with_location = example();
+        with_location["thirdPartyLocations"] = json!([ADDRESS]);
+        assert_eq!(put(app, &token, Enc::Xml, &with_location).await.status(), 200);
+        assert_eq!(get(app, &token, EXAMPLE_ID).await["thirdPartyLocations"][0]["entityId"], ADDRESS);
+        let empty_list = liaison::http::xml::to_xml("RelationshipInput", None, &example())
+            .replace("</RelationshipInput>", "<thirdPartyLocations/></RelationshipInput>");
+        let response = app
+            .client
+            .put(app.url(&format!("/api/relationships/{EXAMPLE_ID}")))
+            .bearer_auth(&token)
+            .header("content-type", "application/xml")
+            .body(empty_list)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200);
+        assert_eq!(get(app, &token, EXAMPLE_ID).await["thirdPartyLocations"], json!([]));
     }
 
     async fn a_stale_if_match_gets_412_and_changes_nothing(app: &TestApp) {

@@ -48,7 +48,6 @@ pub trait Input: ParseFromJSON + Clone + Send + 'static {
     /// The data to store, or every violation.
     fn into_data(self, write: &WriteContext<'_, Self::Data>) -> Result<Self::Data, Vec<FieldError>>;
 }
-pub const MAX_LIMIT: u32 = 200;
 
 /// An API shape of a stored setup record.
 pub trait Resource: ToJSON + Type + Send + Sync + 'static {
@@ -206,7 +205,7 @@ pub async fn update<R: Resource, I: Input<Data = R::Data>>(
     let stored = store
         .record_update(tenant, &current, data)
         .await
-        .map_err(|e| AppError::from_write(e, R::NAME))?;
+        .map_err(|e| AppError::from_conditional_write(e, R::NAME, if_match))?;
     let tag = etag(stored.version);
     Ok(Fetched::Ok(Negotiated(R::from_stored(stored)), tag))
 }
