@@ -19,21 +19,40 @@ macro_rules! all_or_violations {
     };
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Organization {
-    pub name: String,
-    pub active: bool,
+/// Setup values that are a name (1-200 characters) and an active flag.
+macro_rules! named_value {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $name {
+            pub name: String,
+            pub active: bool,
+        }
+
+        impl $name {
+            pub fn parse(name: &str, active: Option<bool>) -> Parsed<Self> {
+                let name = required_text("name", name, NAME_MAX).map_err(|e| vec![e])?;
+                Ok(Self {
+                    name,
+                    active: active.unwrap_or(true),
+                })
+            }
+        }
+    };
 }
 
-impl Organization {
-    pub fn parse(name: &str, active: Option<bool>) -> Parsed<Self> {
-        let name = required_text("name", name, NAME_MAX).map_err(|e| vec![e])?;
-        Ok(Self {
-            name,
-            active: active.unwrap_or(true),
-        })
-    }
-}
+named_value!(
+    /// An organization of the tenant.
+    Organization
+);
+named_value!(
+    /// A supplier (third party) relationships are with.
+    Supplier
+);
+named_value!(
+    /// A category; subcategories are categories under one.
+    Category
+);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
@@ -68,22 +87,6 @@ impl User {
     /// "Last, First", as the Risk relationships dialect names managers.
     pub fn display_name(&self) -> String {
         format!("{}, {}", self.last_name, self.first_name)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Supplier {
-    pub name: String,
-    pub active: bool,
-}
-
-impl Supplier {
-    pub fn parse(name: &str, active: Option<bool>) -> Parsed<Self> {
-        let name = required_text("name", name, NAME_MAX).map_err(|e| vec![e])?;
-        Ok(Self {
-            name,
-            active: active.unwrap_or(true),
-        })
     }
 }
 
@@ -134,23 +137,6 @@ impl Classification {
         let value = required_text("value", value, NAME_MAX).map_err(|e| vec![e])?;
         Ok(Self {
             value,
-            active: active.unwrap_or(true),
-        })
-    }
-}
-
-/// A category or a subcategory: a named value, active or not.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Category {
-    pub name: String,
-    pub active: bool,
-}
-
-impl Category {
-    pub fn parse(name: &str, active: Option<bool>) -> Parsed<Self> {
-        let name = required_text("name", name, NAME_MAX).map_err(|e| vec![e])?;
-        Ok(Self {
-            name,
             active: active.unwrap_or(true),
         })
     }

@@ -14,22 +14,6 @@ fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     Ok(row.try_get::<i64, _>(column)? != 0)
 }
 
-impl Record for Organization {
-    const TABLE: &'static str = "organizations";
-    const COLUMNS: &'static [&'static str] = &["name", "active"];
-
-    fn columns(&self) -> Vec<Col> {
-        vec![Col::Text(self.name.clone()), Col::Flag(self.active)]
-    }
-
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            name: row.try_get("name")?,
-            active: flag(row, "active")?,
-        })
-    }
-}
-
 impl Record for User {
     const TABLE: &'static str = "users";
     const COLUMNS: &'static [&'static str] = &["username", "first_name", "last_name", "email", "active"];
@@ -56,22 +40,6 @@ impl Record for User {
             first_name: row.try_get("first_name")?,
             last_name: row.try_get("last_name")?,
             email: row.try_get("email")?,
-            active: flag(row, "active")?,
-        })
-    }
-}
-
-impl Record for Supplier {
-    const TABLE: &'static str = "suppliers";
-    const COLUMNS: &'static [&'static str] = &["name", "active"];
-
-    fn columns(&self) -> Vec<Col> {
-        vec![Col::Text(self.name.clone()), Col::Flag(self.active)]
-    }
-
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            name: row.try_get("name")?,
             active: flag(row, "active")?,
         })
     }
@@ -121,21 +89,30 @@ impl Record for Classification {
     }
 }
 
-impl Record for Category {
-    const TABLE: &'static str = "categories";
-    const COLUMNS: &'static [&'static str] = &["name", "active"];
+/// The records that are a name and an active flag, each in its own table.
+macro_rules! named_record {
+    ($name:ty, $table:literal) => {
+        impl Record for $name {
+            const TABLE: &'static str = $table;
+            const COLUMNS: &'static [&'static str] = &["name", "active"];
 
-    fn columns(&self) -> Vec<Col> {
-        vec![Col::Text(self.name.clone()), Col::Flag(self.active)]
-    }
+            fn columns(&self) -> Vec<Col> {
+                vec![Col::Text(self.name.clone()), Col::Flag(self.active)]
+            }
 
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            name: row.try_get("name")?,
-            active: flag(row, "active")?,
-        })
-    }
+            fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+                Ok(Self {
+                    name: row.try_get("name")?,
+                    active: flag(row, "active")?,
+                })
+            }
+        }
+    };
 }
+
+named_record!(Organization, "organizations");
+named_record!(Supplier, "suppliers");
+named_record!(Category, "categories");
 
 impl Record for SubCategory {
     const TABLE: &'static str = "sub_categories";
