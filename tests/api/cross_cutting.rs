@@ -114,3 +114,68 @@ engine_tests! {
         assert!(yaml.text().await.expect("body").contains("openapi: 3.0"));
     }
 }
+
+/// A write in flight when shutdown starts is finished and kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_finishes_in_flight_writes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/shutdown.db", dir.path().display());
+    let (store, server) = serve(&url).await;
+    let base = format!("http://{}", server.addr);
+    let client = reqwest::Client::new();
+    let tenant = store.ensure_tenant(TENANT).await.expect("tenant");
+    let secret = "shutdown-secret";
+    let hash = liaison::auth::secret::hash_secret(secret).expect("hash");
+    let scopes = vec!["setup.write".to_string(), "setup.read".to_string()];
+    store
+        .client_create(tenant, "shutdown-client", "t", &hash, &scopes)
+        .await
+        .expect("client");
+    let token = json(
+        client
+            .post(format!("{base}/oauth2/token"))
+            .basic_auth("shutdown-client", Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .expect("token"),
+    )
+    .await["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+
+    // A body that arrives in two parts, the second after shutdown has begun.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
+    let body = reqwest::Body::wrap_stream(tokio_stream_from(rx));
+    let request = client
+        .post(format!("{base}/api/setup/organizations"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send();
+    let in_flight = tokio::spawn(request);
+    tx.send(Ok(br#"{"name": "#.to_vec())).await.expect("first part");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let stopping = tokio::spawn(server.shutdown());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    tx.send(Ok(br#""Survivor"}"#.to_vec())).await.expect("second part");
+    drop(tx);
+    let response = in_flight.await.expect("task").expect("response");
+    assert_eq!(response.status(), 201, "the in-flight write was answered");
+    stopping.await.expect("task").expect("clean shutdown");
+    let page = liaison::domain::Page { limit: 10, offset: 0 };
+    let (rows, _) = store
+        .record_list::<liaison::domain::setup::Organization>(tenant, None, page)
+        .await
+        .expect("list");
+    assert_eq!(rows.len(), 1, "the acknowledged write was kept");
+    assert_eq!(rows[0].data.name, "Survivor");
+}
+
+/// A stream of the channel's items.
+fn tokio_stream_from<T: Send + 'static>(
+    rx: tokio::sync::mpsc::Receiver<T>,
+) -> impl futures_util::Stream<Item = T> + Send + 'static {
+    futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) })
+}
