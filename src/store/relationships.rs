@@ -438,133 +438,131 @@ impl Store {
         Ok((records, total))
     }
 
-    /// Fills in organizations, locations and extension values: one query each.
+    /// Fills in organizations, locations and extension values, all in one query.
     async fn load_lists(&self, tenant: TenantId, records: &mut [RelationshipRecord]) -> Result<(), sqlx::Error> {
         if records.is_empty() {
             return Ok(());
         }
-        let ids: Vec<String> = records.iter().map(|r| r.entity_id.to_string()).collect();
         let index: HashMap<Uuid, usize> = records.iter().enumerate().map(|(i, r)| (r.entity_id, i)).collect();
-        let in_list = placeholders(2, ids.len());
+        let ids: Vec<String> = records.iter().map(|r| r.entity_id.to_string()).collect();
+        let list = placeholders(2, ids.len());
+        let sql = format!(
+            "SELECT relationship_id, 'o' AS kind, organization_id AS item, NULL AS value, position \
+               FROM relationship_organizations WHERE tenant_id = $1 AND relationship_id IN ({list}) \
+             UNION ALL \
+             SELECT relationship_id, 'l', address_id, NULL, position \
+               FROM relationship_locations WHERE tenant_id = $1 AND relationship_id IN ({list}) \
+             UNION ALL \
+             SELECT relationship_id, 'e', name, value, 0 \
+               FROM relationship_extension_values WHERE tenant_id = $1 AND relationship_id IN ({list}) \
+             ORDER BY 1, 2, 5"
+        );
         let mut values = vec![tenant.to_string()];
         values.extend(ids);
-        for (table, column) in [
-            ("relationship_organizations", "organization_id"),
-            ("relationship_locations", "address_id"),
-        ] {
-            let sql = format!(
-                "SELECT relationship_id, {column} FROM {table} WHERE tenant_id = $1 AND relationship_id IN ({in_list}) \
-                 ORDER BY relationship_id, position"
-            );
-            let rows = bind_all(sqlx::query(&sql), &values).fetch_all(self.pool()).await?;
-            for row in rows {
-                let rel = from_db_uuid(&row.try_get::<String, _>(0)?)?;
-                let item = from_db_uuid(&row.try_get::<String, _>(1)?)?;
-                if let Some(&i) = index.get(&rel) {
-                    let state = &mut records[i].state;
-                    match table {
-                        "relationship_organizations" => state.organizations.push(item),
-                        _ => state.third_party_locations.push(item),
-                    }
-                }
-            }
-        }
-        let sql = format!(
-            "SELECT relationship_id, name, value FROM relationship_extension_values \
-             WHERE tenant_id = $1 AND relationship_id IN ({in_list})"
-        );
         for row in bind_all(sqlx::query(&sql), &values).fetch_all(self.pool()).await? {
-            let rel = from_db_uuid(&row.try_get::<String, _>(0)?)?;
-            if let Some(&i) = index.get(&rel) {
-                records[i]
-                    .state
-                    .extension_fields
-                    .insert(row.try_get(1)?, row.try_get(2)?);
+            let relationship = from_db_uuid(&row.try_get::<String, _>(0)?)?;
+            let Some(&i) = index.get(&relationship) else {
+                continue;
+            };
+            let state = &mut records[i].state;
+            let item: String = row.try_get(2)?;
+            match row.try_get::<String, _>(1)?.as_str() {
+                "o" => state.organizations.push(from_db_uuid(&item)?),
+                "l" => state.third_party_locations.push(from_db_uuid(&item)?),
+                _ => {
+                    state.extension_fields.insert(item, row.try_get(3)?);
+                }
             }
         }
         Ok(())
     }
 
-    /// The names of everything `records` refer to, one query per kind.
+    /// The names of everything `records` refer to, in one query.
     pub async fn relationship_names(
         &self,
         tenant: TenantId,
         records: &[RelationshipRecord],
     ) -> Result<ReferenceNames, sqlx::Error> {
-        let mut names = ReferenceNames::default();
-        let collect = |f: &dyn Fn(&RelationshipState) -> Vec<Uuid>| -> Vec<String> {
+        let ids = |f: &dyn Fn(&RelationshipState) -> Vec<Uuid>| -> Vec<String> {
             let set: HashSet<Uuid> = records.iter().flat_map(|r| f(&r.state)).collect();
             set.into_iter().map(|u| u.to_string()).collect()
         };
-        let t = tenant.to_string();
-        let orgs = collect(&|s| s.organizations.clone());
-        for (id, name) in names_of(self, "SELECT entity_id, name FROM organizations", &t, &orgs).await? {
-            names.organizations.insert(id, name);
-        }
-        let users = collect(&|s| vec![s.internal_manager, s.external_manager]);
-        if !users.is_empty() {
-            let sql = format!(
-                "SELECT entity_id, first_name, last_name FROM users WHERE tenant_id = $1 AND entity_id IN ({})",
-                placeholders(2, users.len())
-            );
-            let mut values = vec![t.clone()];
-            values.extend(users);
-            for row in bind_all(sqlx::query(&sql), &values).fetch_all(self.pool()).await? {
-                let id = from_db_uuid(&row.try_get::<String, _>(0)?)?;
-                names.users.insert(id, (row.try_get(1)?, row.try_get(2)?));
+        // (kind, the SELECT list after `kind`, table, ids): every part selects
+        // kind, entity_id, a name and an extra column.
+        let parts = [
+            (
+                "o",
+                "entity_id, name, NULL",
+                "organizations",
+                ids(&|s| s.organizations.clone()),
+            ),
+            (
+                "u",
+                "entity_id, first_name, last_name",
+                "users",
+                ids(&|s| vec![s.internal_manager, s.external_manager]),
+            ),
+            (
+                "s",
+                "entity_id, name, NULL",
+                "suppliers",
+                ids(&|s| s.supplier.into_iter().collect()),
+            ),
+            (
+                "r",
+                "entity_id, name, NULL",
+                "relationships",
+                ids(&|s| s.parent_relationship.into_iter().collect()),
+            ),
+            (
+                "a",
+                "entity_id, line1 || ', ' || city, supplier_id",
+                "supplier_addresses",
+                ids(&|s| s.third_party_locations.clone()),
+            ),
+        ];
+        let mut selects = Vec::new();
+        let mut values = vec![tenant.to_string()];
+        for (kind, columns, table, ids) in parts {
+            if ids.is_empty() {
+                continue;
             }
+            selects.push(format!(
+                "SELECT '{kind}' AS kind, {columns} FROM {table} WHERE tenant_id = $1 AND entity_id IN ({})",
+                placeholders(values.len() + 1, ids.len())
+            ));
+            values.extend(ids);
         }
-        let suppliers = collect(&|s| s.supplier.into_iter().collect());
-        for (id, name) in names_of(self, "SELECT entity_id, name FROM suppliers", &t, &suppliers).await? {
-            names.suppliers.insert(id, name);
+        let mut names = ReferenceNames::default();
+        if selects.is_empty() {
+            return Ok(names);
         }
-        let parents = collect(&|s| s.parent_relationship.into_iter().collect());
-        for (id, name) in names_of(self, "SELECT entity_id, name FROM relationships", &t, &parents).await? {
-            names.relationships.insert(id, name);
-        }
-        let addresses = collect(&|s| s.third_party_locations.clone());
-        if !addresses.is_empty() {
-            let sql = format!(
-                "SELECT entity_id, supplier_id, line1, city FROM supplier_addresses \
-                 WHERE tenant_id = $1 AND entity_id IN ({})",
-                placeholders(2, addresses.len())
-            );
-            let mut values = vec![t.clone()];
-            values.extend(addresses);
-            for row in bind_all(sqlx::query(&sql), &values).fetch_all(self.pool()).await? {
-                let id = from_db_uuid(&row.try_get::<String, _>(0)?)?;
-                let supplier = from_db_uuid(&row.try_get::<String, _>(1)?)?;
-                let line1: String = row.try_get(2)?;
-                let city: String = row.try_get(3)?;
-                names.addresses.insert(id, (supplier, format!("{line1}, {city}")));
+        let sql = selects.join(" UNION ALL ");
+        for row in bind_all(sqlx::query(&sql), &values).fetch_all(self.pool()).await? {
+            let id = from_db_uuid(&row.try_get::<String, _>(1)?)?;
+            let name: String = row.try_get(2)?;
+            let extra: Option<String> = row.try_get(3)?;
+            match row.try_get::<String, _>(0)?.as_str() {
+                "o" => {
+                    names.organizations.insert(id, name);
+                }
+                "u" => {
+                    names.users.insert(id, (name, extra.unwrap_or_default()));
+                }
+                "s" => {
+                    names.suppliers.insert(id, name);
+                }
+                "r" => {
+                    names.relationships.insert(id, name);
+                }
+                _ => {
+                    let supplier = from_db_uuid(&extra.unwrap_or_default())?;
+                    names.addresses.insert(id, (supplier, name));
+                }
             }
         }
         Ok(names)
     }
-}
-
-/// `(id, name)` pairs of `select` (which must select `entity_id, name`) for `ids` of the tenant.
-async fn names_of(
-    store: &Store,
-    select: &str,
-    tenant: &str,
-    ids: &[String],
-) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "{select} WHERE tenant_id = $1 AND entity_id IN ({})",
-        placeholders(2, ids.len())
-    );
-    let mut values = vec![tenant.to_string()];
-    values.extend(ids.iter().cloned());
-    bind_all(sqlx::query(&sql), &values)
-        .fetch_all(store.pool())
-        .await?
-        .iter()
-        .map(|row| Ok((from_db_uuid(&row.try_get::<String, _>(0)?)?, row.try_get(1)?)))
-        .collect()
 }
 
 /// Which of `ids` exist in `table` for the tenant (and, optionally, with `column = value`).
