@@ -274,19 +274,8 @@ impl Store {
 
     /// Whether `parent` exists, and its ancestors (itself first), in one recursive query.
     async fn relationship_lineage(&self, tenant: TenantId, parent: Uuid) -> Result<(bool, Vec<Uuid>), sqlx::Error> {
-        let rows: Vec<String> = sqlx::query_scalar(
-            "WITH RECURSIVE lineage (id) AS ( \
-                 SELECT entity_id FROM relationships WHERE tenant_id = $1 AND entity_id = $2 \
-                 UNION \
-                 SELECT r.parent_id FROM relationships r JOIN lineage l ON r.entity_id = l.id \
-                 WHERE r.tenant_id = $1 AND r.parent_id IS NOT NULL \
-             ) SELECT id FROM lineage",
-        )
-        .bind(tenant.to_string())
-        .bind(parent.to_string())
-        .fetch_all(self.pool())
-        .await?;
-        let lineage = rows.iter().map(|s| from_db_uuid(s)).collect::<Result<Vec<_>, _>>()?;
+        let mut conn = self.pool().acquire().await?;
+        let lineage = lineage_on(&mut conn, tenant, parent).await?;
         Ok((!lineage.is_empty(), lineage))
     }
 
@@ -340,6 +329,19 @@ impl Store {
     ) -> Result<Version, WriteError> {
         let at = now();
         let mut tx = self.pool().begin().await?;
+        if let Some(parent) = state.parent_relationship {
+            // The cycle check made before this transaction cannot see a
+            // concurrent write that re-parents another relationship. Writes
+            // that set a parent take the tenant's "parents" counter row first
+            // (a row lock on PostgreSQL, the write lock on SQLite), so they
+            // run one at a time, and check again here, seeing each other.
+            next_number_on(&mut tx, tenant, "relationship_parent_writes").await?;
+            if lineage_on(&mut tx, tenant, parent).await?.contains(&id) {
+                return Err(WriteError::Conflict(
+                    "parentRelationship would make a cycle of parent relationships".into(),
+                ));
+            }
+        }
         let assignments: Vec<String> = STATE_COLUMNS
             .iter()
             .enumerate()
@@ -602,6 +604,23 @@ async fn exists<'q>(
     pool: &'q sqlx::AnyPool,
 ) -> Result<bool, sqlx::Error> {
     Ok(query.fetch_one(pool).await? > 0)
+}
+
+/// `parent` and its ancestors, the parent first (empty when it does not exist).
+async fn lineage_on(conn: &mut AnyConnection, tenant: TenantId, parent: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "WITH RECURSIVE lineage (id) AS ( \
+             SELECT entity_id FROM relationships WHERE tenant_id = $1 AND entity_id = $2 \
+             UNION \
+             SELECT r.parent_id FROM relationships r JOIN lineage l ON r.entity_id = l.id \
+             WHERE r.tenant_id = $1 AND r.parent_id IS NOT NULL \
+         ) SELECT id FROM lineage",
+    )
+    .bind(tenant.to_string())
+    .bind(parent.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|s| from_db_uuid(s)).collect()
 }
 
 /// The WHERE clause of a tenant's filtered list, and the values it binds in order.

@@ -390,6 +390,38 @@ engine_tests! {
         assert_eq!(messages(put(app, &token, Enc::Json, &cycle).await).await, ["parentRelationship would make a cycle of parent relationships"]);
     }
 
+    async fn concurrent_reparenting_never_makes_a_cycle(app: &TestApp) {
+        let token = app.demo_token().await;
+        let mut body = example();
+        body["supplier"] = json!(SUPPLIER);
+        let mut ids = Vec::new();
+        for name in ["X", "Y"] {
+            body["name"] = json!(name);
+            let created = send(app, reqwest::Method::POST, "/api/relationships", &token, Enc::Json, &body).await;
+            ids.push(json(created).await["result"]["entityId"].as_str().expect("id").to_string());
+        }
+        let parented = |parent: Value| {
+            let mut b = example();
+            b["parentRelationship"] = parent;
+            b
+        };
+        for round in 0..10 {
+            for id in &ids {
+                let reset = send(app, reqwest::Method::PUT, &format!("/api/relationships/{id}"), &token, Enc::Json, &parented(Value::Null)).await;
+                assert_eq!(reset.status(), 200);
+            }
+            let (x, y) = (parented(json!(ids[1])), parented(json!(ids[0])));
+            let (path_x, path_y) = (format!("/api/relationships/{}", ids[0]), format!("/api/relationships/{}", ids[1]));
+            let (a, b) = tokio::join!(
+                send(app, reqwest::Method::PUT, &path_x, &token, Enc::Json, &x),
+                send(app, reqwest::Method::PUT, &path_y, &token, Enc::Json, &y),
+            );
+            let statuses = [a.status().as_u16(), b.status().as_u16()];
+            assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "round {round}: {statuses:?}");
+            assert!(statuses.iter().all(|s| [200, 400, 409].contains(s)), "round {round}: {statuses:?}");
+        }
+    }
+
     async fn lists_filter_order_and_page(app: &TestApp) {
         let token = app.demo_token().await;
         let mut body = example();
