@@ -12,8 +12,8 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use crate::api::{ApiContext, ApiTag};
 use crate::auth::Scope;
-use crate::domain::TenantId;
 use crate::domain::text::required_text;
+use crate::domain::{TenantId, Version};
 use crate::http::auth::Bearer;
 use crate::http::envelope::RelatedStatus;
 use crate::http::etag::{etag, if_match_allows};
@@ -264,7 +264,14 @@ impl RelatedUsersApi {
             .store
             .related_user_create(tenant, None, user, &checked.name)
             .await?;
-        let stored = self.related(tenant, id).await?;
+        // What was just written; no need to read it back.
+        let stored = Stored {
+            id,
+            name: checked.name,
+            username: checked.username,
+            active: true,
+            version: Version(1),
+        };
         Ok(RelatedUserWritten::Ok(envelope(
             "Related user successfully registered!",
             stored,
@@ -347,7 +354,12 @@ impl RelatedUsersApi {
             let lost = crate::store::WriteError::PreconditionFailed;
             return Err(AppError::from_conditional_write(lost, "Related user", if_match.0.as_deref()).into());
         }
-        let stored = self.related(tenant, id).await?;
+        let stored = Stored {
+            name: checked.name,
+            username: checked.username,
+            version: Version(current.version.0 + 1),
+            ..current
+        };
         let tag = etag(stored.version);
         Ok(RelatedUserUpdated::Created(
             envelope("Related user successfully updated!", stored),
@@ -383,7 +395,7 @@ impl RelatedUsersApi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::relationships::property_names;
+    use crate::http::body::property_names;
 
     #[test]
     fn the_reader_knows_exactly_the_documented_fields() {

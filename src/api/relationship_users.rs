@@ -653,7 +653,7 @@ impl RelationshipUsersApi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::relationships::property_names;
+    use crate::http::body::property_names;
 
     #[test]
     fn the_readers_know_exactly_the_documented_fields() {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use poem::Request;
 use poem_openapi::param::{Header, Path, Query};
-use poem_openapi::types::{Example, MaybeUndefined, ParseFromJSON, ToJSON, Type};
+use poem_openapi::types::{Example, MaybeUndefined, ParseFromJSON, ToJSON};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
@@ -345,11 +345,11 @@ fn status(s: crate::domain::relationship::Status) -> RelationshipStatus {
 }
 
 /// Builds absolute links under one base URL.
-struct Links<'a> {
-    base: &'a str,
+struct Links {
+    base: String,
 }
 
-impl Links<'_> {
+impl Links {
     fn get(&self, rel: &str, path: String) -> Link {
         Link {
             rel: rel.into(),
@@ -463,9 +463,10 @@ impl RelationshipsApi {
         Self { ctx }
     }
 
-    fn links<'a>(&'a self, request: &Request, base: &'a mut String) -> Links<'a> {
-        *base = base_url(request, self.ctx.public_url.as_deref());
-        Links { base }
+    fn links(&self, request: &Request) -> Links {
+        Links {
+            base: base_url(request, self.ctx.public_url.as_deref()),
+        }
     }
 }
 
@@ -653,8 +654,7 @@ impl RelationshipsApi {
         let tenant = auth.0.tenant;
         let (records, total_count) = self.ctx.store.relationship_list(tenant, &filters, order, page).await?;
         let names = self.ctx.store.relationship_names(tenant, &records).await?;
-        let mut base = String::new();
-        let links = self.links(request, &mut base);
+        let links = self.links(request);
         let result = records.into_iter().map(|r| links.relationship(r, &names)).collect();
         Ok(RelationshipsListed::Ok(Negotiated(RiskListEnvelope {
             success: true,
@@ -691,8 +691,7 @@ impl RelationshipsApi {
             .store
             .relationship_names(tenant, std::slice::from_ref(&record))
             .await?;
-        let mut base = String::new();
-        let links = self.links(request, &mut base);
+        let links = self.links(request);
         Ok(RelationshipFetched::Ok(ok(links.relationship(record, &names)), tag))
     }
 
@@ -715,8 +714,7 @@ impl RelationshipsApi {
             .map_err(AppError::Validation)?;
         check(&self.ctx.store, tenant, id, &state).await?;
         let record = self.ctx.store.relationship_create(tenant, id, &state).await?;
-        let mut base = String::new();
-        let links = self.links(request, &mut base);
+        let links = self.links(request);
         let location = format!("{PATH}/{id}");
         Ok(RelationshipCreated::Created(
             ok(links.written(id)),
@@ -783,26 +781,15 @@ impl RelationshipsApi {
             .relationship_update(tenant, id, current.version, &state)
             .await
             .map_err(|e| AppError::from_conditional_write(e, "Relationship", if_match.0.as_deref()))?;
-        let mut base = String::new();
-        let links = self.links(request, &mut base);
+        let links = self.links(request);
         Ok(RelationshipUpdated::Ok(ok(links.written(id)), etag(version)))
     }
-}
-
-/// Keeps the documented schema and the lenient reader in step.
-pub fn property_names<T: Type>() -> Vec<String> {
-    let mut registry = poem_openapi::registry::Registry::new();
-    T::register(&mut registry);
-    registry
-        .schemas
-        .get(&*T::name())
-        .map(|s| s.properties.iter().map(|(name, _)| name.to_string()).collect())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::body::property_names;
 
     #[test]
     fn the_reader_knows_exactly_the_documented_fields() {

@@ -3,8 +3,10 @@
 use sqlx::Row as _;
 use uuid::Uuid;
 
+use crate::domain::setup::User;
 use crate::domain::{TenantId, Version};
-use crate::store::{Store, from_db_uuid, now, to_db_time};
+use crate::store::records::Col;
+use crate::store::{Store, now, to_db_time};
 
 /// A related user with its user's login name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,13 +42,10 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<RelatedUser, sqlx::Error> {
 impl Store {
     /// The entity id of the tenant's user with this exact username.
     pub async fn user_by_username(&self, tenant: TenantId, username: &str) -> Result<Option<Uuid>, sqlx::Error> {
-        let id: Option<String> =
-            sqlx::query_scalar("SELECT entity_id FROM users WHERE tenant_id = $1 AND username = $2")
-                .bind(tenant.to_string())
-                .bind(username)
-                .fetch_optional(self.pool())
-                .await?;
-        id.map(|id| from_db_uuid(&id)).transpose()
+        let user = self
+            .record_find::<User>(tenant, "username", Col::Text(username.to_string()))
+            .await?;
+        Ok(user.map(|u| u.entity_id))
     }
 
     /// Creates a related user with the tenant's next number, or with `id`
