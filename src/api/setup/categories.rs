@@ -6,38 +6,15 @@ use poem_openapi::Object;
 use poem_openapi::types::Example;
 use uuid::Uuid;
 
-use super::{Input, Resource, WriteContext, setup_api};
+use super::{Input, Resource, WriteContext, named_resource, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
 use crate::store::records::Stored;
 
-/// A category value.
-#[derive(Object, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-pub struct Category {
-    pub entity_id: Uuid,
-    /// Unique in the tenant, 1-200 characters, matched exactly.
-    pub name: String,
-    pub active: bool,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub modified_at: DateTime<Utc>,
-}
-
-impl Resource for Category {
-    type Data = domain::Category;
-    const NAME: &'static str = "Category";
-
-    fn from_stored(s: Stored<Self::Data>) -> Self {
-        Self {
-            entity_id: s.entity_id,
-            name: s.data.name,
-            active: s.data.active,
-            version: s.version.0,
-            created_at: s.created_at,
-            modified_at: s.modified_at,
-        }
-    }
+named_resource! {
+    /// A category value.
+    Category, CategoryInput,
+    body: "What a client sends to create or replace a category.", name: "Unique in the tenant, 1-200 characters, matched exactly.", example: "Cat1"
 }
 
 /// A subcategory value of one category.
@@ -68,33 +45,6 @@ impl Resource for SubCategory {
             created_at: s.created_at,
             modified_at: s.modified_at,
         }
-    }
-}
-
-/// What a client sends to create or replace a category or a subcategory.
-#[derive(Object, Debug, Clone)]
-#[oai(rename_all = "camelCase", deny_unknown_fields, example)]
-pub struct CategoryInput {
-    #[oai(validator(max_length = 200))]
-    pub name: String,
-    /// Defaults to `true`; `false` deactivates.
-    pub active: Option<bool>,
-}
-
-impl Example for CategoryInput {
-    fn example() -> Self {
-        Self {
-            name: "Cat1".into(),
-            active: Some(true),
-        }
-    }
-}
-
-impl Input for CategoryInput {
-    type Data = domain::Category;
-
-    fn into_data(self, _: &WriteContext<'_, Self::Data>) -> Result<Self::Data, Vec<FieldError>> {
-        domain::Category::parse(&self.name, self.active)
     }
 }
 

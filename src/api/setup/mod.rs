@@ -322,3 +322,77 @@ macro_rules! setup_api {
 }
 
 pub(crate) use setup_api;
+
+/// Writes the API shapes of a setup resource that is a name and an active
+/// flag (as `domain::setup::named_value!` writes its data): the resource as
+/// read, the body that creates or replaces it, its example, and the reading.
+macro_rules! named_resource {
+    (
+        $(#[$doc:meta])* $resource:ident, $input:ident,
+        body: $input_doc:literal, name: $name_doc:literal, example: $example:literal
+    ) => {
+        $(#[$doc])*
+        #[derive(poem_openapi::Object, Debug, Clone, PartialEq)]
+        #[oai(rename_all = "camelCase")]
+        pub struct $resource {
+            pub entity_id: uuid::Uuid,
+            #[doc = $name_doc]
+            pub name: String,
+            /// Inactive rows stay readable; deactivate rather than delete.
+            pub active: bool,
+            pub version: i64,
+            pub created_at: chrono::DateTime<chrono::Utc>,
+            pub modified_at: chrono::DateTime<chrono::Utc>,
+        }
+
+        impl $crate::api::setup::Resource for $resource {
+            type Data = $crate::domain::setup::$resource;
+            const NAME: &'static str = stringify!($resource);
+
+            fn from_stored(s: $crate::store::records::Stored<Self::Data>) -> Self {
+                Self {
+                    entity_id: s.entity_id,
+                    name: s.data.name,
+                    active: s.data.active,
+                    version: s.version.0,
+                    created_at: s.created_at,
+                    modified_at: s.modified_at,
+                }
+            }
+        }
+
+        #[doc = $input_doc]
+        #[derive(poem_openapi::Object, Debug, Clone)]
+        #[oai(rename_all = "camelCase", deny_unknown_fields, example)]
+        pub struct $input {
+            /// 1-200 characters after trimming, no control characters.
+            #[oai(validator(max_length = 200))]
+            pub name: String,
+            /// Defaults to `true`; `false` deactivates.
+            #[oai(skip_serializing_if_is_none)]
+            pub active: Option<bool>,
+        }
+
+        impl poem_openapi::types::Example for $input {
+            fn example() -> Self {
+                Self {
+                    name: $example.into(),
+                    active: Some(true),
+                }
+            }
+        }
+
+        impl $crate::api::setup::Input for $input {
+            type Data = $crate::domain::setup::$resource;
+
+            fn into_data(
+                self,
+                _: &$crate::api::setup::WriteContext<'_, Self::Data>,
+            ) -> Result<Self::Data, Vec<$crate::domain::FieldError>> {
+                $crate::domain::setup::$resource::parse(&self.name, self.active)
+            }
+        }
+    };
+}
+
+pub(crate) use named_resource;

@@ -7,64 +7,15 @@ use poem_openapi::Object;
 use poem_openapi::types::Example;
 use uuid::Uuid;
 
-use super::{Input, Resource, WriteContext, setup_api};
+use super::{Input, Resource, WriteContext, named_resource, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
 use crate::store::records::Stored;
 
-/// A supplier (third party) a relationship is with.
-#[derive(Object, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-pub struct Supplier {
-    pub entity_id: Uuid,
-    pub name: String,
-    pub active: bool,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub modified_at: DateTime<Utc>,
-}
-
-impl Resource for Supplier {
-    type Data = domain::Supplier;
-    const NAME: &'static str = "Supplier";
-
-    fn from_stored(s: Stored<Self::Data>) -> Self {
-        Self {
-            entity_id: s.entity_id,
-            name: s.data.name,
-            active: s.data.active,
-            version: s.version.0,
-            created_at: s.created_at,
-            modified_at: s.modified_at,
-        }
-    }
-}
-
-/// What a client sends to create or replace a supplier.
-#[derive(Object, Debug, Clone)]
-#[oai(rename_all = "camelCase", deny_unknown_fields, example)]
-pub struct SupplierInput {
-    #[oai(validator(max_length = 200))]
-    pub name: String,
-    /// Defaults to `true`; `false` deactivates.
-    pub active: Option<bool>,
-}
-
-impl Example for SupplierInput {
-    fn example() -> Self {
-        Self {
-            name: "Acme Supplies".into(),
-            active: Some(true),
-        }
-    }
-}
-
-impl Input for SupplierInput {
-    type Data = domain::Supplier;
-
-    fn into_data(self, _: &WriteContext<'_, Self::Data>) -> Result<Self::Data, Vec<FieldError>> {
-        domain::Supplier::parse(&self.name, self.active)
-    }
+named_resource! {
+    /// A supplier (third party) a relationship is with.
+    Supplier, SupplierInput,
+    body: "What a client sends to create or replace a supplier.", name: "Display name, 1-200 characters.", example: "Acme Supplies"
 }
 
 /// An address of a supplier.
