@@ -216,7 +216,7 @@ async fn seed_setup(store: &Store, tenant: TenantId) -> anyhow::Result<()> {
         store.relationship_create(tenant, RELATIONSHIP, &state).await?;
     }
     store
-        .related_user_create(tenant, Some(RELATED_USER), SEGURA_USER, "deboraleite")
+        .related_user_seed(tenant, RELATED_USER, SEGURA_USER, "deboraleite")
         .await?;
     seed_relationship_users(store, tenant).await
 }
@@ -309,7 +309,7 @@ async fn seed_relationship_users(store: &Store, tenant: TenantId) -> anyhow::Res
             created_by: "demo".into(),
             owner_policy: crate::domain::form::ResourceOwner::Anyone,
         };
-        store.relationship_user_create(tenant, &new).await?;
+        store.relationship_user_seed(tenant, &new).await?;
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod http;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod write;
 
 use poem::{Endpoint, EndpointExt, Route};
 

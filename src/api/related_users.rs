@@ -9,16 +9,19 @@
 use poem_openapi::param::{Header, Path};
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
 
 use crate::api::{ApiContext, ApiTag};
 use crate::auth::Scope;
 use crate::domain::text::required_text;
 use crate::domain::{TenantId, Version};
 use crate::http::auth::Bearer;
-use crate::http::envelope::RelatedStatus;
-use crate::http::etag::{etag, if_match_allows};
+use crate::http::envelope::{IfMatch, RelatedStatus};
+use crate::http::etag::etag;
 use crate::http::{AppError, Body, JsonXmlOrForm, Negotiated, RelatedApiError};
-use crate::store::related_users::{Deactivation, RelatedUser as Stored};
+use crate::store::WriteTx;
+use crate::store::related_users::{Deactivation, Rebinding, RelatedUser as Stored};
+use crate::write::{self, Change};
 
 const NAME_MAX: usize = 200;
 
@@ -223,20 +226,34 @@ impl RelatedUsersApi {
         Self { ctx }
     }
 
-    async fn user(&self, tenant: TenantId, username: &str) -> Result<uuid::Uuid, AppError> {
-        self.ctx
-            .store
-            .user_by_username(tenant, username)
-            .await?
-            .ok_or_else(user_does_not_exist)
-    }
-
     async fn related(&self, tenant: TenantId, id: i64) -> Result<Stored, AppError> {
         self.ctx
             .store
             .related_user_get(tenant, id)
             .await?
             .ok_or_else(user_does_not_exist)
+    }
+}
+
+/// The user named `username`, as the write's transaction sees it.
+async fn user(tx: &mut WriteTx, username: &str) -> Result<Uuid, AppError> {
+    tx.user_by_username(username).await?.ok_or_else(user_does_not_exist)
+}
+
+/// A PUT's body: bind the related user to `username` under `name`.
+struct Rebind {
+    username: String,
+    name: String,
+}
+
+impl Change<Stored> for Rebind {
+    type Output = Rebinding;
+
+    async fn apply(self, tx: &mut WriteTx, _current: &Stored) -> Result<Rebinding, AppError> {
+        Ok(Rebinding {
+            user: user(tx, &self.username).await?,
+            name: self.name,
+        })
     }
 }
 
@@ -256,14 +273,14 @@ impl RelatedUsersApi {
         #[oai(scope = "Scope::RelatedWrite")] auth: Bearer,
         body: Body<RelatedUserDraft, JsonXmlOrForm, RelatedUserCreate>,
     ) -> Result<RelatedUserWritten, RelatedApiError> {
-        let tenant = auth.0.tenant;
         let checked = check(body.0, false)?;
-        let user = self.user(tenant, &checked.username).await?;
-        let id = self
-            .ctx
-            .store
-            .related_user_create(tenant, None, user, &checked.name)
-            .await?;
+        let mut tx = self.ctx.store.begin_write(auth.0.tenant).await?;
+        let result = async {
+            let user = user(&mut tx, &checked.username).await?;
+            Ok(tx.related_user_insert(None, user, &checked.name).await?)
+        }
+        .await;
+        let id = write::finish(tx, result).await?;
         // What was just written; no need to read it back.
         let stored = Stored {
             id,
@@ -326,7 +343,8 @@ impl RelatedUsersApi {
     /// exist". Bodies may be JSON, XML or form-encoded (form fields are
     /// read but, since client generators trip over a form variant, only
     /// JSON and XML are listed here). With `If-Match`, the update happens
-    /// only while the ETag is current (else 412, nothing changes).
+    /// only while the ETag is current (else 412, nothing changes); without
+    /// it, the update waits for any write in progress and is then applied.
     #[oai(path = "/", method = "put", operation_id = "updateRelatedUser")]
     async fn related_users_update(
         &self,
@@ -335,30 +353,26 @@ impl RelatedUsersApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: Body<RelatedUserDraft, JsonXmlOrForm, RelatedUserUpdate>,
-    ) -> Result<RelatedUserUpdated, RelatedApiError> {
-        let tenant = auth.0.tenant;
+    ) -> Result<RelatedUserUpdated, RelatedApiError<IfMatch>> {
         let checked = check(body.0, true)?;
         let id = checked.id.unwrap_or_default();
-        let user = self.user(tenant, &checked.username).await?;
-        let current = self.related(tenant, id).await?;
-        if !if_match_allows(if_match.0.as_deref(), current.version) {
-            return Err(AppError::PreconditionFailed.into());
-        }
-        if !self
-            .ctx
-            .store
-            .related_user_update(tenant, id, current.version, user, &checked.name)
-            .await?
-        {
-            // Deactivated or changed since it was read.
-            let lost = crate::store::WriteError::PreconditionFailed;
-            return Err(AppError::from_conditional_write(lost, "Related user", if_match.0.as_deref()).into());
-        }
-        let stored = Stored {
+        let tx = self.ctx.store.begin_write(auth.0.tenant).await?;
+        let change = Rebind {
+            username: checked.username.clone(),
             name: checked.name,
+        };
+        let updated = write::update::<Stored, _>(tx, &id, if_match.0.as_deref(), change)
+            .await
+            .map_err(|e| match e {
+                // The vendor's word for a related user that is not there.
+                AppError::NotFound(_) => user_does_not_exist(),
+                other => other,
+            })?;
+        let stored = Stored {
+            name: updated.after.name,
             username: checked.username,
-            version: Version(current.version.0 + 1),
-            ..current
+            version: updated.version,
+            ..updated.before
         };
         let tag = etag(stored.version);
         Ok(RelatedUserUpdated::Created(
@@ -380,7 +394,9 @@ impl RelatedUsersApi {
         /// The related user's id.
         id: Path<i64>,
     ) -> Result<RelatedUserDeactivated, RelatedApiError> {
-        let message = match self.ctx.store.related_user_deactivate(auth.0.tenant, id.0).await? {
+        let mut tx = self.ctx.store.begin_write(auth.0.tenant).await?;
+        let result = tx.related_user_deactivate(id.0).await.map_err(AppError::from);
+        let message = match write::finish(tx, result).await? {
             Deactivation::Done => "Related user successfully deactivated",
             Deactivation::AlreadyInactive => "Related user has already been deactivated",
             Deactivation::NotFound => return Err(user_does_not_exist().into()),

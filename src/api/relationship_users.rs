@@ -19,13 +19,15 @@ use uuid::Uuid;
 use crate::api::{ApiContext, ApiTag};
 use crate::auth::{Principal, Scope};
 use crate::domain::form::{FormConfiguration, RELATIONSHIP_USER, ResourceOwner, is_snake_case, validate_value};
-use crate::domain::{FieldError, Page, TenantId, Version};
+use crate::domain::{FieldError, Page};
 use crate::http::auth::BearerOrApiKey;
-use crate::http::etag::{etag, if_match_allows};
+use crate::http::envelope::IfMatch;
+use crate::http::etag::etag;
 use crate::http::{AppError, Body, FormApiError, MaybeBody, Negotiated};
-use crate::store::WriteError;
 use crate::store::records::{Col, Stored};
 use crate::store::relationship_users::{NewRelationshipUser, RelationshipUserRecord};
+use crate::store::{WriteError, WriteTx};
+use crate::write::{self, Change};
 
 /// The `form` of a create: the relationship user's fields, as the form
 /// configuration allows.
@@ -335,40 +337,166 @@ impl RelationshipUsersApi {
     pub fn new(ctx: ApiContext) -> Self {
         Self { ctx }
     }
+}
 
-    /// Step 2: the named configuration, for relationship users.
-    async fn configuration(&self, tenant: TenantId, name: Option<&str>) -> Result<FormConfiguration, AppError> {
-        let name = name.map(str::trim).filter(|n| !n.is_empty()).ok_or_else(|| {
-            AppError::Unprocessable(vec![FieldError::new("form_configuration_name", "can't be blank")])
-        })?;
-        self.ctx
-            .store
-            .record_find::<FormConfiguration>(tenant, "name", Col::Text(name.to_string()))
-            .await?
-            .map(|c: Stored<FormConfiguration>| c.data)
-            .filter(|c| c.resource == RELATIONSHIP_USER)
-            .ok_or(AppError::NotFound("Form configuration"))
+/// Step 2: the named configuration, for relationship users.
+async fn configuration(tx: &mut WriteTx, name: Option<&str>) -> Result<FormConfiguration, AppError> {
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| AppError::Unprocessable(vec![FieldError::new("form_configuration_name", "can't be blank")]))?;
+    tx.record_find::<FormConfiguration>("name", Col::Text(name.to_string()))
+        .await?
+        .map(|c: Stored<FormConfiguration>| c.data)
+        .filter(|c| c.resource == RELATIONSHIP_USER)
+        .ok_or(AppError::NotFound("Form configuration"))
+}
+
+/// Step 3: whether `actor` may change `row` through `config`: a row created
+/// through a `creator` configuration, or changed through one, is its
+/// creator's alone; to anyone else it does not exist.
+fn may_change(config: &FormConfiguration, row: &RelationshipUserRecord, actor: &str) -> bool {
+    let anyone = config.resource_owner == ResourceOwner::Anyone && row.owner_policy == ResourceOwner::Anyone;
+    anyone || row.created_by == actor
+}
+
+/// A PUT's form, merged into the stored properties and validated.
+struct Merge {
+    config: FormConfiguration,
+    actor: String,
+    form: Option<Value>,
+}
+
+impl Change<RelationshipUserRecord> for Merge {
+    type Output = BTreeMap<String, String>;
+
+    fn admits(&self, row: &RelationshipUserRecord) -> bool {
+        may_change(&self.config, row, &self.actor)
     }
 
-    /// Step 3: the row, if the caller may change it: a row created through a
-    /// `creator` configuration, or changed through one, is its creator's alone.
-    async fn owned_row(
-        &self,
-        principal: &Principal,
-        config: &FormConfiguration,
-        id: i64,
-    ) -> Result<RelationshipUserRecord, AppError> {
-        self.ctx
-            .store
-            .relationship_user_get(principal.tenant, id)
-            .await?
-            .filter(|row| {
-                let anyone =
-                    config.resource_owner == ResourceOwner::Anyone && row.owner_policy == ResourceOwner::Anyone;
-                anyone || row.created_by == principal.actor()
-            })
-            .ok_or(AppError::NotFound("Relationship user"))
+    async fn apply(self, _tx: &mut WriteTx, row: &RelationshipUserRecord) -> Result<Self::Output, AppError> {
+        let mut errors = Vec::new();
+        let input = read_form(self.form, &mut errors);
+        for field in ["relationship_id", "user_id"] {
+            if input.named.iter().any(|n| n == field) && !errors.iter().any(|e| e.field == field) {
+                errors.push(FieldError::new(field, "cannot change once created"));
+            }
+        }
+        let mut merged = row.properties.clone();
+        for (name, value) in &input.properties {
+            match value {
+                Some(v) => merged.insert(name.clone(), v.clone()),
+                None => merged.remove(name),
+            };
+        }
+        validate(
+            &self.config,
+            &input,
+            |field| match field {
+                "relationship_id" => Some(row.relationship_id.to_string()),
+                "user_id" => Some(row.user_id.to_string()),
+                other => other
+                    .strip_prefix("properties.")
+                    .and_then(|name| merged.get(name).cloned()),
+            },
+            &mut errors,
+        );
+        unprocessable(errors)?;
+        Ok(merged)
     }
+}
+
+/// A DELETE: allowed where the configuration lets the caller change the row.
+struct Delete {
+    config: FormConfiguration,
+    actor: String,
+}
+
+impl Change<RelationshipUserRecord> for Delete {
+    type Output = ();
+
+    fn admits(&self, row: &RelationshipUserRecord) -> bool {
+        may_change(&self.config, row, &self.actor)
+    }
+
+    async fn apply(self, _tx: &mut WriteTx, _row: &RelationshipUserRecord) -> Result<(), AppError> {
+        Ok(())
+    }
+}
+
+/// A create: every id resolved and every field validated on `tx`.
+async fn create(tx: &mut WriteTx, principal: &Principal, draft: RelationshipUserCreateDraft) -> Result<i64, AppError> {
+    let config = configuration(tx, draft.form_configuration_name.as_deref()).await?;
+    let mut errors = Vec::new();
+    let type_id = match draft
+        .parent_resource_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        None => {
+            errors.push(FieldError::new("parent_resource_id", "can't be blank"));
+            None
+        }
+        Some(text) => {
+            let found = tx.relationship_user_type(text).await?;
+            if found.is_none() {
+                errors.push(FieldError::new("parent_resource_id", "must exist"));
+            }
+            found
+        }
+    };
+    let input = read_form(draft.form, &mut errors);
+    validate(
+        &config,
+        &input,
+        |field| match field {
+            "relationship_id" => input.relationship_id.clone(),
+            "user_id" => input.user_id.clone(),
+            other => other
+                .strip_prefix("properties.")
+                .and_then(|name| input.properties.get(name).cloned().flatten()),
+        },
+        &mut errors,
+    );
+    let mut resolve = async |field: &str, given: &Option<String>| -> Result<Option<Uuid>, AppError> {
+        let Some(text) = given.as_deref().filter(|t| !t.trim().is_empty()) else {
+            if !errors.iter().any(|e| e.field == field) {
+                errors.push(FieldError::new(field, "can't be blank"));
+            }
+            return Ok(None);
+        };
+        let found = match field {
+            "relationship_id" => tx.relationship_by_id_or_number(text).await?,
+            _ => tx.user_by_id_or_entity(text).await?,
+        };
+        if found.is_none() {
+            errors.push(FieldError::new(field, "must exist"));
+        }
+        Ok(found)
+    };
+    let relationship_id = resolve("relationship_id", &input.relationship_id).await?;
+    let user_id = resolve("user_id", &input.user_id).await?;
+    unprocessable(errors)?;
+    let (Some(relationship_id), Some(user_id), Some(type_id)) = (relationship_id, user_id, type_id) else {
+        return Err(AppError::Internal(anyhow::anyhow!("validated ids are missing")));
+    };
+    let new = NewRelationshipUser {
+        relationship_id,
+        user_id,
+        type_id,
+        properties: input
+            .properties
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect(),
+        created_by: principal.actor(),
+        owner_policy: config.resource_owner,
+    };
+    tx.relationship_user_insert(&new).await.map_err(|e| match e {
+        WriteError::Conflict(_) => AppError::Unprocessable(vec![FieldError::new("user_id", "has already been taken")]),
+        other => AppError::from_write(other, "Relationship user"),
+    })
 }
 
 #[OpenApi(prefix_path = "/api/user/relationship_users", tag = "ApiTag::RelationshipUsers")]
@@ -386,89 +514,9 @@ impl RelationshipUsersApi {
         #[oai(scope = "Scope::RelationshipUsersWrite")] auth: BearerOrApiKey,
         body: Body<RelationshipUserCreateDraft, crate::http::body::JsonOrXml, RelationshipUserCreate>,
     ) -> Result<Created, FormApiError> {
-        let principal = auth.0;
-        let tenant = principal.tenant;
-        let draft = body.0;
-        let config = self
-            .configuration(tenant, draft.form_configuration_name.as_deref())
-            .await?;
-        let mut errors = Vec::new();
-        let type_id = match draft
-            .parent_resource_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            None => {
-                errors.push(FieldError::new("parent_resource_id", "can't be blank"));
-                None
-            }
-            Some(text) => {
-                let found = self.ctx.store.relationship_user_type(tenant, text).await?;
-                if found.is_none() {
-                    errors.push(FieldError::new("parent_resource_id", "must exist"));
-                }
-                found
-            }
-        };
-        let input = read_form(draft.form, &mut errors);
-        validate(
-            &config,
-            &input,
-            |field| match field {
-                "relationship_id" => input.relationship_id.clone(),
-                "user_id" => input.user_id.clone(),
-                other => other
-                    .strip_prefix("properties.")
-                    .and_then(|name| input.properties.get(name).cloned().flatten()),
-            },
-            &mut errors,
-        );
-        let mut resolve = async |field: &str, given: &Option<String>| -> Result<Option<Uuid>, AppError> {
-            let Some(text) = given.as_deref().filter(|t| !t.trim().is_empty()) else {
-                if !errors.iter().any(|e| e.field == field) {
-                    errors.push(FieldError::new(field, "can't be blank"));
-                }
-                return Ok(None);
-            };
-            let found = match field {
-                "relationship_id" => self.ctx.store.relationship_by_id_or_number(tenant, text).await?,
-                _ => self.ctx.store.user_by_id_or_entity(tenant, text).await?,
-            };
-            if found.is_none() {
-                errors.push(FieldError::new(field, "must exist"));
-            }
-            Ok(found)
-        };
-        let relationship_id = resolve("relationship_id", &input.relationship_id).await?;
-        let user_id = resolve("user_id", &input.user_id).await?;
-        unprocessable(errors)?;
-        let (Some(relationship_id), Some(user_id), Some(type_id)) = (relationship_id, user_id, type_id) else {
-            return Err(AppError::Internal(anyhow::anyhow!("validated ids are missing")).into());
-        };
-        let new = NewRelationshipUser {
-            relationship_id,
-            user_id,
-            type_id,
-            properties: input
-                .properties
-                .into_iter()
-                .filter_map(|(k, v)| v.map(|v| (k, v)))
-                .collect(),
-            created_by: principal.actor(),
-            owner_policy: config.resource_owner,
-        };
-        let id = self
-            .ctx
-            .store
-            .relationship_user_create(tenant, &new)
-            .await
-            .map_err(|e| match e {
-                WriteError::Conflict(_) => {
-                    AppError::Unprocessable(vec![FieldError::new("user_id", "has already been taken")])
-                }
-                other => AppError::from_write(other, "Relationship user"),
-            })?;
+        let mut tx = self.ctx.store.begin_write(auth.0.tenant).await?;
+        let result = create(&mut tx, &auth.0, body.0).await;
+        let id = write::finish(tx, result).await?;
         Ok(Created::Created(Negotiated(RelationshipUserCreated {
             id,
             errors: BTreeMap::new(),
@@ -487,7 +535,9 @@ impl RelationshipUsersApi {
     /// it). Errors: 401, 422 missing `form_configuration_name`, 404 unknown
     /// configuration, 404 unknown relationship user (or not the caller's
     /// under `resource_owner: creator`), 422 with every failing field. With
-    /// `If-Match`, only while the ETag is current (else 412, nothing changes).
+    /// `If-Match`, only while the ETag is current (else 412, nothing changes);
+    /// without it, the update waits for any write in progress and is then
+    /// applied to the properties that write left.
     #[oai(
         path = "/:relationship_user_id",
         method = "put",
@@ -502,49 +552,19 @@ impl RelationshipUsersApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: Body<RelationshipUserUpdateDraft, crate::http::body::JsonOrXml, RelationshipUserUpdate>,
-    ) -> Result<Updated, FormApiError> {
+    ) -> Result<Updated, FormApiError<IfMatch>> {
         let principal = auth.0;
         let draft = body.0;
-        let config = self
-            .configuration(principal.tenant, draft.form_configuration_name.as_deref())
-            .await?;
-        let row = self.owned_row(&principal, &config, relationship_user_id.0).await?;
-        if !if_match_allows(if_match.0.as_deref(), row.version) {
-            return Err(AppError::PreconditionFailed.into());
-        }
-        let mut errors = Vec::new();
-        let input = read_form(draft.form, &mut errors);
-        for field in ["relationship_id", "user_id"] {
-            if input.named.iter().any(|n| n == field) && !errors.iter().any(|e| e.field == field) {
-                errors.push(FieldError::new(field, "cannot change once created"));
-            }
-        }
-        let mut merged = row.properties.clone();
-        for (name, value) in &input.properties {
-            match value {
-                Some(v) => merged.insert(name.clone(), v.clone()),
-                None => merged.remove(name),
-            };
-        }
-        validate(
-            &config,
-            &input,
-            |field| match field {
-                "relationship_id" => Some(row.relationship_id.to_string()),
-                "user_id" => Some(row.user_id.to_string()),
-                other => other
-                    .strip_prefix("properties.")
-                    .and_then(|name| merged.get(name).cloned()),
-            },
-            &mut errors,
-        );
-        unprocessable(errors)?;
-        self.ctx
-            .store
-            .relationship_user_update(principal.tenant, row.id, row.version, &merged)
-            .await
-            .map_err(|e| AppError::from_conditional_write(e, "Relationship user", if_match.0.as_deref()))?;
-        Ok(Updated::NoContent(etag(Version(row.version.0 + 1))))
+        let mut tx = self.ctx.store.begin_write(principal.tenant).await?;
+        // Dropped on a refusal, the write rolls back.
+        let config = configuration(&mut tx, draft.form_configuration_name.as_deref()).await?;
+        let change = Merge {
+            config,
+            actor: principal.actor(),
+            form: draft.form,
+        };
+        let updated = write::update(tx, &relationship_user_id.0, if_match.0.as_deref(), change).await?;
+        Ok(Updated::NoContent(etag(updated.version)))
     }
 
     /// Delete a relationship user
@@ -571,16 +591,13 @@ impl RelationshipUsersApi {
         let name = form_configuration_name
             .0
             .or_else(|| body.0.and_then(|b| b.form_configuration_name));
-        let config = self.configuration(principal.tenant, name.as_deref()).await?;
-        let row = self.owned_row(&principal, &config, relationship_user_id.0).await?;
-        if !self
-            .ctx
-            .store
-            .relationship_user_delete(principal.tenant, row.id)
-            .await?
-        {
-            return Err(AppError::NotFound("Relationship user").into());
-        }
+        let mut tx = self.ctx.store.begin_write(principal.tenant).await?;
+        let config = configuration(&mut tx, name.as_deref()).await?;
+        let change = Delete {
+            config,
+            actor: principal.actor(),
+        };
+        write::remove::<RelationshipUserRecord, _>(tx, &relationship_user_id.0, None, change).await?;
         Ok(NoContent::NoContent)
     }
 

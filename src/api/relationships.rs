@@ -15,15 +15,16 @@ use crate::auth::Scope;
 use crate::domain::relationship::{
     Patch, RawRelationship, RelationshipCommand, RelationshipState, check_references, parse_guid, parse_instant,
 };
-use crate::domain::{FieldError, Page, TenantId};
+use crate::domain::{FieldError, Page};
 use crate::http::auth::Bearer;
 use crate::http::body::JsonOrXml;
-use crate::http::envelope::RiskError;
-use crate::http::etag::{etag, if_match_allows};
+use crate::http::envelope::{IfMatch, RiskError};
+use crate::http::etag::etag;
 use crate::http::links::base_url;
 use crate::http::{AppError, Body, Negotiated, RiskApiError};
-use crate::store::Store;
+use crate::store::WriteTx;
 use crate::store::relationships::{Filter, FilterField, FilterOp, Order, ReferenceNames, RelationshipRecord};
+use crate::write::{self, Change};
 
 pub const MAX_LIMIT: u32 = 50;
 const PATH: &str = "/api/relationships";
@@ -443,14 +444,32 @@ fn relationship_id(text: &str) -> Result<Uuid, FieldError> {
     parse_guid("relationshipId", text)
 }
 
-/// Checks a state against the tenant's data (one batch of lookups).
-async fn check(store: &Store, tenant: TenantId, id: Uuid, state: &RelationshipState) -> Result<(), AppError> {
-    let refs = store.relationship_references(tenant, state).await?;
+/// Checks a state against the tenant's data (one batch of lookups, on the write's transaction).
+async fn check(tx: &mut WriteTx, id: Uuid, state: &RelationshipState) -> Result<(), AppError> {
+    let refs = tx.relationship_references(state).await?;
     let errors = check_references(id, state, &refs);
     if errors.is_empty() {
         Ok(())
     } else {
         Err(AppError::Validation(errors))
+    }
+}
+
+/// A PUT's body, applied to the relationship as stored.
+struct Replace {
+    id: Uuid,
+    draft: RawRelationship,
+}
+
+impl Change<RelationshipRecord> for Replace {
+    type Output = RelationshipState;
+
+    async fn apply(self, tx: &mut WriteTx, current: &RelationshipRecord) -> Result<RelationshipState, AppError> {
+        let state = RelationshipCommand::parse(self.draft, Some(self.id))
+            .and_then(|command| command.apply(Some(&current.state)))
+            .map_err(AppError::Validation)?;
+        check(tx, self.id, &state).await?;
+        Ok(state)
     }
 }
 
@@ -707,13 +726,17 @@ impl RelationshipsApi {
         #[oai(scope = "Scope::RelationshipWrite")] auth: Bearer,
         body: Body<RelationshipDraft, JsonOrXml, RelationshipInput>,
     ) -> Result<RelationshipCreated, RiskApiError> {
-        let tenant = auth.0.tenant;
         let id = Uuid::new_v4();
         let state = RelationshipCommand::parse(body.0.into(), None)
             .and_then(|command| command.apply(None))
             .map_err(AppError::Validation)?;
-        check(&self.ctx.store, tenant, id, &state).await?;
-        let record = self.ctx.store.relationship_create(tenant, id, &state).await?;
+        let mut tx = self.ctx.store.begin_write(auth.0.tenant).await?;
+        let result = async {
+            check(&mut tx, id, &state).await?;
+            Ok(tx.relationship_create(id, &state).await?)
+        }
+        .await;
+        let record = write::finish(tx, result).await?;
         let links = self.links(request);
         let location = format!("{PATH}/{id}");
         Ok(RelationshipCreated::Created(
@@ -737,7 +760,10 @@ impl RelationshipsApi {
     /// it. `supplier` may be omitted or repeated, never changed. All
     /// violations are reported together, one `errors[]` entry each. With
     /// `If-Match`, the update happens only while the ETag is current (else
-    /// 412 and nothing changes). The write is one transaction.
+    /// 412 and nothing changes); without it, the update waits for any write
+    /// in progress and is then applied (last writer wins). The read, the
+    /// checks against the tenant's setup data and the write are one
+    /// transaction.
     #[oai(path = "/:relationshipId", method = "put", operation_id = "updateRelationship")]
     async fn relationships_update(
         &self,
@@ -750,7 +776,7 @@ impl RelationshipsApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
         body: Body<RelationshipDraft, JsonOrXml, RelationshipInput>,
-    ) -> Result<RelationshipUpdated, RiskApiError> {
+    ) -> Result<RelationshipUpdated, RiskApiError<IfMatch>> {
         let tenant = auth.0.tenant;
         let draft: RawRelationship = body.0.into();
         let id = match relationship_id(&relationship_id_param.0) {
@@ -762,25 +788,9 @@ impl RelationshipsApi {
                 return Err(AppError::Validation(errors).into());
             }
         };
-        let current = self
-            .ctx
-            .store
-            .relationship_get(tenant, id)
-            .await?
-            .ok_or(AppError::NotFound("Relationship"))?;
-        if !if_match_allows(if_match.0.as_deref(), current.version) {
-            return Err(AppError::PreconditionFailed.into());
-        }
-        let state = RelationshipCommand::parse(draft, Some(id))
-            .and_then(|command| command.apply(Some(&current.state)))
-            .map_err(AppError::Validation)?;
-        check(&self.ctx.store, tenant, id, &state).await?;
-        let version = self
-            .ctx
-            .store
-            .relationship_update(tenant, id, current.version, &state)
-            .await
-            .map_err(|e| AppError::from_conditional_write(e, "Relationship", if_match.0.as_deref()))?;
+        let tx = self.ctx.store.begin_write(tenant).await?;
+        let updated = write::update(tx, &id, if_match.0.as_deref(), Replace { id, draft }).await?;
+        let version = updated.version;
         let links = self.links(request);
         Ok(RelationshipUpdated::Ok(ok(links.written(id)), etag(version)))
     }

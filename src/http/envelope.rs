@@ -508,6 +508,10 @@ impl ErrorDialect for FormDialect {
             StatusCode::NOT_ACCEPTABLE,
             "Accept names no media type liaison produces.",
         ),
+        (
+            StatusCode::PRECONDITION_FAILED,
+            "`{\"errors\": {\"base\": [...]}}`: If-Match names a version that is no longer current; nothing changed.",
+        ),
         (StatusCode::PAYLOAD_TOO_LARGE, "The body exceeds the configured limit."),
         (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -561,6 +565,10 @@ impl ErrorDialect for RelatedDialect {
         (
             StatusCode::NOT_ACCEPTABLE,
             "Accept names no media type liaison produces.",
+        ),
+        (
+            StatusCode::PRECONDITION_FAILED,
+            "If-Match names a version that is no longer current; nothing changed.",
         ),
         (StatusCode::PAYLOAD_TOO_LARGE, "The body exceeds the configured limit."),
         (
@@ -686,35 +694,81 @@ impl ErrorDialect for OAuthDialect {
     }
 }
 
-/// A handler's error: an [`AppError`] documented in dialect `D`'s envelope.
+/// The statuses only some operations answer. Each dialect describes them
+/// in its [`ErrorDialect::STATUSES`]; an operation's error type lists the
+/// ones it can answer ([`Outcomes`]), so the spec declares them there only.
+const OCCASIONAL: [StatusCode; 2] = [StatusCode::CONFLICT, StatusCode::PRECONDITION_FAILED];
+
+/// The occasional statuses an operation answers.
+pub trait Outcomes: Send + Sync + 'static {
+    fn statuses() -> Vec<StatusCode>;
+}
+
+/// None: the operation neither reads `If-Match` nor writes a unique value.
+impl Outcomes for () {
+    fn statuses() -> Vec<StatusCode> {
+        Vec::new()
+    }
+}
+
+/// 412: the operation reads `If-Match`.
+pub struct IfMatch;
+
+impl Outcomes for IfMatch {
+    fn statuses() -> Vec<StatusCode> {
+        vec![StatusCode::PRECONDITION_FAILED]
+    }
+}
+
+/// 409: the operation writes a value that must be unique in the tenant.
+pub struct Unique;
+
+impl Outcomes for Unique {
+    fn statuses() -> Vec<StatusCode> {
+        vec![StatusCode::CONFLICT]
+    }
+}
+
+impl<A: Outcomes, B: Outcomes> Outcomes for (A, B) {
+    fn statuses() -> Vec<StatusCode> {
+        let mut statuses = A::statuses();
+        statuses.extend(B::statuses());
+        statuses
+    }
+}
+
+/// A handler's error: an [`AppError`] documented in dialect `D`'s envelope,
+/// with the occasional statuses `O`.
 ///
 /// The envelope itself is written by the negotiation layer from the route's
 /// dialect, so that errors raised outside handlers look the same.
-pub struct ApiError<D>(pub AppError, PhantomData<D>);
+pub struct ApiError<D, O = ()>(pub AppError, PhantomData<(D, O)>);
 
-impl<D> From<AppError> for ApiError<D> {
+impl<D, O> From<AppError> for ApiError<D, O> {
     fn from(err: AppError) -> Self {
         Self(err, PhantomData)
     }
 }
 
-impl<D> From<sqlx::Error> for ApiError<D> {
+impl<D, O> From<sqlx::Error> for ApiError<D, O> {
     fn from(err: sqlx::Error) -> Self {
         Self(err.into(), PhantomData)
     }
 }
 
-impl<D> From<ApiError<D>> for poem::Error {
-    fn from(err: ApiError<D>) -> Self {
+impl<D, O> From<ApiError<D, O>> for poem::Error {
+    fn from(err: ApiError<D, O>) -> Self {
         err.0.into()
     }
 }
 
-impl<D: ErrorDialect> ApiResponse for ApiError<D> {
+impl<D: ErrorDialect, O: Outcomes> ApiResponse for ApiError<D, O> {
     fn meta() -> MetaResponses {
+        let answered = O::statuses();
         MetaResponses {
             responses: D::STATUSES
                 .iter()
+                .filter(|(status, _)| !OCCASIONAL.contains(status) || answered.contains(status))
                 .map(|(status, description)| MetaResponse {
                     description,
                     status: Some(status.as_u16()),
@@ -732,16 +786,16 @@ impl<D: ErrorDialect> ApiResponse for ApiError<D> {
 }
 
 /// The error type of every problem-details operation.
-pub type ProblemError = ApiError<ProblemDialect>;
+pub type ProblemError<O = ()> = ApiError<ProblemDialect, O>;
 
 /// The error type of every Risk relationships operation.
-pub type RiskApiError = ApiError<RiskDialect>;
+pub type RiskApiError<O = ()> = ApiError<RiskDialect, O>;
 
 /// The error type of every Related users operation.
-pub type RelatedApiError = ApiError<RelatedDialect>;
+pub type RelatedApiError<O = ()> = ApiError<RelatedDialect, O>;
 
 /// The error type of every Relationship users operation.
-pub type FormApiError = ApiError<FormDialect>;
+pub type FormApiError<O = ()> = ApiError<FormDialect, O>;
 
 /// The error type of the token endpoint.
 pub type OAuthApiError = ApiError<OAuthDialect>;

@@ -231,27 +231,8 @@ impl BodyTooLarge {
     }
 }
 
-/// What a writer hears when another write to the same row won the race.
-pub const CHANGED_CONCURRENTLY: &str = "the resource changed while this request was being handled; send it again";
-
 impl AppError {
-    /// The meaning of a failed write that was conditional on the version
-    /// read: a stale `If-Match` is 412; without `If-Match` the caller lost a
-    /// race it did not ask to detect, which is a 409 to retry.
-    pub fn from_conditional_write(
-        err: crate::store::WriteError,
-        resource: &'static str,
-        if_match: Option<&str>,
-    ) -> Self {
-        match err {
-            crate::store::WriteError::PreconditionFailed if if_match.is_none() => {
-                Self::Conflict(CHANGED_CONCURRENTLY.into())
-            }
-            other => Self::from_write(other, resource),
-        }
-    }
-
-    /// The meaning of a failed conditional write on a `resource`.
+    /// The meaning of a failed write to a `resource`.
     pub fn from_write(err: crate::store::WriteError, resource: &'static str) -> Self {
         use crate::store::WriteError;
         match err {

@@ -14,10 +14,15 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use anyhow::Context as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::domain::{TenantId, Version};
 
 /// Which engine a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +45,10 @@ impl Engine {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    engine: Engine,
+    /// SQLite has one writer at a time: in-process writers queue here (in
+    /// arrival order) instead of polling SQLite's busy handler.
+    writers: Arc<Mutex<()>>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -74,7 +83,15 @@ impl Store {
             .connect_with(options)
             .await
             .with_context(|| format!("cannot connect to the {engine:?} database"))?;
-        Ok(Self { pool })
+        Ok(Self::with_pool(pool, engine))
+    }
+
+    fn with_pool(pool: AnyPool, engine: Engine) -> Self {
+        Self {
+            pool,
+            engine,
+            writers: Arc::new(Mutex::new(())),
+        }
     }
 
     /// A store that connects only when first used (never, for the spec writer).
@@ -83,7 +100,7 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .connect_lazy("sqlite::memory:")
             .expect("an in-memory SQLite URL always parses");
-        Self { pool }
+        Self::with_pool(pool, Engine::Sqlite)
     }
 
     /// Applies the embedded migrations that have not run yet.
@@ -104,6 +121,113 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// Starts a write of `tenant`'s rows: a transaction that owns what it
+    /// reads until it commits. On SQLite it holds the database's write lock
+    /// from its first statement (`BEGIN IMMEDIATE`, after waiting its turn
+    /// among this process's writers); on PostgreSQL rows are locked as they
+    /// are read ([`WriteTx::for_update`], [`WriteTx::for_share`]).
+    pub async fn begin_write(&self, tenant: TenantId) -> Result<WriteTx, sqlx::Error> {
+        let (turn, tx) = match self.engine {
+            Engine::Sqlite => {
+                let turn = self.writers.clone().lock_owned().await;
+                (Some(turn), self.pool.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Engine::Postgres => (None, self.pool.begin().await?),
+        };
+        Ok(WriteTx {
+            tx,
+            tenant,
+            engine: self.engine,
+            _turn: turn,
+        })
+    }
+}
+
+/// A write in progress (see [`Store::begin_write`]). Dropped without
+/// [`WriteTx::commit`], it rolls back.
+pub struct WriteTx {
+    // Declared before `_turn`: the transaction ends before the next writer's turn.
+    tx: Transaction<'static, Any>,
+    tenant: TenantId,
+    engine: Engine,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    /// The clause that locks the rows a SELECT reads against other writers
+    /// (PostgreSQL; SQLite's write lock already covers the whole database).
+    pub(crate) fn for_update(&self) -> &'static str {
+        match self.engine {
+            Engine::Postgres => " FOR UPDATE",
+            Engine::Sqlite => "",
+        }
+    }
+
+    /// [`WriteTx::for_update`] for the rows of one table (`alias`) of a join.
+    pub(crate) fn for_update_of(&self, alias: &str) -> String {
+        match self.engine {
+            Engine::Postgres => format!(" FOR UPDATE OF {alias}"),
+            Engine::Sqlite => String::new(),
+        }
+    }
+
+    /// The clause that keeps the rows a SELECT reads from changing until
+    /// this write ends, without excluding other readers.
+    pub(crate) fn for_share(&self) -> &'static str {
+        match self.engine {
+            Engine::Postgres => " FOR SHARE",
+            Engine::Sqlite => "",
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+/// A kind of row that the one write path ([`crate::write`]) updates: found
+/// and locked by its key, then saved with a new version. Every
+/// implementation answers with the version it wrote.
+pub trait Aggregate: Sized + Send + Sync {
+    /// How a row is named within its tenant.
+    type Key: Send + Sync;
+    /// What an update writes.
+    type Next: Send + Sync;
+    /// The name used in "… not found".
+    const NAME: &'static str;
+
+    fn version(&self) -> Version;
+
+    /// The row, locked against other writers until `tx` ends; `None` when
+    /// the tenant has no such row.
+    fn lock(tx: &mut WriteTx, key: &Self::Key) -> impl Future<Output = Result<Option<Self>, sqlx::Error>> + Send;
+
+    /// Writes `next` over the locked row `self`, modified `at`; the row's new version.
+    fn save(
+        &self,
+        tx: &mut WriteTx,
+        next: &Self::Next,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Version, WriteError>> + Send;
+}
+
+/// An [`Aggregate`] whose rows can be deleted.
+pub trait Removable: Aggregate {
+    /// Deletes the locked row `self`.
+    fn remove(&self, tx: &mut WriteTx) -> impl Future<Output = Result<(), WriteError>> + Send;
 }
 
 /// Turns `sqlite://PATH` into a URL that creates the file, and creates its folder.

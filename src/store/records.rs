@@ -5,11 +5,13 @@
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
-use sqlx::{Any, Row as _};
+use sqlx::{Any, Executor, Row as _};
 use uuid::Uuid;
 
 use crate::domain::{Page, TenantId, Version};
-use crate::store::{Store, WriteError, from_db_time, from_db_uuid, next_number_on, now, placeholders, to_db_time};
+use crate::store::{
+    Aggregate, Store, WriteError, WriteTx, from_db_time, from_db_uuid, next_number_on, now, placeholders, to_db_time,
+};
 
 /// A value for one data column.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +25,8 @@ pub enum Col {
 /// A setup resource's data, as stored in its own table.
 pub trait Record: Sized + Send + Sync {
     const TABLE: &'static str;
+    /// The name used in "… not found".
+    const NAME: &'static str;
     /// The data columns, in the order [`Record::columns`] gives values.
     const COLUMNS: &'static [&'static str];
     /// Columns written once at creation and never updated (e.g. a user's number).
@@ -89,53 +93,63 @@ pub(crate) fn conflict_or(err: sqlx::Error, what: &str) -> WriteError {
     }
 }
 
-impl Store {
-    /// Inserts `data` as a new row (with `entity_id`, or a fresh one).
-    pub async fn record_insert<R: Record>(
-        &self,
-        tenant: TenantId,
-        entity_id: Option<Uuid>,
-        parent_id: Option<Uuid>,
-        data: R,
-    ) -> Result<Stored<R>, WriteError> {
-        let at = now();
-        let entity_id = entity_id.unwrap_or_else(Uuid::new_v4);
-        let mut names = vec!["tenant_id", "entity_id", "version", "created_at", "modified_at"];
-        names.extend(R::PARENT);
-        names.extend(R::FIXED_COLUMNS);
-        names.extend(R::COLUMNS);
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            R::TABLE,
-            names.join(", "),
-            placeholders(1, names.len())
-        );
-        let mut query = sqlx::query(&sql)
-            .bind(tenant.to_string())
-            .bind(entity_id.to_string())
-            .bind(1_i64)
-            .bind(to_db_time(at))
-            .bind(to_db_time(at));
-        if R::PARENT.is_some() {
-            query = query.bind(parent_id.map(|p| p.to_string()));
-        }
-        for col in data.fixed_columns().into_iter().chain(data.columns()) {
-            query = bind(query, col);
-        }
-        query
-            .execute(self.pool())
-            .await
-            .map_err(|e| conflict_or(e, "a row with these values already exists"))?;
-        Ok(Stored {
-            entity_id,
-            parent_id,
-            version: Version(1),
-            created_at: at,
-            modified_at: at,
-            data,
-        })
-    }
+/// Which row of a setup resource: its id, under its parent for child resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordKey {
+    pub parent_id: Option<Uuid>,
+    pub entity_id: Uuid,
+}
 
+/// The row `key` of the tenant, read with `lock` (see [`WriteTx::for_update`]).
+async fn get_on<'c, R: Record>(
+    executor: impl Executor<'c, Database = Any>,
+    tenant: TenantId,
+    key: RecordKey,
+    lock: &str,
+) -> Result<Option<Stored<R>>, sqlx::Error> {
+    let parent_filter = match (R::PARENT, key.parent_id) {
+        (Some(column), Some(_)) => format!(" AND {column} = $3"),
+        _ => String::new(),
+    };
+    let sql = format!(
+        "SELECT {} FROM {} WHERE tenant_id = $1 AND entity_id = $2{parent_filter}{lock}",
+        select_list::<R>(),
+        R::TABLE
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(tenant.to_string())
+        .bind(key.entity_id.to_string());
+    if !parent_filter.is_empty() {
+        query = query.bind(key.parent_id.map(|p| p.to_string()));
+    }
+    query
+        .fetch_optional(executor)
+        .await?
+        .map(|row| stored_from_row(&row))
+        .transpose()
+}
+
+/// The tenant's row whose `column` equals `value` (a unique column), read with `lock`.
+async fn find_on<'c, R: Record>(
+    executor: impl Executor<'c, Database = Any>,
+    tenant: TenantId,
+    column: &str,
+    value: Col,
+    lock: &str,
+) -> Result<Option<Stored<R>>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {} FROM {} WHERE tenant_id = $1 AND {column} = $2{lock}",
+        select_list::<R>(),
+        R::TABLE
+    );
+    bind(sqlx::query(&sql).bind(tenant.to_string()), value)
+        .fetch_optional(executor)
+        .await?
+        .map(|row| stored_from_row(&row))
+        .transpose()
+}
+
+impl Store {
     /// The row `entity_id` of the tenant (and of `parent_id`, for child resources).
     pub async fn record_get<R: Record>(
         &self,
@@ -143,24 +157,7 @@ impl Store {
         parent_id: Option<Uuid>,
         entity_id: Uuid,
     ) -> Result<Option<Stored<R>>, sqlx::Error> {
-        let parent_filter = match (R::PARENT, parent_id) {
-            (Some(column), Some(_)) => format!(" AND {column} = $3"),
-            _ => String::new(),
-        };
-        let sql = format!(
-            "SELECT {} FROM {} WHERE tenant_id = $1 AND entity_id = $2{parent_filter}",
-            select_list::<R>(),
-            R::TABLE
-        );
-        let mut query = sqlx::query(&sql).bind(tenant.to_string()).bind(entity_id.to_string());
-        if !parent_filter.is_empty() {
-            query = query.bind(parent_id.map(|p| p.to_string()));
-        }
-        query
-            .fetch_optional(self.pool())
-            .await?
-            .map(|row| stored_from_row(&row))
-            .transpose()
+        get_on(self.pool(), tenant, RecordKey { parent_id, entity_id }, "").await
     }
 
     /// The tenant's row whose `column` equals `value` (a unique column).
@@ -170,16 +167,21 @@ impl Store {
         column: &str,
         value: Col,
     ) -> Result<Option<Stored<R>>, sqlx::Error> {
-        let sql = format!(
-            "SELECT {} FROM {} WHERE tenant_id = $1 AND {column} = $2",
-            select_list::<R>(),
-            R::TABLE
-        );
-        bind(sqlx::query(&sql).bind(tenant.to_string()), value)
-            .fetch_optional(self.pool())
-            .await?
-            .map(|row| stored_from_row(&row))
-            .transpose()
+        find_on(self.pool(), tenant, column, value, "").await
+    }
+
+    /// Inserts `data` as a new row (with `entity_id`, or a fresh one), in a write of its own.
+    pub async fn record_insert<R: Record>(
+        &self,
+        tenant: TenantId,
+        entity_id: Option<Uuid>,
+        parent_id: Option<Uuid>,
+        data: R,
+    ) -> Result<Stored<R>, WriteError> {
+        let mut tx = self.begin_write(tenant).await?;
+        let stored = tx.record_insert(entity_id, parent_id, data).await?;
+        tx.commit().await?;
+        Ok(stored)
     }
 
     /// One page in creation order (under `parent_id` for child resources), and the total.
@@ -219,16 +221,101 @@ impl Store {
         Ok((items, total))
     }
 
-    /// Replaces the data of `current` (as read by the caller). The write is
-    /// conditional on that version, so a concurrent writer in between makes
-    /// it fail (`PreconditionFailed`) rather than be overwritten.
-    pub async fn record_update<R: Record>(
-        &self,
-        tenant: TenantId,
-        current: &Stored<R>,
+    /// The next number of the tenant's sequence `name` (1, 2, ...), in a write of its own.
+    pub async fn next_number(&self, tenant: TenantId, name: &str) -> Result<i64, sqlx::Error> {
+        let mut tx = self.begin_write(tenant).await?;
+        let number = tx.next_number(name).await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+}
+
+impl WriteTx {
+    /// The tenant's row `entity_id` (of `parent_id`, for child resources),
+    /// kept from changing until this write ends.
+    pub async fn record_get<R: Record>(
+        &mut self,
+        parent_id: Option<Uuid>,
+        entity_id: Uuid,
+    ) -> Result<Option<Stored<R>>, sqlx::Error> {
+        let (tenant, lock) = (self.tenant(), self.for_share());
+        get_on(self.conn(), tenant, RecordKey { parent_id, entity_id }, lock).await
+    }
+
+    /// The tenant's row whose unique `column` equals `value`, kept from
+    /// changing until this write ends.
+    pub async fn record_find<R: Record>(&mut self, column: &str, value: Col) -> Result<Option<Stored<R>>, sqlx::Error> {
+        let (tenant, lock) = (self.tenant(), self.for_share());
+        find_on(self.conn(), tenant, column, value, lock).await
+    }
+
+    /// Inserts `data` as a new row (with `entity_id`, or a fresh one).
+    pub async fn record_insert<R: Record>(
+        &mut self,
+        entity_id: Option<Uuid>,
+        parent_id: Option<Uuid>,
         data: R,
     ) -> Result<Stored<R>, WriteError> {
         let at = now();
+        let entity_id = entity_id.unwrap_or_else(Uuid::new_v4);
+        let mut names = vec!["tenant_id", "entity_id", "version", "created_at", "modified_at"];
+        names.extend(R::PARENT);
+        names.extend(R::FIXED_COLUMNS);
+        names.extend(R::COLUMNS);
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            R::TABLE,
+            names.join(", "),
+            placeholders(1, names.len())
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(self.tenant().to_string())
+            .bind(entity_id.to_string())
+            .bind(1_i64)
+            .bind(to_db_time(at))
+            .bind(to_db_time(at));
+        if R::PARENT.is_some() {
+            query = query.bind(parent_id.map(|p| p.to_string()));
+        }
+        for col in data.fixed_columns().into_iter().chain(data.columns()) {
+            query = bind(query, col);
+        }
+        query
+            .execute(self.conn())
+            .await
+            .map_err(|e| conflict_or(e, "a row with these values already exists"))?;
+        Ok(Stored {
+            entity_id,
+            parent_id,
+            version: Version(1),
+            created_at: at,
+            modified_at: at,
+            data,
+        })
+    }
+
+    /// The next number of the tenant's sequence `name` (1, 2, ...).
+    pub async fn next_number(&mut self, name: &str) -> Result<i64, sqlx::Error> {
+        let tenant = self.tenant();
+        next_number_on(self.conn(), tenant, name).await
+    }
+}
+
+impl<R: Record + 'static> Aggregate for Stored<R> {
+    type Key = RecordKey;
+    type Next = R;
+    const NAME: &'static str = R::NAME;
+
+    fn version(&self) -> Version {
+        self.version
+    }
+
+    async fn lock(tx: &mut WriteTx, key: &RecordKey) -> Result<Option<Self>, sqlx::Error> {
+        let (tenant, lock) = (tx.tenant(), tx.for_update());
+        get_on(tx.conn(), tenant, *key, lock).await
+    }
+
+    async fn save(&self, tx: &mut WriteTx, next: &R, at: DateTime<Utc>) -> Result<Version, WriteError> {
         let assignments: Vec<String> = R::COLUMNS
             .iter()
             .enumerate()
@@ -237,59 +324,44 @@ impl Store {
         let n = R::COLUMNS.len();
         let sql = format!(
             "UPDATE {} SET {}, version = version + 1, modified_at = $1 \
-             WHERE tenant_id = ${} AND entity_id = ${} AND version = ${}",
+             WHERE tenant_id = ${} AND entity_id = ${} RETURNING version",
             R::TABLE,
             assignments.join(", "),
             n + 2,
             n + 3,
-            n + 4
         );
         let mut query = sqlx::query(&sql).bind(to_db_time(at));
-        for col in data.columns() {
+        for col in next.columns() {
             query = bind(query, col);
         }
-        let updated = query
-            .bind(tenant.to_string())
-            .bind(current.entity_id.to_string())
-            .bind(current.version.0)
-            .execute(self.pool())
+        let row = query
+            .bind(tx.tenant().to_string())
+            .bind(self.entity_id.to_string())
+            .fetch_one(tx.conn())
             .await
             .map_err(|e| conflict_or(e, "a row with these values already exists"))?;
-        if updated.rows_affected() == 0 {
-            return Err(WriteError::PreconditionFailed);
-        }
-        Ok(Stored {
-            entity_id: current.entity_id,
-            parent_id: current.parent_id,
-            version: Version(current.version.0 + 1),
-            created_at: current.created_at,
-            modified_at: at,
-            data,
-        })
-    }
-
-    /// The next number of the tenant's sequence `name` (1, 2, ...).
-    pub async fn next_number(&self, tenant: TenantId, name: &str) -> Result<i64, sqlx::Error> {
-        let mut conn = self.pool().acquire().await?;
-        next_number_on(&mut conn, tenant, name).await
+        Ok(Version(row.try_get(0)?))
     }
 }
 
-impl Store {
-    /// Moves a sequence forward to at least `value` (for rows created with a fixed number).
-    pub async fn counter_at_least(&self, tenant: TenantId, name: &str, value: i64) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO counters (tenant_id, name, value) VALUES ($1, $2, $3) \
-             ON CONFLICT (tenant_id, name) DO UPDATE SET value = \
-             CASE WHEN counters.value < excluded.value THEN excluded.value ELSE counters.value END",
-        )
-        .bind(tenant.to_string())
-        .bind(name)
-        .bind(value)
-        .execute(self.pool())
-        .await
-        .map(|_| ())
-    }
+/// Moves the tenant's sequence `name` forward to at least `value` (for rows created with a fixed number).
+pub(crate) async fn counter_at_least(
+    conn: &mut sqlx::AnyConnection,
+    tenant: TenantId,
+    name: &str,
+    value: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO counters (tenant_id, name, value) VALUES ($1, $2, $3) \
+         ON CONFLICT (tenant_id, name) DO UPDATE SET value = \
+         CASE WHEN counters.value < excluded.value THEN excluded.value ELSE counters.value END",
+    )
+    .bind(tenant.to_string())
+    .bind(name)
+    .bind(value)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
 //! Related users: alias names bound to a user of the tenant.
 
+use chrono::{DateTime, Utc};
 use sqlx::Row as _;
 use uuid::Uuid;
 
 use crate::domain::setup::User;
 use crate::domain::{TenantId, Version};
-use crate::store::records::Col;
-use crate::store::{Store, now, to_db_time};
+use crate::store::records::{Col, counter_at_least};
+use crate::store::{Aggregate, Store, WriteError, WriteTx, now, to_db_time};
 
 /// A related user with its user's login name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +40,13 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<RelatedUser, sqlx::Error> {
     })
 }
 
+/// What an update writes: the user the alias is bound to, and its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rebinding {
+    pub user: Uuid,
+    pub name: String,
+}
+
 impl Store {
     /// The entity id of the tenant's user with this exact username.
     pub async fn user_by_username(&self, tenant: TenantId, username: &str) -> Result<Option<Uuid>, sqlx::Error> {
@@ -48,37 +56,18 @@ impl Store {
         Ok(user.map(|u| u.entity_id))
     }
 
-    /// Creates a related user with the tenant's next number, or with `id`
-    /// (the demo's; nothing happens when that id exists).
-    pub async fn related_user_create(
+    /// Creates the demo's related user `id` in a write of its own (nothing
+    /// happens when that id exists).
+    pub async fn related_user_seed(
         &self,
         tenant: TenantId,
-        id: Option<i64>,
+        id: i64,
         user: Uuid,
         name: &str,
-    ) -> Result<i64, sqlx::Error> {
-        // A fixed id is the demo's: seeding it again changes nothing. A new
-        // number never conflicts; if it did, that is an error, not a no-op.
-        let (id, on_conflict) = match id {
-            Some(id) => {
-                self.counter_at_least(tenant, "related_users", id).await?;
-                (id, " ON CONFLICT (tenant_id, id) DO NOTHING")
-            }
-            None => (self.next_number(tenant, "related_users").await?, ""),
-        };
-        let at = to_db_time(now());
-        sqlx::query(&format!(
-            "INSERT INTO related_users (tenant_id, id, user_id, name, active, version, created_at, modified_at) \
-             VALUES ($1, $2, $3, $4, 1, 1, $5, $5){on_conflict}"
-        ))
-        .bind(tenant.to_string())
-        .bind(id)
-        .bind(user.to_string())
-        .bind(name)
-        .bind(at)
-        .execute(self.pool())
-        .await?;
-        Ok(id)
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write(tenant).await?;
+        tx.related_user_insert(Some(id), user, name).await?;
+        tx.commit().await
     }
 
     /// An active related user.
@@ -106,55 +95,112 @@ impl Store {
         .map(from_row)
         .collect()
     }
+}
 
-    /// Rebinds an active related user to `user` under `name` while it is
-    /// still at `expected`; `false` when it is not (gone, deactivated or changed).
-    pub async fn related_user_update(
-        &self,
-        tenant: TenantId,
-        id: i64,
-        expected: Version,
-        user: Uuid,
-        name: &str,
-    ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query(
-            "UPDATE related_users SET user_id = $1, name = $2, version = version + 1, modified_at = $3 \
-             WHERE tenant_id = $4 AND id = $5 AND active = 1 AND version = $6",
-        )
-        .bind(user.to_string())
-        .bind(name)
-        .bind(to_db_time(now()))
+impl WriteTx {
+    /// The entity id of the tenant's user with this exact username, kept
+    /// from changing until this write ends.
+    pub async fn user_by_username(&mut self, username: &str) -> Result<Option<Uuid>, sqlx::Error> {
+        let user = self
+            .record_find::<User>("username", Col::Text(username.to_string()))
+            .await?;
+        Ok(user.map(|u| u.entity_id))
+    }
+
+    /// Creates a related user with the tenant's next number, or with `id`
+    /// (the demo's; nothing happens when that id exists). Its id.
+    pub async fn related_user_insert(&mut self, id: Option<i64>, user: Uuid, name: &str) -> Result<i64, sqlx::Error> {
+        let tenant = self.tenant();
+        // A fixed id is the demo's: seeding it again changes nothing. A new
+        // number never conflicts; if it did, that is an error, not a no-op.
+        let (id, on_conflict) = match id {
+            Some(id) => {
+                counter_at_least(self.conn(), tenant, "related_users", id).await?;
+                (id, " ON CONFLICT (tenant_id, id) DO NOTHING")
+            }
+            None => (self.next_number("related_users").await?, ""),
+        };
+        let at = to_db_time(now());
+        sqlx::query(&format!(
+            "INSERT INTO related_users (tenant_id, id, user_id, name, active, version, created_at, modified_at) \
+             VALUES ($1, $2, $3, $4, 1, 1, $5, $5){on_conflict}"
+        ))
         .bind(tenant.to_string())
         .bind(id)
-        .bind(expected.0)
-        .execute(self.pool())
+        .bind(user.to_string())
+        .bind(name)
+        .bind(at)
+        .execute(self.conn())
         .await?;
-        Ok(done.rows_affected() > 0)
+        Ok(id)
     }
 
     /// Deactivates (soft-deletes) a related user.
-    pub async fn related_user_deactivate(&self, tenant: TenantId, id: i64) -> Result<Deactivation, sqlx::Error> {
+    pub async fn related_user_deactivate(&mut self, id: i64) -> Result<Deactivation, sqlx::Error> {
+        let tenant = self.tenant().to_string();
         let done = sqlx::query(
             "UPDATE related_users SET active = 0, version = version + 1, modified_at = $1 \
              WHERE tenant_id = $2 AND id = $3 AND active = 1",
         )
         .bind(to_db_time(now()))
-        .bind(tenant.to_string())
+        .bind(&tenant)
         .bind(id)
-        .execute(self.pool())
+        .execute(self.conn())
         .await?;
         if done.rows_affected() > 0 {
             return Ok(Deactivation::Done);
         }
         let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM related_users WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.to_string())
+            .bind(&tenant)
             .bind(id)
-            .fetch_one(self.pool())
+            .fetch_one(self.conn())
             .await?;
         Ok(if exists > 0 {
             Deactivation::AlreadyInactive
         } else {
             Deactivation::NotFound
         })
+    }
+}
+
+/// An active related user, as the one write path updates it.
+impl Aggregate for RelatedUser {
+    type Key = i64;
+    type Next = Rebinding;
+    const NAME: &'static str = "Related user";
+
+    fn version(&self) -> Version {
+        self.version
+    }
+
+    async fn lock(tx: &mut WriteTx, id: &i64) -> Result<Option<Self>, sqlx::Error> {
+        let sql = format!(
+            "{SELECT} WHERE r.tenant_id = $1 AND r.id = $2 AND r.active = 1{}",
+            tx.for_update_of("r")
+        );
+        let tenant = tx.tenant();
+        sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(*id)
+            .fetch_optional(tx.conn())
+            .await?
+            .map(|row| from_row(&row))
+            .transpose()
+    }
+
+    async fn save(&self, tx: &mut WriteTx, next: &Rebinding, at: DateTime<Utc>) -> Result<Version, WriteError> {
+        let tenant = tx.tenant();
+        let version: i64 = sqlx::query_scalar(
+            "UPDATE related_users SET user_id = $1, name = $2, version = version + 1, modified_at = $3 \
+             WHERE tenant_id = $4 AND id = $5 RETURNING version",
+        )
+        .bind(next.user.to_string())
+        .bind(next.name.clone())
+        .bind(to_db_time(at))
+        .bind(tenant.to_string())
+        .bind(self.id)
+        .fetch_one(tx.conn())
+        .await?;
+        Ok(Version(version))
     }
 }

@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::Row as _;
+use sqlx::{Any, Executor, Row as _};
 use uuid::Uuid;
 
 use crate::domain::form::ResourceOwner;
 use crate::domain::setup::{RelationshipUserType, User};
 use crate::domain::{Page, TenantId, Version};
 use crate::store::records::{Col, conflict_or};
-use crate::store::{Store, WriteError, from_db_time, from_db_uuid, next_number_on, now, to_db_time};
+use crate::store::{Aggregate, Removable, Store, WriteError, WriteTx, from_db_time, from_db_uuid, now, to_db_time};
 
 /// A stored relationship user, with the names a reader wants.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,74 +80,13 @@ impl Store {
         tenant: TenantId,
         text: &str,
     ) -> Result<Option<Uuid>, sqlx::Error> {
-        let text = text.trim();
-        let (column, value) = match Uuid::parse_str(text) {
-            Ok(id) => ("entity_id", id.to_string()),
-            Err(_) => ("relationship_number", text.to_string()),
-        };
-        let id: Option<String> = sqlx::query_scalar(&format!(
-            "SELECT entity_id FROM relationships WHERE tenant_id = $1 AND {column} = $2"
-        ))
-        .bind(tenant.to_string())
-        .bind(value)
-        .fetch_optional(self.pool())
-        .await?;
-        id.map(|id| from_db_uuid(&id)).transpose()
+        relationship_by_id_or_number(self.pool(), tenant, text, "").await
     }
 
-    /// A user by integer id or by entityId.
-    pub async fn user_by_id_or_entity(&self, tenant: TenantId, text: &str) -> Result<Option<Uuid>, sqlx::Error> {
-        let text = text.trim();
-        let found = match (text.parse::<i64>(), Uuid::parse_str(text)) {
-            (Ok(number), _) => self.record_find::<User>(tenant, "id", Col::Int(number)).await?,
-            (_, Ok(id)) => self.record_get::<User>(tenant, None, id).await?,
-            _ => None,
-        };
-        Ok(found.map(|u| u.entity_id))
-    }
-
-    /// An active relationship user type by integer id or by name.
-    pub async fn relationship_user_type(&self, tenant: TenantId, text: &str) -> Result<Option<i64>, sqlx::Error> {
-        let text = text.trim();
-        let found = match text.parse::<i64>() {
-            Ok(number) => {
-                self.record_find::<RelationshipUserType>(tenant, "id", Col::Int(number))
-                    .await?
-            }
-            Err(_) => {
-                self.record_find::<RelationshipUserType>(tenant, "name", Col::Text(text.to_string()))
-                    .await?
-            }
-        };
-        Ok(found.filter(|t| t.data.active).map(|t| t.data.number))
-    }
-
-    /// Creates a relationship user with the tenant's next number, in one transaction.
-    /// The same user twice on a relationship with the same type: a conflict.
-    pub async fn relationship_user_create(
-        &self,
-        tenant: TenantId,
-        new: &NewRelationshipUser,
-    ) -> Result<i64, WriteError> {
-        let at = to_db_time(now());
-        let mut tx = self.pool().begin().await?;
-        let id = next_number_on(&mut tx, tenant, "relationship_users").await?;
-        sqlx::query(
-            "INSERT INTO relationship_users (tenant_id, id, relationship_id, user_id, type_id, properties, created_by, \
-             owner_policy, version, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)",
-        )
-        .bind(tenant.to_string())
-        .bind(id)
-        .bind(new.relationship_id.to_string())
-        .bind(new.user_id.to_string())
-        .bind(new.type_id)
-        .bind(serde_json::to_string(&new.properties).unwrap_or_else(|_| "{}".into()))
-        .bind(new.created_by.clone())
-        .bind(new.owner_policy.as_str())
-        .bind(at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| conflict_or(e, "the user is already on this relationship with this type"))?;
+    /// Creates a relationship user in a write of its own (for the demo tenant).
+    pub async fn relationship_user_seed(&self, tenant: TenantId, new: &NewRelationshipUser) -> Result<i64, WriteError> {
+        let mut tx = self.begin_write(tenant).await?;
+        let id = tx.relationship_user_insert(new).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -190,38 +129,144 @@ impl Store {
                 .await?;
         Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
     }
+}
 
-    /// Replaces the properties if the row is still at `expected`.
-    pub async fn relationship_user_update(
-        &self,
-        tenant: TenantId,
-        id: i64,
-        expected: Version,
-        properties: &BTreeMap<String, String>,
-    ) -> Result<(), WriteError> {
-        let done = sqlx::query(
-            "UPDATE relationship_users SET properties = $1, version = version + 1, modified_at = $2 \
-             WHERE tenant_id = $3 AND id = $4 AND version = $5",
-        )
-        .bind(serde_json::to_string(properties).unwrap_or_else(|_| "{}".into()))
-        .bind(to_db_time(now()))
-        .bind(tenant.to_string())
-        .bind(id)
-        .bind(expected.0)
-        .execute(self.pool())
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(WriteError::PreconditionFailed);
-        }
-        Ok(())
+/// A relationship by entityId or by number, read with `lock`.
+async fn relationship_by_id_or_number<'c>(
+    executor: impl Executor<'c, Database = Any>,
+    tenant: TenantId,
+    text: &str,
+    lock: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let text = text.trim();
+    let (column, value) = match Uuid::parse_str(text) {
+        Ok(id) => ("entity_id", id.to_string()),
+        Err(_) => ("relationship_number", text.to_string()),
+    };
+    let id: Option<String> = sqlx::query_scalar(&format!(
+        "SELECT entity_id FROM relationships WHERE tenant_id = $1 AND {column} = $2{lock}"
+    ))
+    .bind(tenant.to_string())
+    .bind(value)
+    .fetch_optional(executor)
+    .await?;
+    id.map(|id| from_db_uuid(&id)).transpose()
+}
+
+impl WriteTx {
+    /// A relationship by entityId or by number (`R00001`), kept until this write ends.
+    pub async fn relationship_by_id_or_number(&mut self, text: &str) -> Result<Option<Uuid>, sqlx::Error> {
+        let (tenant, lock) = (self.tenant(), self.for_share());
+        relationship_by_id_or_number(self.conn(), tenant, text, lock).await
     }
 
-    pub async fn relationship_user_delete(&self, tenant: TenantId, id: i64) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("DELETE FROM relationship_users WHERE tenant_id = $1 AND id = $2")
+    /// A user by integer id or by entityId.
+    pub async fn user_by_id_or_entity(&mut self, text: &str) -> Result<Option<Uuid>, sqlx::Error> {
+        let text = text.trim();
+        let found = match (text.parse::<i64>(), Uuid::parse_str(text)) {
+            (Ok(number), _) => self.record_find::<User>("id", Col::Int(number)).await?,
+            (_, Ok(id)) => self.record_get::<User>(None, id).await?,
+            _ => None,
+        };
+        Ok(found.map(|u| u.entity_id))
+    }
+
+    /// An active relationship user type by integer id or by name.
+    pub async fn relationship_user_type(&mut self, text: &str) -> Result<Option<i64>, sqlx::Error> {
+        let text = text.trim();
+        let found = match text.parse::<i64>() {
+            Ok(number) => self.record_find::<RelationshipUserType>("id", Col::Int(number)).await?,
+            Err(_) => {
+                self.record_find::<RelationshipUserType>("name", Col::Text(text.to_string()))
+                    .await?
+            }
+        };
+        Ok(found.filter(|t| t.data.active).map(|t| t.data.number))
+    }
+
+    /// Creates a relationship user with the tenant's next number. The same
+    /// user twice on a relationship with the same type: a conflict.
+    pub async fn relationship_user_insert(&mut self, new: &NewRelationshipUser) -> Result<i64, WriteError> {
+        let at = to_db_time(now());
+        let id = self.next_number("relationship_users").await?;
+        sqlx::query(
+            "INSERT INTO relationship_users (tenant_id, id, relationship_id, user_id, type_id, properties, created_by, \
+             owner_policy, version, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9)",
+        )
+        .bind(self.tenant().to_string())
+        .bind(id)
+        .bind(new.relationship_id.to_string())
+        .bind(new.user_id.to_string())
+        .bind(new.type_id)
+        .bind(properties_json(&new.properties))
+        .bind(new.created_by.clone())
+        .bind(new.owner_policy.as_str())
+        .bind(at)
+        .execute(self.conn())
+        .await
+        .map_err(|e| conflict_or(e, "the user is already on this relationship with this type"))?;
+        Ok(id)
+    }
+}
+
+fn properties_json(properties: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(properties).unwrap_or_else(|_| "{}".into())
+}
+
+impl Aggregate for RelationshipUserRecord {
+    type Key = i64;
+    /// The properties, as they are to be stored.
+    type Next = BTreeMap<String, String>;
+    const NAME: &'static str = "Relationship user";
+
+    fn version(&self) -> Version {
+        self.version
+    }
+
+    async fn lock(tx: &mut WriteTx, id: &i64) -> Result<Option<Self>, sqlx::Error> {
+        let sql = format!(
+            "{SELECT} WHERE ru.tenant_id = $1 AND ru.id = $2{}",
+            tx.for_update_of("ru")
+        );
+        let tenant = tx.tenant();
+        sqlx::query(&sql)
             .bind(tenant.to_string())
-            .bind(id)
-            .execute(self.pool())
+            .bind(*id)
+            .fetch_optional(tx.conn())
+            .await?
+            .map(|row| from_row(&row))
+            .transpose()
+    }
+
+    async fn save(
+        &self,
+        tx: &mut WriteTx,
+        properties: &BTreeMap<String, String>,
+        at: DateTime<Utc>,
+    ) -> Result<Version, WriteError> {
+        let tenant = tx.tenant();
+        let version: i64 = sqlx::query_scalar(
+            "UPDATE relationship_users SET properties = $1, version = version + 1, modified_at = $2 \
+             WHERE tenant_id = $3 AND id = $4 RETURNING version",
+        )
+        .bind(properties_json(properties))
+        .bind(to_db_time(at))
+        .bind(tenant.to_string())
+        .bind(self.id)
+        .fetch_one(tx.conn())
+        .await?;
+        Ok(Version(version))
+    }
+}
+
+impl Removable for RelationshipUserRecord {
+    async fn remove(&self, tx: &mut WriteTx) -> Result<(), WriteError> {
+        let tenant = tx.tenant();
+        sqlx::query("DELETE FROM relationship_users WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.to_string())
+            .bind(self.id)
+            .execute(tx.conn())
             .await?;
-        Ok(done.rows_affected() > 0)
+        Ok(())
     }
 }

@@ -6,13 +6,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::query::{Query, QueryScalar};
-use sqlx::{Any, AnyConnection, Row as _};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Executor, Row as _};
 use uuid::Uuid;
 
 use crate::domain::relationship::{Access, ExtensionRule, References, RelationshipState, Status};
 use crate::domain::{Page, TenantId, Version};
-use crate::store::{Store, WriteError, from_db_time, from_db_uuid, next_number_on, now, placeholders, to_db_time};
+use crate::store::{
+    Aggregate, Store, WriteError, WriteTx, from_db_time, from_db_uuid, next_number_on, now, placeholders, to_db_time,
+};
 
 /// A stored relationship.
 #[derive(Debug, Clone, PartialEq)]
@@ -171,124 +173,150 @@ const STATE_COLUMNS: [&str; 12] = [
     "status",
 ];
 
-impl Store {
-    /// Everything the rules need to know about the ids and values `state`
-    /// names, in a fixed number of queries however long its lists are.
-    pub async fn relationship_references(
-        &self,
-        tenant: TenantId,
-        state: &RelationshipState,
-    ) -> Result<References, sqlx::Error> {
-        let t = tenant.to_string();
-        let pool = self.pool();
-        let org_ids: Vec<String> = state.organizations.iter().map(Uuid::to_string).collect();
-        let organizations = ids_in(pool, "organizations", &t, &org_ids, None).await?;
-        let user_ids = vec![state.internal_manager.to_string(), state.external_manager.to_string()];
-        let users = ids_in(pool, "users", &t, &user_ids, None).await?;
-        let supplier_exists = match state.supplier {
-            Some(s) => !ids_in(pool, "suppliers", &t, &[s.to_string()], None).await?.is_empty(),
-            None => false,
-        };
-        let classification_active = exists(
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM classifications WHERE tenant_id = $1 AND value = $2 AND active = 1",
-            )
-            .bind(t.clone())
-            .bind(state.classification.clone()),
-            pool,
-        )
-        .await?;
-        let category_exists = exists(
-            sqlx::query_scalar("SELECT COUNT(*) FROM categories WHERE tenant_id = $1 AND name = $2")
-                .bind(t.clone())
-                .bind(state.category.clone()),
-            pool,
-        )
-        .await?;
-        let sub_category_in_category = match &state.sub_category {
-            Some(sub) => {
-                exists(
-                    sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM sub_categories s JOIN categories c \
-                         ON c.tenant_id = s.tenant_id AND c.entity_id = s.category_id \
-                         WHERE s.tenant_id = $1 AND c.name = $2 AND s.name = $3",
-                    )
-                    .bind(t.clone())
-                    .bind(state.category.clone())
-                    .bind(sub.clone()),
-                    pool,
-                )
-                .await?
-            }
-            None => false,
-        };
-        let (parent_exists, parent_lineage) = match state.parent_relationship {
-            Some(parent) => self.relationship_lineage(tenant, parent).await?,
-            None => (false, Vec::new()),
-        };
-        let supplier_addresses = match state.supplier {
-            Some(s) if !state.third_party_locations.is_empty() => {
-                let ids: Vec<String> = state.third_party_locations.iter().map(Uuid::to_string).collect();
-                ids_in(
-                    pool,
-                    "supplier_addresses",
-                    &t,
-                    &ids,
-                    Some(("supplier_id", s.to_string())),
-                )
-                .await?
-            }
-            _ => HashSet::new(),
-        };
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT name, max_length, required FROM extension_fields WHERE tenant_id = $1 AND active = 1",
-        )
-        .bind(t.clone())
-        .fetch_all(pool)
-        .await?;
-        let extension_fields = rows
-            .into_iter()
-            .map(|(name, max_length, required)| {
-                (
-                    name,
-                    ExtensionRule {
-                        max_length,
-                        required: required != 0,
-                    },
-                )
-            })
-            .collect();
-        Ok(References {
-            organizations,
-            users,
-            supplier_exists,
-            classification_active,
-            category_exists,
-            sub_category_in_category,
-            parent_exists,
-            parent_lineage,
-            supplier_addresses,
-            extension_fields,
-        })
-    }
+/// The `size` and `flag` columns of a reference that is not an extension field.
+const NO_RULE: &str = "CAST(NULL AS BIGINT) AS size, CAST(NULL AS BIGINT) AS flag";
 
-    /// Whether `parent` exists, and its ancestors (itself first), in one recursive query.
-    async fn relationship_lineage(&self, tenant: TenantId, parent: Uuid) -> Result<(bool, Vec<Uuid>), sqlx::Error> {
-        let mut conn = self.pool().acquire().await?;
-        let lineage = lineage_on(&mut conn, tenant, parent).await?;
-        Ok((!lineage.is_empty(), lineage))
+impl WriteTx {
+    /// Everything the rules need to know about the ids and values `state`
+    /// names, in one statement however long its lists are (plus the parent's
+    /// lineage when it names one). What it reads cannot change until this
+    /// write ends.
+    pub async fn relationship_references(&mut self, state: &RelationshipState) -> Result<References, sqlx::Error> {
+        let lock = self.for_share();
+        let mut values = vec![self.tenant().to_string()];
+        let mut param = |value: String| {
+            values.push(value);
+            format!("${}", values.len())
+        };
+        let list = |param: &mut dyn FnMut(String) -> String, ids: &[Uuid]| {
+            ids.iter()
+                .map(|id| param(id.to_string()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        // (kind, a SELECT of `item`, `size` and `flag`); every leg reads
+        // only the tenant's rows ($1).
+        let mut legs: Vec<(&str, String)> = Vec::new();
+        let orgs = list(&mut param, &state.organizations);
+        legs.push((
+            "o",
+            format!(
+                "SELECT entity_id AS item, {NO_RULE} FROM organizations WHERE tenant_id = $1 AND entity_id IN ({orgs})"
+            ),
+        ));
+        let users = list(&mut param, &[state.internal_manager, state.external_manager]);
+        legs.push((
+            "u",
+            format!("SELECT entity_id AS item, {NO_RULE} FROM users WHERE tenant_id = $1 AND entity_id IN ({users})"),
+        ));
+        if let Some(supplier) = state.supplier {
+            let supplier = param(supplier.to_string());
+            legs.push((
+                "s",
+                format!(
+                    "SELECT entity_id AS item, {NO_RULE} FROM suppliers WHERE tenant_id = $1 AND entity_id = {supplier}"
+                ),
+            ));
+            if !state.third_party_locations.is_empty() {
+                let addresses = list(&mut param, &state.third_party_locations);
+                legs.push((
+                    "a",
+                    format!(
+                        "SELECT entity_id AS item, {NO_RULE} FROM supplier_addresses \
+                         WHERE tenant_id = $1 AND supplier_id = {supplier} AND entity_id IN ({addresses})"
+                    ),
+                ));
+            }
+        }
+        let classification = param(state.classification.clone());
+        legs.push((
+            "c",
+            format!(
+                "SELECT value AS item, {NO_RULE} FROM classifications \
+                 WHERE tenant_id = $1 AND value = {classification} AND active = 1"
+            ),
+        ));
+        let category = param(state.category.clone());
+        legs.push((
+            "g",
+            format!("SELECT entity_id AS item, {NO_RULE} FROM categories WHERE tenant_id = $1 AND name = {category}"),
+        ));
+        if let Some(sub) = &state.sub_category {
+            let sub = param(sub.clone());
+            legs.push((
+                "b",
+                format!(
+                    "SELECT s.entity_id AS item, {NO_RULE} FROM sub_categories s JOIN categories c \
+                     ON c.tenant_id = s.tenant_id AND c.entity_id = s.category_id \
+                     WHERE s.tenant_id = $1 AND c.name = {category} AND s.name = {sub}"
+                ),
+            ));
+        }
+        legs.push((
+            "e",
+            "SELECT name AS item, max_length AS size, required AS flag FROM extension_fields \
+             WHERE tenant_id = $1 AND active = 1"
+                .to_string(),
+        ));
+        // One CTE a kind, so that PostgreSQL can lock what each reads.
+        let ctes: Vec<String> = legs
+            .iter()
+            .map(|(kind, select)| format!("q_{kind} AS ({select}{lock})"))
+            .collect();
+        let selects: Vec<String> = legs
+            .iter()
+            .map(|(kind, _)| format!("SELECT '{kind}' AS kind, item, size, flag FROM q_{kind}"))
+            .collect();
+        let sql = format!("WITH {} {}", ctes.join(", "), selects.join(" UNION ALL "));
+        let rows = bind_all(sqlx::query(&sql), &values).fetch_all(self.conn()).await?;
+        let mut refs = References::default();
+        for row in rows {
+            let item: String = row.try_get(1)?;
+            match row.try_get::<String, _>(0)?.as_str() {
+                "o" => {
+                    refs.organizations.insert(from_db_uuid(&item)?);
+                }
+                "u" => {
+                    refs.users.insert(from_db_uuid(&item)?);
+                }
+                "s" => refs.supplier_exists = true,
+                "a" => {
+                    refs.supplier_addresses.insert(from_db_uuid(&item)?);
+                }
+                "c" => refs.classification_active = true,
+                "g" => refs.category_exists = true,
+                "b" => refs.sub_category_in_category = true,
+                _ => {
+                    let rule = ExtensionRule {
+                        max_length: row.try_get::<Option<i64>, _>(2)?.unwrap_or_default(),
+                        required: row.try_get::<Option<i64>, _>(3)?.unwrap_or_default() != 0,
+                    };
+                    refs.extension_fields.insert(item, rule);
+                }
+            }
+        }
+        if let Some(parent) = state.parent_relationship {
+            // Two writes that each set a parent could together make a
+            // cycle that neither sees; writes that set one take the tenant's
+            // "parents" counter row first (a row lock on PostgreSQL), so they
+            // run one at a time and each sees the lineage the other wrote.
+            let tenant = self.tenant();
+            next_number_on(self.conn(), tenant, "relationship_parent_writes").await?;
+            refs.parent_lineage = lineage_on(self.conn(), tenant, parent).await?;
+            refs.parent_exists = !refs.parent_lineage.is_empty();
+        }
+        Ok(refs)
     }
 
     /// Creates a relationship with the tenant's next number (`R00001`, ...).
     pub async fn relationship_create(
-        &self,
-        tenant: TenantId,
+        &mut self,
         id: Uuid,
         state: &RelationshipState,
     ) -> Result<RelationshipRecord, sqlx::Error> {
         let at = now();
-        let mut tx = self.pool().begin().await?;
-        let n = next_number_on(&mut tx, tenant, "relationships").await?;
+        let tenant = self.tenant();
+        let n = next_number_on(self.conn(), tenant, "relationships").await?;
         let number = format!("R{n:05}");
         let sql = format!(
             "INSERT INTO relationships (tenant_id, entity_id, relationship_number, version, created_at, modified_at, {}) \
@@ -306,9 +334,8 @@ impl Store {
         for value in state_columns(state) {
             query = query.bind(value);
         }
-        query.execute(&mut *tx).await?;
-        insert_children(&mut tx, tenant, id, state).await?;
-        tx.commit().await?;
+        query.execute(self.conn()).await?;
+        write_lists(self.conn(), tenant, id, state, None).await?;
         Ok(RelationshipRecord {
             entity_id: id,
             number,
@@ -318,30 +345,38 @@ impl Store {
             state: state.clone(),
         })
     }
+}
 
-    /// Replaces a relationship's state if it is still at `expected`.
-    pub async fn relationship_update(
-        &self,
-        tenant: TenantId,
-        id: Uuid,
-        expected: Version,
-        state: &RelationshipState,
-    ) -> Result<Version, WriteError> {
-        let at = now();
-        let mut tx = self.pool().begin().await?;
-        if let Some(parent) = state.parent_relationship {
-            // The cycle check made before this transaction cannot see a
-            // concurrent write that re-parents another relationship. Writes
-            // that set a parent take the tenant's "parents" counter row first
-            // (a row lock on PostgreSQL, the write lock on SQLite), so they
-            // run one at a time, and check again here, seeing each other.
-            next_number_on(&mut tx, tenant, "relationship_parent_writes").await?;
-            if lineage_on(&mut tx, tenant, parent).await?.contains(&id) {
-                return Err(WriteError::Conflict(
-                    "parentRelationship would make a cycle of parent relationships".into(),
-                ));
-            }
-        }
+impl Aggregate for RelationshipRecord {
+    type Key = Uuid;
+    type Next = RelationshipState;
+    const NAME: &'static str = "Relationship";
+
+    fn version(&self) -> Version {
+        self.version
+    }
+
+    async fn lock(tx: &mut WriteTx, id: &Uuid) -> Result<Option<Self>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM relationships WHERE tenant_id = $1 AND entity_id = $2{}",
+            tx.for_update()
+        );
+        let tenant = tx.tenant();
+        let Some(row) = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(tx.conn())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut records = vec![record_from_row(&row)?];
+        load_lists(tx.conn(), tenant, &mut records).await?;
+        Ok(records.pop())
+    }
+
+    /// Writes the row, and of its lists only those that changed.
+    async fn save(&self, tx: &mut WriteTx, next: &RelationshipState, at: DateTime<Utc>) -> Result<Version, WriteError> {
         let assignments: Vec<String> = STATE_COLUMNS
             .iter()
             .enumerate()
@@ -350,41 +385,39 @@ impl Store {
         let n = STATE_COLUMNS.len();
         let sql = format!(
             "UPDATE relationships SET {}, version = version + 1, modified_at = $1 \
-             WHERE tenant_id = ${} AND entity_id = ${} AND version = ${}",
+             WHERE tenant_id = ${} AND entity_id = ${} RETURNING version",
             assignments.join(", "),
             n + 2,
             n + 3,
-            n + 4
         );
+        let tenant = tx.tenant();
         let mut query = sqlx::query(&sql).bind(to_db_time(at));
-        for value in state_columns(state) {
+        for value in state_columns(next) {
             query = query.bind(value);
         }
-        let updated = query
+        let version: i64 = query
             .bind(tenant.to_string())
-            .bind(id.to_string())
-            .bind(expected.0)
-            .execute(&mut *tx)
-            .await?;
-        if updated.rows_affected() == 0 {
-            return Err(WriteError::PreconditionFailed);
-        }
-        for table in [
-            "relationship_organizations",
-            "relationship_locations",
-            "relationship_extension_values",
-        ] {
-            sqlx::query(&format!(
-                "DELETE FROM {table} WHERE tenant_id = $1 AND relationship_id = $2"
-            ))
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        }
-        insert_children(&mut tx, tenant, id, state).await?;
+            .bind(self.entity_id.to_string())
+            .fetch_one(tx.conn())
+            .await?
+            .try_get(0)?;
+        write_lists(tx.conn(), tenant, self.entity_id, next, Some(&self.state)).await?;
+        Ok(Version(version))
+    }
+}
+
+impl Store {
+    /// Creates a relationship in a write of its own (for the demo tenant).
+    pub async fn relationship_create(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        state: &RelationshipState,
+    ) -> Result<RelationshipRecord, sqlx::Error> {
+        let mut tx = self.begin_write(tenant).await?;
+        let record = tx.relationship_create(id, state).await?;
         tx.commit().await?;
-        Ok(Version(expected.0 + 1))
+        Ok(record)
     }
 
     /// One relationship with its lists.
@@ -403,7 +436,7 @@ impl Store {
             return Ok(None);
         };
         let mut records = vec![record_from_row(&row)?];
-        self.load_lists(tenant, &mut records).await?;
+        load_lists(self.pool(), tenant, &mut records).await?;
         Ok(records.pop())
     }
 
@@ -436,47 +469,8 @@ impl Store {
         }
         let total = count.fetch_one(self.pool()).await?;
         let mut records = rows.iter().map(record_from_row).collect::<Result<Vec<_>, _>>()?;
-        self.load_lists(tenant, &mut records).await?;
+        load_lists(self.pool(), tenant, &mut records).await?;
         Ok((records, total))
-    }
-
-    /// Fills in organizations, locations and extension values, all in one query.
-    async fn load_lists(&self, tenant: TenantId, records: &mut [RelationshipRecord]) -> Result<(), sqlx::Error> {
-        if records.is_empty() {
-            return Ok(());
-        }
-        let index: HashMap<Uuid, usize> = records.iter().enumerate().map(|(i, r)| (r.entity_id, i)).collect();
-        let ids: Vec<String> = records.iter().map(|r| r.entity_id.to_string()).collect();
-        let list = placeholders(2, ids.len());
-        let sql = format!(
-            "SELECT relationship_id, 'o' AS kind, organization_id AS item, NULL AS value, position \
-               FROM relationship_organizations WHERE tenant_id = $1 AND relationship_id IN ({list}) \
-             UNION ALL \
-             SELECT relationship_id, 'l', address_id, NULL, position \
-               FROM relationship_locations WHERE tenant_id = $1 AND relationship_id IN ({list}) \
-             UNION ALL \
-             SELECT relationship_id, 'e', name, value, 0 \
-               FROM relationship_extension_values WHERE tenant_id = $1 AND relationship_id IN ({list}) \
-             ORDER BY 1, 2, 5"
-        );
-        let mut values = vec![tenant.to_string()];
-        values.extend(ids);
-        for row in bind_all(sqlx::query(&sql), &values).fetch_all(self.pool()).await? {
-            let relationship = from_db_uuid(&row.try_get::<String, _>(0)?)?;
-            let Some(&i) = index.get(&relationship) else {
-                continue;
-            };
-            let state = &mut records[i].state;
-            let item: String = row.try_get(2)?;
-            match row.try_get::<String, _>(1)?.as_str() {
-                "o" => state.organizations.push(from_db_uuid(&item)?),
-                "l" => state.third_party_locations.push(from_db_uuid(&item)?),
-                _ => {
-                    state.extension_fields.insert(item, row.try_get(3)?);
-                }
-            }
-        }
-        Ok(())
     }
 
     /// The names of everything `records` refer to, in one query.
@@ -567,43 +561,47 @@ impl Store {
     }
 }
 
-/// Which of `ids` exist in `table` for the tenant (and, optionally, with `column = value`).
-async fn ids_in(
-    pool: &sqlx::AnyPool,
-    table: &str,
-    tenant: &str,
-    ids: &[String],
-    also: Option<(&str, String)>,
-) -> Result<HashSet<Uuid>, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(HashSet::new());
+/// Fills in organizations, locations and extension values, all in one query.
+async fn load_lists<'c>(
+    executor: impl Executor<'c, Database = Any>,
+    tenant: TenantId,
+    records: &mut [RelationshipRecord],
+) -> Result<(), sqlx::Error> {
+    if records.is_empty() {
+        return Ok(());
     }
-    let mut values = vec![tenant.to_string()];
-    let extra = match &also {
-        Some((column, value)) => {
-            values.push(value.clone());
-            format!(" AND {column} = $2")
-        }
-        None => String::new(),
-    };
-    let first = values.len() + 1;
-    values.extend(ids.iter().cloned());
+    let index: HashMap<Uuid, usize> = records.iter().enumerate().map(|(i, r)| (r.entity_id, i)).collect();
+    let ids: Vec<String> = records.iter().map(|r| r.entity_id.to_string()).collect();
+    let list = placeholders(2, ids.len());
     let sql = format!(
-        "SELECT entity_id FROM {table} WHERE tenant_id = $1{extra} AND entity_id IN ({})",
-        placeholders(first, ids.len())
+        "SELECT relationship_id, 'o' AS kind, organization_id AS item, NULL AS value, position \
+           FROM relationship_organizations WHERE tenant_id = $1 AND relationship_id IN ({list}) \
+         UNION ALL \
+         SELECT relationship_id, 'l', address_id, NULL, position \
+           FROM relationship_locations WHERE tenant_id = $1 AND relationship_id IN ({list}) \
+         UNION ALL \
+         SELECT relationship_id, 'e', name, value, 0 \
+           FROM relationship_extension_values WHERE tenant_id = $1 AND relationship_id IN ({list}) \
+         ORDER BY 1, 2, 5"
     );
-    let mut query = sqlx::query_scalar::<_, String>(&sql);
-    for v in &values {
-        query = query.bind(v.clone());
+    let mut values = vec![tenant.to_string()];
+    values.extend(ids);
+    for row in bind_all(sqlx::query(&sql), &values).fetch_all(executor).await? {
+        let relationship = from_db_uuid(&row.try_get::<String, _>(0)?)?;
+        let Some(&i) = index.get(&relationship) else {
+            continue;
+        };
+        let state = &mut records[i].state;
+        let item: String = row.try_get(2)?;
+        match row.try_get::<String, _>(1)?.as_str() {
+            "o" => state.organizations.push(from_db_uuid(&item)?),
+            "l" => state.third_party_locations.push(from_db_uuid(&item)?),
+            _ => {
+                state.extension_fields.insert(item, row.try_get(3)?);
+            }
+        }
     }
-    query.fetch_all(pool).await?.iter().map(|s| from_db_uuid(s)).collect()
-}
-
-async fn exists<'q>(
-    query: QueryScalar<'q, Any, i64, AnyArguments<'q>>,
-    pool: &'q sqlx::AnyPool,
-) -> Result<bool, sqlx::Error> {
-    Ok(query.fetch_one(pool).await? > 0)
+    Ok(())
 }
 
 /// `parent` and its ancestors, the parent first (empty when it does not exist).
@@ -649,25 +647,45 @@ fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-async fn insert_children(
+/// Writes the lists of `state` that differ from `before` (every non-empty one when there is none).
+async fn write_lists(
     conn: &mut AnyConnection,
     tenant: TenantId,
     id: Uuid,
     state: &RelationshipState,
+    before: Option<&RelationshipState>,
 ) -> Result<(), sqlx::Error> {
-    for (table, column, items) in [
-        ("relationship_organizations", "organization_id", &state.organizations),
-        ("relationship_locations", "address_id", &state.third_party_locations),
+    let rows_of = |count: usize| -> Vec<String> {
+        (0..count)
+            .map(|i| format!("($1, $2, ${}, ${})", 3 + 2 * i, 4 + 2 * i))
+            .collect()
+    };
+    for (table, column, items, old) in [
+        (
+            "relationship_organizations",
+            "organization_id",
+            &state.organizations,
+            before.map(|b| &b.organizations),
+        ),
+        (
+            "relationship_locations",
+            "address_id",
+            &state.third_party_locations,
+            before.map(|b| &b.third_party_locations),
+        ),
     ] {
+        if old == Some(items) {
+            continue;
+        }
+        if old.is_some() {
+            clear(conn, table, tenant, id).await?;
+        }
         if items.is_empty() {
             continue;
         }
-        let rows: Vec<String> = (0..items.len())
-            .map(|i| format!("($1, $2, ${}, ${})", 3 + 2 * i, 4 + 2 * i))
-            .collect();
         let sql = format!(
             "INSERT INTO {table} (tenant_id, relationship_id, {column}, position) VALUES {}",
-            rows.join(", ")
+            rows_of(items.len()).join(", ")
         );
         let mut query = sqlx::query(&sql).bind(tenant.to_string()).bind(id.to_string());
         for (position, item) in items.iter().enumerate() {
@@ -675,13 +693,17 @@ async fn insert_children(
         }
         query.execute(&mut *conn).await?;
     }
+    let old = before.map(|b| &b.extension_fields);
+    if old == Some(&state.extension_fields) {
+        return Ok(());
+    }
+    if old.is_some() {
+        clear(conn, "relationship_extension_values", tenant, id).await?;
+    }
     if !state.extension_fields.is_empty() {
-        let rows: Vec<String> = (0..state.extension_fields.len())
-            .map(|i| format!("($1, $2, ${}, ${})", 3 + 2 * i, 4 + 2 * i))
-            .collect();
         let sql = format!(
             "INSERT INTO relationship_extension_values (tenant_id, relationship_id, name, value) VALUES {}",
-            rows.join(", ")
+            rows_of(state.extension_fields.len()).join(", ")
         );
         let mut query = sqlx::query(&sql).bind(tenant.to_string()).bind(id.to_string());
         for (name, value) in &state.extension_fields {
@@ -690,4 +712,16 @@ async fn insert_children(
         query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Deletes a relationship's rows of one list table.
+async fn clear(conn: &mut AnyConnection, table: &str, tenant: TenantId, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "DELETE FROM {table} WHERE tenant_id = $1 AND relationship_id = $2"
+    ))
+    .bind(tenant.to_string())
+    .bind(id.to_string())
+    .execute(conn)
+    .await
+    .map(|_| ())
 }

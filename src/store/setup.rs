@@ -16,6 +16,7 @@ fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
 
 impl Record for User {
     const TABLE: &'static str = "users";
+    const NAME: &'static str = "User";
     const COLUMNS: &'static [&'static str] = &["username", "first_name", "last_name", "email", "active"];
     const FIXED_COLUMNS: &'static [&'static str] = &["id"];
 
@@ -47,6 +48,7 @@ impl Record for User {
 
 impl Record for SupplierAddress {
     const TABLE: &'static str = "supplier_addresses";
+    const NAME: &'static str = "Supplier address";
     const COLUMNS: &'static [&'static str] = &["line1", "line2", "city", "postal_code", "country", "active"];
     const PARENT: Option<&'static str> = Some("supplier_id");
 
@@ -75,6 +77,7 @@ impl Record for SupplierAddress {
 
 impl Record for Classification {
     const TABLE: &'static str = "classifications";
+    const NAME: &'static str = "Classification";
     const COLUMNS: &'static [&'static str] = &["value", "active"];
 
     fn columns(&self) -> Vec<Col> {
@@ -94,6 +97,7 @@ macro_rules! named_record {
     ($name:ty, $table:literal) => {
         impl Record for $name {
             const TABLE: &'static str = $table;
+            const NAME: &'static str = stringify!($name);
             const COLUMNS: &'static [&'static str] = &["name", "active"];
 
             fn columns(&self) -> Vec<Col> {
@@ -116,6 +120,7 @@ named_record!(Category, "categories");
 
 impl Record for SubCategory {
     const TABLE: &'static str = "sub_categories";
+    const NAME: &'static str = "Subcategory";
     const COLUMNS: &'static [&'static str] = Category::COLUMNS;
     const PARENT: Option<&'static str> = Some("category_id");
 
@@ -130,6 +135,7 @@ impl Record for SubCategory {
 
 impl Record for ExtensionField {
     const TABLE: &'static str = "extension_fields";
+    const NAME: &'static str = "Extension field";
     const COLUMNS: &'static [&'static str] = &["name", "max_length", "required", "active"];
 
     fn columns(&self) -> Vec<Col> {
@@ -153,6 +159,7 @@ impl Record for ExtensionField {
 
 impl Record for RelationshipUserType {
     const TABLE: &'static str = "relationship_user_types";
+    const NAME: &'static str = "Relationship user type";
     const COLUMNS: &'static [&'static str] = &["name", "active"];
     const FIXED_COLUMNS: &'static [&'static str] = &["id"];
 
@@ -175,6 +182,7 @@ impl Record for RelationshipUserType {
 
 impl Record for FormConfiguration {
     const TABLE: &'static str = "form_configurations";
+    const NAME: &'static str = "Form configuration";
     const COLUMNS: &'static [&'static str] = &["name", "resource", "resource_owner", "fields"];
     const FIXED_COLUMNS: &'static [&'static str] = &["created_by"];
 

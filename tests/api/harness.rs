@@ -170,8 +170,12 @@ impl TestApp {
     }
 }
 
-/// Connects to `url`, migrates, and starts a server on a free port.
+/// Connects to `url`, migrates, and starts a server on a free port. With
+/// `RUST_LOG` set, the server's log goes to the test's output.
 pub async fn serve(url: &str) -> (Store, RunningServer) {
+    if std::env::var_os("RUST_LOG").is_some() {
+        liaison::telemetry::init(liaison::config::LogFormat::Text);
+    }
     let store = Store::connect(url).await.expect("connect");
     store.migrate().await.expect("migrate");
     let settings = ContextSettings {

@@ -6,6 +6,7 @@
 mod harness;
 
 mod auth;
+mod concurrency;
 mod cross_cutting;
 mod negotiation;
 mod organizations;

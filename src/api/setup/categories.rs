@@ -33,7 +33,6 @@ pub struct SubCategory {
 
 impl Resource for SubCategory {
     type Data = domain::SubCategory;
-    const NAME: &'static str = "Subcategory";
 
     fn from_stored(s: Stored<Self::Data>) -> Self {
         Self {
@@ -82,6 +81,7 @@ setup_api! {
     create: "createCategory", "Create a category",
     get: "getCategory", "Get a category",
     update: "updateCategory", "Update a category",
+    unique: "the name",
 }
 
 setup_api! {
@@ -91,4 +91,5 @@ setup_api! {
     get: "getSubCategory", "Get a subcategory",
     update: "updateSubCategory", "Update a subcategory",
     parent: "categoryId" => Category,
+    unique: "the name within its category",
 }

@@ -25,7 +25,6 @@ pub struct Classification {
 
 impl Resource for Classification {
     type Data = domain::Classification;
-    const NAME: &'static str = "Classification";
 
     fn from_stored(s: Stored<Self::Data>) -> Self {
         Self {
@@ -72,4 +71,5 @@ setup_api! {
     create: "createClassification", "Create a classification",
     get: "getClassification", "Get a classification",
     update: "updateClassification", "Update a classification",
+    unique: "the value",
 }

@@ -29,7 +29,6 @@ pub struct ExtensionField {
 
 impl Resource for ExtensionField {
     type Data = domain::ExtensionField;
-    const NAME: &'static str = "Extension field";
 
     fn from_stored(s: Stored<Self::Data>) -> Self {
         Self {
@@ -85,4 +84,5 @@ setup_api! {
     create: "createExtensionField", "Define an extension field",
     get: "getExtensionField", "Get an extension field",
     update: "updateExtensionField", "Update an extension field",
+    unique: "the name",
 }

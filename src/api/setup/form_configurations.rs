@@ -112,7 +112,6 @@ pub struct FormConfiguration {
 
 impl Resource for FormConfiguration {
     type Data = domain::FormConfiguration;
-    const NAME: &'static str = "Form configuration";
 
     fn from_stored(s: Stored<Self::Data>) -> Self {
         Self {
@@ -182,4 +181,5 @@ setup_api! {
     create: "createFormConfiguration", "Create a form configuration",
     get: "getFormConfiguration", "Get a form configuration",
     update: "updateFormConfiguration", "Update a form configuration",
+    unique: "the name",
 }

@@ -21,10 +21,11 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::domain::{FieldError, Page, TenantId};
-use crate::http::etag::{etag, if_match_allows};
-use crate::http::{AppError, Negotiated, ProblemError};
-use crate::store::Store;
-use crate::store::records::{Record, Stored};
+use crate::http::etag::etag;
+use crate::http::{AppError, Negotiated};
+use crate::store::records::{Record, RecordKey, Stored};
+use crate::store::{Store, WriteTx};
+use crate::write::{self, Change};
 
 pub const DEFAULT_LIMIT: u32 = 50;
 
@@ -51,9 +52,7 @@ pub trait Input: ParseFromJSON + Clone + Send + 'static {
 
 /// An API shape of a stored setup record.
 pub trait Resource: ToJSON + Type + Send + Sync + 'static {
-    type Data: Record;
-    /// The name used in "… not found".
-    const NAME: &'static str;
+    type Data: Record + 'static;
 
     fn from_stored(stored: Stored<Self::Data>) -> Self;
 }
@@ -106,7 +105,8 @@ fn invalid(errors: Vec<FieldError>) -> AppError {
     AppError::Validation(errors)
 }
 
-/// The id of a parent row of type `P`, as the store's filters take it.
+/// The id of a parent row of type `P`, as the store's keys take it (the
+/// type names which macro repetition this is).
 pub fn under<P: Resource>(id: Uuid) -> Option<Uuid> {
     Some(id)
 }
@@ -117,7 +117,7 @@ pub async fn require_parent<P: Resource>(store: &Store, tenant: TenantId, parent
         .record_get::<P::Data>(tenant, None, parent_id)
         .await?
         .map(|_| ())
-        .ok_or(AppError::NotFound(P::NAME))
+        .ok_or(AppError::NotFound(P::Data::NAME))
 }
 
 pub async fn list<R: Resource + ParseFromJSON>(
@@ -125,7 +125,7 @@ pub async fn list<R: Resource + ParseFromJSON>(
     tenant: TenantId,
     parent_id: Option<Uuid>,
     page: Page,
-) -> Result<Listed<R>, ProblemError> {
+) -> Result<Listed<R>, AppError> {
     let (items, total_count) = store.record_list::<R::Data>(tenant, parent_id, page).await?;
     Ok(Listed::Ok(Negotiated(ListPage {
         items: items.into_iter().map(R::from_stored).collect(),
@@ -140,72 +140,95 @@ pub async fn get<R: Resource>(
     tenant: TenantId,
     parent_id: Option<Uuid>,
     id: Uuid,
-) -> Result<Fetched<R>, ProblemError> {
+) -> Result<Fetched<R>, AppError> {
     let stored = store
         .record_get::<R::Data>(tenant, parent_id, id)
         .await?
-        .ok_or(AppError::NotFound(R::NAME))?;
+        .ok_or(AppError::NotFound(R::Data::NAME))?;
     let tag = etag(stored.version);
     Ok(Fetched::Ok(Negotiated(R::from_stored(stored)), tag))
 }
 
-/// Creates a record; `collection` is the path it is created under.
-pub async fn create<R: Resource, I: Input<Data = R::Data>>(
+/// Creates a record under `parent_id` (a row of `P`, for child resources);
+/// `collection` is the path it is created under.
+pub async fn create<R: Resource, I: Input<Data = R::Data>, P: Resource>(
     store: &Store,
     principal: &Principal,
     parent_id: Option<Uuid>,
     collection: &str,
     input: I,
-) -> Result<Created<R>, ProblemError> {
-    let tenant = principal.tenant;
+) -> Result<Created<R>, AppError> {
     let actor = principal.actor();
     let mut write = WriteContext {
         number: 0,
         actor: &actor,
         current: None,
     };
-    if let Some(sequence) = I::SEQUENCE {
-        // Validate first, so that a refused body does not use up a number.
-        input.clone().into_data(&write).map_err(invalid)?;
-        write.number = store.next_number(tenant, sequence).await?;
+    // Validate first, so that a refused body takes no lock and uses up no number.
+    let data = input.clone().into_data(&write).map_err(invalid)?;
+    let mut tx = store.begin_write(principal.tenant).await?;
+    let result = async {
+        if let Some(parent_id) = parent_id {
+            tx.record_get::<P::Data>(None, parent_id)
+                .await?
+                .ok_or(AppError::NotFound(P::Data::NAME))?;
+        }
+        let data = match I::SEQUENCE {
+            Some(sequence) => {
+                write.number = tx.next_number(sequence).await?;
+                input.into_data(&write).map_err(invalid)?
+            }
+            None => data,
+        };
+        tx.record_insert(None, parent_id, data)
+            .await
+            .map_err(|e| AppError::from_write(e, R::Data::NAME))
     }
-    let data = input.into_data(&write).map_err(invalid)?;
-    let stored = store
-        .record_insert(tenant, None, parent_id, data)
-        .await
-        .map_err(|e| AppError::from_write(e, R::NAME))?;
+    .await;
+    let stored = write::finish(tx, result).await?;
     let location = format!("{}/{}", collection.trim_end_matches('/'), stored.entity_id);
     let tag = etag(stored.version);
     Ok(Created::Created(Negotiated(R::from_stored(stored)), location, tag))
 }
 
+/// A setup body replacing a row's data.
+struct Replace<I> {
+    input: I,
+    actor: String,
+}
+
+impl<I: Input> Change<Stored<I::Data>> for Replace<I> {
+    type Output = I::Data;
+
+    async fn apply(self, _tx: &mut WriteTx, current: &Stored<I::Data>) -> Result<I::Data, AppError> {
+        let write = WriteContext {
+            number: 0,
+            actor: &self.actor,
+            current: Some(&current.data),
+        };
+        self.input.into_data(&write).map_err(invalid)
+    }
+}
+
 pub async fn update<R: Resource, I: Input<Data = R::Data>>(
     store: &Store,
     principal: &Principal,
-    parent_id: Option<Uuid>,
-    id: Uuid,
+    key: RecordKey,
     if_match: Option<&str>,
     input: I,
-) -> Result<Fetched<R>, ProblemError> {
-    let tenant = principal.tenant;
-    let current = store
-        .record_get::<R::Data>(tenant, parent_id, id)
-        .await?
-        .ok_or(AppError::NotFound(R::NAME))?;
-    if !if_match_allows(if_match, current.version) {
-        return Err(AppError::PreconditionFailed.into());
-    }
-    let actor = principal.actor();
-    let write = WriteContext {
-        number: 0,
-        actor: &actor,
-        current: Some(&current.data),
+) -> Result<Fetched<R>, AppError> {
+    let tx = store.begin_write(principal.tenant).await?;
+    let change = Replace {
+        input,
+        actor: principal.actor(),
     };
-    let data = input.into_data(&write).map_err(invalid)?;
-    let stored = store
-        .record_update(tenant, &current, data)
-        .await
-        .map_err(|e| AppError::from_conditional_write(e, R::NAME, if_match))?;
+    let updated = write::update::<Stored<R::Data>, _>(tx, &key, if_match, change).await?;
+    let stored = Stored {
+        version: updated.version,
+        modified_at: updated.modified_at,
+        data: updated.after,
+        ..updated.before
+    };
     let tag = etag(stored.version);
     Ok(Fetched::Ok(Negotiated(R::from_stored(stored)), tag))
 }
@@ -214,8 +237,15 @@ pub async fn update<R: Resource, I: Input<Data = R::Data>>(
 /// `$prefix$collection`, get and update at `$prefix$item`, with the given
 /// operation ids and summaries, scopes `setup.read` and `setup.write`. With
 /// `parent`, the collection lives under a row of another resource, whose id
-/// is the path parameter named there.
+/// is the path parameter named there. With `unique`, some value must be
+/// unique in the tenant (the text says which): its writes may answer 409.
 macro_rules! setup_api {
+    // The parent resource's type, or the resource's own where it has none (then unused).
+    (@parent $own:ty;) => { $own };
+    (@parent $own:ty; $parent:ty) => { $parent };
+    // The occasional statuses of a write (see `crate::http::envelope::Outcomes`).
+    (@unique) => { () };
+    (@unique $what:literal) => { $crate::http::envelope::Unique };
     (
         $api:ident, $prefix:literal, $collection:literal, $item:literal, $resource:ty, $input:ty,
         list: $list_id:literal, $list_summary:literal,
@@ -223,6 +253,7 @@ macro_rules! setup_api {
         get: $get_id:literal, $get_summary:literal,
         update: $update_id:literal, $update_summary:literal,
         $(parent: $parent_name:literal => $parent:ty,)?
+        $(unique: $unique:literal,)?
     ) => {
         pub struct $api {
             ctx: $crate::api::ApiContext,
@@ -257,29 +288,34 @@ macro_rules! setup_api {
                     $crate::api::setup::require_parent::<$parent>(&self.ctx.store, tenant, parent.0).await?;
                     parent_id = Some(parent.0);
                 )?
-                $crate::api::setup::list(&self.ctx.store, tenant, parent_id, $crate::api::setup::page(limit.0, offset.0)).await
+                Ok($crate::api::setup::list(&self.ctx.store, tenant, parent_id, $crate::api::setup::page(limit.0, offset.0)).await?)
             }
 
             #[doc = $create_summary]
             #[doc = ""]
-            #[doc = "Creates it in the caller's tenant: 201 with `Location` and `ETag`. Fields the schema does not know are refused (400), never stored; a unique value already taken is 409."]
+            #[doc = "Creates it in the caller's tenant: 201 with `Location` and `ETag`. Fields the schema does not know are refused (400), never stored."]
+            $(#[doc = ""] #[doc = concat!("Unique in the tenant: ", $unique, "; a value already taken is 409.")])?
             #[oai(path = $collection, method = "post", operation_id = $create_id)]
             async fn create(
                 &self,
                 #[oai(scope = "crate::auth::Scope::SetupWrite")] auth: $crate::http::auth::Bearer,
                 $(#[oai(name = $parent_name)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
                 body: $crate::http::Body<$input>,
-            ) -> Result<$crate::api::setup::Created<$resource>, $crate::http::ProblemError> {
+            ) -> Result<
+                $crate::api::setup::Created<$resource>,
+                $crate::http::ProblemError<$crate::api::setup::setup_api!(@unique $($unique)?)>,
+            > {
                 #[allow(unused_mut, unused_assignments)]
                 let mut parent_id = None;
                 #[allow(unused_mut)]
                 let mut collection = concat!($prefix, $collection).trim_end_matches('/').to_string();
                 $(
-                    $crate::api::setup::require_parent::<$parent>(&self.ctx.store, auth.0.tenant, parent.0).await?;
-                    parent_id = Some(parent.0);
+                    parent_id = $crate::api::setup::under::<$parent>(parent.0);
                     collection = collection.replace(concat!(":", $parent_name), &parent.0.to_string());
                 )?
-                $crate::api::setup::create(&self.ctx.store, &auth.0, parent_id, &collection, body.0).await
+                Ok($crate::api::setup::create::<$resource, $input, $crate::api::setup::setup_api!(@parent $resource; $($parent)?)>(
+                    &self.ctx.store, &auth.0, parent_id, &collection, body.0,
+                ).await?)
             }
 
             #[doc = $get_summary]
@@ -295,12 +331,13 @@ macro_rules! setup_api {
                 #[allow(unused_mut, unused_assignments)]
                 let mut parent_id = None;
                 $( parent_id = $crate::api::setup::under::<$parent>(parent.0); )?
-                $crate::api::setup::get(&self.ctx.store, auth.0.tenant, parent_id, entity_id.0).await
+                Ok($crate::api::setup::get(&self.ctx.store, auth.0.tenant, parent_id, entity_id.0).await?)
             }
 
             #[doc = $update_summary]
             #[doc = ""]
-            #[doc = "Replaces it. With `If-Match`, only while the ETag is current (else 412 and nothing changes). Deactivate with `active: false` rather than deleting."]
+            #[doc = "Replaces it. With `If-Match`, only while the ETag is current (else 412 and nothing changes); without, it is applied after any write in progress. Deactivate with `active: false` rather than deleting."]
+            $(#[doc = ""] #[doc = concat!("Unique in the tenant: ", $unique, "; a value already taken is 409.")])?
             #[oai(path = $item, method = "put", operation_id = $update_id)]
             async fn update(
                 &self,
@@ -311,11 +348,15 @@ macro_rules! setup_api {
                 #[oai(name = "If-Match")]
                 if_match: poem_openapi::param::Header<Option<String>>,
                 body: $crate::http::Body<$input>,
-            ) -> Result<$crate::api::setup::Fetched<$resource>, $crate::http::ProblemError> {
+            ) -> Result<
+                $crate::api::setup::Fetched<$resource>,
+                $crate::http::ProblemError<($crate::http::envelope::IfMatch, $crate::api::setup::setup_api!(@unique $($unique)?))>,
+            > {
                 #[allow(unused_mut, unused_assignments)]
                 let mut parent_id = None;
                 $( parent_id = $crate::api::setup::under::<$parent>(parent.0); )?
-                $crate::api::setup::update(&self.ctx.store, &auth.0, parent_id, entity_id.0, if_match.0.as_deref(), body.0).await
+                let key = $crate::store::records::RecordKey { parent_id, entity_id: entity_id.0 };
+                Ok($crate::api::setup::update(&self.ctx.store, &auth.0, key, if_match.0.as_deref(), body.0).await?)
             }
         }
     };
@@ -347,7 +388,6 @@ macro_rules! named_resource {
 
         impl $crate::api::setup::Resource for $resource {
             type Data = $crate::domain::setup::$resource;
-            const NAME: &'static str = stringify!($resource);
 
             fn from_stored(s: $crate::store::records::Stored<Self::Data>) -> Self {
                 Self {

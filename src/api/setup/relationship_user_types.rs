@@ -28,7 +28,6 @@ pub struct RelationshipUserType {
 
 impl Resource for RelationshipUserType {
     type Data = domain::RelationshipUserType;
-    const NAME: &'static str = "Relationship user type";
 
     fn from_stored(s: Stored<Self::Data>) -> Self {
         Self {
@@ -79,4 +78,5 @@ setup_api! {
     create: "createRelationshipUserType", "Create a relationship user type",
     get: "getRelationshipUserType", "Get a relationship user type",
     update: "updateRelationshipUserType", "Update a relationship user type",
+    unique: "the name",
 }

@@ -40,7 +40,6 @@ pub struct SupplierAddress {
 
 impl Resource for SupplierAddress {
     type Data = domain::SupplierAddress;
-    const NAME: &'static str = "Supplier address";
 
     fn from_stored(s: Stored<Self::Data>) -> Self {
         Self {

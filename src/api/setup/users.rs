@@ -31,7 +31,6 @@ pub struct User {
 
 impl Resource for User {
     type Data = domain::User;
-    const NAME: &'static str = "User";
 
     fn from_stored(s: Stored<Self::Data>) -> Self {
         Self {
@@ -101,4 +100,5 @@ setup_api! {
     create: "createUser", "Create a user",
     get: "getUser", "Get a user",
     update: "updateUser", "Update a user",
+    unique: "the username",
 }

@@ -1,0 +1,237 @@
+//! Many writers at once on one row: a write without `If-Match` is applied
+//! (last writer wins), one with a stale `If-Match` gets 412, and a delete
+//! racing an update ends in the documented success or not-found, never 409
+//! or 500. On both engines, and with two instances sharing PostgreSQL.
+
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use crate::harness::*;
+
+const WRITERS: usize = 64;
+const RELATIONSHIP: &str = "/api/relationships/d32a9192-353c-45fe-bbd4-b88702800467";
+const RELATIONSHIP_USER: &str = "/api/user/relationship_users/1";
+const RELATED_USERS: &str = "/api/user/related";
+
+/// One kind of row and how to write it: `path` takes `body(i)` by PUT, and
+/// `read` gives back what `body(i)` sets.
+struct Target {
+    path: String,
+    body: fn(usize) -> Value,
+    /// The GET that reads the row back, and where the written value is in its answer.
+    get: String,
+    pointer: &'static str,
+    /// What `body(i)` writes at `pointer`.
+    written: fn(usize) -> Value,
+}
+
+fn relationship(i: usize) -> Value {
+    json!({"name": format!("Writer {i}"), "startEffectiveDate": "2026-05-01",
+           "organizations": ["3fa85f64-5717-4562-b3fc-2c963f66afa6"],
+           "internalManager": "a218d8e5-8c7a-4f3e-9b12-111111111111",
+           "externalManager": "b218d8e5-8c7a-4f3e-9b12-222222222222",
+           "classification": "classification1", "category": "Cat1",
+           "internalAccess": "Team", "externalAccess": "Team", "status": "Relationship_Active"})
+}
+
+fn relationship_user(i: usize) -> Value {
+    json!({"form_configuration_name": "reference_rest_api_relationship_user_update",
+           "form": {"properties": {"status": format!("writer-{i}")}}})
+}
+
+fn related_user(i: usize) -> Value {
+    json!({"id": 6, "username": "dleite", "name": format!("writer{i}")})
+}
+
+fn organization(i: usize) -> Value {
+    json!({"name": format!("Organization {i}")})
+}
+
+/// Every kind of row: the demo tenant's (and a fresh organization of it; `token` is the demo's).
+async fn targets(app: &TestApp, token: &str) -> Vec<Target> {
+    let created = app
+        .client
+        .post(app.url("/api/setup/organizations"))
+        .bearer_auth(token)
+        .json(&organization(0))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(created.status(), 201);
+    let organization_path = json(created).await["entityId"]
+        .as_str()
+        .map(|id| format!("/api/setup/organizations/{id}"))
+        .expect("organization id");
+    vec![
+        Target {
+            path: RELATIONSHIP.into(),
+            body: relationship,
+            get: RELATIONSHIP.into(),
+            pointer: "/result/name",
+            written: |i| json!(format!("Writer {i}")),
+        },
+        Target {
+            path: RELATIONSHIP_USER.into(),
+            body: relationship_user,
+            get: RELATIONSHIP_USER.into(),
+            pointer: "/properties/status",
+            written: |i| json!(format!("writer-{i}")),
+        },
+        Target {
+            path: RELATED_USERS.into(),
+            body: related_user,
+            get: format!("{RELATED_USERS}/6"),
+            pointer: "/relatedUsers/name",
+            written: |i| json!(format!("writer{i}")),
+        },
+        Target {
+            get: organization_path.clone(),
+            path: organization_path,
+            body: organization,
+            pointer: "/name",
+            written: |i| json!(format!("Organization {i}")),
+        },
+    ]
+}
+
+/// The row's version (from its ETag) and its JSON.
+async fn read(app: &TestApp, base: &str, token: &str, path: &str) -> (i64, Value) {
+    let response = app
+        .client
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200, "GET {path}");
+    let version = header(&response, "etag")
+        .trim_matches('"')
+        .parse()
+        .expect("numeric ETag");
+    (version, json(response).await)
+}
+
+/// PUTs `body(i)` for every `i` in `writers` at once, to `base` (an instance's URL); the statuses.
+async fn put_all(
+    app: &TestApp,
+    base: &str,
+    token: &str,
+    target: &Target,
+    writers: std::ops::Range<usize>,
+    if_match: Option<&str>,
+) -> Vec<u16> {
+    let requests = writers.map(|i| {
+        let mut request = app
+            .client
+            .put(format!("{base}{}", target.path))
+            .bearer_auth(token)
+            .json(&(target.body)(i));
+        if let Some(tag) = if_match {
+            request = request.header("if-match", tag);
+        }
+        async move { request.send().await.expect("request").status().as_u16() }
+    });
+    join_all(requests).await
+}
+
+/// After the writes of `writers`: the row holds exactly one of their bodies.
+fn assert_one_of(target: &Target, row: &Value, writers: std::ops::Range<usize>) {
+    let value = row.pointer(target.pointer).unwrap_or(&Value::Null);
+    assert!(
+        writers.clone().any(|i| (target.written)(i) == *value),
+        "{}: {value} is none of the bodies sent",
+        target.path
+    );
+}
+
+engine_tests! {
+    async fn concurrent_unconditional_puts_to_one_row_are_all_applied(app: &TestApp) {
+        let token = app.demo_token().await;
+        for target in targets(app, &token).await {
+            let (before, _) = read(app, &app.base, &token, &target.get).await;
+            let statuses = put_all(app, &app.base, &token, &target, 0..WRITERS, None).await;
+            assert!(statuses.iter().all(|s| (200..300).contains(s)), "{}: {statuses:?}", target.path);
+            let (after, row) = read(app, &app.base, &token, &target.get).await;
+            assert_eq!(after, before + WRITERS as i64, "{}: one version per write", target.path);
+            assert_one_of(&target, &row, 0..WRITERS);
+        }
+    }
+
+    async fn concurrent_puts_with_one_etag_let_exactly_one_win(app: &TestApp) {
+        let token = app.demo_token().await;
+        for target in targets(app, &token).await {
+            let (before, _) = read(app, &app.base, &token, &target.get).await;
+            let tag = format!("\"{before}\"");
+            let statuses = put_all(app, &app.base, &token, &target, 0..16, Some(&tag)).await;
+            let won = statuses.iter().filter(|s| (200..300).contains(*s)).count();
+            assert_eq!(won, 1, "{}: {statuses:?}", target.path);
+            assert_eq!(statuses.iter().filter(|s| **s == 412).count(), 15, "{}: {statuses:?}", target.path);
+            let (after, row) = read(app, &app.base, &token, &target.get).await;
+            assert_eq!(after, before + 1, "{}: only the winner changed it", target.path);
+            assert_one_of(&target, &row, 0..16);
+        }
+    }
+
+    async fn an_empty_if_match_matches_no_version(app: &TestApp) {
+        let token = app.demo_token().await;
+        for target in targets(app, &token).await {
+            let statuses = put_all(app, &app.base, &token, &target, 0..1, Some("")).await;
+            assert_eq!(statuses, [412], "{}", target.path);
+        }
+    }
+
+    async fn a_delete_racing_puts_ends_in_success_or_not_found(app: &TestApp) {
+        let token = app.demo_token().await;
+        // Relationship users: DELETE is 204, a PUT after it finds nothing (404).
+        let delete = app
+            .client
+            .delete(app.url(&format!("{RELATIONSHIP_USER}?form_configuration_name=reference_rest_api_relationship_user_delete")))
+            .bearer_auth(&token)
+            .send();
+        let target = &targets(app, &token).await[1];
+        let (deleted, puts) = tokio::join!(delete, put_all(app, &app.base, &token, target, 0..16, None));
+        assert_eq!(deleted.expect("request").status(), 204);
+        assert!(puts.iter().all(|s| [204, 404].contains(s)), "relationship user: {puts:?}");
+        // Related users: DELETE deactivates (200); a PUT after it gets 400 "1005: User does not exist".
+        let deactivate = app.client.delete(app.url(&format!("{RELATED_USERS}/6"))).bearer_auth(&token).send();
+        let target = &targets(app, &token).await[2];
+        let (deactivated, puts) = tokio::join!(deactivate, put_all(app, &app.base, &token, target, 0..16, None));
+        assert_eq!(deactivated.expect("request").status(), 200);
+        assert!(puts.iter().all(|s| [201, 400].contains(s)), "related user: {puts:?}");
+        let after = app.client.put(app.url(RELATED_USERS)).bearer_auth(&token).json(&related_user(99)).send().await.expect("request");
+        assert_eq!(after.status(), 400);
+        assert_eq!(json(after).await["response"]["message"], "1005: User does not exist");
+    }
+}
+
+/// Two instances on one PostgreSQL database, 32 writers on each, with a
+/// token that one issued and the other verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_sharing_postgres_apply_every_unconditional_put() {
+    let Some(app) = TestApp::spawn(Engine::Postgres).await else {
+        return;
+    };
+    let token = app.demo_token().await;
+    let (second_store, second) = serve(&app.database_url).await;
+    let second_base = format!("http://{}", second.addr);
+    let half = WRITERS / 2;
+    for target in targets(&app, &token).await {
+        let (before, _) = read(&app, &second_base, &token, &target.get).await;
+        let (one, two) = tokio::join!(
+            put_all(&app, &app.base, &token, &target, 0..half, None),
+            put_all(&app, &second_base, &token, &target, half..WRITERS, None),
+        );
+        let statuses: Vec<u16> = one.into_iter().chain(two).collect();
+        assert!(
+            statuses.iter().all(|s| (200..300).contains(s)),
+            "{}: {statuses:?}",
+            target.path
+        );
+        let (after, row) = read(&app, &app.base, &token, &target.get).await;
+        assert_eq!(after, before + WRITERS as i64, "{}", target.path);
+        assert_one_of(&target, &row, 0..WRITERS);
+    }
+    second.shutdown().await.expect("clean shutdown");
+    second_store.close().await;
+    app.stop().await;
+}
