@@ -126,6 +126,10 @@ pub struct Settings {
     /// Log format.
     #[arg(long, env = "LIAISON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+
+    /// Serve `/metrics` on this address instead of the main one.
+    #[arg(long, env = "LIAISON_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/liaison.db";
@@ -175,6 +179,7 @@ mod tests {
         assert_eq!(cli.settings.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(cli.settings.body_limit, 1024 * 1024);
         assert_eq!(cli.settings.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(cli.settings.metrics_bind, None);
     }
 
     #[test]
@@ -183,6 +188,7 @@ mod tests {
             &["liaison", "--bind", "nowhere"][..],
             &["liaison", "--body-limit", "0"],
             &["liaison", "--database-url", "mysql://x"],
+            &["liaison", "--metrics-bind", "127.0.0.1"],
             &["liaison", "--public-url", "ftp://x"],
             &["liaison", "--log-format", "xml"],
             &["liaison", "--token-key", "short"],

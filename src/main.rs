@@ -6,7 +6,7 @@ use clap::Parser;
 use liaison::api::{ApiContext, ContextSettings};
 use liaison::config::{Cli, Command, Settings};
 use liaison::demo::{self, DemoSettings};
-use liaison::{cli, server, store::Store, telemetry};
+use liaison::{cli, metrics, server, store::Store, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -67,9 +67,14 @@ async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Resul
             token_key: settings.token_key.clone(),
             token_ttl: settings.token_ttl,
             public_url: settings.public_url.clone(),
+            metrics_on_main: settings.metrics_bind.is_none(),
         },
     )
     .await?;
+    let metrics_server = match settings.metrics_bind {
+        Some(bind) => Some(metrics::serve(ctx.metrics.clone(), bind).await?),
+        None => None,
+    };
     let running = server::start(ctx, settings.body_limit, settings.bind).await?;
     let base = settings
         .public_url
@@ -77,6 +82,10 @@ async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Resul
         .unwrap_or_else(|| format!("http://{}", running.addr));
     println!("liaison is listening on http://{}", running.addr);
     println!("API docs (Swagger UI): {base}/docs");
+    match &metrics_server {
+        Some(m) => println!("Metrics (Prometheus): http://{}{}", m.addr, metrics::PATH),
+        None => println!("Metrics (Prometheus): {base}{}", metrics::PATH),
+    }
     if let Some(demo) = demo {
         println!("Demo tenant {:?}: a client with every scope", demo::TENANT);
         println!("  client_id:     {}", demo.client_id);
@@ -93,6 +102,9 @@ async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Resul
     server::shutdown_signal().await;
     tracing::info!("shutting down: finishing in-flight requests");
     running.shutdown().await?;
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.shutdown().await?;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

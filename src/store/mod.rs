@@ -12,7 +12,7 @@ pub mod tenants;
 
 use std::path::Path;
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -40,6 +40,17 @@ impl Engine {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+}
+
+/// The state of a [`Store`]'s connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections open, idle or in use.
+    pub open: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The most connections the pool opens.
+    pub max: u32,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -92,9 +103,31 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the database answers a trivial query.
-    pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    /// Whether the database answers a trivial query; on success, how long
+    /// getting a connection from the pool took.
+    pub async fn ping(&self) -> Result<Duration, sqlx::Error> {
+        let started = Instant::now();
+        let mut conn = self.pool.acquire().await?;
+        let waited = started.elapsed();
+        sqlx::query("SELECT 1").execute(&mut *conn).await?;
+        Ok(waited)
+    }
+
+    /// How long getting a connection from the pool takes now: a probe of
+    /// what a query starting at this moment would wait.
+    pub async fn acquire_wait(&self) -> Result<Duration, sqlx::Error> {
+        let started = Instant::now();
+        drop(self.pool.acquire().await?);
+        Ok(started.elapsed())
+    }
+
+    /// The connection pool's current state.
+    pub fn pool_status(&self) -> PoolStatus {
+        PoolStatus {
+            open: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
