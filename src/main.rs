@@ -1,6 +1,8 @@
 //! The `liaison` binary: parse the command line, then serve, migrate, write
 //! the spec or administer. Everything else lives in the library.
 
+use std::process::ExitCode;
+
 use anyhow::Context as _;
 use clap::Parser;
 use liaison::api::{ApiContext, ContextSettings};
@@ -9,9 +11,21 @@ use liaison::demo::{self, DemoSettings};
 use liaison::{cli, metrics, server, store::Store, telemetry};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let args = Cli::parse();
     telemetry::init(args.settings.log_format);
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        // The error and its causes on one line; never a backtrace, whatever
+        // RUST_BACKTRACE says: these are the operator's errors, not bugs.
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Cli) -> anyhow::Result<()> {
     let settings = &args.settings;
     match args.command.unwrap_or(Command::Serve {
         demo: false,

@@ -1,0 +1,109 @@
+//! The `liaison` binary as an operator meets it in the first minutes:
+//! its subcommands and its errors.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+/// The binary with a clean environment: no `LIAISON_*` from the caller.
+fn liaison(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_liaison"));
+    command.env_clear().current_dir(dir).args(args);
+    command
+}
+
+fn liaison_output(dir: &Path, args: &[&str]) -> Output {
+    liaison(dir, args).output().expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_sqlite_url_without_a_path_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for url in ["sqlite://", "sqlite:", "sqlite::memory:"] {
+        let output = liaison_output(dir.path(), &["--database-url", url, "tenants", "create", "ghost"]);
+        assert_eq!(output.status.code(), Some(2), "{url}: {}", stderr(&output));
+        let message = stderr(&output);
+        assert!(message.contains("sqlite://PATH"), "{url}: {message}");
+        assert!(stdout(&output).is_empty(), "{url}");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("read dir").count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn an_error_is_one_line_without_a_backtrace() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = liaison(
+        dir.path(),
+        &[
+            "--database-url",
+            "sqlite://liaison.db",
+            "clients",
+            "create",
+            "--tenant",
+            "ghost",
+        ],
+    )
+    .env("RUST_BACKTRACE", "1")
+    .output()
+    .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.starts_with("error: no tenant named \"ghost\""), "{message}");
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(!message.to_lowercase().contains("backtrace"), "{message}");
+}
+
+#[test]
+fn a_sqlite_file_that_cannot_be_opened_is_named_with_the_cause() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("plain"), b"a file, not a folder").expect("write");
+    std::fs::write(dir.path().join("garbage.db"), b"not a database, not at all, no").expect("write");
+    std::fs::create_dir(dir.path().join("folder.db")).expect("mkdir");
+    for (path, cause) in [
+        ("plain/liaison.db", "Not a directory"),
+        ("folder.db", "Is a directory"),
+        ("garbage.db", "file is not a database"),
+    ] {
+        let output = liaison_output(dir.path(), &["--database-url", &format!("sqlite://{path}"), "migrate"]);
+        assert_eq!(output.status.code(), Some(1), "{path}");
+        let message = stderr(&output);
+        assert!(
+            message.starts_with(&format!("error: cannot open the SQLite database {path}: ")),
+            "{path}: {message}"
+        );
+        assert!(message.contains(cause), "{path}: {message}");
+    }
+}
+
+#[test]
+fn an_unreachable_postgresql_server_says_connection_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let started = std::time::Instant::now();
+    let output = liaison_output(
+        dir.path(),
+        &[
+            "--database-url",
+            "postgres://liaison:s3cret@127.0.0.1:1/liaison",
+            "migrate",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("PostgreSQL at 127.0.0.1:1"), "{message}");
+    assert!(message.to_lowercase().contains("connection refused"), "{message}");
+    assert!(!message.contains("timed out"), "{message}");
+    assert!(!message.contains("s3cret"), "{message}");
+    assert!(started.elapsed() < Duration::from_secs(4), "answered at once");
+}
