@@ -58,8 +58,10 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum TenantsAction {
-    /// Create a tenant (nothing happens when it exists).
+    /// Create a tenant (when it exists, says so and changes nothing).
     Create { name: String },
+    /// List tenants: name, id and creation time.
+    List,
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,6 +24,14 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// The words of each line: a header, then its rows.
+fn table(output: &Output) -> Vec<Vec<String>> {
+    stdout(output)
+        .lines()
+        .map(|line| line.split_whitespace().map(str::to_string).collect())
+        .collect()
+}
+
 #[test]
 fn a_sqlite_url_without_a_path_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -106,4 +114,46 @@ fn an_unreachable_postgresql_server_says_connection_refused() {
     assert!(!message.contains("timed out"), "{message}");
     assert!(!message.contains("s3cret"), "{message}");
     assert!(started.elapsed() < Duration::from_secs(4), "answered at once");
+}
+
+engine_tests! {
+    async fn tenants_and_clients_are_listed_under_a_header(app: &TestApp) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = app.database_url.as_str();
+        let cli = |args: &[&str]| {
+            let mut all = vec!["--database-url", url];
+            all.extend_from_slice(args);
+            liaison_output(dir.path(), &all)
+        };
+
+        let created = cli(&["tenants", "create", "beta"]);
+        assert!(created.status.success(), "{}", stderr(&created));
+        assert!(stdout(&created).starts_with("tenant beta created ("), "{}", stdout(&created));
+        // The harness made `acme`: creating it again says so, changes nothing, and is not an error.
+        let again = cli(&["tenants", "create", "acme"]);
+        assert!(again.status.success(), "{}", stderr(&again));
+        let acme = app.store.tenant_info("acme").await.expect("read").expect("acme");
+        assert!(
+            stdout(&again).starts_with(&format!("tenant acme already exists ({}, created ", acme.id)),
+            "{}",
+            stdout(&again)
+        );
+        assert!(stdout(&again).contains("nothing changed"));
+
+        let tenants = table(&cli(&["tenants", "list"]));
+        assert_eq!(tenants[0], ["NAME", "ID", "CREATED"]);
+        let names: Vec<&str> = tenants[1..].iter().map(|row| row[0].as_str()).collect();
+        assert_eq!(names, ["acme", "beta"]);
+        assert_eq!(tenants[1][1], acme.id.to_string());
+
+        let clients = table(&cli(&["clients", "list"]));
+        assert_eq!(clients[0], ["CLIENT_ID", "TENANT", "STATE", "NAME", "SCOPES"]);
+        assert!(
+            clients[1..].iter().any(|row| row[1] == "acme" && row[2] == "active"),
+            "{clients:?}"
+        );
+        let empty = tempfile::tempdir().expect("temp dir");
+        let none = liaison_output(empty.path(), &["--database-url", "sqlite://x.db", "clients", "list"]);
+        assert_eq!(table(&none), [["CLIENT_ID", "TENANT", "STATE", "NAME", "SCOPES"]]);
+    }
 }
