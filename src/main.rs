@@ -101,16 +101,21 @@ async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Resul
         None => println!("Metrics (Prometheus): {base}{}", metrics::PATH),
     }
     if let Some(demo) = demo {
-        println!("Demo tenant {:?}: a client with every scope", demo::TENANT);
-        println!("  client_id:     {}", demo.client_id);
-        println!("  client_secret: {}", demo.client_secret);
+        println!();
         println!(
-            "  API key (Relationship users, `Authorization: Token token=<key>`): {}",
-            demo.api_key
+            "Demo tenant {:?}: a client with every scope, and an API key for Relationship users \
+             (Authorization: Token token=$LIAISON_API_KEY).",
+            demo::TENANT
         );
+        println!("Paste these lines into a shell, then run scripts/quickstart:");
+        println!();
+        for line in demo::export_lines(&base, &demo) {
+            println!("{line}");
+        }
+        println!();
         println!(
-            "  token: curl -s -u '{}:{}' -d grant_type=client_credentials {base}/oauth2/token",
-            demo.client_id, demo.client_secret
+            "A token: curl -s -u \"$LIAISON_CLIENT_ID:$LIAISON_CLIENT_SECRET\" -d grant_type=client_credentials \
+             \"$LIAISON_URL/oauth2/token\""
         );
     }
     server::shutdown_signal().await;

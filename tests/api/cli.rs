@@ -1,8 +1,9 @@
 //! The `liaison` binary as an operator meets it in the first minutes:
-//! its subcommands and its errors.
+//! its subcommands, its errors, and `serve --demo`.
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 /// The binary with a clean environment: no `LIAISON_*` from the caller.
@@ -156,4 +157,88 @@ engine_tests! {
         let none = liaison_output(empty.path(), &["--database-url", "sqlite://x.db", "clients", "list"]);
         assert_eq!(table(&none), [["CLIENT_ID", "TENANT", "STATE", "NAME", "SCOPES"]]);
     }
+}
+
+/// Reads `reader` line by line on a thread, so the test can wait with a deadline.
+fn lines_of(reader: impl Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(reader).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receive
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_demo_resolves_host_names_and_prints_ready_to_paste_exports() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = liaison(
+        dir.path(),
+        &[
+            "serve",
+            "--demo",
+            "--bind",
+            "localhost:0",
+            "--database-url",
+            "sqlite://liaison.db",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("serve starts");
+    let out = lines_of(child.stdout.take().expect("stdout"));
+    let err = lines_of(child.stderr.take().expect("stderr"));
+    let mut exports = std::collections::BTreeMap::new();
+    while !exports.contains_key("LIAISON_API_KEY") {
+        let line = out
+            .recv_timeout(Duration::from_secs(30))
+            .expect("serve --demo prints the exports");
+        if let Some(assignment) = line.strip_prefix("export ") {
+            let (name, value) = assignment.split_once('=').expect("NAME=value");
+            exports.insert(name.to_string(), value.to_string());
+        }
+    }
+    let names: Vec<&str> = exports.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "LIAISON_API_KEY",
+            "LIAISON_CLIENT_ID",
+            "LIAISON_CLIENT_SECRET",
+            "LIAISON_URL"
+        ],
+        "the variables scripts/quickstart reads"
+    );
+    let url = &exports["LIAISON_URL"];
+    assert!(url.starts_with("http://127.0.0.1:"), "localhost resolved: {url}");
+
+    let client = reqwest::Client::new();
+    let token = client
+        .post(format!("{url}/oauth2/token"))
+        .basic_auth(&exports["LIAISON_CLIENT_ID"], Some(&exports["LIAISON_CLIENT_SECRET"]))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(token.status(), 200);
+    let with_key = client
+        .get(format!("{url}/api/user/relationship_users/1"))
+        .header("authorization", format!("Token token={}", exports["LIAISON_API_KEY"]))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(with_key.status(), 200);
+    let metrics = client.get(format!("{url}/metrics")).send().await.expect("scrape");
+    assert_eq!(metrics.status(), 200);
+
+    child.kill().expect("stop the server");
+    child.wait().expect("reaped");
+    // Logs went to a pipe: not one colour code.
+    let logs: Vec<String> = err.iter().collect();
+    assert!(logs.iter().any(|l| l.contains("request finished")), "{logs:?}");
+    assert!(logs.iter().all(|l| !l.contains('\u{1b}')), "{logs:?}");
 }
