@@ -199,6 +199,13 @@ fn error_response(dialect: Dialect, err: AppError, format: Format) -> Response {
             if let Ok(value) = HeaderValue::from_str(&challenge) {
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
             }
+            // Relationship users also take the dialect's own API key (RFC 7235: one challenge per scheme).
+            if dialect == Dialect::RelationshipUsers {
+                response.headers_mut().append(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(r#"Token realm="liaison""#),
+                );
+            }
         }
         AppError::Forbidden { scope } => {
             let challenge = format!(r#"Bearer realm="liaison", error="insufficient_scope", scope="{scope}""#);

@@ -6,6 +6,7 @@
 mod harness;
 
 mod auth;
+mod challenges;
 mod cli;
 mod cross_cutting;
 mod metrics;
