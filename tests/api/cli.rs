@@ -213,6 +213,13 @@ async fn serve_demo_resolves_host_names_and_prints_ready_to_paste_exports() {
         ],
         "the variables scripts/quickstart reads"
     );
+    let quickstart = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/quickstart")).expect("read");
+    for name in &names {
+        assert!(
+            quickstart.contains(&format!("${{{name}")) || quickstart.contains(&format!("${name}")),
+            "{name}"
+        );
+    }
     let url = &exports["LIAISON_URL"];
     assert!(url.starts_with("http://127.0.0.1:"), "localhost resolved: {url}");
 
@@ -241,4 +248,31 @@ async fn serve_demo_resolves_host_names_and_prints_ready_to_paste_exports() {
     let logs: Vec<String> = err.iter().collect();
     assert!(logs.iter().any(|l| l.contains("request finished")), "{logs:?}");
     assert!(logs.iter().all(|l| !l.contains('\u{1b}')), "{logs:?}");
+}
+
+#[test]
+fn the_readmes_first_screen_shows_the_two_commands_and_how_to_run_the_binary() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("read");
+    let first_screen: String = readme.lines().take(24).collect::<Vec<_>>().join("\n");
+    let first_block = first_screen
+        .split("```")
+        .nth(1)
+        .expect("a code block on the first screen");
+    let commands: Vec<&str> = first_block
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split('#').next())
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    assert_eq!(commands, ["cargo run --release -- serve --demo", "./scripts/test"]);
+    assert!(first_screen.contains("cargo install --path ."), "{first_screen}");
+    assert!(first_screen.contains("target/release/liaison"), "{first_screen}");
+    // One set of names for the demo's credentials, the ones `serve --demo` exports.
+    for stray in ["$CLIENT_ID", "$CLIENT_SECRET", "$API_KEY", "${CLIENT_ID", "${API_KEY"] {
+        assert!(
+            !readme.contains(stray),
+            "the README uses {stray}; the demo exports LIAISON_*"
+        );
+    }
 }
