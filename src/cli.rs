@@ -22,8 +22,37 @@ pub async fn tenants(store: &Store, action: TenantsAction) -> anyhow::Result<()>
             if name.is_empty() || name.len() > 100 {
                 bail!("a tenant name is 1-100 characters");
             }
-            let id = store.ensure_tenant(name).await?;
-            println!("tenant {name} ({id})");
+            // Creating an existing tenant is not an error (scripts may
+            // provision twice), but it is said, and nothing changes.
+            match store.tenant_create(name).await? {
+                Some(id) => println!("tenant {name} created ({id})"),
+                None => {
+                    let existing = store
+                        .tenant_info(name)
+                        .await?
+                        .with_context(|| format!("tenant {name:?} vanished while being created"))?;
+                    println!(
+                        "tenant {name} already exists ({}, created {}); nothing changed",
+                        existing.id,
+                        existing.created_at.format("%Y-%m-%d %H:%M:%S UTC")
+                    );
+                }
+            }
+        }
+        TenantsAction::List => {
+            let rows = store
+                .tenant_list()
+                .await?
+                .into_iter()
+                .map(|t| {
+                    vec![
+                        t.name,
+                        t.id.to_string(),
+                        t.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                    ]
+                })
+                .collect();
+            print!("{}", table(&["NAME", "ID", "CREATED"], rows));
         }
     }
     Ok(())
@@ -55,17 +84,16 @@ pub async fn clients(store: &Store, action: ClientsAction) -> anyhow::Result<()>
             println!("(the secret is shown only now; liaison keeps only its hash)");
         }
         ClientsAction::List => {
-            for c in store.client_list().await? {
-                let state = if c.active { "active" } else { "disabled" };
-                println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    c.client_id,
-                    c.tenant,
-                    state,
-                    c.name,
-                    c.scopes.join(" ")
-                );
-            }
+            let rows = store
+                .client_list()
+                .await?
+                .into_iter()
+                .map(|c| {
+                    let state = if c.active { "active" } else { "disabled" };
+                    vec![c.client_id, c.tenant, state.to_string(), c.name, c.scopes.join(" ")]
+                })
+                .collect();
+            print!("{}", table(&["CLIENT_ID", "TENANT", "STATE", "NAME", "SCOPES"], rows));
         }
         ClientsAction::Disable { client_id } => {
             if !store.client_disable(&client_id).await? {
@@ -88,4 +116,49 @@ pub async fn apikeys(store: &Store, action: ApikeysAction) -> anyhow::Result<()>
         }
     }
     Ok(())
+}
+
+/// Rows under a header, each column as wide as its widest cell, two spaces
+/// apart (the last column unpadded). The header is printed even with no rows.
+fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let header = header.iter().map(|h| h.to_string()).collect();
+    let mut out = String::new();
+    for row in std::iter::once(header).chain(rows) {
+        let last = row.len().saturating_sub(1);
+        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
+            if i == last {
+                out.push_str(cell);
+            } else {
+                let pad = width.saturating_sub(cell.chars().count());
+                out.push_str(cell);
+                out.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_their_columns_under_a_header() {
+        let rows = vec![
+            vec!["acme".to_string(), "1".to_string(), "x y".to_string()],
+            vec!["a".to_string(), "22222".to_string(), "z".to_string()],
+        ];
+        assert_eq!(
+            table(&["NAME", "ID", "SCOPES"], rows),
+            "NAME  ID     SCOPES\nacme  1      x y\na     22222  z\n"
+        );
+        assert_eq!(table(&["NAME", "ID"], vec![]), "NAME  ID\n");
+    }
 }

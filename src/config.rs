@@ -2,7 +2,7 @@
 //! environment fallback. Bad values and unknown flags end the process with a
 //! clear message and exit code 2 (clap's usage-error code).
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -58,8 +58,10 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum TenantsAction {
-    /// Create a tenant (nothing happens when it exists).
+    /// Create a tenant (when it exists, says so and changes nothing).
     Create { name: String },
+    /// List tenants: name, id and creation time.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,8 +95,9 @@ pub enum ApikeysAction {
 /// Settings shared by every subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
-    /// Address to listen on.
-    #[arg(long, env = "LIAISON_BIND", default_value = "127.0.0.1:8080", global = true)]
+    /// Address to listen on: IP:PORT or HOST:PORT (a host name is resolved
+    /// at start-up; of its addresses the first IPv4 one is used).
+    #[arg(long, env = "LIAISON_BIND", default_value = "127.0.0.1:8080", global = true, value_parser = parse_bind)]
     pub bind: SocketAddr,
 
     /// Database URL: `sqlite://PATH` (the embedded default, created on first
@@ -126,6 +129,10 @@ pub struct Settings {
     /// Log format.
     #[arg(long, env = "LIAISON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+
+    /// Serve `/metrics` on this address (IP:PORT or HOST:PORT) instead of the main one.
+    #[arg(long, env = "LIAISON_METRICS_BIND", global = true, value_parser = parse_bind)]
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/liaison.db";
@@ -137,11 +144,38 @@ pub enum LogFormat {
 }
 
 fn parse_database_url(url: &str) -> Result<String, String> {
-    if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if url.starts_with("sqlite:") {
+        crate::store::sqlite_file(url)?;
+        Ok(url.to_string())
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(url.to_string())
     } else {
         Err("expected a sqlite://PATH or postgres:// URL".into())
     }
+}
+
+/// `IP:PORT`, or `HOST:PORT` with the host name resolved now. Of several
+/// addresses the first IPv4 one wins: `localhost` then means 127.0.0.1,
+/// which every client's `localhost` reaches.
+pub fn parse_bind(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let hint = "expected IP:PORT or HOST:PORT, e.g. 127.0.0.1:8080 or localhost:8080";
+    let (host, port) = text.rsplit_once(':').ok_or(hint)?;
+    if host.is_empty() || port.parse::<u16>().is_err() {
+        return Err(hint.into());
+    }
+    let addrs: Vec<SocketAddr> = text
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {host:?}: {e}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| addrs.first())
+        .copied()
+        .ok_or_else(|| format!("{host:?} resolves to no address"))
 }
 
 fn parse_token_key(key: &str) -> Result<String, String> {
@@ -175,6 +209,7 @@ mod tests {
         assert_eq!(cli.settings.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(cli.settings.body_limit, 1024 * 1024);
         assert_eq!(cli.settings.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(cli.settings.metrics_bind, None);
     }
 
     #[test]
@@ -183,6 +218,13 @@ mod tests {
             &["liaison", "--bind", "nowhere"][..],
             &["liaison", "--body-limit", "0"],
             &["liaison", "--database-url", "mysql://x"],
+            &["liaison", "--database-url", "sqlite://"],
+            &["liaison", "--database-url", "sqlite:"],
+            &["liaison", "--database-url", "sqlite://?mode=rwc"],
+            &["liaison", "--database-url", "sqlite::memory:"],
+            &["liaison", "--bind", "localhost"],
+            &["liaison", "--bind", ":8080"],
+            &["liaison", "--metrics-bind", "127.0.0.1"],
             &["liaison", "--public-url", "ftp://x"],
             &["liaison", "--log-format", "xml"],
             &["liaison", "--token-key", "short"],
@@ -193,6 +235,17 @@ mod tests {
             let err = Cli::try_parse_from(args).expect_err("refused");
             assert_eq!(err.exit_code(), 2, "{args:?}");
         }
+    }
+
+    #[test]
+    fn host_names_are_resolved() {
+        let cli = Cli::try_parse_from(["liaison", "--bind", "localhost:0", "--metrics-bind", "localhost:9100"])
+            .expect("parses");
+        assert!(cli.settings.bind.ip().is_loopback(), "{}", cli.settings.bind);
+        assert_eq!(cli.settings.bind.port(), 0);
+        assert_eq!(cli.settings.metrics_bind.map(|a| a.port()), Some(9100));
+        let ipv6 = Cli::try_parse_from(["liaison", "--bind", "[::1]:8080"]).expect("parses");
+        assert_eq!(ipv6.settings.bind.to_string(), "[::1]:8080");
     }
 
     #[test]

@@ -43,6 +43,33 @@ pub struct DemoCredentials {
     pub api_key: String,
 }
 
+/// The demo's credentials as `export LIAISON_...=...` lines, ready to paste
+/// into a shell: the variables `scripts/quickstart` and the README use.
+pub fn export_lines(url: &str, demo: &DemoCredentials) -> Vec<String> {
+    [
+        ("LIAISON_URL", url),
+        ("LIAISON_CLIENT_ID", demo.client_id.as_str()),
+        ("LIAISON_CLIENT_SECRET", demo.client_secret.as_str()),
+        ("LIAISON_API_KEY", demo.api_key.as_str()),
+    ]
+    .into_iter()
+    .map(|(name, value)| format!("export {name}={}", shell_quoted(value)))
+    .collect()
+}
+
+/// `value` as one shell word: as it is when that is safe, else in single quotes.
+fn shell_quoted(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/@%+=,".contains(&b));
+    if plain {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
 /// Fixed values for the demo client (e.g. from `LIAISON_DEMO_CLIENT_ID`).
 #[derive(Debug, Clone, Default)]
 pub struct DemoSettings {
@@ -312,4 +339,28 @@ async fn seed_relationship_users(store: &Store, tenant: TenantId) -> anyhow::Res
         store.relationship_user_seed(tenant, &new).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_lines_quote_what_a_shell_would_split() {
+        let demo = DemoCredentials {
+            tenant: TenantId(Uuid::nil()),
+            client_id: "demo-abc_1".into(),
+            client_secret: "it's a secret; $HOME".into(),
+            api_key: "k3y".into(),
+        };
+        assert_eq!(
+            export_lines("http://127.0.0.1:8080", &demo),
+            [
+                "export LIAISON_URL=http://127.0.0.1:8080",
+                "export LIAISON_CLIENT_ID=demo-abc_1",
+                r"export LIAISON_CLIENT_SECRET='it'\''s a secret; $HOME'",
+                "export LIAISON_API_KEY=k3y",
+            ]
+        );
+    }
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod metrics;
 pub mod server;
 pub mod store;
 pub mod telemetry;
@@ -30,6 +31,7 @@ pub fn spec(ctx: ApiContext) -> (String, String) {
 /// The whole HTTP application.
 pub fn app(ctx: ApiContext, body_limit: u64) -> impl Endpoint + 'static {
     let auth = ctx.auth.clone();
+    let (metrics, metrics_on_main) = (ctx.metrics.clone(), ctx.metrics_on_main);
     let service = api::service(ctx);
     let spec = service.spec();
     let routes = serde_json::from_str(&spec)
@@ -40,5 +42,10 @@ pub fn app(ctx: ApiContext, body_limit: u64) -> impl Endpoint + 'static {
         .at("/openapi.yaml", service.spec_endpoint_yaml())
         .nest("/docs", service.swagger_ui())
         .nest("/", service);
-    Frontline::new(route.data(auth).map_to_response(), body_limit, routes)
+    let route = if metrics_on_main {
+        route.at(metrics::PATH, metrics::endpoint(metrics.clone()))
+    } else {
+        route
+    };
+    Frontline::new(route.data(auth).map_to_response(), body_limit, routes).with_metrics(metrics)
 }

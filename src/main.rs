@@ -1,17 +1,31 @@
 //! The `liaison` binary: parse the command line, then serve, migrate, write
 //! the spec or administer. Everything else lives in the library.
 
+use std::process::ExitCode;
+
 use anyhow::Context as _;
 use clap::Parser;
 use liaison::api::{ApiContext, ContextSettings};
 use liaison::config::{Cli, Command, Settings};
 use liaison::demo::{self, DemoSettings};
-use liaison::{cli, server, store::Store, telemetry};
+use liaison::{cli, metrics, server, store::Store, telemetry};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let args = Cli::parse();
     telemetry::init(args.settings.log_format);
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        // The error and its causes on one line; never a backtrace, whatever
+        // RUST_BACKTRACE says: these are the operator's errors, not bugs.
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Cli) -> anyhow::Result<()> {
     let settings = &args.settings;
     match args.command.unwrap_or(Command::Serve {
         demo: false,
@@ -67,9 +81,14 @@ async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Resul
             token_key: settings.token_key.clone(),
             token_ttl: settings.token_ttl,
             public_url: settings.public_url.clone(),
+            metrics_on_main: settings.metrics_bind.is_none(),
         },
     )
     .await?;
+    let metrics_server = match settings.metrics_bind {
+        Some(bind) => Some(metrics::serve(ctx.metrics.clone(), bind).await?),
+        None => None,
+    };
     let running = server::start(ctx, settings.body_limit, settings.bind).await?;
     let base = settings
         .public_url
@@ -77,22 +96,34 @@ async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Resul
         .unwrap_or_else(|| format!("http://{}", running.addr));
     println!("liaison is listening on http://{}", running.addr);
     println!("API docs (Swagger UI): {base}/docs");
+    match &metrics_server {
+        Some(m) => println!("Metrics (Prometheus): http://{}{}", m.addr, metrics::PATH),
+        None => println!("Metrics (Prometheus): {base}{}", metrics::PATH),
+    }
     if let Some(demo) = demo {
-        println!("Demo tenant {:?}: a client with every scope", demo::TENANT);
-        println!("  client_id:     {}", demo.client_id);
-        println!("  client_secret: {}", demo.client_secret);
+        println!();
         println!(
-            "  API key (Relationship users, `Authorization: Token token=<key>`): {}",
-            demo.api_key
+            "Demo tenant {:?}: a client with every scope, and an API key for Relationship users \
+             (Authorization: Token token=$LIAISON_API_KEY).",
+            demo::TENANT
         );
+        println!("Paste these lines into a shell, then run scripts/quickstart:");
+        println!();
+        for line in demo::export_lines(&base, &demo) {
+            println!("{line}");
+        }
+        println!();
         println!(
-            "  token: curl -s -u '{}:{}' -d grant_type=client_credentials {base}/oauth2/token",
-            demo.client_id, demo.client_secret
+            "A token: curl -s -u \"$LIAISON_CLIENT_ID:$LIAISON_CLIENT_SECRET\" -d grant_type=client_credentials \
+             \"$LIAISON_URL/oauth2/token\""
         );
     }
     server::shutdown_signal().await;
     tracing::info!("shutting down: finishing in-flight requests");
     running.shutdown().await?;
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.shutdown().await?;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

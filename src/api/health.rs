@@ -44,10 +44,11 @@ impl HealthApi {
     /// Answers 200 when the database answers a query, else 503 problem details.
     #[oai(path = "/readyz", method = "get", operation_id = "getReadiness")]
     async fn readiness_get(&self) -> Result<HealthResponse, ProblemError> {
-        self.ctx.store.ping().await.map_err(|err| {
+        let waited = self.ctx.store.ping().await.map_err(|err| {
             tracing::warn!(error = %err, "readiness check failed");
             AppError::Unavailable("the database is unreachable")
         })?;
+        self.ctx.metrics.observe_acquire(waited);
         Ok(HealthResponse::Ok(Negotiated(Health { status: "ready".into() })))
     }
 }

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use crate::auth::token::TokenKey;
 use crate::http::auth::{AuthState, HASHING_PERMITS};
+use crate::metrics::Metrics;
 use crate::store::Store;
 
 #[derive(Tags)]
@@ -44,6 +45,10 @@ pub struct ApiContext {
     pub auth: Arc<AuthState>,
     /// Base for absolute links; `None`: the request's scheme and host.
     pub public_url: Option<String>,
+    /// What an operator scrapes at `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Whether the app serves `/metrics` itself (not when it has its own address).
+    pub metrics_on_main: bool,
 }
 
 impl ApiContext {
@@ -61,6 +66,8 @@ impl ApiContext {
                 token_ttl: settings.token_ttl,
                 hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_PERMITS)),
             }),
+            metrics: Arc::new(Metrics::new(store.clone())),
+            metrics_on_main: settings.metrics_on_main,
             store,
             public_url: settings.public_url.clone(),
         })
@@ -76,6 +83,8 @@ impl ApiContext {
                 token_ttl: 0,
                 hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_PERMITS)),
             }),
+            metrics: Arc::new(Metrics::new(store.clone())),
+            metrics_on_main: true,
             store,
             public_url: None,
         }
@@ -88,6 +97,8 @@ pub struct ContextSettings {
     pub token_key: Option<String>,
     pub token_ttl: i64,
     pub public_url: Option<String>,
+    /// Serve `/metrics` on the app's own address (false: it has its own).
+    pub metrics_on_main: bool,
 }
 
 impl Default for ContextSettings {
@@ -96,6 +107,7 @@ impl Default for ContextSettings {
             token_key: None,
             token_ttl: 3600,
             public_url: None,
+            metrics_on_main: true,
         }
     }
 }

@@ -493,7 +493,8 @@ impl ErrorDialect for FormDialect {
         ),
         (
             StatusCode::UNAUTHORIZED,
-            "`{\"errors\": {\"base\": [\"Unauthorized\"]}}`: no valid token or API key.",
+            "`{\"errors\": {\"base\": [\"Unauthorized\"]}}`: no valid token or API key \
+             (`WWW-Authenticate: Bearer` and `Token`, one challenge each).",
         ),
         (
             StatusCode::FORBIDDEN,

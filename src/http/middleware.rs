@@ -16,6 +16,7 @@ use crate::http::error::{AppError, AuthFailure, BodyTooLarge, OAuthCode};
 use crate::http::negotiate::{Format, choose_format};
 use crate::http::routes::RouteTable;
 use crate::http::xml;
+use crate::metrics::Metrics;
 
 pub const CORRELATION_ID: &str = "x-correlation-id";
 const REQUEST_ID: &str = "x-request-id";
@@ -26,6 +27,7 @@ pub struct Frontline<E> {
     inner: E,
     body_limit: u64,
     routes: Arc<RouteTable>,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl<E> Frontline<E> {
@@ -34,7 +36,14 @@ impl<E> Frontline<E> {
             inner,
             body_limit,
             routes: Arc::new(routes),
+            metrics: None,
         }
+    }
+
+    /// Counts and times every request in `metrics`, by operationId and status.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 }
 
@@ -51,7 +60,12 @@ impl<E: Endpoint> Endpoint for Frontline<E> {
         );
         async move {
             let started = Instant::now();
+            // Metrics hook: in flight until answered, then counted and timed.
+            let timer = self.metrics.as_deref().map(|m| m.start(&self.routes, &req));
             let mut response = self.negotiate(req).await;
+            if let Some(timer) = timer {
+                timer.finish(response.status());
+            }
             if let Ok(value) = HeaderValue::from_str(&correlation_id) {
                 response.headers_mut().insert(CORRELATION_ID, value);
             }
@@ -74,8 +88,8 @@ impl<E: Endpoint> Frontline<E> {
         let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
         let format = match choose_format(accept) {
             Ok(format) => format,
-            // The documentation pages and the spec are not negotiated.
-            Err(_) if is_documentation(&path) => Format::Json,
+            // The documentation pages, the spec and the metrics are not negotiated.
+            Err(_) if is_documentation(&path) || path == crate::metrics::PATH => Format::Json,
             Err(_) => return error_response(dialect, AppError::NotAcceptable, Format::Json),
         };
         if let Err(err) = cap_body(&mut req, self.body_limit) {
@@ -184,6 +198,13 @@ fn error_response(dialect: Dialect, err: AppError, format: Format) -> Response {
             };
             if let Ok(value) = HeaderValue::from_str(&challenge) {
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+            }
+            // Relationship users also take the dialect's own API key (RFC 7235: one challenge per scheme).
+            if dialect == Dialect::RelationshipUsers {
+                response.headers_mut().append(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(r#"Token realm="liaison""#),
+                );
             }
         }
         AppError::Forbidden { scope } => {

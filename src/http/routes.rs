@@ -1,5 +1,6 @@
 //! The operations the spec declares, by path template and method: the
-//! `Allow` header of a 405, and the scopes each operation requires.
+//! `Allow` header of a 405, the scopes each operation requires, and the
+//! operationId that labels its metrics.
 
 /// One declared operation.
 #[derive(Debug, Clone)]
@@ -7,6 +8,8 @@ struct Operation {
     method: String,
     /// The OAuth 2.0 scopes its security requirement lists.
     scopes: Vec<String>,
+    /// Its `operationId`.
+    operation_id: Option<String>,
 }
 
 /// Path templates (`/api/setup/organizations/{entityId}`) with their operations.
@@ -35,6 +38,7 @@ impl RouteTable {
                     .map(|(method, op)| Operation {
                         method: method.to_ascii_uppercase(),
                         scopes: scopes_of(op),
+                        operation_id: op.get("operationId").and_then(|id| id.as_str()).map(str::to_string),
                     })
                     .collect();
                 operations.sort_by(|a, b| a.method.cmp(&b.method));
@@ -64,15 +68,23 @@ impl RouteTable {
         self.operations(path).iter().map(|o| o.method.clone()).collect()
     }
 
-    /// The scopes the operation at `method path` requires (none when unknown).
-    /// `HEAD` is answered by the `GET` handler, so it needs what `GET` needs.
-    pub fn required_scopes(&self, method: &str, path: &str) -> Vec<String> {
+    /// The operation at `method path`. `HEAD` is answered by the `GET`
+    /// handler, so it is `GET`'s operation.
+    fn operation(&self, method: &str, path: &str) -> Option<&Operation> {
         let method = if method == "HEAD" { "GET" } else { method };
-        self.operations(path)
-            .iter()
-            .find(|o| o.method == method)
+        self.operations(path).iter().find(|o| o.method == method)
+    }
+
+    /// The scopes the operation at `method path` requires (none when unknown).
+    pub fn required_scopes(&self, method: &str, path: &str) -> Vec<String> {
+        self.operation(method, path)
             .map(|o| o.scopes.clone())
             .unwrap_or_default()
+    }
+
+    /// The `operationId` of the operation at `method path`, if the spec declares one.
+    pub fn operation_id(&self, method: &str, path: &str) -> Option<&str> {
+        self.operation(method, path)?.operation_id.as_deref()
     }
 }
 
@@ -101,7 +113,7 @@ mod tests {
     #[test]
     fn templates_match_concrete_paths() {
         let table = RouteTable::from_spec(&serde_json::json!({"paths": {
-            "/a/{id}": {"get": {"security": [{"oauth2": ["a.read"]}]}, "put": {}, "parameters": []},
+            "/a/{id}": {"get": {"security": [{"oauth2": ["a.read"]}], "operationId": "getA"}, "put": {}, "parameters": []},
             "/a": {"post": {}, "get": {}},
         }}));
         assert_eq!(table.allowed_methods("/a/42"), ["GET", "PUT"]);
@@ -115,5 +127,14 @@ mod tests {
             ["a.read"],
             "HEAD runs the GET handler"
         );
+        assert_eq!(table.operation_id("GET", "/a/1"), Some("getA"));
+        assert_eq!(table.operation_id("HEAD", "/a/1"), Some("getA"));
+        assert_eq!(
+            table.operation_id("PUT", "/a/1"),
+            None,
+            "declared without an operationId"
+        );
+        assert_eq!(table.operation_id("DELETE", "/a/1"), None);
+        assert_eq!(table.operation_id("GET", "/b"), None);
     }
 }

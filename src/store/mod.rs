@@ -12,7 +12,7 @@ pub mod tenants;
 
 use std::path::Path;
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
@@ -39,6 +39,16 @@ impl Engine {
             Engine::Sqlite
         }
     }
+
+    /// What every new connection runs first.
+    fn setup(self) -> Option<&'static str> {
+        match self {
+            Engine::Sqlite => Some(
+                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+            ),
+            Engine::Postgres => None,
+        }
+    }
 }
 
 /// A connection pool to either engine. Cheap to clone.
@@ -51,20 +61,52 @@ pub struct Store {
     writers: Arc<Mutex<()>>,
 }
 
+/// The state of a [`Store`]'s connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections open, idle or in use.
+    pub open: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The most connections the pool opens.
+    pub max: u32,
+}
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Store {
     /// Connects to `url`. A SQLite file (and its folder) is created when
     /// missing, and every SQLite connection runs in WAL mode with foreign
-    /// keys on and a busy timeout.
+    /// keys on and a busy timeout. A failure names the file or the server,
+    /// and the cause.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let engine = Engine::of_url(url);
-        let url = match engine {
-            Engine::Sqlite => sqlite_url(url)?,
-            Engine::Postgres => url.to_string(),
+        let options = match engine {
+            Engine::Sqlite => AnyConnectOptions::from_str(&sqlite_url(url)?),
+            Engine::Postgres => AnyConnectOptions::from_str(url),
+        }
+        .context("the database URL is malformed")?;
+        // What failures name: the file, or the server (never a password).
+        let target = match engine {
+            Engine::Sqlite => format!("the SQLite database {}", sqlite_file(url).map_err(anyhow::Error::msg)?),
+            Engine::Postgres => format!("PostgreSQL at {}", postgres_server(&options)),
         };
-        let options = AnyConnectOptions::from_str(&url).context("the database URL is malformed")?;
+        // One plain connection first, set up as the pool's will be: the pool
+        // retries a refused connection (or a failing set-up) until its
+        // timeout, and then says only "pool timed out".
+        let probe = async {
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options).await?;
+            if let Some(setup) = engine.setup() {
+                conn.execute(setup).await?;
+            }
+            sqlx::Connection::close(conn).await
+        };
+        match tokio::time::timeout(CONNECT_TIMEOUT, probe).await {
+            Err(_) => anyhow::bail!("cannot open {target}: no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+            Ok(Err(err)) => anyhow::bail!("cannot open {target}: {}", cause(&err)),
+            Ok(Ok(())) => {}
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(match engine {
                 Engine::Sqlite => 8,
@@ -73,16 +115,15 @@ impl Store {
             .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
-                    if engine == Engine::Sqlite {
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;")
-                            .await?;
+                    if let Some(setup) = engine.setup() {
+                        conn.execute(setup).await?;
                     }
                     Ok(())
                 })
             })
             .connect_with(options)
             .await
-            .with_context(|| format!("cannot connect to the {engine:?} database"))?;
+            .map_err(|err| anyhow::anyhow!("cannot open {target}: {}", cause(&err)))?;
         Ok(Self::with_pool(pool, engine))
     }
 
@@ -109,9 +150,31 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the database answers a trivial query.
-    pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    /// Whether the database answers a trivial query; on success, how long
+    /// getting a connection from the pool took.
+    pub async fn ping(&self) -> Result<Duration, sqlx::Error> {
+        let started = Instant::now();
+        let mut conn = self.pool.acquire().await?;
+        let waited = started.elapsed();
+        sqlx::query("SELECT 1").execute(&mut *conn).await?;
+        Ok(waited)
+    }
+
+    /// How long getting a connection from the pool takes now: a probe of
+    /// what a query starting at this moment would wait.
+    pub async fn acquire_wait(&self) -> Result<Duration, sqlx::Error> {
+        let started = Instant::now();
+        drop(self.pool.acquire().await?);
+        Ok(started.elapsed())
+    }
+
+    /// The connection pool's current state.
+    pub fn pool_status(&self) -> PoolStatus {
+        PoolStatus {
+            open: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
@@ -230,17 +293,74 @@ pub trait Removable: Aggregate {
     fn remove(&self, tx: &mut WriteTx) -> impl Future<Output = Result<(), WriteError>> + Send;
 }
 
-/// Turns `sqlite://PATH` into a URL that creates the file, and creates its folder.
-fn sqlite_url(url: &str) -> anyhow::Result<String> {
+/// How long the first connection at start-up may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `host:port` of a PostgreSQL URL (credentials left out).
+fn postgres_server(options: &AnyConnectOptions) -> String {
+    let url = &options.database_url;
+    match url.host_str() {
+        Some(host) => format!("{host}:{}", url.port().unwrap_or(5432)),
+        None => "the default local socket".to_string(),
+    }
+}
+
+/// What went wrong, in the words of whatever failed underneath: the
+/// operating system's ("Connection refused") or the database's.
+fn cause(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::Database(db) => db.message().to_string(),
+        sqlx::Error::Tls(tls) => format!("TLS: {tls}"),
+        other => other.to_string(),
+    }
+}
+
+/// The file a `sqlite:` URL names, or why it names none that would keep
+/// anything: an empty path (SQLite then uses a private temporary file) or
+/// `:memory:` (gone at exit, and a different database per connection).
+pub fn sqlite_file(url: &str) -> Result<&str, &'static str> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" {
-        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create the folder {}", parent.display()))?;
-        }
+    let path = rest.split_once('?').map_or(rest, |(path, _)| path);
+    match path {
+        "" => Err(
+            "the SQLite URL names no file, so nothing would be kept: use sqlite://PATH, e.g. sqlite://data/liaison.db",
+        ),
+        ":memory:" => Err(
+            "an in-memory SQLite database keeps nothing (and differs per connection): use sqlite://PATH, e.g. sqlite://data/liaison.db",
+        ),
+        path => Ok(path),
+    }
+}
+
+/// Turns `sqlite://PATH` into a URL that creates the file, and creates its
+/// folder. With the default mode the file is opened here first, so that a
+/// path that cannot be used is reported with the system's reason.
+fn sqlite_url(url: &str) -> anyhow::Result<String> {
+    let path = sqlite_file(url).map_err(anyhow::Error::msg)?;
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let query = rest.split_once('?').map_or("", |(_, query)| query);
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty() && !p.exists())
+    {
+        std::fs::create_dir_all(parent).with_context(|| {
+            format!(
+                "cannot open the SQLite database {path}: cannot create its folder {}",
+                parent.display()
+            )
+        })?;
     }
     let mode = if query.contains("mode=") { "" } else { "mode=rwc" };
+    if !mode.is_empty() {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|err| anyhow::anyhow!("cannot open the SQLite database {path}: {err}"))?;
+    }
     let sep = if query.is_empty() || mode.is_empty() { "" } else { "&" };
     Ok(format!("sqlite://{path}?{query}{sep}{mode}"))
 }
@@ -302,18 +422,54 @@ mod tests {
 
     #[test]
     fn sqlite_urls_create_their_file() {
-        assert_eq!(
-            sqlite_url("sqlite://:memory:").ok().as_deref(),
-            Some("sqlite://:memory:?mode=rwc")
-        );
         let dir = std::env::temp_dir().join(format!("liaison-{}", uuid::Uuid::new_v4()));
         let url = format!("sqlite://{}/x.db?cache=shared", dir.display());
         assert_eq!(
             sqlite_url(&url).ok(),
             Some(format!("sqlite://{}/x.db?cache=shared&mode=rwc", dir.display()))
         );
-        assert!(dir.is_dir());
+        assert!(dir.join("x.db").is_file());
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn sqlite_urls_that_keep_nothing_are_refused() {
+        for url in [
+            "sqlite://",
+            "sqlite:",
+            "sqlite://?mode=rwc",
+            "sqlite::memory:",
+            "sqlite://:memory:",
+        ] {
+            assert!(sqlite_file(url).is_err(), "{url}");
+            assert!(sqlite_url(url).is_err(), "{url}");
+        }
+        assert_eq!(sqlite_file("sqlite://data/liaison.db"), Ok("data/liaison.db"));
+        assert_eq!(sqlite_file("sqlite:///var/lib/x.db?mode=ro"), Ok("/var/lib/x.db"));
+    }
+
+    #[test]
+    fn an_unusable_sqlite_path_is_named_with_its_cause() {
+        let file = tempfile_path("plain-file");
+        std::fs::write(&file, b"").expect("write");
+        let url = format!("sqlite://{}/liaison.db", file.display());
+        let message = format!("{:#}", sqlite_url(&url).expect_err("refused"));
+        assert!(message.contains(&format!("{}/liaison.db", file.display())), "{message}");
+        assert!(message.contains("Not a directory"), "{message}");
+        let dir = tempfile_path("a-folder");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let message = format!(
+            "{:#}",
+            sqlite_url(&format!("sqlite://{}", dir.display())).expect_err("refused")
+        );
+        assert!(message.contains(&dir.display().to_string()), "{message}");
+        assert!(message.contains("Is a directory"), "{message}");
+        let _ = std::fs::remove_file(file);
+        let _ = std::fs::remove_dir(dir);
+    }
+
+    fn tempfile_path(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("liaison-{name}-{}", uuid::Uuid::new_v4()))
     }
 }
 

@@ -30,3 +30,55 @@ impl Store {
         id.map(|id| super::from_db_uuid(&id).map(TenantId)).transpose()
     }
 }
+
+/// A tenant as `liaison tenants list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantInfo {
+    pub id: TenantId,
+    pub name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Store {
+    /// Creates the tenant `name`; `None` when a tenant of that name exists
+    /// (it is left as it is).
+    pub async fn tenant_create(&self, name: &str) -> Result<Option<TenantId>, sqlx::Error> {
+        let id = Uuid::new_v4();
+        let inserted =
+            sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+                .bind(id.to_string())
+                .bind(name)
+                .bind(to_db_time(now()))
+                .execute(self.pool())
+                .await?
+                .rows_affected();
+        Ok((inserted == 1).then_some(TenantId(id)))
+    }
+
+    /// The tenant named `name`, with its creation time.
+    pub async fn tenant_info(&self, name: &str) -> Result<Option<TenantInfo>, sqlx::Error> {
+        let row: Option<(String, String, String)> =
+            sqlx::query_as("SELECT id, name, created_at FROM tenants WHERE name = $1")
+                .bind(name)
+                .fetch_optional(self.pool())
+                .await?;
+        row.map(tenant_info).transpose()
+    }
+
+    /// Every tenant, by name.
+    pub async fn tenant_list(&self) -> Result<Vec<TenantInfo>, sqlx::Error> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT id, name, created_at FROM tenants ORDER BY name")
+                .fetch_all(self.pool())
+                .await?;
+        rows.into_iter().map(tenant_info).collect()
+    }
+}
+
+fn tenant_info((id, name, created_at): (String, String, String)) -> Result<TenantInfo, sqlx::Error> {
+    Ok(TenantInfo {
+        id: TenantId(super::from_db_uuid(&id)?),
+        name,
+        created_at: super::from_db_time(&created_at)?,
+    })
+}

@@ -6,8 +6,11 @@
 mod harness;
 
 mod auth;
+mod challenges;
+mod cli;
 mod concurrency;
 mod cross_cutting;
+mod metrics;
 mod negotiation;
 mod organizations;
 mod related_users;

@@ -1,0 +1,222 @@
+//! `GET /metrics`: what an operator scrapes, read back with a Prometheus
+//! text-format parser.
+
+use liaison::api::{ApiContext, ContextSettings};
+use prometheus_parse::{Sample, Scrape, Value};
+
+use crate::harness::header;
+
+/// Scrapes `url` as Prometheus does (no token) and parses the exposition.
+async fn scrape_metrics(client: &reqwest::Client, url: &str) -> Scrape {
+    let response = client
+        .get(url)
+        .header(
+            "accept",
+            "application/openmetrics-text;version=1.0.0;q=0.75,text/plain;version=0.0.4;q=0.5",
+        )
+        .send()
+        .await
+        .expect("scrape");
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "content-type"), "text/plain; version=0.0.4");
+    let text = response.text().await.expect("body");
+    Scrape::parse(text.lines().map(|line| Ok(line.to_string()))).expect("Prometheus text format")
+}
+
+/// The one sample of `metric` carrying every label in `labels`.
+fn sample<'a>(scrape: &'a Scrape, metric: &str, labels: &[(&str, &str)]) -> Option<&'a Sample> {
+    let mut found = scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == metric && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)));
+    let first = found.next();
+    assert!(found.next().is_none(), "{metric} {labels:?} is ambiguous");
+    first
+}
+
+/// The value of a counter, gauge or untyped sample (0 when absent).
+fn value(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
+    match sample(scrape, metric, labels).map(|s| &s.value) {
+        Some(Value::Counter(v) | Value::Gauge(v) | Value::Untyped(v)) => *v,
+        Some(other) => panic!("{metric} is not a single value: {other:?}"),
+        None => 0.0,
+    }
+}
+
+engine_tests! {
+    async fn metrics_count_and_time_requests_by_operation_and_status(app: &TestApp) {
+        for _ in 0..3 {
+            let ok = app.client.get(app.url("/healthz")).send().await.expect("request");
+            assert_eq!(ok.status(), 200);
+        }
+        let anonymous = app.client.get(app.url("/api/setup/organizations")).send().await.expect("request");
+        assert_eq!(anonymous.status(), 401);
+        let listed = app.get("/api/setup/organizations").send().await.expect("request");
+        assert_eq!(listed.status(), 200);
+        let unknown = app.client.get(app.url("/no/such/path/4711")).send().await.expect("request");
+        assert_eq!(unknown.status(), 404);
+        let refused = app
+            .client
+            .post(app.url("/oauth2/token"))
+            .basic_auth("nobody", Some("wrong"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(refused.status(), 401);
+        let ready = app.client.get(app.url("/readyz")).send().await.expect("request");
+        assert_eq!(ready.status(), 200);
+
+        let scrape = scrape_metrics(&app.client, &app.url("/metrics")).await;
+        let requests = |operation: &str, status: &str| {
+            value(&scrape, "liaison_http_requests_total", &[("operation_id", operation), ("status", status)])
+        };
+        assert_eq!(requests("getHealth", "200"), 3.0);
+        assert_eq!(requests("listOrganizations", "401"), 1.0);
+        assert_eq!(requests("listOrganizations", "200"), 1.0);
+        assert_eq!(requests("unmatched", "404"), 1.0);
+        // The harness got the default token; then one refusal.
+        assert_eq!(requests("createToken", "200"), 1.0);
+        assert_eq!(requests("createToken", "401"), 1.0);
+        // Never a raw path in a label.
+        assert!(
+            scrape.samples.iter().all(|s| s.labels.values().all(|v| !v.contains('/'))),
+            "a label holds a path"
+        );
+
+        let durations = sample(
+            &scrape,
+            "liaison_http_request_duration_seconds",
+            &[("operation_id", "getHealth"), ("status", "200")],
+        )
+        .expect("the duration histogram");
+        let Value::Histogram(buckets) = &durations.value else {
+            panic!("not a histogram: {:?}", durations.value);
+        };
+        assert!(buckets.iter().any(|b| b.less_than == 0.0001), "a 0.1 ms bucket");
+        assert!(buckets.iter().any(|b| b.less_than == 0.05), "a 50 ms bucket");
+        let total = buckets.iter().find(|b| b.less_than.is_infinite()).expect("+Inf bucket");
+        assert_eq!(total.count, 3.0);
+        assert_eq!(
+            value(
+                &scrape,
+                "liaison_http_request_duration_seconds_count",
+                &[("operation_id", "getHealth"), ("status", "200")]
+            ),
+            3.0
+        );
+
+        // The scrape itself is the one request in flight.
+        assert_eq!(value(&scrape, "liaison_http_requests_in_flight", &[]), 1.0);
+
+        let max = value(&scrape, "liaison_db_pool_max_connections", &[]);
+        assert!(max == 8.0 || max == 16.0, "{max}");
+        let idle = value(&scrape, "liaison_db_pool_connections", &[("state", "idle")]);
+        let in_use = value(&scrape, "liaison_db_pool_connections", &[("state", "in_use")]);
+        assert!(idle + in_use >= 1.0 && idle + in_use <= max, "idle {idle}, in use {in_use}");
+        // Timed by the readiness check and by this scrape.
+        assert!(value(&scrape, "liaison_db_pool_acquire_seconds_count", &[]) >= 2.0);
+        assert_eq!(value(&scrape, "liaison_db_pool_acquire_failures_total", &[]), 0.0);
+
+        assert_eq!(value(&scrape, "liaison_tokens_issued_total", &[]), 1.0);
+        assert_eq!(value(&scrape, "liaison_token_failures_total", &[("reason", "invalid_client")]), 1.0);
+        assert!(
+            sample(&scrape, "liaison_token_failures_total", &[("reason", "invalid_request")]).is_some(),
+            "every failure reason is exposed from the start"
+        );
+        assert_eq!(
+            value(&scrape, "liaison_build_info", &[("version", env!("CARGO_PKG_VERSION"))]),
+            1.0
+        );
+
+        // A second scrape counts the first.
+        let again = scrape_metrics(&app.client, &app.url("/metrics")).await;
+        assert_eq!(
+            value(&again, "liaison_http_requests_total", &[("operation_id", "metrics"), ("status", "200")]),
+            1.0
+        );
+    }
+
+    async fn metrics_are_outside_the_api_and_its_spec(app: &TestApp) {
+        let spec: serde_json::Value = app
+            .client
+            .get(app.url("/openapi.json"))
+            .send()
+            .await
+            .expect("spec")
+            .json()
+            .await
+            .expect("JSON");
+        assert!(spec["paths"].get("/metrics").is_none(), "/metrics is in the spec");
+        let committed: serde_json::Value =
+            serde_json::from_str(include_str!("../../openapi/openapi.json")).expect("committed spec");
+        assert!(committed["paths"].get("/metrics").is_none());
+        // Only GET and HEAD.
+        let post = app.client.post(app.url("/metrics")).send().await.expect("request");
+        assert_eq!(post.status(), 405);
+        assert_eq!(header(&post, "allow"), "GET, HEAD");
+        // A bad token is not even looked at.
+        let with_garbage = app
+            .client
+            .get(app.url("/metrics"))
+            .header("authorization", "Bearer not.a.token")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(with_garbage.status(), 200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_on_their_own_address_leave_the_main_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = liaison::store::Store::connect(&format!("sqlite://{}/liaison.db", dir.path().display()))
+        .await
+        .expect("connect");
+    store.migrate().await.expect("migrate");
+    let settings = ContextSettings {
+        metrics_on_main: false,
+        ..ContextSettings::default()
+    };
+    let ctx = ApiContext::new(store.clone(), &settings).await.expect("context");
+    let metrics_server = liaison::metrics::serve(ctx.metrics.clone(), "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("metrics listener");
+    let server = liaison::server::start(ctx, 1024, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("server");
+    let client = reqwest::Client::new();
+    let main = format!("http://{}", server.addr);
+    assert_eq!(
+        client
+            .get(format!("{main}/healthz"))
+            .send()
+            .await
+            .expect("health")
+            .status(),
+        200
+    );
+    let on_main = client.get(format!("{main}/metrics")).send().await.expect("request");
+    assert_eq!(on_main.status(), 404);
+
+    let scrape = scrape_metrics(&client, &format!("http://{}/metrics", metrics_server.addr)).await;
+    let requests = |operation: &str, status: &str| {
+        value(
+            &scrape,
+            "liaison_http_requests_total",
+            &[("operation_id", operation), ("status", status)],
+        )
+    };
+    assert_eq!(requests("getHealth", "200"), 1.0);
+    assert_eq!(
+        requests("metrics", "404"),
+        1.0,
+        "the path is labelled, the status tells it was not served"
+    );
+    // Scrapes on the metrics address are not API requests.
+    assert_eq!(value(&scrape, "liaison_http_requests_in_flight", &[]), 0.0);
+
+    server.shutdown().await.expect("shutdown");
+    metrics_server.shutdown().await.expect("metrics shutdown");
+    store.close().await;
+}
