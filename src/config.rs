@@ -126,6 +126,13 @@ pub struct Settings {
           value_parser = clap::value_parser!(i64).range(60..=86_400))]
     pub token_ttl: i64,
 
+    /// Seconds a client's standing (active, which tenant) is trusted without
+    /// reading it again: a client disabled with `clients disable` loses
+    /// access within this time. 0 reads it on every request.
+    #[arg(long, env = "LIAISON_CLIENT_CACHE_TTL", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub client_cache_ttl: u64,
+
     /// Log format.
     #[arg(long, env = "LIAISON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

@@ -82,6 +82,7 @@ async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Resul
             token_ttl: settings.token_ttl,
             public_url: settings.public_url.clone(),
             metrics_on_main: settings.metrics_bind.is_none(),
+            client_cache_ttl: std::time::Duration::from_secs(settings.client_cache_ttl),
         },
     )
     .await?;

@@ -13,6 +13,7 @@ use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject, T
 
 use std::sync::Arc;
 
+use crate::auth::standing::Standings;
 use crate::auth::token::TokenKey;
 use crate::http::auth::{AuthState, HASHING_PERMITS};
 use crate::metrics::Metrics;
@@ -64,6 +65,7 @@ impl ApiContext {
                 store: store.clone(),
                 key: TokenKey::new(key.into_bytes()),
                 token_ttl: settings.token_ttl,
+                standings: Arc::new(Standings::new(settings.client_cache_ttl)),
                 hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_PERMITS)),
             }),
             metrics: Arc::new(Metrics::new(store.clone())),
@@ -81,6 +83,7 @@ impl ApiContext {
                 store: store.clone(),
                 key: TokenKey::new(Vec::new()),
                 token_ttl: 0,
+                standings: Arc::new(Standings::new(std::time::Duration::ZERO)),
                 hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_PERMITS)),
             }),
             metrics: Arc::new(Metrics::new(store.clone())),
@@ -99,6 +102,8 @@ pub struct ContextSettings {
     pub public_url: Option<String>,
     /// Serve `/metrics` on the app's own address (false: it has its own).
     pub metrics_on_main: bool,
+    /// How long a client's standing is trusted without reading it again.
+    pub client_cache_ttl: std::time::Duration,
 }
 
 impl Default for ContextSettings {
@@ -108,9 +113,13 @@ impl Default for ContextSettings {
             token_ttl: 3600,
             public_url: None,
             metrics_on_main: true,
+            client_cache_ttl: std::time::Duration::from_secs(DEFAULT_CLIENT_CACHE_TTL),
         }
     }
 }
+
+/// Seconds a client's standing is trusted by default (see `auth::standing`).
+pub const DEFAULT_CLIENT_CACHE_TTL: u64 = 5;
 
 pub type Apis = (
     health::HealthApi,

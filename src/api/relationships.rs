@@ -23,7 +23,7 @@ use crate::http::etag::etag;
 use crate::http::links::base_url;
 use crate::http::{AppError, Body, Negotiated, RiskApiError};
 use crate::store::WriteTx;
-use crate::store::relationships::{Filter, FilterField, FilterOp, Order, ReferenceNames, RelationshipRecord};
+use crate::store::relationships::{Filter, FilterField, FilterOp, Order, RelationshipRecord, RelationshipView};
 use crate::write::{self, Change};
 
 pub const MAX_LIMIT: u32 = 50;
@@ -386,7 +386,8 @@ impl Links {
         }
     }
 
-    fn relationship(&self, record: RelationshipRecord, names: &ReferenceNames) -> Relationship {
+    fn relationship(&self, view: RelationshipView) -> Relationship {
+        let RelationshipView { record, names } = view;
         let s = record.state;
         let user = |id: Uuid| {
             let name = names.users.get(&id).map(|(first, last)| format!("{last}, {first}"));
@@ -671,10 +672,9 @@ impl RelationshipsApi {
             descending: dir.0 == Some(Direction::Desc),
         };
         let tenant = auth.0.tenant;
-        let (records, total_count) = self.ctx.store.relationship_list(tenant, &filters, order, page).await?;
-        let names = self.ctx.store.relationship_names(tenant, &records).await?;
+        let (views, total_count) = self.ctx.store.relationship_list(tenant, &filters, order, page).await?;
         let links = self.links(request);
-        let result = records.into_iter().map(|r| links.relationship(r, &names)).collect();
+        let result = views.into_iter().map(|view| links.relationship(view)).collect();
         Ok(RelationshipsListed::Ok(Negotiated(RiskListEnvelope {
             success: true,
             total_count,
@@ -697,21 +697,15 @@ impl RelationshipsApi {
         relationship_id_param: Path<String>,
     ) -> Result<RelationshipFetched, RiskApiError> {
         let id = relationship_id(&relationship_id_param.0).map_err(|e| AppError::Validation(vec![e]))?;
-        let tenant = auth.0.tenant;
-        let record = self
+        let view = self
             .ctx
             .store
-            .relationship_get(tenant, id)
+            .relationship_get(auth.0.tenant, id)
             .await?
             .ok_or(AppError::NotFound("Relationship"))?;
-        let tag = etag(record.version);
-        let names = self
-            .ctx
-            .store
-            .relationship_names(tenant, std::slice::from_ref(&record))
-            .await?;
+        let tag = etag(view.record.version);
         let links = self.links(request);
-        Ok(RelationshipFetched::Ok(ok(links.relationship(record, &names)), tag))
+        Ok(RelationshipFetched::Ok(ok(links.relationship(view)), tag))
     }
 
     /// Create a relationship

@@ -13,6 +13,7 @@ use poem::{Request, RequestBody};
 use poem_openapi::registry::{MetaOAuthFlow, MetaOAuthFlows, MetaSecurityScheme, Registry};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OAuthScopes};
 
+use crate::auth::standing::Standings;
 use crate::auth::token::TokenKey;
 use crate::auth::{Credential, Principal, Scope};
 use crate::http::error::{AppError, AuthFailure};
@@ -29,6 +30,8 @@ pub struct AuthState {
     pub key: TokenKey,
     /// Access-token lifetime in seconds.
     pub token_ttl: i64,
+    /// Clients' standing, read at most once per time to live.
+    pub standings: Arc<Standings>,
     /// Bounds how many secret hashes are checked at once: each Argon2id
     /// check takes ~19 MiB and tens of milliseconds of a core, and the token
     /// endpoint is open to anyone.
@@ -183,10 +186,10 @@ async fn bearer_principal(state: &AuthState, token: &str) -> Result<Principal, A
             _ => AppError::Unauthenticated(AuthFailure::Invalid),
         }
     })?;
-    // A disabled client's tokens stop working at once: its standing is read per request.
+    // A disabled client's tokens stop working within the standing cache's time to live.
     let tenant = state
-        .store
-        .active_client_tenant(&claims.sub)
+        .standings
+        .tenant_of(&state.store, &claims.sub)
         .await?
         .filter(|tenant| tenant.to_string() == claims.tid)
         .ok_or(AppError::Unauthenticated(AuthFailure::Invalid))?;

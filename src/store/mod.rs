@@ -40,6 +40,27 @@ impl Engine {
         }
     }
 
+    /// A JSON array (as text) of one array of `items` per row, in `order`;
+    /// `[]` when there are no rows.
+    pub(crate) fn json_rows(self, items: &[&str], order: &str) -> String {
+        let items = items.join(", ");
+        match self {
+            Engine::Sqlite => format!("json_group_array(json_array({items}) ORDER BY {order})"),
+            Engine::Postgres => {
+                format!("COALESCE(CAST(json_agg(json_build_array({items}) ORDER BY {order}) AS TEXT), '[]')")
+            }
+        }
+    }
+
+    /// One JSON array (as text) of `items`.
+    pub(crate) fn json_array(self, items: &[&str]) -> String {
+        let items = items.join(", ");
+        match self {
+            Engine::Sqlite => format!("json_array({items})"),
+            Engine::Postgres => format!("CAST(json_build_array({items}) AS TEXT)"),
+        }
+    }
+
     /// What every new connection runs first.
     fn setup(self) -> Option<&'static str> {
         match self {
@@ -181,6 +202,10 @@ impl Store {
         &self.pool
     }
 
+    pub(crate) fn engine(&self) -> Engine {
+        self.engine
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -224,6 +249,10 @@ impl WriteTx {
 
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {
         &mut self.tx
+    }
+
+    pub(crate) fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// The clause that locks the rows a SELECT reads against other writers

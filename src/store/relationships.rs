@@ -2,18 +2,19 @@
 //! extension values. Every write is one transaction; every read of many
 //! rows loads each kind of related data in one query.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, Executor, Row as _};
+use sqlx::{Any, AnyConnection, Row as _};
 use uuid::Uuid;
 
 use crate::domain::relationship::{Access, ExtensionRule, References, RelationshipState, Status};
 use crate::domain::{Page, TenantId, Version};
 use crate::store::{
-    Aggregate, Store, WriteError, WriteTx, from_db_time, from_db_uuid, next_number_on, now, placeholders, to_db_time,
+    Aggregate, Engine, Store, WriteError, WriteTx, from_db_time, from_db_uuid, next_number_on, now, placeholders,
+    to_db_time,
 };
 
 /// A stored relationship.
@@ -27,8 +28,15 @@ pub struct RelationshipRecord {
     pub state: RelationshipState,
 }
 
-/// Display names of everything a page of relationships refers to.
-#[derive(Debug, Clone, Default)]
+/// A relationship as read, with the names of what it refers to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationshipView {
+    pub record: RelationshipRecord,
+    pub names: ReferenceNames,
+}
+
+/// Display names of everything a relationship refers to.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReferenceNames {
     pub organizations: HashMap<Uuid, String>,
     /// (first name, last name)
@@ -357,22 +365,19 @@ impl Aggregate for RelationshipRecord {
     }
 
     async fn lock(tx: &mut WriteTx, id: &Uuid) -> Result<Option<Self>, sqlx::Error> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM relationships WHERE tenant_id = $1 AND entity_id = $2{}",
-            tx.for_update()
+        let sql = view_sql(
+            tx.engine(),
+            "r.tenant_id = $1 AND r.entity_id = $2",
+            &tx.for_update_of("r"),
         );
         let tenant = tx.tenant();
-        let Some(row) = sqlx::query(&sql)
+        sqlx::query(&sql)
             .bind(tenant.to_string())
             .bind(id.to_string())
             .fetch_optional(tx.conn())
             .await?
-        else {
-            return Ok(None);
-        };
-        let mut records = vec![record_from_row(&row)?];
-        load_lists(tx.conn(), tenant, &mut records).await?;
-        Ok(records.pop())
+            .map(|row| view_from_row(&row).map(|view| view.record))
+            .transpose()
     }
 
     /// Writes the row, and of its lists only those that changed.
@@ -420,188 +425,135 @@ impl Store {
         Ok(record)
     }
 
-    /// One relationship with its lists.
-    pub async fn relationship_get(
-        &self,
-        tenant: TenantId,
-        id: Uuid,
-    ) -> Result<Option<RelationshipRecord>, sqlx::Error> {
-        let sql = format!("SELECT {COLUMNS} FROM relationships WHERE tenant_id = $1 AND entity_id = $2");
-        let Some(row) = sqlx::query(&sql)
+    /// One relationship with its lists and the names it refers to, in one statement.
+    pub async fn relationship_get(&self, tenant: TenantId, id: Uuid) -> Result<Option<RelationshipView>, sqlx::Error> {
+        let sql = view_sql(self.engine(), "tenant_id = $1 AND entity_id = $2", "");
+        sqlx::query(&sql)
             .bind(tenant.to_string())
             .bind(id.to_string())
             .fetch_optional(self.pool())
             .await?
-        else {
-            return Ok(None);
-        };
-        let mut records = vec![record_from_row(&row)?];
-        load_lists(self.pool(), tenant, &mut records).await?;
-        Ok(records.pop())
+            .map(|row| view_from_row(&row))
+            .transpose()
     }
 
-    /// A page of relationships matching every filter, with their lists, and the total count.
+    /// A page of relationships matching every filter, with their lists and
+    /// names, and how many match in all: one statement (two for a page past the end).
     pub async fn relationship_list(
         &self,
         tenant: TenantId,
         filters: &[Filter],
         order: Order,
         page: Page,
-    ) -> Result<(Vec<RelationshipRecord>, i64), sqlx::Error> {
+    ) -> Result<(Vec<RelationshipView>, i64), sqlx::Error> {
         let (where_clause, values) = where_clause(tenant, filters);
         let order_column = if order.by_modified { "modified_at" } else { "created_at" };
         let direction = if order.descending { "DESC" } else { "ASC" };
-        let sql = format!(
-            "SELECT {COLUMNS} FROM relationships WHERE {where_clause} \
-             ORDER BY {order_column} {direction}, entity_id {direction} LIMIT ${} OFFSET ${}",
+        let tail = format!(
+            " ORDER BY {order_column} {direction}, entity_id {direction} LIMIT ${} OFFSET ${}",
             values.len() + 1,
             values.len() + 2
+        );
+        let sql = view_sql(self.engine(), &where_clause, &tail).replacen(
+            "SELECT ",
+            "SELECT COUNT(*) OVER () AS total_count, ",
+            1,
         );
         let rows = bind_all(sqlx::query(&sql), &values)
             .bind(i64::from(page.limit))
             .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
             .fetch_all(self.pool())
             .await?;
-        let count_sql = format!("SELECT COUNT(*) FROM relationships WHERE {where_clause}");
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-        for v in &values {
-            count = count.bind(v.clone());
-        }
-        let total = count.fetch_one(self.pool()).await?;
-        let mut records = rows.iter().map(record_from_row).collect::<Result<Vec<_>, _>>()?;
-        load_lists(self.pool(), tenant, &mut records).await?;
-        Ok((records, total))
-    }
-
-    /// The names of everything `records` refer to, in one query.
-    pub async fn relationship_names(
-        &self,
-        tenant: TenantId,
-        records: &[RelationshipRecord],
-    ) -> Result<ReferenceNames, sqlx::Error> {
-        let ids = |f: &dyn Fn(&RelationshipState) -> Vec<Uuid>| -> Vec<String> {
-            let set: HashSet<Uuid> = records.iter().flat_map(|r| f(&r.state)).collect();
-            set.into_iter().map(|u| u.to_string()).collect()
+        let total = match rows.first() {
+            Some(row) => row.try_get("total_count")?,
+            None if page.offset == 0 => 0,
+            None => {
+                let count_sql = format!("SELECT COUNT(*) FROM relationships WHERE {where_clause}");
+                bind_all(sqlx::query(&count_sql), &values)
+                    .fetch_one(self.pool())
+                    .await?
+                    .try_get(0)?
+            }
         };
-        // (kind, the SELECT list after `kind`, table, ids): every part selects
-        // kind, entity_id, a name and an extra column.
-        let parts = [
-            (
-                "o",
-                "entity_id, name, NULL",
-                "organizations",
-                ids(&|s| s.organizations.clone()),
-            ),
-            (
-                "u",
-                "entity_id, first_name, last_name",
-                "users",
-                ids(&|s| vec![s.internal_manager, s.external_manager]),
-            ),
-            (
-                "s",
-                "entity_id, name, NULL",
-                "suppliers",
-                ids(&|s| s.supplier.into_iter().collect()),
-            ),
-            (
-                "r",
-                "entity_id, name, NULL",
-                "relationships",
-                ids(&|s| s.parent_relationship.into_iter().collect()),
-            ),
-            (
-                "a",
-                "entity_id, line1 || ', ' || city, supplier_id",
-                "supplier_addresses",
-                ids(&|s| s.third_party_locations.clone()),
-            ),
-        ];
-        let mut selects = Vec::new();
-        let mut values = vec![tenant.to_string()];
-        for (kind, columns, table, ids) in parts {
-            if ids.is_empty() {
-                continue;
-            }
-            selects.push(format!(
-                "SELECT '{kind}' AS kind, {columns} FROM {table} WHERE tenant_id = $1 AND entity_id IN ({})",
-                placeholders(values.len() + 1, ids.len())
-            ));
-            values.extend(ids);
-        }
-        let mut names = ReferenceNames::default();
-        if selects.is_empty() {
-            return Ok(names);
-        }
-        let sql = selects.join(" UNION ALL ");
-        for row in bind_all(sqlx::query(&sql), &values).fetch_all(self.pool()).await? {
-            let id = from_db_uuid(&row.try_get::<String, _>(1)?)?;
-            let name: String = row.try_get(2)?;
-            let extra: Option<String> = row.try_get(3)?;
-            match row.try_get::<String, _>(0)?.as_str() {
-                "o" => {
-                    names.organizations.insert(id, name);
-                }
-                "u" => {
-                    names.users.insert(id, (name, extra.unwrap_or_default()));
-                }
-                "s" => {
-                    names.suppliers.insert(id, name);
-                }
-                "r" => {
-                    names.relationships.insert(id, name);
-                }
-                _ => {
-                    let supplier = from_db_uuid(&extra.unwrap_or_default())?;
-                    names.addresses.insert(id, (supplier, name));
-                }
-            }
-        }
-        Ok(names)
+        let views = rows.iter().map(view_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok((views, total))
     }
 }
 
-/// Fills in organizations, locations and extension values, all in one query.
-async fn load_lists<'c>(
-    executor: impl Executor<'c, Database = Any>,
-    tenant: TenantId,
-    records: &mut [RelationshipRecord],
-) -> Result<(), sqlx::Error> {
-    if records.is_empty() {
-        return Ok(());
-    }
-    let index: HashMap<Uuid, usize> = records.iter().enumerate().map(|(i, r)| (r.entity_id, i)).collect();
-    let ids: Vec<String> = records.iter().map(|r| r.entity_id.to_string()).collect();
-    let list = placeholders(2, ids.len());
-    let sql = format!(
-        "SELECT relationship_id, 'o' AS kind, organization_id AS item, NULL AS value, position \
-           FROM relationship_organizations WHERE tenant_id = $1 AND relationship_id IN ({list}) \
-         UNION ALL \
-         SELECT relationship_id, 'l', address_id, NULL, position \
-           FROM relationship_locations WHERE tenant_id = $1 AND relationship_id IN ({list}) \
-         UNION ALL \
-         SELECT relationship_id, 'e', name, value, 0 \
-           FROM relationship_extension_values WHERE tenant_id = $1 AND relationship_id IN ({list}) \
-         ORDER BY 1, 2, 5"
+/// A SELECT of relationships (`r`) matching `condition`, each row with its
+/// columns, its lists and the names it refers to (as JSON text), then `tail`.
+fn view_sql(engine: Engine, condition: &str, tail: &str) -> String {
+    let of_r = "x.tenant_id = r.tenant_id AND x.relationship_id = r.entity_id";
+    let organizations = engine.json_rows(&["x.organization_id", "o.name"], "x.position");
+    let locations = engine.json_rows(
+        &["x.address_id", "a.line1 || ', ' || a.city", "a.supplier_id"],
+        "x.position",
     );
-    let mut values = vec![tenant.to_string()];
-    values.extend(ids);
-    for row in bind_all(sqlx::query(&sql), &values).fetch_all(executor).await? {
-        let relationship = from_db_uuid(&row.try_get::<String, _>(0)?)?;
-        let Some(&i) = index.get(&relationship) else {
-            continue;
-        };
-        let state = &mut records[i].state;
-        let item: String = row.try_get(2)?;
-        match row.try_get::<String, _>(1)?.as_str() {
-            "o" => state.organizations.push(from_db_uuid(&item)?),
-            "l" => state.third_party_locations.push(from_db_uuid(&item)?),
-            _ => {
-                state.extension_fields.insert(item, row.try_get(3)?);
-            }
+    let extension_fields = engine.json_rows(&["x.name", "x.value"], "x.name");
+    let user = engine.json_array(&["u.first_name", "u.last_name"]);
+    format!(
+        "SELECT {COLUMNS}, \
+         (SELECT {organizations} FROM relationship_organizations x LEFT JOIN organizations o \
+            ON o.tenant_id = x.tenant_id AND o.entity_id = x.organization_id WHERE {of_r}) AS organizations_json, \
+         (SELECT {locations} FROM relationship_locations x LEFT JOIN supplier_addresses a \
+            ON a.tenant_id = x.tenant_id AND a.entity_id = x.address_id WHERE {of_r}) AS locations_json, \
+         (SELECT {extension_fields} FROM relationship_extension_values x WHERE {of_r}) AS extension_fields_json, \
+         (SELECT {user} FROM users u WHERE u.tenant_id = r.tenant_id AND u.entity_id = r.internal_manager_id) \
+            AS internal_manager_json, \
+         (SELECT {user} FROM users u WHERE u.tenant_id = r.tenant_id AND u.entity_id = r.external_manager_id) \
+            AS external_manager_json, \
+         (SELECT s.name FROM suppliers s WHERE s.tenant_id = r.tenant_id AND s.entity_id = r.supplier_id) \
+            AS supplier_name, \
+         (SELECT p.name FROM relationships p WHERE p.tenant_id = r.tenant_id AND p.entity_id = r.parent_id) \
+            AS parent_name \
+         FROM relationships r WHERE {condition}{tail}"
+    )
+}
+
+/// A row of [`view_sql`].
+fn view_from_row(row: &AnyRow) -> Result<RelationshipView, sqlx::Error> {
+    fn parse<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<Option<T>, sqlx::Error> {
+        row.try_get::<Option<String>, _>(column)?
+            .map(|text| serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(e.into())))
+            .transpose()
+    }
+    let mut record = record_from_row(row)?;
+    let mut names = ReferenceNames::default();
+    let state = &mut record.state;
+    let organizations: Vec<(String, Option<String>)> = parse(row, "organizations_json")?.unwrap_or_default();
+    for (id, name) in organizations {
+        let id = from_db_uuid(&id)?;
+        state.organizations.push(id);
+        names.organizations.extend(name.map(|n| (id, n)));
+    }
+    let locations: Vec<(String, Option<String>, Option<String>)> = parse(row, "locations_json")?.unwrap_or_default();
+    for (id, label, supplier) in locations {
+        let id = from_db_uuid(&id)?;
+        state.third_party_locations.push(id);
+        if let (Some(label), Some(supplier)) = (label, supplier) {
+            names.addresses.insert(id, (from_db_uuid(&supplier)?, label));
         }
     }
-    Ok(())
+    let extension_fields: Vec<(String, String)> = parse(row, "extension_fields_json")?.unwrap_or_default();
+    state.extension_fields = extension_fields.into_iter().collect();
+    for (column, id) in [
+        ("internal_manager_json", state.internal_manager),
+        ("external_manager_json", state.external_manager),
+    ] {
+        names
+            .users
+            .extend(parse::<(String, String)>(row, column)?.map(|n| (id, n)));
+    }
+    if let (Some(id), Some(name)) = (state.supplier, row.try_get::<Option<String>, _>("supplier_name")?) {
+        names.suppliers.insert(id, name);
+    }
+    if let (Some(id), Some(name)) = (
+        state.parent_relationship,
+        row.try_get::<Option<String>, _>("parent_name")?,
+    ) {
+        names.relationships.insert(id, name);
+    }
+    Ok(RelationshipView { record, names })
 }
 
 /// `parent` and its ancestors, the parent first (empty when it does not exist).

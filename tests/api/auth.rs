@@ -106,12 +106,22 @@ engine_tests! {
             assert_eq!(challenge.contains("error=\"invalid_token\""), error_code, "{label}: {challenge}");
             assert_eq!(json(response).await["status"], 401, "{label}");
         }
-        // A disabled client's tokens stop working at once.
-        let ok = app.client.get(app.url("/api/setup/organizations")).bearer_auth(&valid).send().await.expect("request");
+        // A disabled client's tokens stop working once the instance's
+        // knowledge of the client is older than the standing cache's time to live.
+        let ttl = std::time::Duration::from_secs(2);
+        let settings = liaison::api::ContextSettings { client_cache_ttl: ttl, ..test_settings() };
+        let (store, server) = serve_with(&app.database_url, &settings).await;
+        let organizations = format!("http://{}/api/setup/organizations", server.addr);
+        let ok = app.client.get(&organizations).bearer_auth(&valid).send().await.expect("request");
         assert_eq!(ok.status(), 200);
         app.store.client_disable(&id).await.expect("disable");
-        let refused = app.client.get(app.url("/api/setup/organizations")).bearer_auth(&valid).send().await.expect("request");
+        let cached = app.client.get(&organizations).bearer_auth(&valid).send().await.expect("request");
+        assert_eq!(cached.status(), 200, "still within the time to live");
+        tokio::time::sleep(ttl).await;
+        let refused = app.client.get(&organizations).bearer_auth(&valid).send().await.expect("request");
         assert_eq!(refused.status(), 401);
+        server.shutdown().await.expect("clean shutdown");
+        store.close().await;
     }
 
     async fn a_token_without_the_operations_scope_gets_403(app: &TestApp) {

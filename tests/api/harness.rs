@@ -170,19 +170,28 @@ impl TestApp {
     }
 }
 
+/// The settings of test servers: a known signing key (so tests can forge tokens).
+pub fn test_settings() -> ContextSettings {
+    ContextSettings {
+        token_key: Some(TOKEN_KEY.to_string()),
+        ..ContextSettings::default()
+    }
+}
+
 /// Connects to `url`, migrates, and starts a server on a free port. With
 /// `RUST_LOG` set, the server's log goes to the test's output.
 pub async fn serve(url: &str) -> (Store, RunningServer) {
+    serve_with(url, &test_settings()).await
+}
+
+/// [`serve`] with other settings.
+pub async fn serve_with(url: &str, settings: &ContextSettings) -> (Store, RunningServer) {
     if std::env::var_os("RUST_LOG").is_some() {
         liaison::telemetry::init(liaison::config::LogFormat::Text);
     }
     let store = Store::connect(url).await.expect("connect");
     store.migrate().await.expect("migrate");
-    let settings = ContextSettings {
-        token_key: Some(TOKEN_KEY.to_string()),
-        ..ContextSettings::default()
-    };
-    let ctx = ApiContext::new(store.clone(), &settings).await.expect("context");
+    let ctx = ApiContext::new(store.clone(), settings).await.expect("context");
     let server = start(ctx, BODY_LIMIT, "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("server starts");
