@@ -365,11 +365,8 @@ impl Aggregate for RelationshipRecord {
     }
 
     async fn lock(tx: &mut WriteTx, id: &Uuid) -> Result<Option<Self>, sqlx::Error> {
-        let sql = view_sql(
-            tx.engine(),
-            "r.tenant_id = $1 AND r.entity_id = $2",
-            &tx.for_update_of("r"),
-        );
+        let condition = "r.tenant_id = $1 AND r.entity_id = $2";
+        let sql = view_sql(tx.engine(), Names::Omitted, condition, &tx.for_update_of("r"));
         let tenant = tx.tenant();
         sqlx::query(&sql)
             .bind(tenant.to_string())
@@ -427,7 +424,7 @@ impl Store {
 
     /// One relationship with its lists and the names it refers to, in one statement.
     pub async fn relationship_get(&self, tenant: TenantId, id: Uuid) -> Result<Option<RelationshipView>, sqlx::Error> {
-        let sql = view_sql(self.engine(), "tenant_id = $1 AND entity_id = $2", "");
+        let sql = view_sql(self.engine(), Names::Included, "tenant_id = $1 AND entity_id = $2", "");
         sqlx::query(&sql)
             .bind(tenant.to_string())
             .bind(id.to_string())
@@ -454,7 +451,7 @@ impl Store {
             values.len() + 1,
             values.len() + 2
         );
-        let sql = view_sql(self.engine(), &where_clause, &tail).replacen(
+        let sql = view_sql(self.engine(), Names::Included, &where_clause, &tail).replacen(
             "SELECT ",
             "SELECT COUNT(*) OVER () AS total_count, ",
             1,
@@ -480,33 +477,67 @@ impl Store {
     }
 }
 
+/// What a relationship read carries besides the row and its lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Names {
+    /// The names of everything it refers to, for an answer.
+    Included,
+    /// None: the write path needs the state only.
+    Omitted,
+}
+
 /// A SELECT of relationships (`r`) matching `condition`, each row with its
-/// columns, its lists and the names it refers to (as JSON text), then `tail`.
-fn view_sql(engine: Engine, condition: &str, tail: &str) -> String {
+/// columns, its lists and (see [`Names`]) the names it refers to, as JSON
+/// text, then `tail`.
+fn view_sql(engine: Engine, names: Names, condition: &str, tail: &str) -> String {
     let of_r = "x.tenant_id = r.tenant_id AND x.relationship_id = r.entity_id";
-    let organizations = engine.json_rows(&["x.organization_id", "o.name"], "x.position");
-    let locations = engine.json_rows(
-        &["x.address_id", "a.line1 || ', ' || a.city", "a.supplier_id"],
-        "x.position",
-    );
     let extension_fields = engine.json_rows(&["x.name", "x.value"], "x.name");
-    let user = engine.json_array(&["u.first_name", "u.last_name"]);
+    let (organizations, locations, references) = match names {
+        Names::Omitted => (
+            format!(
+                "SELECT {} FROM relationship_organizations x WHERE {of_r}",
+                engine.json_rows(&["x.organization_id", "NULL"], "x.position")
+            ),
+            format!(
+                "SELECT {} FROM relationship_locations x WHERE {of_r}",
+                engine.json_rows(&["x.address_id", "NULL", "NULL"], "x.position")
+            ),
+            "NULL AS internal_manager_json, NULL AS external_manager_json, NULL AS supplier_name, NULL AS parent_name"
+                .to_string(),
+        ),
+        Names::Included => {
+            let user = engine.json_array(&["u.first_name", "u.last_name"]);
+            (
+                format!(
+                    "SELECT {} FROM relationship_organizations x LEFT JOIN organizations o \
+                     ON o.tenant_id = x.tenant_id AND o.entity_id = x.organization_id WHERE {of_r}",
+                    engine.json_rows(&["x.organization_id", "o.name"], "x.position")
+                ),
+                format!(
+                    "SELECT {} FROM relationship_locations x LEFT JOIN supplier_addresses a \
+                     ON a.tenant_id = x.tenant_id AND a.entity_id = x.address_id WHERE {of_r}",
+                    engine.json_rows(
+                        &["x.address_id", "a.line1 || ', ' || a.city", "a.supplier_id"],
+                        "x.position"
+                    )
+                ),
+                format!(
+                    "(SELECT {user} FROM users u WHERE u.tenant_id = r.tenant_id AND u.entity_id = r.internal_manager_id) \
+                        AS internal_manager_json, \
+                     (SELECT {user} FROM users u WHERE u.tenant_id = r.tenant_id AND u.entity_id = r.external_manager_id) \
+                        AS external_manager_json, \
+                     (SELECT s.name FROM suppliers s WHERE s.tenant_id = r.tenant_id AND s.entity_id = r.supplier_id) \
+                        AS supplier_name, \
+                     (SELECT p.name FROM relationships p WHERE p.tenant_id = r.tenant_id AND p.entity_id = r.parent_id) \
+                        AS parent_name"
+                ),
+            )
+        }
+    };
     format!(
-        "SELECT {COLUMNS}, \
-         (SELECT {organizations} FROM relationship_organizations x LEFT JOIN organizations o \
-            ON o.tenant_id = x.tenant_id AND o.entity_id = x.organization_id WHERE {of_r}) AS organizations_json, \
-         (SELECT {locations} FROM relationship_locations x LEFT JOIN supplier_addresses a \
-            ON a.tenant_id = x.tenant_id AND a.entity_id = x.address_id WHERE {of_r}) AS locations_json, \
+        "SELECT {COLUMNS}, ({organizations}) AS organizations_json, ({locations}) AS locations_json, \
          (SELECT {extension_fields} FROM relationship_extension_values x WHERE {of_r}) AS extension_fields_json, \
-         (SELECT {user} FROM users u WHERE u.tenant_id = r.tenant_id AND u.entity_id = r.internal_manager_id) \
-            AS internal_manager_json, \
-         (SELECT {user} FROM users u WHERE u.tenant_id = r.tenant_id AND u.entity_id = r.external_manager_id) \
-            AS external_manager_json, \
-         (SELECT s.name FROM suppliers s WHERE s.tenant_id = r.tenant_id AND s.entity_id = r.supplier_id) \
-            AS supplier_name, \
-         (SELECT p.name FROM relationships p WHERE p.tenant_id = r.tenant_id AND p.entity_id = r.parent_id) \
-            AS parent_name \
-         FROM relationships r WHERE {condition}{tail}"
+         {references} FROM relationships r WHERE {condition}{tail}"
     )
 }
 
