@@ -48,6 +48,14 @@ pub enum Command {
     },
     /// Apply the database migrations and exit.
     Migrate,
+    /// Seed the demo tenant with generated relationships (for benchmarks at
+    /// scale): ids `00000000-0000-4000-8000-` + N in 12 hex digits, created a
+    /// minute apart from 2020-01-01T00:00Z; existing ones stay.
+    DemoData {
+        /// How many generated relationships the demo tenant should have.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        relationships: u64,
+    },
     /// Write the OpenAPI document as openapi.json and openapi.yaml.
     Openapi {
         /// The folder to write into.

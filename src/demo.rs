@@ -2,6 +2,8 @@
 //! vendor documents succeed verbatim, and a client with every scope.
 //! Seeding is idempotent: rows are created under fixed ids when missing.
 
+use std::collections::BTreeMap;
+
 use uuid::{Uuid, uuid};
 
 use crate::auth::Scope;
@@ -223,23 +225,7 @@ async fn seed_setup(store: &Store, tenant: TenantId) -> anyhow::Result<()> {
     )
     .await?;
     if store.relationship_get(tenant, RELATIONSHIP).await?.is_none() {
-        let state = RelationshipState {
-            name: "Example relationship".into(),
-            start_effective_date: chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")?.to_utc(),
-            organizations: vec![ORGANIZATION],
-            internal_manager: INTERNAL_MANAGER,
-            external_manager: EXTERNAL_MANAGER,
-            supplier: Some(SUPPLIER),
-            classification: "classification1".into(),
-            category: "Cat1".into(),
-            sub_category: None,
-            parent_relationship: None,
-            internal_access: Access::Team,
-            external_access: Access::Team,
-            status: Status::Active,
-            third_party_locations: vec![SUPPLIER_ADDRESS],
-            extension_fields: [("riskScore".to_string(), "low".to_string())].into(),
-        };
+        let state = example_relationship()?;
         store.relationship_create(tenant, RELATIONSHIP, &state).await?;
     }
     store
@@ -339,6 +325,46 @@ async fn seed_relationship_users(store: &Store, tenant: TenantId) -> anyhow::Res
         store.relationship_user_seed(tenant, &new).await?;
     }
     Ok(())
+}
+
+/// The demo's own relationship, as the document's example names it.
+fn example_relationship() -> anyhow::Result<RelationshipState> {
+    Ok(RelationshipState {
+        name: "Example relationship".into(),
+        start_effective_date: chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")?.to_utc(),
+        organizations: vec![ORGANIZATION],
+        internal_manager: INTERNAL_MANAGER,
+        external_manager: EXTERNAL_MANAGER,
+        supplier: Some(SUPPLIER),
+        classification: "classification1".into(),
+        category: "Cat1".into(),
+        sub_category: None,
+        parent_relationship: None,
+        internal_access: Access::Team,
+        external_access: Access::Team,
+        status: Status::Active,
+        third_party_locations: vec![SUPPLIER_ADDRESS],
+        extension_fields: [("riskScore".to_string(), "low".to_string())].into(),
+    })
+}
+
+/// Seeds the demo tenant and adds generated relationships up to `count`
+/// (entity ids from `store::relationships::generated_id(1..=count)`, created a minute apart
+/// from 2020-01-01), for benchmarks at scale. Rows that exist stay.
+pub async fn generate(store: &Store, count: u64) -> anyhow::Result<u64> {
+    seed(store, &DemoSettings::default()).await?;
+    let tenant = store.ensure_tenant(TENANT).await?;
+    let template = RelationshipState {
+        parent_relationship: None,
+        third_party_locations: Vec::new(),
+        extension_fields: BTreeMap::new(),
+        ..example_relationship()?
+    };
+    let epoch = chrono::DateTime::parse_from_rfc3339("2020-01-01T00:00:00Z")?.to_utc();
+    let mut tx = store.begin_write(tenant).await?;
+    let inserted = tx.relationships_generate(count, &template, epoch).await?;
+    tx.commit().await?;
+    Ok(inserted)
 }
 
 #[cfg(test)]

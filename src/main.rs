@@ -48,6 +48,12 @@ async fn run(args: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
+        Command::DemoData { relationships } => {
+            let store = open_store(settings).await?;
+            let added = demo::generate(&store, relationships).await?;
+            println!("demo tenant: {added} generated relationships added ({relationships} wanted)");
+            Ok(())
+        }
         Command::Openapi { out } => {
             let (json, yaml) = liaison::spec(ApiContext::detached());
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;

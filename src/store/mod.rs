@@ -61,11 +61,13 @@ impl Engine {
         }
     }
 
-    /// What every new connection runs first.
+    /// What every new connection runs first (`optimize` gathers, within
+    /// limits, the statistics that let the planner pick the list filters' indexes).
     fn setup(self) -> Option<&'static str> {
         match self {
             Engine::Sqlite => Some(
-                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                 PRAGMA optimize = 0x10002;",
             ),
             Engine::Postgres => None,
         }
@@ -410,6 +412,16 @@ pub(crate) async fn next_number_on(
     tenant: crate::domain::TenantId,
     name: &str,
 ) -> Result<i64, sqlx::Error> {
+    next_numbers_on(conn, tenant, name, 1).await
+}
+
+/// The first of the next `count` numbers of the tenant's sequence `name`.
+pub(crate) async fn next_numbers_on(
+    conn: &mut sqlx::AnyConnection,
+    tenant: crate::domain::TenantId,
+    name: &str,
+    count: i64,
+) -> Result<i64, sqlx::Error> {
     sqlx::query(
         "INSERT INTO counters (tenant_id, name, value) VALUES ($1, $2, 0) ON CONFLICT (tenant_id, name) DO NOTHING",
     )
@@ -417,11 +429,14 @@ pub(crate) async fn next_number_on(
     .bind(name)
     .execute(&mut *conn)
     .await?;
-    sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE tenant_id = $1 AND name = $2 RETURNING value")
-        .bind(tenant.to_string())
-        .bind(name)
-        .fetch_one(&mut *conn)
-        .await
+    let last: i64 =
+        sqlx::query_scalar("UPDATE counters SET value = value + $3 WHERE tenant_id = $1 AND name = $2 RETURNING value")
+            .bind(tenant.to_string())
+            .bind(name)
+            .bind(count)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(last - count + 1)
 }
 
 /// A timestamp as stored: RFC 3339, UTC, microseconds, fixed width.
