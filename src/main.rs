@@ -10,6 +10,10 @@ use liaison::config::{Cli, Command, Settings};
 use liaison::demo::{self, DemoSettings};
 use liaison::{cli, metrics, server, store::Store, telemetry};
 
+/// mimalloc: measured faster than glibc's allocator under load (README, Performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Cli::parse();
