@@ -14,6 +14,7 @@ pub mod server;
 pub mod store;
 pub mod telemetry;
 
+use anyhow::Context as _;
 use poem::{Endpoint, EndpointExt, Route};
 
 use crate::api::ApiContext;
@@ -26,18 +27,19 @@ pub fn spec(ctx: ApiContext) -> (String, String) {
     (service.spec(), service.spec_yaml())
 }
 
-/// The whole HTTP application.
-pub fn app(ctx: ApiContext, body_limit: u64) -> impl Endpoint + 'static {
+/// The whole HTTP application. The scopes each operation requires are read
+/// back from the generated spec; a spec that cannot be read stops start-up
+/// rather than leave operations unguarded.
+pub fn app(ctx: ApiContext, body_limit: u64) -> anyhow::Result<impl Endpoint + 'static> {
     let auth = ctx.auth.clone();
     let service = api::service(ctx);
-    let spec = service.spec();
-    let routes = serde_json::from_str(&spec)
-        .map(|s| RouteTable::from_spec(&s))
-        .unwrap_or_default();
+    let spec: serde_json::Value =
+        serde_json::from_str(&service.spec()).context("the generated OpenAPI document is not JSON")?;
+    let routes = RouteTable::from_spec(&spec).context("the generated OpenAPI document gives no route table")?;
     let route = Route::new()
         .at("/openapi.json", service.spec_endpoint())
         .at("/openapi.yaml", service.spec_endpoint_yaml())
         .nest("/docs", service.swagger_ui())
         .nest("/", service);
-    Frontline::new(route.data(auth).map_to_response(), body_limit, routes)
+    Ok(Frontline::new(route.data(auth).map_to_response(), body_limit, routes))
 }

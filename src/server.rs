@@ -23,6 +23,7 @@ pub struct RunningServer {
 
 /// Binds `bind` (port 0 picks a free port) and serves the app until stopped.
 pub async fn start(ctx: ApiContext, body_limit: u64, bind: SocketAddr) -> anyhow::Result<RunningServer> {
+    let app = app(ctx, body_limit)?;
     let acceptor = TcpListener::bind(bind.to_string())
         .into_acceptor()
         .await
@@ -34,7 +35,7 @@ pub async fn start(ctx: ApiContext, body_limit: u64, bind: SocketAddr) -> anyhow
         .context("the listener has no socket address")?;
     let (stop, stopped) = oneshot::channel::<()>();
     let server = poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
-        app(ctx, body_limit),
+        app,
         async move {
             let _ = stopped.await;
         },

@@ -81,8 +81,9 @@ impl<E: Endpoint> Frontline<E> {
         if let Err(err) = cap_body(&mut req, self.body_limit) {
             return error_response(dialect, err, format);
         }
-        let scopes = self.routes.required_scopes(req.method().as_str(), &path);
-        req.extensions_mut().insert(RequiredScopes(scopes));
+        if let Some(scopes) = self.routes.required_scopes(req.method().as_str(), &path) {
+            req.extensions_mut().insert(RequiredScopes(scopes));
+        }
         let mut response = match self.inner.call(req).await {
             Ok(output) => output.into_response(),
             Err(err) => return error_response(dialect, AppError::from_poem(err, &self.routes, &path), format),

@@ -9,8 +9,17 @@ struct Operation {
     scopes: Vec<String>,
 }
 
+/// Why an OpenAPI document gives no route table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteTableError {
+    #[error("the OpenAPI document has no `paths` object")]
+    NoPaths,
+    #[error("the OpenAPI document declares no operations")]
+    NoOperations,
+}
+
 /// Path templates (`/api/setup/organizations/{entityId}`) with their operations.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct RouteTable {
     routes: Vec<(Vec<String>, Vec<Operation>)>,
 }
@@ -18,13 +27,16 @@ pub struct RouteTable {
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 impl RouteTable {
-    /// Reads the `paths` object of an OpenAPI document.
-    pub fn from_spec(spec: &serde_json::Value) -> Self {
-        let routes = spec
+    /// Reads the `paths` object of an OpenAPI document. A document without
+    /// operations is refused: an empty table would let every request pass
+    /// authentication with any token (see [`RouteTable::required_scopes`]).
+    pub fn from_spec(spec: &serde_json::Value) -> Result<Self, RouteTableError> {
+        let paths = spec
             .get("paths")
             .and_then(|p| p.as_object())
-            .into_iter()
-            .flatten()
+            .ok_or(RouteTableError::NoPaths)?;
+        let routes: Vec<(Vec<String>, Vec<Operation>)> = paths
+            .iter()
             .map(|(path, item)| {
                 let segments = path.split('/').map(str::to_string).collect();
                 let mut operations: Vec<Operation> = item
@@ -41,7 +53,10 @@ impl RouteTable {
                 (segments, operations)
             })
             .collect();
-        Self { routes }
+        if routes.iter().all(|(_, operations)| operations.is_empty()) {
+            return Err(RouteTableError::NoOperations);
+        }
+        Ok(Self { routes })
     }
 
     fn operations(&self, path: &str) -> &[Operation] {
@@ -64,15 +79,15 @@ impl RouteTable {
         self.operations(path).iter().map(|o| o.method.clone()).collect()
     }
 
-    /// The scopes the operation at `method path` requires (none when unknown).
+    /// The scopes the operation at `method path` requires; `None` when the
+    /// spec declares no such operation, which authentication refuses.
     /// `HEAD` is answered by the `GET` handler, so it needs what `GET` needs.
-    pub fn required_scopes(&self, method: &str, path: &str) -> Vec<String> {
+    pub fn required_scopes(&self, method: &str, path: &str) -> Option<Vec<String>> {
         let method = if method == "HEAD" { "GET" } else { method };
         self.operations(path)
             .iter()
             .find(|o| o.method == method)
             .map(|o| o.scopes.clone())
-            .unwrap_or_default()
     }
 }
 
@@ -103,17 +118,37 @@ mod tests {
         let table = RouteTable::from_spec(&serde_json::json!({"paths": {
             "/a/{id}": {"get": {"security": [{"oauth2": ["a.read"]}]}, "put": {}, "parameters": []},
             "/a": {"post": {}, "get": {}},
-        }}));
+        }}))
+        .expect("a table");
         assert_eq!(table.allowed_methods("/a/42"), ["GET", "PUT"]);
         assert_eq!(table.allowed_methods("/a"), ["GET", "POST"]);
         assert!(table.allowed_methods("/a/42/b").is_empty());
         assert!(table.allowed_methods("/a/").is_empty());
-        assert_eq!(table.required_scopes("GET", "/a/1"), ["a.read"]);
-        assert!(table.required_scopes("PUT", "/a/1").is_empty());
+        assert_eq!(table.required_scopes("GET", "/a/1"), Some(vec!["a.read".to_string()]));
+        assert_eq!(table.required_scopes("PUT", "/a/1"), Some(vec![]));
         assert_eq!(
             table.required_scopes("HEAD", "/a/1"),
-            ["a.read"],
+            Some(vec!["a.read".to_string()]),
             "HEAD runs the GET handler"
+        );
+    }
+
+    #[test]
+    fn undeclared_operations_have_no_scopes_to_pass() {
+        let table = RouteTable::from_spec(&serde_json::json!({"paths": {"/a": {"get": {}}}})).expect("a table");
+        assert_eq!(table.required_scopes("DELETE", "/a"), None);
+        assert_eq!(table.required_scopes("GET", "/b"), None);
+    }
+
+    #[test]
+    fn a_document_without_operations_gives_no_table() {
+        assert_eq!(
+            RouteTable::from_spec(&serde_json::json!({})).err(),
+            Some(RouteTableError::NoPaths)
+        );
+        assert_eq!(
+            RouteTable::from_spec(&serde_json::json!({"paths": {"/a": {"parameters": []}}})).err(),
+            Some(RouteTableError::NoOperations)
         );
     }
 }

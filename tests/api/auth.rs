@@ -142,6 +142,61 @@ engine_tests! {
         assert_eq!(refused.status(), 403);
     }
 
+    async fn every_operation_enforces_the_scope_it_declares(app: &TestApp) {
+        let spec = json(app.client.get(app.url("/openapi.json")).send().await.expect("request")).await;
+        let all = liaison::auth::Scope::all_names();
+        // A token with every scope but one, and one with only that scope, per scope.
+        let mut all_but = std::collections::HashMap::new();
+        let mut only = std::collections::HashMap::new();
+        for scope in &all {
+            let others: Vec<&str> = all.iter().copied().filter(|s| s != scope).collect();
+            all_but.insert(*scope, app.token_of(TENANT, &others).await);
+            only.insert(*scope, app.token_of(TENANT, &[scope]).await);
+        }
+        let mut checked = 0;
+        for (template, item) in spec["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("path item") {
+                let Some(requirements) = operation["security"].as_array() else { continue };
+                let declared: Vec<&str> = requirements
+                    .iter()
+                    .filter_map(|r| r.as_object())
+                    .flat_map(|r| r.values())
+                    .filter_map(|s| s.as_array())
+                    .flatten()
+                    .filter_map(|s| s.as_str())
+                    .collect();
+                let scope = declared.first().copied().unwrap_or_else(|| panic!("{method} {template}: no scope"));
+                assert!(declared.iter().all(|s| *s == scope), "{method} {template}: one scope");
+                let path = with_parameters(template, operation);
+                let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes()).expect("method");
+                let refused = app
+                    .client
+                    .request(method.clone(), app.url(&path))
+                    .bearer_auth(&all_but[scope])
+                    .send()
+                    .await
+                    .expect("request");
+                assert_eq!(refused.status(), 403, "{method} {path} without {scope}");
+                let challenge = header(&refused, "www-authenticate");
+                assert!(challenge.contains(&format!("scope=\"{scope}\"")), "{method} {path}: {challenge}");
+                let allowed = app
+                    .client
+                    .request(method.clone(), app.url(&path))
+                    .bearer_auth(&only[scope])
+                    .send()
+                    .await
+                    .expect("request");
+                assert!(
+                    ![401, 403].contains(&allowed.status().as_u16()),
+                    "{method} {path} with only {scope}: {}",
+                    allowed.status()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 50, "checked {checked} operations");
+    }
+
     async fn instances_sharing_a_database_accept_each_others_tokens(app: &TestApp) {
         let (_store, second) = serve(&app.database_url).await;
         let response = app
@@ -168,4 +223,24 @@ async fn the_generated_signing_key_is_shared_through_the_database() {
     let key = first.signing_key().await.expect("key");
     assert!(key.len() >= 32);
     assert_eq!(second.signing_key().await.expect("key"), key);
+}
+
+/// `template` with each path parameter replaced by a value of its schema's
+/// type, so that the request reaches the operation.
+fn with_parameters(template: &str, operation: &serde_json::Value) -> String {
+    let mut path = template.to_string();
+    for parameter in operation["parameters"].as_array().into_iter().flatten() {
+        if parameter["in"] != "path" {
+            continue;
+        }
+        let schema = &parameter["schema"];
+        let value = match (schema["type"].as_str(), schema["format"].as_str()) {
+            (Some("integer"), _) => "1".to_string(),
+            (_, Some("uuid")) => uuid::Uuid::new_v4().to_string(),
+            _ => "x".to_string(),
+        };
+        let name = parameter["name"].as_str().expect("name");
+        path = path.replace(&format!("{{{name}}}"), &value);
+    }
+    path
 }
