@@ -13,6 +13,7 @@ use crate::api::{ApiContext, ApiTag};
 use crate::auth::parse_scopes;
 use crate::auth::secret::{decoy_hash, verify_secret};
 use crate::auth::token::{Claims, ISSUER};
+use crate::domain::text::storable;
 use crate::http::envelope::OAuthApiError;
 use crate::http::error::OAuthCode;
 use crate::http::{AppError, Body, JsonXmlOrForm, Negotiated};
@@ -92,7 +93,15 @@ fn basic_credentials(request: &Request) -> Result<Option<(String, String)>, AppE
             .map(|s| s.into_owned())
             .map_err(|_| bad())
     };
-    Ok(Some((unescape(id)?, unescape(secret)?)))
+    let (id, secret) = (unescape(id)?, unescape(secret)?);
+    let refused: Vec<_> = [storable("client_id", &id), storable("client_secret", &secret)]
+        .into_iter()
+        .filter_map(Result::err)
+        .collect();
+    if !refused.is_empty() {
+        return Err(AppError::Validation(refused));
+    }
+    Ok(Some((id, secret)))
 }
 
 #[OpenApi(tag = "ApiTag::OAuth")]

@@ -15,6 +15,10 @@ use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
 use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, ResponseContent};
 
+use serde_json::Value;
+
+use crate::domain::FieldError;
+use crate::domain::text;
 use crate::http::envelope::Rendered;
 use crate::http::error::AppError;
 use crate::http::negotiate::{Format, body_format};
@@ -102,6 +106,10 @@ where
 }
 
 /// Decodes `bytes` in `format` into a validated `T`.
+///
+/// Before `T` reads the value, every string and key in it is screened for
+/// characters no field can store. Every violation comes back at once,
+/// naming the field as the client spelled it.
 pub fn decode<T: ParseFromJSON + 'static>(format: Format, bytes: &[u8]) -> Result<T, AppError> {
     let value = match format {
         Format::Json => serde_json::from_slice(bytes)
@@ -111,7 +119,72 @@ pub fn decode<T: ParseFromJSON + 'static>(format: Format, bytes: &[u8]) -> Resul
         Format::Form => xml::from_form(bytes, &T::schema_ref(), &registry_of::<T>())
             .map_err(|e| AppError::BadRequest(format!("the body is not a valid form: {e}")))?,
     };
+    let mut screen = Screen { errors: Vec::new() };
+    screen.value(&value, &mut String::new());
+    if !screen.errors.is_empty() {
+        return Err(AppError::Validation(screen.errors));
+    }
     T::parse_from_json(Some(value)).map_err(|e| AppError::BadRequest(e.into_message()))
+}
+
+/// At most this many problems of one body are reported.
+const MAX_REPORTED: usize = 20;
+
+/// Walks a decoded body once, collecting what no field could take.
+struct Screen {
+    errors: Vec<FieldError>,
+}
+
+impl Screen {
+    /// Screens `value` at `path` (`form.properties.status`, `organizations.0`;
+    /// empty at the root).
+    fn value(&mut self, value: &Value, path: &mut String) {
+        if self.errors.len() >= MAX_REPORTED {
+            return;
+        }
+        let field = |path: &str| {
+            if path.is_empty() {
+                "body".to_string()
+            } else {
+                path.to_string()
+            }
+        };
+        match value {
+            Value::String(text) => {
+                if let Err(e) = text::storable(&field(path), text) {
+                    self.errors.push(e);
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    push_segment(path, &index.to_string());
+                    self.value(item, path);
+                    path.truncate(len);
+                }
+            }
+            Value::Object(members) => {
+                for (key, member) in members {
+                    let len = path.len();
+                    push_segment(path, &text::printable_name(key));
+                    if let Err(e) = text::storable(path, key) {
+                        self.errors.push(e);
+                    } else {
+                        self.value(member, path);
+                    }
+                    path.truncate(len);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+fn push_segment(path: &mut String, segment: &str) {
+    if !path.is_empty() {
+        path.push('.');
+    }
+    path.push_str(segment);
 }
 
 /// The schemas `T` refers to, built once per type and kept.

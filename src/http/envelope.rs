@@ -113,9 +113,17 @@ impl From<&AppError> for OAuthError {
             AppError::Internal(_) | AppError::Unavailable(_) => "server_error",
             _ => "invalid_request",
         };
+        let error_description = match err {
+            AppError::Validation(fields) => fields
+                .iter()
+                .map(|f| format!("{} {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.public_message(),
+        };
         Self {
             error: error.into(),
-            error_description: err.public_message(),
+            error_description,
         }
     }
 }

@@ -10,6 +10,7 @@ use poem::http::header::{self, HeaderValue};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use tracing::Instrument;
 
+use crate::domain::{FieldError, text};
 use crate::http::auth::RequiredScopes;
 use crate::http::envelope::{BodyKind, Dialect, Rendered};
 use crate::http::error::{AppError, AuthFailure, BodyTooLarge, OAuthCode};
@@ -81,6 +82,9 @@ impl<E: Endpoint> Frontline<E> {
         if let Err(err) = cap_body(&mut req, self.body_limit) {
             return error_response(dialect, err, format);
         }
+        if let Err(err) = screen_parameters(&req, &self.routes, &path) {
+            return error_response(dialect, err, format);
+        }
         if let Some(scopes) = self.routes.required_scopes(req.method().as_str(), &path) {
             req.extensions_mut().insert(RequiredScopes(scopes));
         }
@@ -137,6 +141,31 @@ fn cap_body(req: &mut Request, limit: u64) -> Result<(), AppError> {
     });
     req.set_body(poem::Body::from_bytes_stream(stream));
     Ok(())
+}
+
+/// Refuses query and path parameters holding characters no field can store
+/// (see [`text::is_storable`]), every one at once, named as sent: bodies are
+/// screened the same way as they are decoded ([`crate::http::body::decode`]).
+fn screen_parameters(req: &Request, routes: &RouteTable, path: &str) -> Result<(), AppError> {
+    let query = req.uri().query().unwrap_or_default();
+    let query =
+        form_urlencoded::parse(query.as_bytes()).map(|(name, value)| (text::printable_name(&name), name, value));
+    let mut errors: Vec<FieldError> = query
+        .flat_map(|(field, name, value)| [text::storable(&field, &name), text::storable(&field, &value)])
+        .filter_map(Result::err)
+        .collect();
+    for (name, raw) in routes.path_parameters(path) {
+        let value = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+        if let Err(e) = text::storable(name, &value) {
+            errors.push(e);
+        }
+    }
+    errors.dedup();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
 }
 
 /// Writes a negotiated body in `format`.

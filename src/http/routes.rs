@@ -59,18 +59,34 @@ impl RouteTable {
         Ok(Self { routes })
     }
 
-    fn operations(&self, path: &str) -> &[Operation] {
+    /// The template `path` matches, with its operations.
+    fn matching(&self, path: &str) -> Option<&(Vec<String>, Vec<Operation>)> {
         let segments: Vec<&str> = path.split('/').collect();
-        self.routes
-            .iter()
-            .find(|(template, _)| {
-                template.len() == segments.len()
-                    && template
-                        .iter()
-                        .zip(&segments)
-                        .all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty()))
-            })
+        self.routes.iter().find(|(template, _)| {
+            template.len() == segments.len()
+                && template
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| t == s || (parameter_name(t).is_some() && !s.is_empty()))
+        })
+    }
+
+    fn operations(&self, path: &str) -> &[Operation] {
+        self.matching(path)
             .map(|(_, operations)| operations.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// The path parameters of `path` by name, as sent (still percent-encoded).
+    pub fn path_parameters<'p>(&self, path: &'p str) -> Vec<(&str, &'p str)> {
+        self.matching(path)
+            .map(|(template, _)| {
+                template
+                    .iter()
+                    .zip(path.split('/'))
+                    .filter_map(|(t, s)| Some((parameter_name(t)?, s)))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -89,6 +105,11 @@ impl RouteTable {
             .find(|o| o.method == method)
             .map(|o| o.scopes.clone())
     }
+}
+
+/// `name` for a template segment `{name}`.
+fn parameter_name(segment: &str) -> Option<&str> {
+    segment.strip_prefix('{')?.strip_suffix('}')
 }
 
 /// Every scope named by the operation's security requirements.
@@ -124,6 +145,8 @@ mod tests {
         assert_eq!(table.allowed_methods("/a"), ["GET", "POST"]);
         assert!(table.allowed_methods("/a/42/b").is_empty());
         assert!(table.allowed_methods("/a/").is_empty());
+        assert_eq!(table.path_parameters("/a/4%202"), [("id", "4%202")]);
+        assert!(table.path_parameters("/a").is_empty());
         assert_eq!(table.required_scopes("GET", "/a/1"), Some(vec!["a.read".to_string()]));
         assert_eq!(table.required_scopes("PUT", "/a/1"), Some(vec![]));
         assert_eq!(

@@ -7,6 +7,7 @@ mod harness;
 
 mod auth;
 mod cross_cutting;
+mod input_screening;
 mod negotiation;
 mod organizations;
 mod related_users;
