@@ -129,7 +129,8 @@ root element named after the schema, one child element per property, arrays unwr
 element repeated), absent or null values without an element.\n\n\
 Text anywhere in a request (body values and keys, query and path parameters) must not contain U+0000 \
 to U+001F other than tab, line feed and carriage return, nor U+FFFE or U+FFFF: such a request gets 400 \
-naming the field.\n\n\
+naming the field. In JSON, a field whose schema is a string takes only a JSON string (`false` or `12345` \
+gets 400 naming the field); a field that takes more says so in its description.\n\n\
 Authenticate with OAuth 2.0 client credentials: `POST /oauth2/token`, then `Authorization: Bearer <token>`. Each operation names the scope it needs; a token without it gets 403.\n\n\
 Send `X-Correlation-Id` (1-128 of `[A-Za-z0-9._:-]`) to trace a request; it is echoed on every response, \
 otherwise a fresh one is issued.";

@@ -184,17 +184,22 @@ struct Shaper<'r> {
     registry: &'r Registry,
 }
 
+/// The schema `schema` stands for: references looked up in `registry`, and a
+/// lone `allOf` (a reference with a description, say) taken as its member.
+pub fn resolve<'r>(registry: &'r Registry, schema: &'r MetaSchemaRef) -> Option<&'r MetaSchema> {
+    let schema = match schema {
+        MetaSchemaRef::Inline(schema) => schema.as_ref(),
+        MetaSchemaRef::Reference(name) => registry.schemas.get(name)?,
+    };
+    match (schema.ty, schema.all_of.as_slice()) {
+        ("object" | "", [single]) if schema.properties.is_empty() => resolve(registry, single),
+        _ => Some(schema),
+    }
+}
+
 impl<'r> Shaper<'r> {
     fn resolve(&self, schema: &'r MetaSchemaRef) -> Option<&'r MetaSchema> {
-        let schema = match schema {
-            MetaSchemaRef::Inline(schema) => schema.as_ref(),
-            MetaSchemaRef::Reference(name) => self.registry.schemas.get(name)?,
-        };
-        // A lone `allOf` (a reference with a description, say) is that schema.
-        match (schema.ty, schema.all_of.as_slice()) {
-            ("object" | "", [single]) if schema.properties.is_empty() => self.resolve(single),
-            _ => Some(schema),
-        }
+        resolve(self.registry, schema)
     }
 
     fn value(&self, el: &Element, schema: Option<&'r MetaSchemaRef>) -> Result<Value, XmlError> {

@@ -1,7 +1,8 @@
 //! Input no field can take is refused at the edge, the same way on both
-//! engines and in every dialect's envelope: characters no field can store.
+//! engines and in every dialect's envelope: characters no field can store,
+//! and JSON values of the wrong type.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::harness::*;
 
@@ -146,5 +147,86 @@ engine_tests! {
         // Nothing was stored.
         let organizations = json(app.get("/api/setup/organizations").send().await.expect("request")).await;
         assert!(!organizations.to_string().contains("Acme"), "{organizations}");
+    }
+
+    async fn a_json_value_of_the_wrong_type_for_a_string_is_refused(app: &TestApp) {
+        let (token, api_key) = demo(app).await;
+
+        let cases: [(&str, Value); 3] = [
+            ("name", json!({"name": false})),
+            ("name", json!({"name": 12345})),
+            ("name", json!({"name": ["a"]})),
+        ];
+        for (field, body) in cases {
+            let response = app.post("/api/setup/organizations").json(&body).send().await.expect("request");
+            assert_eq!(response.status(), 400, "{body}");
+            let problem = json(response).await;
+            assert_eq!(problem["errors"], json!([{"field": field, "message": "must be a string"}]), "{body}");
+        }
+        let listed = json(app.get("/api/setup/organizations").send().await.expect("request")).await;
+        assert_eq!(listed["totalCount"], 0, "nothing was stored: {listed}");
+
+        // Risk relationships: a list of strings, a map of strings, all at once.
+        let mut input = serde_json::from_str::<Value>(r#"{"name": "n", "startEffectiveDate": "2026-05-01",
+            "organizations": ["3fa85f64-5717-4562-b3fc-2c963f66afa6", 7],
+            "internalManager": "a218d8e5-8c7a-4f3e-9b12-111111111111",
+            "externalManager": "b218d8e5-8c7a-4f3e-9b12-222222222222",
+            "classification": true, "category": "Cat1", "internalAccess": "Team", "externalAccess": "Team",
+            "status": "Relationship_Active"}"#).expect("json");
+        input["extensionFields"] = json!({"udf": 5});
+        let response = app
+            .client
+            .put(app.url("/api/relationships/d32a9192-353c-45fe-bbd4-b88702800467"))
+            .bearer_auth(&token)
+            .json(&input)
+            .send()
+            .await
+            .expect("request");
+        let mut messages = risk_messages(response).await;
+        messages.sort();
+        assert_eq!(
+            messages,
+            [
+                ("classification must be a string".to_string(), "ValidationError".to_string()),
+                ("extensionFields.udf must be a string".to_string(), "ValidationError".to_string()),
+                ("organizations.1 must be a string".to_string(), "ValidationError".to_string()),
+            ]
+        );
+
+        // Related users: `username` and `name` are strings; `id` may be an
+        // integer or a numeric string, as its schema says.
+        let response = app
+            .client
+            .put(app.url("/api/user/related"))
+            .bearer_auth(&token)
+            .json(&json!({"id": 6, "username": 12345, "name": "x"}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(related_message(response).await, "Parameter 'username' must be a string");
+        for id in [json!(6), json!("6")] {
+            let response = app
+                .client
+                .put(app.url("/api/user/related"))
+                .bearer_auth(&token)
+                .json(&json!({"id": id, "username": "dleite", "name": "deboraleiteferreira"}))
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), 201, "id {id}");
+        }
+
+        // Relationship users: the form's properties are strings.
+        let response = app
+            .client
+            .put(app.url("/api/user/relationship_users/1"))
+            .header("authorization", &api_key)
+            .json(&json!({"form_configuration_name": "reference_rest_api_relationship_update",
+                          "form": {"properties": {"status": 1}}}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 400);
+        assert_eq!(json(response).await, json!({"errors": {"form.properties.status": ["must be a string"]}}));
     }
 }
