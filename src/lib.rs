@@ -20,6 +20,7 @@ use poem::{Endpoint, EndpointExt, Route};
 use crate::api::ApiContext;
 use crate::http::middleware::Frontline;
 use crate::http::routes::RouteTable;
+use crate::server::ServerSettings;
 
 /// The OpenAPI document as JSON and YAML, exactly as served.
 pub fn spec(ctx: ApiContext) -> (String, String) {
@@ -30,7 +31,7 @@ pub fn spec(ctx: ApiContext) -> (String, String) {
 /// The whole HTTP application. The scopes each operation requires are read
 /// back from the generated spec; a spec that cannot be read stops start-up
 /// rather than leave operations unguarded.
-pub fn app(ctx: ApiContext, body_limit: u64) -> anyhow::Result<impl Endpoint + 'static> {
+pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl Endpoint + 'static> {
     let auth = ctx.auth.clone();
     let service = api::service(ctx);
     let spec: serde_json::Value =
@@ -41,5 +42,10 @@ pub fn app(ctx: ApiContext, body_limit: u64) -> anyhow::Result<impl Endpoint + '
         .at("/openapi.yaml", service.spec_endpoint_yaml())
         .nest("/docs", service.swagger_ui())
         .nest("/", service);
-    Ok(Frontline::new(route.data(auth).map_to_response(), body_limit, routes))
+    Ok(Frontline::new(
+        route.data(auth).map_to_response(),
+        settings.body_limit,
+        settings.body_timeout,
+        routes,
+    ))
 }

@@ -70,7 +70,7 @@ async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Resul
         },
     )
     .await?;
-    let running = server::start(ctx, settings.body_limit, settings.bind).await?;
+    let running = server::start(ctx, settings, settings.bind).await?;
     let base = settings
         .public_url
         .clone()

@@ -223,6 +223,10 @@ impl ErrorDialect for ProblemDialect {
             "A uniqueness rule would break (a name or value already taken).",
         ),
         (
+            StatusCode::REQUEST_TIMEOUT,
+            "The request's headers or body stopped arriving for longer than the configured timeout.",
+        ),
+        (
             StatusCode::PRECONDITION_FAILED,
             "If-Match names a version that is no longer current.",
         ),
@@ -273,6 +277,8 @@ pub enum RiskErrorCode {
     Forbidden,
     /// If-Match names a version that is no longer current.
     PreconditionFailed,
+    /// The request's headers or body stopped arriving.
+    RequestTimeout,
     /// Accept names no media type liaison produces.
     NotAcceptable,
     /// The body is not JSON or XML in UTF-8.
@@ -320,6 +326,7 @@ impl From<&AppError> for RiskErrorEnvelope {
             AppError::Unauthenticated(_) => RiskErrorCode::Unauthorized,
             AppError::Forbidden { .. } => RiskErrorCode::Forbidden,
             AppError::PreconditionFailed => RiskErrorCode::PreconditionFailed,
+            AppError::RequestTimeout => RiskErrorCode::RequestTimeout,
             AppError::NotAcceptable => RiskErrorCode::NotAcceptable,
             AppError::UnsupportedMediaType(..) => RiskErrorCode::UnsupportedMediaType,
             AppError::PayloadTooLarge { .. } => RiskErrorCode::PayloadTooLarge,
@@ -429,6 +436,7 @@ impl From<&AppError> for RelatedErrorEnvelope {
                 (i64::from(status), vec!["Resource sub not found".into()])
             }
             AppError::Internal(_) | AppError::Unavailable(_) => (i64::from(status), vec!["Unexpected error.".into()]),
+            AppError::RequestTimeout => (i64::from(status), vec!["Request timed out.".into()]),
             other => (i64::from(status), vec![other.public_message()]),
         };
         let message = messages.first().cloned().unwrap_or_default();
@@ -516,6 +524,10 @@ impl ErrorDialect for FormDialect {
             StatusCode::NOT_ACCEPTABLE,
             "Accept names no media type liaison produces.",
         ),
+        (
+            StatusCode::REQUEST_TIMEOUT,
+            "`{\"errors\": {\"base\": [\"the request was not received in time\"]}}`: the headers or body stopped arriving.",
+        ),
         (StatusCode::PAYLOAD_TOO_LARGE, "The body exceeds the configured limit."),
         (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -570,6 +582,10 @@ impl ErrorDialect for RelatedDialect {
             StatusCode::NOT_ACCEPTABLE,
             "Accept names no media type liaison produces.",
         ),
+        (
+            StatusCode::REQUEST_TIMEOUT,
+            "\"Request timed out.\": the request's headers or body stopped arriving.",
+        ),
         (StatusCode::PAYLOAD_TOO_LARGE, "The body exceeds the configured limit."),
         (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -620,6 +636,10 @@ impl ErrorDialect for RiskDialect {
             "`NotAcceptable`: Accept names no media type liaison produces.",
         ),
         (
+            StatusCode::REQUEST_TIMEOUT,
+            "`RequestTimeout`: the request's headers or body stopped arriving.",
+        ),
+        (
             StatusCode::PRECONDITION_FAILED,
             "`PreconditionFailed`: If-Match names an old version; nothing changed.",
         ),
@@ -666,6 +686,10 @@ impl ErrorDialect for OAuthDialect {
         (
             StatusCode::NOT_ACCEPTABLE,
             "Accept names no media type liaison produces.",
+        ),
+        (
+            StatusCode::REQUEST_TIMEOUT,
+            "`invalid_request`: the request's headers or body stopped arriving.",
         ),
         (
             StatusCode::PAYLOAD_TOO_LARGE,

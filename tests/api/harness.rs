@@ -8,7 +8,7 @@
 use liaison::api::{ApiContext, ContextSettings};
 use liaison::auth::Scope;
 use liaison::auth::secret::hash_secret;
-use liaison::server::{RunningServer, start};
+use liaison::server::{RunningServer, ServerSettings, start};
 use liaison::store::Store;
 use sqlx::Connection;
 
@@ -172,6 +172,11 @@ impl TestApp {
 
 /// Connects to `url`, migrates, and starts a server on a free port.
 pub async fn serve(url: &str) -> (Store, RunningServer) {
+    serve_with(url, ServerSettings::from(BODY_LIMIT)).await
+}
+
+/// [`serve`] with other limits (short timeouts, say).
+pub async fn serve_with(url: &str, limits: ServerSettings) -> (Store, RunningServer) {
     let store = Store::connect(url).await.expect("connect");
     store.migrate().await.expect("migrate");
     let settings = ContextSettings {
@@ -179,7 +184,7 @@ pub async fn serve(url: &str) -> (Store, RunningServer) {
         ..ContextSettings::default()
     };
     let ctx = ApiContext::new(store.clone(), &settings).await.expect("context");
-    let server = start(ctx, BODY_LIMIT, "127.0.0.1:0".parse().expect("addr"))
+    let server = start(ctx, limits, "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("server starts");
     (store, server)

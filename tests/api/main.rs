@@ -15,4 +15,5 @@ mod relationship_users;
 mod relationships;
 mod setup;
 mod spec;
+mod timeouts;
 mod xml_bodies;
