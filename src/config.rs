@@ -150,6 +150,17 @@ pub struct Settings {
     #[arg(long, env = "LIAISON_MAX_CONNECTIONS", default_value_t = 1024, global = true,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub max_connections: usize,
+
+    /// Failed client authentications at the token endpoint, per client id
+    /// and per address, after which it answers 429 until the window ends.
+    #[arg(long, env = "LIAISON_TOKEN_FAILURE_LIMIT", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub token_failure_limit: u32,
+
+    /// Seconds over which failed client authentications are counted.
+    #[arg(long, env = "LIAISON_TOKEN_FAILURE_WINDOW", default_value_t = 60, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub token_failure_window: u64,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/liaison.db";
@@ -226,7 +237,7 @@ mod tests {
     }
 
     #[test]
-    fn connection_flags_default_to_the_servers_defaults() {
+    fn connection_and_token_failure_flags_default_to_the_servers_defaults() {
         let cli = Cli::try_parse_from(["liaison"]).expect("defaults parse");
         let server = crate::server::ServerSettings::from(&cli.settings);
         assert_eq!(server, crate::server::ServerSettings::default());
@@ -235,6 +246,8 @@ mod tests {
             "--body-timeout",
             "--idle-timeout",
             "--max-connections",
+            "--token-failure-limit",
+            "--token-failure-window",
         ] {
             let err = Cli::try_parse_from(["liaison", flag, "0"]).expect_err("refused");
             assert_eq!(err.exit_code(), 2, "{flag}");

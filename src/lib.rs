@@ -32,6 +32,7 @@ pub fn spec(ctx: ApiContext) -> (String, String) {
 /// back from the generated spec; a spec that cannot be read stops start-up
 /// rather than leave operations unguarded.
 pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl Endpoint + 'static> {
+    let ctx = ctx.with_token_throttle(settings.token_failures);
     let auth = ctx.auth.clone();
     let service = api::service(ctx);
     let spec: serde_json::Value =

@@ -25,6 +25,8 @@ pub struct ServerSettings {
     pub body_timeout: Duration,
     /// Header and idle deadlines, and the cap on open connections.
     pub connections: ConnectionLimits,
+    /// When failed client authentications are answered 429.
+    pub token_failures: crate::auth::throttle::ThrottlePolicy,
 }
 
 impl Default for ServerSettings {
@@ -38,6 +40,7 @@ impl Default for ServerSettings {
                 idle_timeout: Duration::from_secs(60),
                 max_connections: 1024,
             },
+            token_failures: crate::auth::throttle::ThrottlePolicy::default(),
         }
     }
 }
@@ -61,6 +64,10 @@ impl From<&Settings> for ServerSettings {
                 header_timeout: Duration::from_secs(settings.header_timeout),
                 idle_timeout: Duration::from_secs(settings.idle_timeout),
                 max_connections: settings.max_connections,
+            },
+            token_failures: crate::auth::throttle::ThrottlePolicy {
+                limit: settings.token_failure_limit,
+                window: Duration::from_secs(settings.token_failure_window),
             },
         }
     }

@@ -13,8 +13,10 @@ use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject, T
 
 use std::sync::Arc;
 
+use crate::auth::secret::LegacyVerifier;
+use crate::auth::throttle::{FailureThrottle, ThrottlePolicy};
 use crate::auth::token::TokenKey;
-use crate::http::auth::{AuthState, HASHING_PERMITS};
+use crate::http::auth::AuthState;
 use crate::store::Store;
 
 #[derive(Tags)]
@@ -59,11 +61,23 @@ impl ApiContext {
                 store: store.clone(),
                 key: TokenKey::new(key.into_bytes()),
                 token_ttl: settings.token_ttl,
-                hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_PERMITS)),
+                legacy: LegacyVerifier::default(),
+                throttle: Arc::new(FailureThrottle::new(ThrottlePolicy::default())),
             }),
             store,
             public_url: settings.public_url.clone(),
         })
+    }
+
+    /// This context with failed client authentications slowed down as
+    /// `policy` says (the server's setting; the default otherwise).
+    pub fn with_token_throttle(mut self, policy: ThrottlePolicy) -> Self {
+        let auth = AuthState {
+            throttle: Arc::new(FailureThrottle::new(policy)),
+            ..(*self.auth).clone()
+        };
+        self.auth = Arc::new(auth);
+        self
     }
 
     /// A context that never touches a database: enough to generate the spec.
@@ -74,7 +88,8 @@ impl ApiContext {
                 store: store.clone(),
                 key: TokenKey::new(Vec::new()),
                 token_ttl: 0,
-                hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_PERMITS)),
+                legacy: LegacyVerifier::default(),
+                throttle: Arc::new(FailureThrottle::new(ThrottlePolicy::default())),
             }),
             store,
             public_url: None,

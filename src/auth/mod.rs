@@ -2,6 +2,7 @@
 //! access tokens and hashed secrets. No HTTP here (see `http::auth`).
 
 pub mod secret;
+pub mod throttle;
 pub mod token;
 
 use poem_openapi::OAuthScopes;

@@ -13,6 +13,8 @@ use poem::{Request, RequestBody};
 use poem_openapi::registry::{MetaOAuthFlow, MetaOAuthFlows, MetaSecurityScheme, Registry};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OAuthScopes};
 
+use crate::auth::secret::LegacyVerifier;
+use crate::auth::throttle::FailureThrottle;
 use crate::auth::token::TokenKey;
 use crate::auth::{Credential, Principal, Scope};
 use crate::http::error::{AppError, AuthFailure};
@@ -29,14 +31,11 @@ pub struct AuthState {
     pub key: TokenKey,
     /// Access-token lifetime in seconds.
     pub token_ttl: i64,
-    /// Bounds how many secret hashes are checked at once: each Argon2id
-    /// check takes ~19 MiB and tens of milliseconds of a core, and the token
-    /// endpoint is open to anyone.
-    pub hashing: Arc<tokio::sync::Semaphore>,
+    /// Checks client secrets still stored as Argon2id, a bounded few at once.
+    pub legacy: LegacyVerifier,
+    /// Slows down repeated failed client authentications.
+    pub throttle: Arc<FailureThrottle>,
 }
-
-/// Secret checks that may run at once.
-pub const HASHING_PERMITS: usize = 4;
 
 /// The scopes the matched operation declares, left on the request by the
 /// front line when the spec declares the operation; its absence denies.

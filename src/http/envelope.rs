@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use poem::http::StatusCode;
-use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::{ToJSON, Type};
 use poem_openapi::{ApiResponse, Object, ResponseContent};
 
@@ -100,7 +100,7 @@ impl Dialect {
 #[derive(Object, Debug, Clone, PartialEq)]
 pub struct OAuthError {
     /// `invalid_request`, `invalid_client`, `invalid_scope`,
-    /// `unsupported_grant_type`, or `server_error`.
+    /// `unsupported_grant_type`, `slow_down` (429), or `server_error`.
     pub error: String,
     /// What went wrong, for a human.
     pub error_description: String,
@@ -110,6 +110,8 @@ impl From<&AppError> for OAuthError {
     fn from(err: &AppError) -> Self {
         let error = match err {
             AppError::OAuth { code, .. } => code.as_str(),
+            // Registered for token responses (RFC 8628 section 3.5): wait, then retry.
+            AppError::TooManyRequests { .. } => "slow_down",
             AppError::Internal(_) | AppError::Unavailable(_) => "server_error",
             _ => "invalid_request",
         };
@@ -332,7 +334,8 @@ impl From<&AppError> for RiskErrorEnvelope {
             AppError::PayloadTooLarge { .. } => RiskErrorCode::PayloadTooLarge,
             AppError::MethodNotAllowed { .. } => RiskErrorCode::MethodNotAllowed,
             AppError::Conflict(_) => RiskErrorCode::Conflict,
-            AppError::Unavailable(_) => RiskErrorCode::ServiceUnavailable,
+            // Only the token endpoint throttles; were it ever here, it too means "retry later".
+            AppError::Unavailable(_) | AppError::TooManyRequests { .. } => RiskErrorCode::ServiceUnavailable,
             AppError::Internal(_) => RiskErrorCode::InternalError,
         };
         let errors = match err {
@@ -700,6 +703,12 @@ impl ErrorDialect for OAuthDialect {
             "The body is not a form, JSON or XML in UTF-8.",
         ),
         (
+            StatusCode::TOO_MANY_REQUESTS,
+            "`slow_down` (registered for token responses by RFC 8628): too many failed client authentications \
+             from this address, or for this client id, within the configured window. Nothing is checked until \
+             `Retry-After` seconds have passed.",
+        ),
+        (
             StatusCode::INTERNAL_SERVER_ERROR,
             "`server_error`; logged with the correlation id.",
         ),
@@ -752,7 +761,10 @@ impl<D: ErrorDialect> ApiResponse for ApiError<D> {
                     status: Some(status.as_u16()),
                     status_range: None,
                     content: D::media_types(),
-                    headers: vec![],
+                    headers: match *status {
+                        StatusCode::TOO_MANY_REQUESTS => vec![retry_after()],
+                        _ => vec![],
+                    },
                 })
                 .collect(),
         }
@@ -760,6 +772,17 @@ impl<D: ErrorDialect> ApiResponse for ApiError<D> {
 
     fn register(registry: &mut Registry) {
         D::register(registry);
+    }
+}
+
+/// The `Retry-After` header of a 429.
+fn retry_after() -> MetaHeader {
+    MetaHeader {
+        name: "Retry-After".into(),
+        description: Some("Seconds to wait before trying again.".into()),
+        required: true,
+        deprecated: false,
+        schema: <u64 as Type>::schema_ref(),
     }
 }
 

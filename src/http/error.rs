@@ -44,6 +44,12 @@ pub enum AppError {
     /// The request (its head, or the rest of its body) stopped arriving.
     #[error("the request was not received in time")]
     RequestTimeout,
+    /// Too many failed client authentications from one address or for one
+    /// client id (the token endpoint); retry after that many seconds.
+    #[error(
+        "too many failed client authentications from this address or for this client; retry in {retry_after} seconds"
+    )]
+    TooManyRequests { retry_after: u64 },
     #[error("the resource has changed since the ETag in If-Match was issued")]
     PreconditionFailed,
     #[error("{0}")]
@@ -74,6 +80,7 @@ impl AppError {
             Self::UnsupportedMediaType(..) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,

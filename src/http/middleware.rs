@@ -308,6 +308,11 @@ fn error_response(dialect: Dialect, err: AppError, format: Format) -> Response {
                 .headers_mut()
                 .insert(header::ACCEPT, HeaderValue::from_static(accept));
         }
+        AppError::TooManyRequests { retry_after } => {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
         _ => {}
     }
     encode(&mut response, &dialect.render(&err), format);

@@ -197,6 +197,57 @@ engine_tests! {
         assert!(checked >= 50, "checked {checked} operations");
     }
 
+    async fn failed_client_authentications_are_slowed_down_per_client_and_per_address(app: &TestApp) {
+        let (a, a_secret) = app.create_client(TENANT, &["setup.read"]).await;
+        let (b, b_secret) = app.create_client(TENANT, &["setup.read"]).await;
+        // Two callers on two loopback addresses: the attacker and everyone else.
+        let attacker = reqwest::Client::builder()
+            .local_address(Some("127.0.0.2".parse().expect("ip")))
+            .build()
+            .expect("client");
+        let token = |client: &reqwest::Client, id: &str, secret: &str| {
+            client
+                .post(app.url("/oauth2/token"))
+                .basic_auth(id, Some(secret))
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+        };
+        for attempt in 0..10 {
+            let refused = token(&attacker, &a, &format!("guess-{attempt}")).await.expect("request");
+            assert_eq!(refused.status(), 401, "attempt {attempt}");
+        }
+        let slowed = token(&attacker, &a, "guess-10").await.expect("request");
+        assert_eq!(slowed.status(), 429);
+        let retry_after: u64 = header(&slowed, "retry-after").parse().expect("Retry-After in seconds");
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+        let body = json(slowed).await;
+        assert_eq!(body["error"], "slow_down");
+        assert!(body["error_description"].as_str().is_some_and(|d| d.contains("retry in")), "{body}");
+        // The client id waits, even with its secret, from anywhere...
+        assert_eq!(token(&app.client, &a, &a_secret).await.expect("request").status(), 429);
+        // ...and so does the address, whatever the client.
+        assert_eq!(token(&attacker, &b, &b_secret).await.expect("request").status(), 429);
+        // Other clients elsewhere are served.
+        assert_eq!(token(&app.client, &b, &b_secret).await.expect("request").status(), 200);
+    }
+
+    async fn secrets_stored_as_argon2id_still_work_and_are_rewritten_as_sha256(app: &TestApp) {
+        let tenant = app.store.tenant_by_name(TENANT).await.expect("query").expect("tenant");
+        let hash = liaison::auth::secret::legacy_hash("old-secret").expect("hash");
+        let scopes = vec!["setup.read".to_string()];
+        app.store.client_create(tenant, "old-client", "from before", &hash, &scopes).await.expect("client");
+        let wrong = token_request(app, |r| r.basic_auth("old-client", Some("nope")).form(&[("grant_type", "client_credentials")])).await;
+        assert_eq!(wrong.status(), 401);
+        let stored = app.store.client_secret("old-client").await.expect("query").expect("client");
+        assert_eq!(stored.secret_hash, hash, "a wrong secret changes nothing");
+        for _ in 0..2 {
+            let issued = token_request(app, |r| r.basic_auth("old-client", Some("old-secret")).form(&[("grant_type", "client_credentials")])).await;
+            assert_eq!(issued.status(), 200);
+            let stored = app.store.client_secret("old-client").await.expect("query").expect("client");
+            assert_eq!(stored.secret_hash, liaison::auth::secret::hash_secret("old-secret").unwrap_or_default());
+        }
+    }
+
     async fn instances_sharing_a_database_accept_each_others_tokens(app: &TestApp) {
         let (_store, second) = serve(&app.database_url).await;
         let response = app
