@@ -148,6 +148,41 @@ pub struct Settings {
     /// Serve `/metrics` on this address (IP:PORT or HOST:PORT) instead of the main one.
     #[arg(long, env = "LIAISON_METRICS_BIND", global = true, value_parser = parse_bind)]
     pub metrics_bind: Option<SocketAddr>,
+
+    /// Seconds a client has to send a request's headers, from connecting (or
+    /// from the first byte of a later request on the connection); then 408
+    /// and the connection is closed.
+    #[arg(long, env = "LIAISON_HEADER_TIMEOUT", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+
+    /// Seconds a request body may go without a byte arriving; then 408.
+    #[arg(long, env = "LIAISON_BODY_TIMEOUT", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout: u64,
+
+    /// Seconds an idle connection waits for its next request (keep-alive),
+    /// and a response for a client that reads nothing of it.
+    #[arg(long, env = "LIAISON_IDLE_TIMEOUT", default_value_t = 60, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub idle_timeout: u64,
+
+    /// Connections open at once (lowered to fit the open-file limit); more
+    /// wait to be accepted until one closes.
+    #[arg(long, env = "LIAISON_MAX_CONNECTIONS", default_value_t = 1024, global = true,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub max_connections: usize,
+
+    /// Failed client authentications at the token endpoint, per client id
+    /// and per address, after which it answers 429 until the window ends.
+    #[arg(long, env = "LIAISON_TOKEN_FAILURE_LIMIT", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub token_failure_limit: u32,
+
+    /// Seconds over which failed client authentications are counted.
+    #[arg(long, env = "LIAISON_TOKEN_FAILURE_WINDOW", default_value_t = 60, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub token_failure_window: u64,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/liaison.db";
@@ -267,5 +302,23 @@ mod tests {
     fn public_url_loses_its_trailing_slash() {
         let cli = Cli::try_parse_from(["liaison", "serve", "--public-url", "https://x.example/"]).expect("parses");
         assert_eq!(cli.settings.public_url.as_deref(), Some("https://x.example"));
+    }
+
+    #[test]
+    fn connection_and_token_failure_flags_default_to_the_servers_defaults() {
+        let cli = Cli::try_parse_from(["liaison"]).expect("defaults parse");
+        let server = crate::server::ServerSettings::from(&cli.settings);
+        assert_eq!(server, crate::server::ServerSettings::default());
+        for flag in [
+            "--header-timeout",
+            "--body-timeout",
+            "--idle-timeout",
+            "--max-connections",
+            "--token-failure-limit",
+            "--token-failure-window",
+        ] {
+            let err = Cli::try_parse_from(["liaison", flag, "0"]).expect_err("refused");
+            assert_eq!(err.exit_code(), 2, "{flag}");
+        }
     }
 }

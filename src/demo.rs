@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use uuid::{Uuid, uuid};
 
 use crate::auth::Scope;
-use crate::auth::secret::{hash_secret, random_token, verify_secret};
+use crate::auth::secret::{hash_secret, is_legacy, random_token, verify_secret};
 use crate::domain::TenantId;
 use crate::domain::form::{FormConfiguration, RELATIONSHIP_USER, Validations};
 use crate::domain::relationship::{Access, RelationshipState, Status};
@@ -104,7 +104,11 @@ pub async fn seed(store: &Store, settings: &DemoSettings) -> anyhow::Result<Demo
                 )
                 .await?
         }
-        Some(existing) if !verify_secret(&client_secret, &existing.secret_hash) || existing.scopes != scopes => {
+        Some(existing)
+            if is_legacy(&existing.secret_hash)
+                || !verify_secret(&client_secret, &existing.secret_hash)
+                || existing.scopes != scopes =>
+        {
             store
                 .client_reset(&client_id, &hash_secret(&client_secret)?, &scopes)
                 .await?

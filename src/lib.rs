@@ -16,11 +16,13 @@ pub mod store;
 pub mod telemetry;
 pub mod write;
 
+use anyhow::Context as _;
 use poem::{Endpoint, EndpointExt, Route};
 
 use crate::api::ApiContext;
 use crate::http::middleware::Frontline;
 use crate::http::routes::RouteTable;
+use crate::server::ServerSettings;
 
 /// The OpenAPI document as JSON and YAML, exactly as served.
 pub fn spec(ctx: ApiContext) -> (String, String) {
@@ -28,15 +30,17 @@ pub fn spec(ctx: ApiContext) -> (String, String) {
     (service.spec(), service.spec_yaml())
 }
 
-/// The whole HTTP application.
-pub fn app(ctx: ApiContext, body_limit: u64) -> impl Endpoint + 'static {
+/// The whole HTTP application. The scopes each operation requires are read
+/// back from the generated spec; a spec that cannot be read stops start-up
+/// rather than leave operations unguarded.
+pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl Endpoint + 'static> {
+    let ctx = ctx.with_token_throttle(settings.token_failures);
     let auth = ctx.auth.clone();
     let (metrics, metrics_on_main) = (ctx.metrics.clone(), ctx.metrics_on_main);
     let service = api::service(ctx);
-    let spec = service.spec();
-    let routes = serde_json::from_str(&spec)
-        .map(|s| RouteTable::from_spec(&s))
-        .unwrap_or_default();
+    let spec: serde_json::Value =
+        serde_json::from_str(&service.spec()).context("the generated OpenAPI document is not JSON")?;
+    let routes = RouteTable::from_spec(&spec).context("the generated OpenAPI document gives no route table")?;
     let route = Route::new()
         .at("/openapi.json", service.spec_endpoint())
         .at("/openapi.yaml", service.spec_endpoint_yaml())
@@ -47,5 +51,11 @@ pub fn app(ctx: ApiContext, body_limit: u64) -> impl Endpoint + 'static {
     } else {
         route
     };
-    Frontline::new(route.data(auth).map_to_response(), body_limit, routes).with_metrics(metrics)
+    Ok(Frontline::new(
+        route.data(auth).map_to_response(),
+        settings.body_limit,
+        settings.body_timeout,
+        routes,
+    )
+    .with_metrics(metrics))
 }

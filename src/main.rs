@@ -100,7 +100,7 @@ async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Resul
         Some(bind) => Some(metrics::serve(ctx.metrics.clone(), bind).await?),
         None => None,
     };
-    let running = server::start(ctx, settings.body_limit, settings.bind).await?;
+    let running = server::start(ctx, settings, settings.bind).await?;
     let base = settings
         .public_url
         .clone()

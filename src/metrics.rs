@@ -352,7 +352,8 @@ mod tests {
     fn paths_outside_the_spec_get_fixed_labels() {
         let routes = RouteTable::from_spec(&serde_json::json!({"paths": {
             "/healthz": {"get": {"operationId": "getHealth"}},
-        }}));
+        }}))
+        .expect("a table");
         let label = |method: Method, path: &str| operation_label(&routes, &method, path);
         assert_eq!(label(Method::GET, "/healthz"), "getHealth");
         assert_eq!(label(Method::HEAD, "/healthz"), "getHealth");

@@ -10,9 +10,68 @@ use tokio::task::JoinHandle;
 
 use crate::api::ApiContext;
 use crate::app;
+use crate::config::Settings;
+use crate::http::connection::{ConnectionLimits, GuardedAcceptor};
 
 /// How long in-flight requests may take to finish once shutdown starts.
 pub const GRACE: Duration = Duration::from_secs(30);
+
+/// What a running server holds its connections and requests to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// The largest request body, in bytes.
+    pub body_limit: u64,
+    /// How long a request body may go without a byte arriving (408).
+    pub body_timeout: Duration,
+    /// Header and idle deadlines, and the cap on open connections.
+    pub connections: ConnectionLimits,
+    /// When failed client authentications are answered 429.
+    pub token_failures: crate::auth::throttle::ThrottlePolicy,
+}
+
+impl Default for ServerSettings {
+    /// The documented defaults of the command-line flags.
+    fn default() -> Self {
+        Self {
+            body_limit: 1024 * 1024,
+            body_timeout: Duration::from_secs(30),
+            connections: ConnectionLimits {
+                header_timeout: Duration::from_secs(10),
+                idle_timeout: Duration::from_secs(60),
+                max_connections: 1024,
+            },
+            token_failures: crate::auth::throttle::ThrottlePolicy::default(),
+        }
+    }
+}
+
+impl From<u64> for ServerSettings {
+    /// The defaults, with a body limit.
+    fn from(body_limit: u64) -> Self {
+        Self {
+            body_limit,
+            ..Self::default()
+        }
+    }
+}
+
+impl From<&Settings> for ServerSettings {
+    fn from(settings: &Settings) -> Self {
+        Self {
+            body_limit: settings.body_limit,
+            body_timeout: Duration::from_secs(settings.body_timeout),
+            connections: ConnectionLimits {
+                header_timeout: Duration::from_secs(settings.header_timeout),
+                idle_timeout: Duration::from_secs(settings.idle_timeout),
+                max_connections: settings.max_connections,
+            },
+            token_failures: crate::auth::throttle::ThrottlePolicy {
+                limit: settings.token_failure_limit,
+                window: Duration::from_secs(settings.token_failure_window),
+            },
+        }
+    }
+}
 
 /// A server accepting connections in the background.
 pub struct RunningServer {
@@ -22,11 +81,19 @@ pub struct RunningServer {
 }
 
 /// Binds `bind` (port 0 picks a free port) and serves the app until stopped.
-pub async fn start(ctx: ApiContext, body_limit: u64, bind: SocketAddr) -> anyhow::Result<RunningServer> {
+pub async fn start(
+    ctx: ApiContext,
+    settings: impl Into<ServerSettings>,
+    bind: SocketAddr,
+) -> anyhow::Result<RunningServer> {
+    let mut settings: ServerSettings = settings.into();
+    settings.connections.max_connections = within_open_file_limit(settings.connections.max_connections);
+    let app = app(ctx, &settings)?;
     let acceptor = TcpListener::bind(bind.to_string())
         .into_acceptor()
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
+    let acceptor = GuardedAcceptor::new(acceptor, settings.connections);
     let addr = acceptor
         .local_addr()
         .first()
@@ -34,7 +101,7 @@ pub async fn start(ctx: ApiContext, body_limit: u64, bind: SocketAddr) -> anyhow
         .context("the listener has no socket address")?;
     let (stop, stopped) = oneshot::channel::<()>();
     let server = poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
-        app(ctx, body_limit),
+        app,
         async move {
             let _ = stopped.await;
         },
@@ -53,6 +120,32 @@ impl RunningServer {
         let _ = self.stop.send(());
         self.task.await.context("the server task panicked")??;
         Ok(())
+    }
+}
+
+/// Descriptors kept free of connections: the listener, the database pool,
+/// log files.
+const RESERVED_FILES: u64 = 64;
+
+/// `max_connections`, lowered to fit the process's open-file limit where it
+/// is known (Linux), so that connections can never exhaust descriptors.
+fn within_open_file_limit(max_connections: usize) -> usize {
+    let limit = std::fs::read_to_string("/proc/self/limits").ok().and_then(|limits| {
+        let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+        line.split_whitespace().nth(3)?.parse::<u64>().ok()
+    });
+    match limit {
+        Some(limit) if (max_connections as u64).saturating_add(RESERVED_FILES) > limit => {
+            let fitted = usize::try_from(limit.saturating_sub(RESERVED_FILES).max(1)).unwrap_or(1);
+            tracing::warn!(
+                max_connections,
+                open_file_limit = limit,
+                fitted,
+                "the open-file limit is too low for --max-connections; serving fewer connections at once"
+            );
+            fitted
+        }
+        _ => max_connections,
     }
 }
 

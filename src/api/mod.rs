@@ -13,9 +13,11 @@ use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject, T
 
 use std::sync::Arc;
 
+use crate::auth::secret::LegacyVerifier;
 use crate::auth::standing::Standings;
+use crate::auth::throttle::{FailureThrottle, ThrottlePolicy};
 use crate::auth::token::TokenKey;
-use crate::http::auth::{AuthState, HASHING_PERMITS};
+use crate::http::auth::AuthState;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -66,13 +68,25 @@ impl ApiContext {
                 key: TokenKey::new(key.into_bytes()),
                 token_ttl: settings.token_ttl,
                 standings: Arc::new(Standings::new(settings.client_cache_ttl)),
-                hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_PERMITS)),
+                legacy: LegacyVerifier::default(),
+                throttle: Arc::new(FailureThrottle::new(ThrottlePolicy::default())),
             }),
             metrics: Arc::new(Metrics::new(store.clone())),
             metrics_on_main: settings.metrics_on_main,
             store,
             public_url: settings.public_url.clone(),
         })
+    }
+
+    /// This context with failed client authentications slowed down as
+    /// `policy` says (the server's setting; the default otherwise).
+    pub fn with_token_throttle(mut self, policy: ThrottlePolicy) -> Self {
+        let auth = AuthState {
+            throttle: Arc::new(FailureThrottle::new(policy)),
+            ..(*self.auth).clone()
+        };
+        self.auth = Arc::new(auth);
+        self
     }
 
     /// A context that never touches a database: enough to generate the spec.
@@ -84,7 +98,8 @@ impl ApiContext {
                 key: TokenKey::new(Vec::new()),
                 token_ttl: 0,
                 standings: Arc::new(Standings::new(std::time::Duration::ZERO)),
-                hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_PERMITS)),
+                legacy: LegacyVerifier::default(),
+                throttle: Arc::new(FailureThrottle::new(ThrottlePolicy::default())),
             }),
             metrics: Arc::new(Metrics::new(store.clone())),
             metrics_on_main: true,
@@ -148,6 +163,10 @@ Every operation reads JSON or XML bodies (by `Content-Type`) and answers JSON or
 (missing or `*/*`: JSON; nothing acceptable: 406). XML follows the OpenAPI default mapping of each schema: \
 root element named after the schema, one child element per property, arrays unwrapped (the property's \
 element repeated), absent or null values without an element.\n\n\
+Text anywhere in a request (body values and keys, query and path parameters) must not contain U+0000 \
+to U+001F other than tab, line feed and carriage return, nor U+FFFE or U+FFFF: such a request gets 400 \
+naming the field. In JSON, a field whose schema is a string takes only a JSON string (`false` or `12345` \
+gets 400 naming the field); a field that takes more says so in its description.\n\n\
 Authenticate with OAuth 2.0 client credentials: `POST /oauth2/token`, then `Authorization: Bearer <token>`. Each operation names the scope it needs; a token without it gets 403.\n\n\
 Send `X-Correlation-Id` (1-128 of `[A-Za-z0-9._:-]`) to trace a request; it is echoed on every response, \
 otherwise a fresh one is issued.";

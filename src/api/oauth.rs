@@ -1,6 +1,6 @@
 //! `POST /oauth2/token`: OAuth 2.0 client credentials (RFC 6749 section 4.4).
 
-use std::time::Duration;
+use std::time::Instant;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -11,8 +11,9 @@ use uuid::Uuid;
 
 use crate::api::{ApiContext, ApiTag};
 use crate::auth::parse_scopes;
-use crate::auth::secret::{decoy_hash, verify_secret};
+use crate::auth::secret::{LegacyError, decoy_hash, hash_secret, is_legacy, verify_sha256};
 use crate::auth::token::{Claims, ISSUER};
+use crate::domain::text::storable;
 use crate::http::envelope::OAuthApiError;
 use crate::http::error::OAuthCode;
 use crate::http::{AppError, Body, JsonXmlOrForm, Negotiated};
@@ -92,7 +93,27 @@ fn basic_credentials(request: &Request) -> Result<Option<(String, String)>, AppE
             .map(|s| s.into_owned())
             .map_err(|_| bad())
     };
-    Ok(Some((unescape(id)?, unescape(secret)?)))
+    let (id, secret) = (unescape(id)?, unescape(secret)?);
+    let refused: Vec<_> = [storable("client_id", &id), storable("client_secret", &secret)]
+        .into_iter()
+        .filter_map(Result::err)
+        .collect();
+    if !refused.is_empty() {
+        return Err(AppError::Validation(refused));
+    }
+    Ok(Some((id, secret)))
+}
+
+impl OAuthApi {
+    /// Rewrites a legacy Argon2id hash as SHA-256 once its secret was
+    /// presented; a failure only leaves the slow check for next time.
+    async fn upgrade_legacy_hash(&self, client_id: &str, old: &str, secret: &str) {
+        let Ok(new) = hash_secret(secret);
+        match self.ctx.store.client_secret_upgrade(client_id, old, &new).await {
+            Ok(_) => tracing::info!(client_id, "client secret hash upgraded from Argon2id to SHA-256"),
+            Err(err) => tracing::warn!(client_id, error = %err, "could not upgrade a client secret hash"),
+        }
+    }
 }
 
 #[OpenApi(tag = "ApiTag::OAuth")]
@@ -106,7 +127,9 @@ impl OAuthApi {
     /// `client_id` and `client_secret` in the body, not both. `scope` narrows
     /// the token to a subset of the client's scopes; without it the token
     /// carries all of them. Errors follow RFC 6749 section 5.2 and never tell
-    /// an unknown client from a wrong secret.
+    /// an unknown client from a wrong secret. Repeated failed
+    /// authentications for one client id, or from one address, are answered
+    /// 429 `slow_down` with `Retry-After` until their window ends.
     #[oai(path = "/oauth2/token", method = "post", operation_id = "createToken")]
     async fn token_create(
         &self,
@@ -140,27 +163,47 @@ impl OAuthApi {
             None => return Err(oauth_error(OAuthCode::InvalidRequest, "grant_type is required").into()),
         }
 
+        let address = request.remote_addr().as_socket_addr().map(|a| a.ip());
+        let throttle = &self.ctx.auth.throttle;
+        if let Some(wait) = throttle.retry_after(&client_id, address, Instant::now()) {
+            return Err(AppError::TooManyRequests {
+                retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            }
+            .into());
+        }
         let client = self.ctx.store.client_secret(&client_id).await?;
-        // The hash is checked even for an unknown client, so both cost the same.
-        let hash = client
-            .as_ref()
-            .map_or_else(|| decoy_hash().to_string(), |c| c.secret_hash.clone());
-        // At most HASHING_PERMITS checks at once; a caller that waits too
-        // long for one is told to come back (503) rather than queued forever.
-        let permit = tokio::time::timeout(Duration::from_secs(10), self.ctx.auth.hashing.clone().acquire_owned())
-            .await
-            .map_err(|_| AppError::Unavailable("too many token requests at once; retry shortly"))?
-            .map_err(|e| AppError::Internal(e.into()))?;
-        let matches = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            verify_secret(&secret, &hash)
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+        let matches = match client.as_ref().map(|c| c.secret_hash.as_str()) {
+            Some(hash) if is_legacy(hash) => {
+                let matches = self
+                    .ctx
+                    .auth
+                    .legacy
+                    .verify(secret.clone(), hash.to_string())
+                    .await
+                    .map_err(|e| match e {
+                        LegacyError::Busy => AppError::Unavailable("too many token requests at once; retry shortly"),
+                        LegacyError::Failed(e) => AppError::Internal(anyhow::anyhow!(e)),
+                    })?;
+                if matches {
+                    self.upgrade_legacy_hash(&client_id, hash, &secret).await;
+                }
+                matches
+            }
+            // An unknown client is checked against a decoy, so both cost the same.
+            hash => verify_sha256(&secret, hash.unwrap_or_else(|| decoy_hash())),
+        };
         let client = match client {
             Some(client) if matches && client.active => client,
-            _ => return Err(oauth_error(OAuthCode::InvalidClient, "client authentication failed").into()),
+            other => {
+                if other.is_some_and(|c| matches && !c.active) {
+                    // This instance now knows the client is disabled: its tokens stop here at once.
+                    self.ctx.auth.standings.forget(&client_id);
+                }
+                throttle.failed(&client_id, address, Instant::now());
+                return Err(oauth_error(OAuthCode::InvalidClient, "client authentication failed").into());
+            }
         };
+        throttle.succeeded(&client_id);
 
         let granted = match form.scope.as_deref() {
             None => client.scopes.clone(),

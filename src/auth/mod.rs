@@ -3,6 +3,7 @@
 
 pub mod secret;
 pub mod standing;
+pub mod throttle;
 pub mod token;
 
 use poem_openapi::OAuthScopes;

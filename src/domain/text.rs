@@ -2,8 +2,44 @@
 
 use crate::domain::FieldError;
 
+const CONTROL_CHARACTERS: &str = "must not contain control characters";
+
+/// Whether any field can hold `c`: every character but U+0000 to U+001F
+/// other than tab, line feed and carriage return, and U+FFFE and U+FFFF.
+/// PostgreSQL text cannot store U+0000 at all, and XML 1.0 can carry none of
+/// these, so a value holding one could not be stored, or not read back as
+/// sent, on one engine or in one encoding. Every text of a request (body
+/// values and keys, query and path parameters) is held to this, in one
+/// place at the edge, before any field reads it.
+pub fn is_storable(c: char) -> bool {
+    !matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
+/// Refuses `value` when it holds a character no field can store (see [`is_storable`]).
+pub fn storable(field: &str, value: &str) -> Result<(), FieldError> {
+    if value.chars().all(is_storable) {
+        Ok(())
+    } else {
+        Err(FieldError::new(field, CONTROL_CHARACTERS))
+    }
+}
+
+/// `text` as a field name in a message: characters no field can store are
+/// written as `\u{..}` escapes.
+pub fn printable_name(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if is_storable(c) {
+                c.to_string()
+            } else {
+                format!("\\u{{{:x}}}", u32::from(c))
+            }
+        })
+        .collect()
+}
+
 /// Trims `value` and checks it is 1..=`max` characters with no control
-/// characters (which XML could not carry).
+/// characters at all (a name is one line: no tabs or line breaks either).
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
@@ -13,7 +49,7 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Fie
         return Err(FieldError::new(field, format!("must be at most {max} characters")));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "must not contain control characters"));
+        return Err(FieldError::new(field, CONTROL_CHARACTERS));
     }
     Ok(trimmed.to_string())
 }
@@ -87,6 +123,28 @@ mod tests {
         assert!(required_text("n", "a\u{0}b", 3).is_err());
         assert_eq!(required_text("n", "äöü", 3), Ok("äöü".to_string()));
         assert_eq!(optional_text("n", Some("  "), 3), Ok(None));
+    }
+
+    #[test]
+    fn storable_text_excludes_what_postgresql_or_xml_cannot_hold() {
+        for bad in [
+            "a\u{0}b", "\u{1}", "\u{8}", "\u{B}", "\u{C}", "\u{1F}", "\u{FFFE}", "\u{FFFF}",
+        ] {
+            assert!(storable("f", bad).is_err(), "{bad:?}");
+        }
+        for good in [
+            "",
+            "tab\there",
+            "two\r\nlines",
+            "\u{7F}",
+            "\u{85}",
+            "äöü",
+            "\u{FFFD}",
+            "😀",
+        ] {
+            assert_eq!(storable("f", good), Ok(()), "{good:?}");
+        }
+        assert_eq!(printable_name("a\u{0}b"), "a\\u{0}b");
     }
 
     #[test]

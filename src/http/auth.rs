@@ -13,7 +13,9 @@ use poem::{Request, RequestBody};
 use poem_openapi::registry::{MetaOAuthFlow, MetaOAuthFlows, MetaSecurityScheme, Registry};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OAuthScopes};
 
+use crate::auth::secret::LegacyVerifier;
 use crate::auth::standing::Standings;
+use crate::auth::throttle::FailureThrottle;
 use crate::auth::token::TokenKey;
 use crate::auth::{Credential, Principal, Scope};
 use crate::http::error::{AppError, AuthFailure};
@@ -32,17 +34,15 @@ pub struct AuthState {
     pub token_ttl: i64,
     /// Clients' standing, read at most once per time to live.
     pub standings: Arc<Standings>,
-    /// Bounds how many secret hashes are checked at once: each Argon2id
-    /// check takes ~19 MiB and tens of milliseconds of a core, and the token
-    /// endpoint is open to anyone.
-    pub hashing: Arc<tokio::sync::Semaphore>,
+    /// Checks client secrets still stored as Argon2id, a bounded few at once.
+    pub legacy: LegacyVerifier,
+    /// Slows down repeated failed client authentications.
+    pub throttle: Arc<FailureThrottle>,
 }
 
-/// Secret checks that may run at once.
-pub const HASHING_PERMITS: usize = 4;
-
-/// The scopes the matched operation declares (left on the request by the front line).
-#[derive(Debug, Clone, Default)]
+/// The scopes the matched operation declares, left on the request by the
+/// front line when the spec declares the operation; its absence denies.
+#[derive(Debug, Clone)]
 pub struct RequiredScopes(pub Vec<String>);
 
 /// A caller with a valid OAuth 2.0 bearer token carrying the operation's scopes.
@@ -166,15 +166,23 @@ async fn authenticate(request: &Request, allow_api_key: bool) -> Result<Principa
         }
         _ => return Err(AppError::Unauthenticated(AuthFailure::Invalid)),
     };
-    let required = request
-        .extensions()
-        .get::<RequiredScopes>()
-        .cloned()
-        .unwrap_or_default();
-    if let Some(missing) = required.0.iter().find(|s| !principal.has_scope(s)) {
-        return Err(AppError::Forbidden { scope: missing.clone() });
-    }
+    check_scopes(request.extensions().get::<RequiredScopes>(), &principal)?;
     Ok(principal)
+}
+
+/// Whether `principal` holds every scope the operation declares. Without a
+/// declaration (the front line found no operation in the spec for this
+/// request) nothing is known to be allowed, so the request is refused.
+fn check_scopes(required: Option<&RequiredScopes>, principal: &Principal) -> Result<(), AppError> {
+    let required = required.ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "no operation in the spec matches this request, so its scopes are unknown: refused"
+        ))
+    })?;
+    match required.0.iter().find(|s| !principal.has_scope(s)) {
+        Some(missing) => Err(AppError::Forbidden { scope: missing.clone() }),
+        None => Ok(()),
+    }
 }
 
 async fn bearer_principal(state: &AuthState, token: &str) -> Result<Principal, AppError> {
@@ -203,4 +211,34 @@ async fn bearer_principal(state: &AuthState, token: &str) -> Result<Principal, A
             .map(str::to_string)
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(scopes: &[&str]) -> Principal {
+        Principal {
+            tenant: crate::domain::TenantId(uuid::Uuid::nil()),
+            credential: Credential::Client("c".into()),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn scopes_fail_closed() {
+        let reader = principal(&["setup.read"]);
+        let declared = |scopes: &[&str]| RequiredScopes(scopes.iter().map(|s| s.to_string()).collect());
+        assert!(check_scopes(Some(&declared(&["setup.read"])), &reader).is_ok());
+        assert!(check_scopes(Some(&declared(&[])), &reader).is_ok());
+        assert!(matches!(
+            check_scopes(Some(&declared(&["setup.write"])), &reader),
+            Err(AppError::Forbidden { scope }) if scope == "setup.write"
+        ));
+        let everything = principal(&crate::auth::Scope::all_names());
+        assert!(
+            check_scopes(None, &everything).is_err(),
+            "an operation the spec does not declare is refused, whatever the token holds"
+        );
+    }
 }

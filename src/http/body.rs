@@ -11,10 +11,14 @@ use std::marker::PhantomData;
 use std::sync::{Arc, LazyLock, RwLock};
 
 use poem::{IntoResponse, Request, RequestBody, Response};
-use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
+use poem_openapi::registry::{MetaMediaType, MetaRequest, MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, ResponseContent};
 
+use serde_json::Value;
+
+use crate::domain::FieldError;
+use crate::domain::text;
 use crate::http::envelope::Rendered;
 use crate::http::error::AppError;
 use crate::http::negotiate::{Format, body_format};
@@ -97,12 +101,23 @@ where
         let format = body_format(request.content_type(), A::FORMATS)
             .map_err(|reason| AppError::UnsupportedMediaType(reason, A::ACCEPT))?;
         let bytes = body.take()?.into_bytes().await?;
-        Ok(Self(decode::<T>(format, &bytes)?, PhantomData))
+        Ok(Self(decode::<T, S>(format, &bytes)?, PhantomData))
     }
 }
 
-/// Decodes `bytes` in `format` into a validated `T`.
-pub fn decode<T: ParseFromJSON + 'static>(format: Format, bytes: &[u8]) -> Result<T, AppError> {
+/// Decodes `bytes` in `format` into a validated `T`, documented as `S`.
+///
+/// Before `T` reads the value, every string and key in it is screened for
+/// characters no field can store, and a JSON value where `S` documents a
+/// string must be a string: `T`'s reader would take `false` or `12345` for
+/// the text "false" or "12345". XML and form bodies are text that takes the
+/// schema's types as it is read, so only JSON can get a type wrong. Every
+/// violation comes back at once, naming the field as the client spelled it.
+pub fn decode<T, S>(format: Format, bytes: &[u8]) -> Result<T, AppError>
+where
+    T: ParseFromJSON + 'static,
+    S: Type + 'static,
+{
     let value = match format {
         Format::Json => serde_json::from_slice(bytes)
             .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?,
@@ -111,7 +126,93 @@ pub fn decode<T: ParseFromJSON + 'static>(format: Format, bytes: &[u8]) -> Resul
         Format::Form => xml::from_form(bytes, &T::schema_ref(), &registry_of::<T>())
             .map_err(|e| AppError::BadRequest(format!("the body is not a valid form: {e}")))?,
     };
+    let documented = registry_of::<S>();
+    let root = S::schema_ref();
+    let mut screen = Screen {
+        registry: (format == Format::Json).then_some(&*documented),
+        errors: Vec::new(),
+    };
+    let schema = screen.registry.and_then(|r| xml::resolve(r, &root));
+    screen.value(&value, schema, &mut String::new());
+    if !screen.errors.is_empty() {
+        return Err(AppError::Validation(screen.errors));
+    }
     T::parse_from_json(Some(value)).map_err(|e| AppError::BadRequest(e.into_message()))
+}
+
+/// At most this many problems of one body are reported.
+const MAX_REPORTED: usize = 20;
+
+/// Walks a decoded body once, collecting what no field could take.
+struct Screen<'r> {
+    /// The documented schemas, when types are checked (JSON bodies).
+    registry: Option<&'r Registry>,
+    errors: Vec<FieldError>,
+}
+
+impl<'r> Screen<'r> {
+    /// Screens `value` at `path` (`form.properties.status`, `organizations.0`;
+    /// empty at the root), documented by `schema` when known.
+    fn value(&mut self, value: &Value, schema: Option<&'r MetaSchema>, path: &mut String) {
+        if self.errors.len() >= MAX_REPORTED {
+            return;
+        }
+        let field = |path: &str| {
+            if path.is_empty() {
+                "body".to_string()
+            } else {
+                path.to_string()
+            }
+        };
+        if schema.is_some_and(|s| s.ty == "string") && !matches!(value, Value::String(_) | Value::Null) {
+            self.errors.push(FieldError::new(field(path), "must be a string"));
+            return;
+        }
+        match value {
+            Value::String(text) => {
+                if let Err(e) = text::storable(&field(path), text) {
+                    self.errors.push(e);
+                }
+            }
+            Value::Array(items) => {
+                let items_schema = schema.and_then(|s| self.child(s.items.as_deref()));
+                for (index, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    push_segment(path, &index.to_string());
+                    self.value(item, items_schema, path);
+                    path.truncate(len);
+                }
+            }
+            Value::Object(members) => {
+                for (key, member) in members {
+                    let len = path.len();
+                    push_segment(path, &text::printable_name(key));
+                    if let Err(e) = text::storable(path, key) {
+                        self.errors.push(e);
+                    } else {
+                        let property = schema.and_then(|s| {
+                            let declared = s.properties.iter().find(|(name, _)| name == key).map(|(_, p)| p);
+                            self.child(declared.or(s.additional_properties.as_deref()))
+                        });
+                        self.value(member, property, path);
+                    }
+                    path.truncate(len);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+
+    fn child(&self, schema: Option<&'r MetaSchemaRef>) -> Option<&'r MetaSchema> {
+        xml::resolve(self.registry?, schema?)
+    }
+}
+
+fn push_segment(path: &mut String, segment: &str) {
+    if !path.is_empty() {
+        path.push('.');
+    }
+    path.push_str(segment);
 }
 
 /// The schemas `T` refers to, built once per type and kept.
@@ -184,7 +285,7 @@ impl<'a, T: ParseFromJSON + Send + 'static> ApiExtractor<'a> for MaybeBody<T> {
         }
         let format = body_format(request.content_type(), &Format::ALL)
             .map_err(|reason| AppError::UnsupportedMediaType(reason, JsonOrXml::ACCEPT))?;
-        Ok(Self(Some(decode::<T>(format, &bytes)?)))
+        Ok(Self(Some(decode::<T, T>(format, &bytes)?)))
     }
 }
 

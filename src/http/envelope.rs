@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use poem::http::StatusCode;
-use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::{ToJSON, Type};
 use poem_openapi::{ApiResponse, Object, ResponseContent};
 
@@ -100,7 +100,7 @@ impl Dialect {
 #[derive(Object, Debug, Clone, PartialEq)]
 pub struct OAuthError {
     /// `invalid_request`, `invalid_client`, `invalid_scope`,
-    /// `unsupported_grant_type`, or `server_error`.
+    /// `unsupported_grant_type`, `slow_down` (429), or `server_error`.
     pub error: String,
     /// What went wrong, for a human.
     pub error_description: String,
@@ -110,12 +110,22 @@ impl From<&AppError> for OAuthError {
     fn from(err: &AppError) -> Self {
         let error = match err {
             AppError::OAuth { code, .. } => code.as_str(),
+            // Registered for token responses (RFC 8628 section 3.5): wait, then retry.
+            AppError::TooManyRequests { .. } => "slow_down",
             AppError::Internal(_) | AppError::Unavailable(_) => "server_error",
             _ => "invalid_request",
         };
+        let error_description = match err {
+            AppError::Validation(fields) => fields
+                .iter()
+                .map(|f| format!("{} {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.public_message(),
+        };
         Self {
             error: error.into(),
-            error_description: err.public_message(),
+            error_description,
         }
     }
 }
@@ -215,6 +225,10 @@ impl ErrorDialect for ProblemDialect {
             "A uniqueness rule would break (a name or value already taken).",
         ),
         (
+            StatusCode::REQUEST_TIMEOUT,
+            "The request's headers or body stopped arriving for longer than the configured timeout.",
+        ),
+        (
             StatusCode::PRECONDITION_FAILED,
             "If-Match names a version that is no longer current.",
         ),
@@ -265,6 +279,8 @@ pub enum RiskErrorCode {
     Forbidden,
     /// If-Match names a version that is no longer current.
     PreconditionFailed,
+    /// The request's headers or body stopped arriving.
+    RequestTimeout,
     /// Accept names no media type liaison produces.
     NotAcceptable,
     /// The body is not JSON or XML in UTF-8.
@@ -312,12 +328,14 @@ impl From<&AppError> for RiskErrorEnvelope {
             AppError::Unauthenticated(_) => RiskErrorCode::Unauthorized,
             AppError::Forbidden { .. } => RiskErrorCode::Forbidden,
             AppError::PreconditionFailed => RiskErrorCode::PreconditionFailed,
+            AppError::RequestTimeout => RiskErrorCode::RequestTimeout,
             AppError::NotAcceptable => RiskErrorCode::NotAcceptable,
             AppError::UnsupportedMediaType(..) => RiskErrorCode::UnsupportedMediaType,
             AppError::PayloadTooLarge { .. } => RiskErrorCode::PayloadTooLarge,
             AppError::MethodNotAllowed { .. } => RiskErrorCode::MethodNotAllowed,
             AppError::Conflict(_) => RiskErrorCode::Conflict,
-            AppError::Unavailable(_) => RiskErrorCode::ServiceUnavailable,
+            // Only the token endpoint throttles; were it ever here, it too means "retry later".
+            AppError::Unavailable(_) | AppError::TooManyRequests { .. } => RiskErrorCode::ServiceUnavailable,
             AppError::Internal(_) => RiskErrorCode::InternalError,
         };
         let errors = match err {
@@ -421,6 +439,7 @@ impl From<&AppError> for RelatedErrorEnvelope {
                 (i64::from(status), vec!["Resource sub not found".into()])
             }
             AppError::Internal(_) | AppError::Unavailable(_) => (i64::from(status), vec!["Unexpected error.".into()]),
+            AppError::RequestTimeout => (i64::from(status), vec!["Request timed out.".into()]),
             other => (i64::from(status), vec![other.public_message()]),
         };
         let message = messages.first().cloned().unwrap_or_default();
@@ -510,6 +529,10 @@ impl ErrorDialect for FormDialect {
             "Accept names no media type liaison produces.",
         ),
         (
+            StatusCode::REQUEST_TIMEOUT,
+            "`{\"errors\": {\"base\": [\"the request was not received in time\"]}}`: the headers or body stopped arriving.",
+        ),
+        (
             StatusCode::PRECONDITION_FAILED,
             "`{\"errors\": {\"base\": [...]}}`: If-Match names a version that is no longer current; nothing changed.",
         ),
@@ -568,6 +591,10 @@ impl ErrorDialect for RelatedDialect {
             "Accept names no media type liaison produces.",
         ),
         (
+            StatusCode::REQUEST_TIMEOUT,
+            "\"Request timed out.\": the request's headers or body stopped arriving.",
+        ),
+        (
             StatusCode::PRECONDITION_FAILED,
             "If-Match names a version that is no longer current; nothing changed.",
         ),
@@ -621,6 +648,10 @@ impl ErrorDialect for RiskDialect {
             "`NotAcceptable`: Accept names no media type liaison produces.",
         ),
         (
+            StatusCode::REQUEST_TIMEOUT,
+            "`RequestTimeout`: the request's headers or body stopped arriving.",
+        ),
+        (
             StatusCode::PRECONDITION_FAILED,
             "`PreconditionFailed`: If-Match names an old version; nothing changed.",
         ),
@@ -669,12 +700,22 @@ impl ErrorDialect for OAuthDialect {
             "Accept names no media type liaison produces.",
         ),
         (
+            StatusCode::REQUEST_TIMEOUT,
+            "`invalid_request`: the request's headers or body stopped arriving.",
+        ),
+        (
             StatusCode::PAYLOAD_TOO_LARGE,
             "The request body exceeds the configured limit.",
         ),
         (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "The body is not a form, JSON or XML in UTF-8.",
+        ),
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            "`slow_down` (registered for token responses by RFC 8628): too many failed client authentications \
+             from this address, or for this client id, within the configured window. Nothing is checked until \
+             `Retry-After` seconds have passed.",
         ),
         (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -775,7 +816,10 @@ impl<D: ErrorDialect, O: Outcomes> ApiResponse for ApiError<D, O> {
                     status: Some(status.as_u16()),
                     status_range: None,
                     content: D::media_types(),
-                    headers: vec![],
+                    headers: match *status {
+                        StatusCode::TOO_MANY_REQUESTS => vec![retry_after()],
+                        _ => vec![],
+                    },
                 })
                 .collect(),
         }
@@ -783,6 +827,17 @@ impl<D: ErrorDialect, O: Outcomes> ApiResponse for ApiError<D, O> {
 
     fn register(registry: &mut Registry) {
         D::register(registry);
+    }
+}
+
+/// The `Retry-After` header of a 429.
+fn retry_after() -> MetaHeader {
+    MetaHeader {
+        name: "Retry-After".into(),
+        description: Some("Seconds to wait before trying again.".into()),
+        required: true,
+        deprecated: false,
+        schema: <u64 as Type>::schema_ref(),
     }
 }
 

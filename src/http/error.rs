@@ -41,6 +41,15 @@ pub enum AppError {
     UnsupportedMediaType(UnsupportedContentType, &'static str),
     #[error("the request body is larger than the limit{}", limit.map(|l| format!(" of {l} bytes")).unwrap_or_default())]
     PayloadTooLarge { limit: Option<u64> },
+    /// The request (its head, or the rest of its body) stopped arriving.
+    #[error("the request was not received in time")]
+    RequestTimeout,
+    /// Too many failed client authentications from one address or for one
+    /// client id (the token endpoint); retry after that many seconds.
+    #[error(
+        "too many failed client authentications from this address or for this client; retry in {retry_after} seconds"
+    )]
+    TooManyRequests { retry_after: u64 },
     #[error("the resource has changed since the ETag in If-Match was issued")]
     PreconditionFailed,
     #[error("{0}")]
@@ -70,6 +79,8 @@ impl AppError {
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::UnsupportedMediaType(..) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -117,10 +128,17 @@ impl AppError {
         if let Some(read) = err.downcast_ref::<ReadBodyError>() {
             return match read {
                 ReadBodyError::PayloadTooLarge => Self::PayloadTooLarge { limit: None },
-                ReadBodyError::Io(io) => match BodyTooLarge::find(io) {
-                    Some(limit) => Self::PayloadTooLarge { limit: Some(limit) },
-                    None => Self::BadRequest(format!("the request body could not be read: {io}")),
-                },
+                ReadBodyError::Io(io) => {
+                    if let Some(too_large) = find_cause::<BodyTooLarge>(io) {
+                        Self::PayloadTooLarge {
+                            limit: Some(too_large.0),
+                        }
+                    } else if find_cause::<BodyTimedOut>(io).is_some() {
+                        Self::RequestTimeout
+                    } else {
+                        Self::BadRequest(format!("the request body could not be read: {io}"))
+                    }
+                }
                 ReadBodyError::Utf8(_) => Self::BadRequest("the request body is not valid UTF-8".into()),
                 ReadBodyError::BodyHasBeenTaken => Self::Internal(anyhow::anyhow!("{read}")),
             };
@@ -213,22 +231,25 @@ impl OAuthCode {
 #[error("the request body is larger than {0} bytes")]
 pub struct BodyTooLarge(pub u64);
 
-impl BodyTooLarge {
-    /// The limit, when `err` was caused by a capped body, however deeply
-    /// the body stack wrapped it.
-    fn find(err: &std::io::Error) -> Option<u64> {
-        let mut current: Option<&(dyn std::error::Error + 'static)> = err.get_ref().map(|e| e as _);
-        while let Some(e) = current {
-            if let Some(too_large) = e.downcast_ref::<BodyTooLarge>() {
-                return Some(too_large.0);
-            }
-            current = match e.downcast_ref::<std::io::Error>() {
-                Some(io) => io.get_ref().map(|e| e as _),
-                None => e.source(),
-            };
+/// The marker inside the I/O error a request body yields when nothing of it
+/// arrived for the body timeout.
+#[derive(Debug, thiserror::Error)]
+#[error("no part of the request body arrived for {0:?}")]
+pub struct BodyTimedOut(pub std::time::Duration);
+
+/// The marker `M` that caused `err`, however deeply the body stack wrapped it.
+fn find_cause<M: std::error::Error + 'static>(err: &std::io::Error) -> Option<&M> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = err.get_ref().map(|e| e as _);
+    while let Some(e) = current {
+        if let Some(marker) = e.downcast_ref::<M>() {
+            return Some(marker);
         }
-        None
+        current = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|e| e as _),
+            None => e.source(),
+        };
     }
+    None
 }
 
 impl AppError {

@@ -1,18 +1,23 @@
 //! The front line every request passes: correlation id and request log,
-//! the body cap, content negotiation, and the conversion of every error into
-//! its dialect's envelope.
+//! the body cap and the body's idle deadline, content negotiation, and the
+//! conversion of every error into its dialect's envelope.
 
+use std::future::Future as _;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
 use poem::http::header::{self, HeaderValue};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use tracing::Instrument;
 
+use crate::domain::{FieldError, text};
 use crate::http::auth::RequiredScopes;
 use crate::http::envelope::{BodyKind, Dialect, Rendered};
-use crate::http::error::{AppError, AuthFailure, BodyTooLarge, OAuthCode};
+use crate::http::error::{AppError, AuthFailure, BodyTimedOut, BodyTooLarge, OAuthCode};
 use crate::http::negotiate::{Format, choose_format};
 use crate::http::routes::RouteTable;
 use crate::http::xml;
@@ -26,15 +31,19 @@ const PROBLEM_NAMESPACE: &str = "urn:ietf:rfc:7807";
 pub struct Frontline<E> {
     inner: E,
     body_limit: u64,
+    body_timeout: Duration,
     routes: Arc<RouteTable>,
     metrics: Option<Arc<Metrics>>,
 }
 
 impl<E> Frontline<E> {
-    pub fn new(inner: E, body_limit: u64, routes: RouteTable) -> Self {
+    /// Bodies are capped at `body_limit` bytes, and fail with 408 when
+    /// nothing of them arrives for `body_timeout`.
+    pub fn new(inner: E, body_limit: u64, body_timeout: Duration, routes: RouteTable) -> Self {
         Self {
             inner,
             body_limit,
+            body_timeout,
             routes: Arc::new(routes),
             metrics: None,
         }
@@ -92,11 +101,15 @@ impl<E: Endpoint> Frontline<E> {
             Err(_) if is_documentation(&path) || path == crate::metrics::PATH => Format::Json,
             Err(_) => return error_response(dialect, AppError::NotAcceptable, Format::Json),
         };
-        if let Err(err) = cap_body(&mut req, self.body_limit) {
+        if let Err(err) = cap_body(&mut req, self.body_limit, self.body_timeout) {
             return error_response(dialect, err, format);
         }
-        let scopes = self.routes.required_scopes(req.method().as_str(), &path);
-        req.extensions_mut().insert(RequiredScopes(scopes));
+        if let Err(err) = screen_parameters(&req, &self.routes, &path) {
+            return error_response(dialect, err, format);
+        }
+        if let Some(scopes) = self.routes.required_scopes(req.method().as_str(), &path) {
+            req.extensions_mut().insert(RequiredScopes(scopes));
+        }
         let mut response = match self.inner.call(req).await {
             Ok(output) => output.into_response(),
             Err(err) => return error_response(dialect, AppError::from_poem(err, &self.routes, &path), format),
@@ -128,8 +141,9 @@ fn correlation_id(req: &Request) -> String {
 }
 
 /// Refuses a declared length over the limit at once, and caps the body
-/// stream so that a chunked body fails as soon as it passes the limit.
-fn cap_body(req: &mut Request, limit: u64) -> Result<(), AppError> {
+/// stream so that a chunked body fails as soon as it passes the limit, and
+/// any body fails once nothing of it arrived for `timeout`.
+fn cap_body(req: &mut Request, limit: u64, timeout: Duration) -> Result<(), AppError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -148,8 +162,96 @@ fn cap_body(req: &mut Request, limit: u64) -> Result<(), AppError> {
             Ok(chunk)
         }
     });
-    req.set_body(poem::Body::from_bytes_stream(stream));
+    req.set_body(poem::Body::from_bytes_stream(IdleDeadline {
+        inner: stream,
+        timeout,
+        waiting: None,
+    }));
     Ok(())
+}
+
+/// A body stream that fails with [`BodyTimedOut`] once it has been waited
+/// on for `timeout` without anything arriving; the clock runs only while
+/// the handler waits, so time spent before reading the body does not count.
+struct IdleDeadline<S> {
+    inner: S,
+    timeout: Duration,
+    waiting: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S: Stream<Item = std::io::Result<Bytes>> + Unpin> Stream for IdleDeadline<S> {
+    type Item = std::io::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        match this.inner.poll_next_unpin(cx) {
+            Poll::Ready(item) => {
+                this.waiting = None;
+                Poll::Ready(item)
+            }
+            Poll::Pending => {
+                let timeout = this.timeout;
+                let waiting = this
+                    .waiting
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                match waiting.as_mut().poll(cx) {
+                    Poll::Ready(()) => {
+                        this.waiting = None;
+                        Poll::Ready(Some(Err(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            BodyTimedOut(timeout),
+                        ))))
+                    }
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+/// The raw HTTP/1.1 response to a request whose head did not arrive in
+/// time: a 408 in the envelope of the dialect of `path` (problem details
+/// when unknown), as JSON since Accept may not have arrived, closing the
+/// connection. See [`crate::http::connection`].
+pub fn timeout_response(path: Option<&str>) -> Vec<u8> {
+    let err = AppError::RequestTimeout;
+    let rendered = Dialect::for_path(path.unwrap_or_default()).render(&err);
+    let body = serde_json::to_vec(&rendered.value).unwrap_or_default();
+    let mut response = format!(
+        "HTTP/1.1 408 Request Timeout\r\ncontent-type: {}\r\ncontent-length: {}\r\n{CORRELATION_ID}: {}\r\n\
+         connection: close\r\n\r\n",
+        Format::Json.media_type(rendered.kind == BodyKind::Problem),
+        body.len(),
+        uuid::Uuid::new_v4(),
+    )
+    .into_bytes();
+    response.extend_from_slice(&body);
+    response
+}
+
+/// Refuses query and path parameters holding characters no field can store
+/// (see [`text::is_storable`]), every one at once, named as sent: bodies are
+/// screened the same way as they are decoded ([`crate::http::body::decode`]).
+fn screen_parameters(req: &Request, routes: &RouteTable, path: &str) -> Result<(), AppError> {
+    let query = req.uri().query().unwrap_or_default();
+    let query =
+        form_urlencoded::parse(query.as_bytes()).map(|(name, value)| (text::printable_name(&name), name, value));
+    let mut errors: Vec<FieldError> = query
+        .flat_map(|(field, name, value)| [text::storable(&field, &name), text::storable(&field, &value)])
+        .filter_map(Result::err)
+        .collect();
+    for (name, raw) in routes.path_parameters(path) {
+        let value = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+        if let Err(e) = text::storable(name, &value) {
+            errors.push(e);
+        }
+    }
+    errors.dedup();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
 }
 
 /// Writes a negotiated body in `format`.
@@ -226,6 +328,11 @@ fn error_response(dialect: Dialect, err: AppError, format: Format) -> Response {
             response
                 .headers_mut()
                 .insert(header::ACCEPT, HeaderValue::from_static(accept));
+        }
+        AppError::TooManyRequests { retry_after } => {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }
         _ => {}
     }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod connection;
 pub mod envelope;
 pub mod error;
 pub mod etag;

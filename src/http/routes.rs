@@ -12,8 +12,17 @@ struct Operation {
     operation_id: Option<String>,
 }
 
+/// Why an OpenAPI document gives no route table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteTableError {
+    #[error("the OpenAPI document has no `paths` object")]
+    NoPaths,
+    #[error("the OpenAPI document declares no operations")]
+    NoOperations,
+}
+
 /// Path templates (`/api/setup/organizations/{entityId}`) with their operations.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct RouteTable {
     routes: Vec<(Vec<String>, Vec<Operation>)>,
 }
@@ -21,13 +30,16 @@ pub struct RouteTable {
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 impl RouteTable {
-    /// Reads the `paths` object of an OpenAPI document.
-    pub fn from_spec(spec: &serde_json::Value) -> Self {
-        let routes = spec
+    /// Reads the `paths` object of an OpenAPI document. A document without
+    /// operations is refused: an empty table would let every request pass
+    /// authentication with any token (see [`RouteTable::required_scopes`]).
+    pub fn from_spec(spec: &serde_json::Value) -> Result<Self, RouteTableError> {
+        let paths = spec
             .get("paths")
             .and_then(|p| p.as_object())
-            .into_iter()
-            .flatten()
+            .ok_or(RouteTableError::NoPaths)?;
+        let routes: Vec<(Vec<String>, Vec<Operation>)> = paths
+            .iter()
             .map(|(path, item)| {
                 let segments = path.split('/').map(str::to_string).collect();
                 let mut operations: Vec<Operation> = item
@@ -45,21 +57,40 @@ impl RouteTable {
                 (segments, operations)
             })
             .collect();
-        Self { routes }
+        if routes.iter().all(|(_, operations)| operations.is_empty()) {
+            return Err(RouteTableError::NoOperations);
+        }
+        Ok(Self { routes })
+    }
+
+    /// The template `path` matches, with its operations.
+    fn matching(&self, path: &str) -> Option<&(Vec<String>, Vec<Operation>)> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.routes.iter().find(|(template, _)| {
+            template.len() == segments.len()
+                && template
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| t == s || (parameter_name(t).is_some() && !s.is_empty()))
+        })
     }
 
     fn operations(&self, path: &str) -> &[Operation] {
-        let segments: Vec<&str> = path.split('/').collect();
-        self.routes
-            .iter()
-            .find(|(template, _)| {
-                template.len() == segments.len()
-                    && template
-                        .iter()
-                        .zip(&segments)
-                        .all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty()))
-            })
+        self.matching(path)
             .map(|(_, operations)| operations.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// The path parameters of `path` by name, as sent (still percent-encoded).
+    pub fn path_parameters<'p>(&self, path: &'p str) -> Vec<(&str, &'p str)> {
+        self.matching(path)
+            .map(|(template, _)| {
+                template
+                    .iter()
+                    .zip(path.split('/'))
+                    .filter_map(|(t, s)| Some((parameter_name(t)?, s)))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -75,17 +106,21 @@ impl RouteTable {
         self.operations(path).iter().find(|o| o.method == method)
     }
 
-    /// The scopes the operation at `method path` requires (none when unknown).
-    pub fn required_scopes(&self, method: &str, path: &str) -> Vec<String> {
-        self.operation(method, path)
-            .map(|o| o.scopes.clone())
-            .unwrap_or_default()
+    /// The scopes the operation at `method path` requires; `None` when the
+    /// spec declares no such operation, which authentication refuses.
+    pub fn required_scopes(&self, method: &str, path: &str) -> Option<Vec<String>> {
+        self.operation(method, path).map(|o| o.scopes.clone())
     }
 
     /// The `operationId` of the operation at `method path`, if the spec declares one.
     pub fn operation_id(&self, method: &str, path: &str) -> Option<&str> {
         self.operation(method, path)?.operation_id.as_deref()
     }
+}
+
+/// `name` for a template segment `{name}`.
+fn parameter_name(segment: &str) -> Option<&str> {
+    segment.strip_prefix('{')?.strip_suffix('}')
 }
 
 /// Every scope named by the operation's security requirements.
@@ -115,16 +150,19 @@ mod tests {
         let table = RouteTable::from_spec(&serde_json::json!({"paths": {
             "/a/{id}": {"get": {"security": [{"oauth2": ["a.read"]}], "operationId": "getA"}, "put": {}, "parameters": []},
             "/a": {"post": {}, "get": {}},
-        }}));
+        }}))
+        .expect("a table");
         assert_eq!(table.allowed_methods("/a/42"), ["GET", "PUT"]);
         assert_eq!(table.allowed_methods("/a"), ["GET", "POST"]);
         assert!(table.allowed_methods("/a/42/b").is_empty());
         assert!(table.allowed_methods("/a/").is_empty());
-        assert_eq!(table.required_scopes("GET", "/a/1"), ["a.read"]);
-        assert!(table.required_scopes("PUT", "/a/1").is_empty());
+        assert_eq!(table.path_parameters("/a/4%202"), [("id", "4%202")]);
+        assert!(table.path_parameters("/a").is_empty());
+        assert_eq!(table.required_scopes("GET", "/a/1"), Some(vec!["a.read".to_string()]));
+        assert_eq!(table.required_scopes("PUT", "/a/1"), Some(vec![]));
         assert_eq!(
             table.required_scopes("HEAD", "/a/1"),
-            ["a.read"],
+            Some(vec!["a.read".to_string()]),
             "HEAD runs the GET handler"
         );
         assert_eq!(table.operation_id("GET", "/a/1"), Some("getA"));
@@ -136,5 +174,24 @@ mod tests {
         );
         assert_eq!(table.operation_id("DELETE", "/a/1"), None);
         assert_eq!(table.operation_id("GET", "/b"), None);
+    }
+
+    #[test]
+    fn undeclared_operations_have_no_scopes_to_pass() {
+        let table = RouteTable::from_spec(&serde_json::json!({"paths": {"/a": {"get": {}}}})).expect("a table");
+        assert_eq!(table.required_scopes("DELETE", "/a"), None);
+        assert_eq!(table.required_scopes("GET", "/b"), None);
+    }
+
+    #[test]
+    fn a_document_without_operations_gives_no_table() {
+        assert_eq!(
+            RouteTable::from_spec(&serde_json::json!({})).err(),
+            Some(RouteTableError::NoPaths)
+        );
+        assert_eq!(
+            RouteTable::from_spec(&serde_json::json!({"paths": {"/a": {"parameters": []}}})).err(),
+            Some(RouteTableError::NoOperations)
+        );
     }
 }

@@ -14,7 +14,11 @@
 //!
 //! Parsing is safe by construction: an event reader (no recursion while
 //! reading), no DTD, no entities beyond the predefined five and numeric
-//! references, and at most [`MAX_DEPTH`] levels of elements.
+//! references, at most [`MAX_DEPTH`] levels of elements and at most
+//! [`MAX_ATTRIBUTES`] attributes on one element. Every step is linear in the
+//! size of the document: the parser's duplicate-attribute check compares
+//! each attribute with the ones before it, which the attribute cap keeps to
+//! a constant per element, and repeated children are grouped by hashing.
 
 use std::fmt::Write as _;
 
@@ -27,6 +31,11 @@ use crate::domain::text::is_xml_name;
 
 /// The deepest element nesting accepted, the root being depth 1.
 pub const MAX_DEPTH: usize = 32;
+
+/// The most attributes (namespace declarations included) one element may
+/// carry. The mapping reads none but `xsi:nil`; the cap bounds the parser's
+/// duplicate check, which is quadratic in the attributes of one element.
+pub const MAX_ATTRIBUTES: usize = 64;
 
 /// Why an XML body could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,7 +64,13 @@ impl Element {
             .map_err(|_| XmlError::new("element names must be UTF-8"))?
             .to_string();
         let mut nil = false;
-        for attr in start.attributes() {
+        for (count, attr) in start.attributes().enumerate() {
+            if count == MAX_ATTRIBUTES {
+                return Err(XmlError::new(format!(
+                    "element <{name}> has more than {MAX_ATTRIBUTES} attributes (namespace declarations \
+                     included); at most {MAX_ATTRIBUTES} are accepted"
+                )));
+            }
             let attr = attr.map_err(|e| XmlError::new(format!("malformed attribute: {e}")))?;
             if attr.key.local_name().as_ref() == b"nil" {
                 nil = attr.value.as_ref() == b"true";
@@ -169,17 +184,22 @@ struct Shaper<'r> {
     registry: &'r Registry,
 }
 
+/// The schema `schema` stands for: references looked up in `registry`, and a
+/// lone `allOf` (a reference with a description, say) taken as its member.
+pub fn resolve<'r>(registry: &'r Registry, schema: &'r MetaSchemaRef) -> Option<&'r MetaSchema> {
+    let schema = match schema {
+        MetaSchemaRef::Inline(schema) => schema.as_ref(),
+        MetaSchemaRef::Reference(name) => registry.schemas.get(name)?,
+    };
+    match (schema.ty, schema.all_of.as_slice()) {
+        ("object" | "", [single]) if schema.properties.is_empty() => resolve(registry, single),
+        _ => Some(schema),
+    }
+}
+
 impl<'r> Shaper<'r> {
     fn resolve(&self, schema: &'r MetaSchemaRef) -> Option<&'r MetaSchema> {
-        let schema = match schema {
-            MetaSchemaRef::Inline(schema) => schema.as_ref(),
-            MetaSchemaRef::Reference(name) => self.registry.schemas.get(name)?,
-        };
-        // A lone `allOf` (a reference with a description, say) is that schema.
-        match (schema.ty, schema.all_of.as_slice()) {
-            ("object" | "", [single]) if schema.properties.is_empty() => self.resolve(single),
-            _ => Some(schema),
-        }
+        resolve(self.registry, schema)
     }
 
     fn value(&self, el: &Element, schema: Option<&'r MetaSchemaRef>) -> Result<Value, XmlError> {
@@ -516,6 +536,44 @@ mod tests {
         let at_limit = format!("{}{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
         assert!(read_tree(at_limit.as_bytes()).is_ok());
         assert!(read_tree(&[b'<', 0xff, b'/', b'>']).is_err());
+    }
+
+    fn with_attributes(count: usize) -> String {
+        let attributes: String = (0..count).map(|i| format!(" a{i}=\"\"")).collect();
+        format!("<Sample{attributes}/>")
+    }
+
+    #[test]
+    fn attributes_are_capped_per_element() {
+        assert!(read_tree(with_attributes(MAX_ATTRIBUTES).as_bytes()).is_ok());
+        let err = read_tree(with_attributes(MAX_ATTRIBUTES + 1).as_bytes()).expect_err("refused");
+        assert!(err.to_string().contains("more than 64 attributes"), "{err}");
+        assert!(
+            read_tree(b"<Sample a=\"1\" a=\"2\"/>").is_err(),
+            "duplicates are still refused"
+        );
+    }
+
+    /// 80,000 attributes (or 60,000 namespace declarations) on one element
+    /// took the parser's duplicate check tens of seconds; refused at the
+    /// cap, they cost no more than reading up to it.
+    #[test]
+    fn huge_attribute_lists_are_refused_in_linear_time() {
+        let namespaces: String = (0..60_000).map(|i| format!(" xmlns:n{i}=\"u\"")).collect();
+        for (label, document) in [
+            ("attributes", with_attributes(80_000)),
+            ("namespaces", format!("<Sample{namespaces}/>")),
+        ] {
+            let started = std::time::Instant::now();
+            assert!(shape(&document).is_err(), "{label}");
+            let elapsed = started.elapsed();
+            assert!(elapsed < std::time::Duration::from_secs(2), "{label}: {elapsed:?}");
+        }
+        // Many elements, each under the cap: linear as well.
+        let children: String = (0..20_000).map(|i| format!("<c{i} a=\"1\" b=\"2\"/>")).collect();
+        let started = std::time::Instant::now();
+        assert!(read_tree(format!("<Sample>{children}</Sample>").as_bytes()).is_ok());
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]

@@ -71,6 +71,18 @@ impl Store {
             .map(|_| ())
     }
 
+    /// Replaces a client's secret hash, if it is still `old` (a legacy hash
+    /// rewritten once its secret was presented); `false` when it changed.
+    pub async fn client_secret_upgrade(&self, client_id: &str, old: &str, new: &str) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("UPDATE api_clients SET secret_hash = $1 WHERE client_id = $2 AND secret_hash = $3")
+            .bind(new)
+            .bind(client_id)
+            .bind(old)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     pub async fn client_secret(&self, client_id: &str) -> Result<Option<ClientSecret>, sqlx::Error> {
         let row: Option<(String, String, String, i64)> =
             sqlx::query_as("SELECT tenant_id, secret_hash, scopes, active FROM api_clients WHERE client_id = $1")

@@ -110,7 +110,7 @@ engine_tests! {
         // knowledge of the client is older than the standing cache's time to live.
         let ttl = std::time::Duration::from_secs(2);
         let settings = liaison::api::ContextSettings { client_cache_ttl: ttl, ..test_settings() };
-        let (store, server) = serve_with(&app.database_url, &settings).await;
+        let (store, server) = serve_with(&app.database_url, &settings, liaison::server::ServerSettings::from(BODY_LIMIT)).await;
         let organizations = format!("http://{}/api/setup/organizations", server.addr);
         let ok = app.client.get(&organizations).bearer_auth(&valid).send().await.expect("request");
         assert_eq!(ok.status(), 200);
@@ -152,6 +152,112 @@ engine_tests! {
         assert_eq!(refused.status(), 403);
     }
 
+    async fn every_operation_enforces_the_scope_it_declares(app: &TestApp) {
+        let spec = json(app.client.get(app.url("/openapi.json")).send().await.expect("request")).await;
+        let all = liaison::auth::Scope::all_names();
+        // A token with every scope but one, and one with only that scope, per scope.
+        let mut all_but = std::collections::HashMap::new();
+        let mut only = std::collections::HashMap::new();
+        for scope in &all {
+            let others: Vec<&str> = all.iter().copied().filter(|s| s != scope).collect();
+            all_but.insert(*scope, app.token_of(TENANT, &others).await);
+            only.insert(*scope, app.token_of(TENANT, &[scope]).await);
+        }
+        let mut checked = 0;
+        for (template, item) in spec["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("path item") {
+                let Some(requirements) = operation["security"].as_array() else { continue };
+                let declared: Vec<&str> = requirements
+                    .iter()
+                    .filter_map(|r| r.as_object())
+                    .flat_map(|r| r.values())
+                    .filter_map(|s| s.as_array())
+                    .flatten()
+                    .filter_map(|s| s.as_str())
+                    .collect();
+                let scope = declared.first().copied().unwrap_or_else(|| panic!("{method} {template}: no scope"));
+                assert!(declared.iter().all(|s| *s == scope), "{method} {template}: one scope");
+                let path = with_parameters(template, operation);
+                let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes()).expect("method");
+                let refused = app
+                    .client
+                    .request(method.clone(), app.url(&path))
+                    .bearer_auth(&all_but[scope])
+                    .send()
+                    .await
+                    .expect("request");
+                assert_eq!(refused.status(), 403, "{method} {path} without {scope}");
+                let challenge = header(&refused, "www-authenticate");
+                assert!(challenge.contains(&format!("scope=\"{scope}\"")), "{method} {path}: {challenge}");
+                let allowed = app
+                    .client
+                    .request(method.clone(), app.url(&path))
+                    .bearer_auth(&only[scope])
+                    .send()
+                    .await
+                    .expect("request");
+                assert!(
+                    ![401, 403].contains(&allowed.status().as_u16()),
+                    "{method} {path} with only {scope}: {}",
+                    allowed.status()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 50, "checked {checked} operations");
+    }
+
+    async fn failed_client_authentications_are_slowed_down_per_client_and_per_address(app: &TestApp) {
+        let (a, a_secret) = app.create_client(TENANT, &["setup.read"]).await;
+        let (b, b_secret) = app.create_client(TENANT, &["setup.read"]).await;
+        // Two callers on two loopback addresses: the attacker and everyone else.
+        let attacker = reqwest::Client::builder()
+            .local_address(Some("127.0.0.2".parse().expect("ip")))
+            .build()
+            .expect("client");
+        let token = |client: &reqwest::Client, id: &str, secret: &str| {
+            client
+                .post(app.url("/oauth2/token"))
+                .basic_auth(id, Some(secret))
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+        };
+        for attempt in 0..10 {
+            let refused = token(&attacker, &a, &format!("guess-{attempt}")).await.expect("request");
+            assert_eq!(refused.status(), 401, "attempt {attempt}");
+        }
+        let slowed = token(&attacker, &a, "guess-10").await.expect("request");
+        assert_eq!(slowed.status(), 429);
+        let retry_after: u64 = header(&slowed, "retry-after").parse().expect("Retry-After in seconds");
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+        let body = json(slowed).await;
+        assert_eq!(body["error"], "slow_down");
+        assert!(body["error_description"].as_str().is_some_and(|d| d.contains("retry in")), "{body}");
+        // The client id waits, even with its secret, from anywhere...
+        assert_eq!(token(&app.client, &a, &a_secret).await.expect("request").status(), 429);
+        // ...and so does the address, whatever the client.
+        assert_eq!(token(&attacker, &b, &b_secret).await.expect("request").status(), 429);
+        // Other clients elsewhere are served.
+        assert_eq!(token(&app.client, &b, &b_secret).await.expect("request").status(), 200);
+    }
+
+    async fn secrets_stored_as_argon2id_still_work_and_are_rewritten_as_sha256(app: &TestApp) {
+        let tenant = app.store.tenant_by_name(TENANT).await.expect("query").expect("tenant");
+        let hash = liaison::auth::secret::legacy_hash("old-secret").expect("hash");
+        let scopes = vec!["setup.read".to_string()];
+        app.store.client_create(tenant, "old-client", "from before", &hash, &scopes).await.expect("client");
+        let wrong = token_request(app, |r| r.basic_auth("old-client", Some("nope")).form(&[("grant_type", "client_credentials")])).await;
+        assert_eq!(wrong.status(), 401);
+        let stored = app.store.client_secret("old-client").await.expect("query").expect("client");
+        assert_eq!(stored.secret_hash, hash, "a wrong secret changes nothing");
+        for _ in 0..2 {
+            let issued = token_request(app, |r| r.basic_auth("old-client", Some("old-secret")).form(&[("grant_type", "client_credentials")])).await;
+            assert_eq!(issued.status(), 200);
+            let stored = app.store.client_secret("old-client").await.expect("query").expect("client");
+            assert_eq!(stored.secret_hash, liaison::auth::secret::hash_secret("old-secret").unwrap_or_default());
+        }
+    }
+
     async fn instances_sharing_a_database_accept_each_others_tokens(app: &TestApp) {
         let (_store, second) = serve(&app.database_url).await;
         let response = app
@@ -178,4 +284,24 @@ async fn the_generated_signing_key_is_shared_through_the_database() {
     let key = first.signing_key().await.expect("key");
     assert!(key.len() >= 32);
     assert_eq!(second.signing_key().await.expect("key"), key);
+}
+
+/// `template` with each path parameter replaced by a value of its schema's
+/// type, so that the request reaches the operation.
+fn with_parameters(template: &str, operation: &serde_json::Value) -> String {
+    let mut path = template.to_string();
+    for parameter in operation["parameters"].as_array().into_iter().flatten() {
+        if parameter["in"] != "path" {
+            continue;
+        }
+        let schema = &parameter["schema"];
+        let value = match (schema["type"].as_str(), schema["format"].as_str()) {
+            (Some("integer"), _) => "1".to_string(),
+            (_, Some("uuid")) => uuid::Uuid::new_v4().to_string(),
+            _ => "x".to_string(),
+        };
+        let name = parameter["name"].as_str().expect("name");
+        path = path.replace(&format!("{{{name}}}"), &value);
+    }
+    path
 }

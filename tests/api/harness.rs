@@ -8,7 +8,7 @@
 use liaison::api::{ApiContext, ContextSettings};
 use liaison::auth::Scope;
 use liaison::auth::secret::hash_secret;
-use liaison::server::{RunningServer, start};
+use liaison::server::{RunningServer, ServerSettings, start};
 use liaison::store::Store;
 use sqlx::Connection;
 
@@ -181,18 +181,18 @@ pub fn test_settings() -> ContextSettings {
 /// Connects to `url`, migrates, and starts a server on a free port. With
 /// `RUST_LOG` set, the server's log goes to the test's output.
 pub async fn serve(url: &str) -> (Store, RunningServer) {
-    serve_with(url, &test_settings()).await
+    serve_with(url, &test_settings(), ServerSettings::from(BODY_LIMIT)).await
 }
 
-/// [`serve`] with other settings.
-pub async fn serve_with(url: &str, settings: &ContextSettings) -> (Store, RunningServer) {
+/// [`serve`] with other settings and limits (short timeouts, say).
+pub async fn serve_with(url: &str, settings: &ContextSettings, limits: ServerSettings) -> (Store, RunningServer) {
     if std::env::var_os("RUST_LOG").is_some() {
         liaison::telemetry::init(liaison::config::LogFormat::Text);
     }
     let store = Store::connect(url).await.expect("connect");
     store.migrate().await.expect("migrate");
     let ctx = ApiContext::new(store.clone(), settings).await.expect("context");
-    let server = start(ctx, BODY_LIMIT, "127.0.0.1:0".parse().expect("addr"))
+    let server = start(ctx, limits, "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("server starts");
     (store, server)

@@ -104,3 +104,33 @@ engine_tests! {
         assert_eq!(json_status, 400);
     }
 }
+
+/// The token endpoint reads its body before it checks credentials, so an
+/// anonymous caller could make it parse anything up to the body cap: one
+/// element with 80,000 attributes is refused at once, naming the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_element_with_too_many_attributes_is_refused_at_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, server) = serve(&format!("sqlite://{}/attributes.db", dir.path().display())).await;
+    let client = reqwest::Client::new();
+    let attributes: String = (0..80_000).map(|i| format!(" a{i}=\"\"")).collect();
+    let body = format!("<TokenRequest{attributes}><grant_type>client_credentials</grant_type></TokenRequest>");
+    assert!(body.len() < BODY_LIMIT as usize);
+    let started = std::time::Instant::now();
+    let response = client
+        .post(format!("http://{}/oauth2/token", server.addr))
+        .header("content-type", "application/xml")
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    let elapsed = started.elapsed();
+    assert_eq!(response.status(), 400);
+    let body = json(response).await;
+    assert_eq!(body["error"], "invalid_request");
+    let description = body["error_description"].as_str().unwrap_or_default();
+    assert!(description.contains("more than 64 attributes"), "{description}");
+    assert!(elapsed < std::time::Duration::from_secs(2), "took {elapsed:?}");
+    server.shutdown().await.expect("shutdown");
+    store.close().await;
+}
