@@ -156,7 +156,8 @@ pub struct Settings {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_timeout: u64,
 
-    /// Seconds a request body may go without a byte arriving; then 408.
+    /// Seconds a request body may go without a byte arriving, and after
+    /// which it must average 500 bytes a second; then 408.
     #[arg(long, env = "LIAISON_BODY_TIMEOUT", default_value_t = 30, global = true,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub body_timeout: u64,

@@ -226,7 +226,7 @@ impl ErrorDialect for ProblemDialect {
         ),
         (
             StatusCode::REQUEST_TIMEOUT,
-            "The request's headers or body stopped arriving for longer than the configured timeout.",
+            "The request's headers or body did not arrive in time.",
         ),
         (
             StatusCode::PRECONDITION_FAILED,
@@ -279,7 +279,7 @@ pub enum RiskErrorCode {
     Forbidden,
     /// If-Match names a version that is no longer current.
     PreconditionFailed,
-    /// The request's headers or body stopped arriving.
+    /// The request's headers or body did not arrive in time.
     RequestTimeout,
     /// Accept names no media type liaison produces.
     NotAcceptable,
@@ -530,7 +530,7 @@ impl ErrorDialect for FormDialect {
         ),
         (
             StatusCode::REQUEST_TIMEOUT,
-            "`{\"errors\": {\"base\": [\"the request was not received in time\"]}}`: the headers or body stopped arriving.",
+            "`{\"errors\": {\"base\": [\"the request was not received in time\"]}}`: the headers or body did not arrive in time.",
         ),
         (
             StatusCode::PRECONDITION_FAILED,
@@ -592,7 +592,7 @@ impl ErrorDialect for RelatedDialect {
         ),
         (
             StatusCode::REQUEST_TIMEOUT,
-            "\"Request timed out.\": the request's headers or body stopped arriving.",
+            "\"Request timed out.\": the request's headers or body did not arrive in time.",
         ),
         (
             StatusCode::PRECONDITION_FAILED,
@@ -649,7 +649,7 @@ impl ErrorDialect for RiskDialect {
         ),
         (
             StatusCode::REQUEST_TIMEOUT,
-            "`RequestTimeout`: the request's headers or body stopped arriving.",
+            "`RequestTimeout`: the request's headers or body did not arrive in time.",
         ),
         (
             StatusCode::PRECONDITION_FAILED,
@@ -701,7 +701,7 @@ impl ErrorDialect for OAuthDialect {
         ),
         (
             StatusCode::REQUEST_TIMEOUT,
-            "`invalid_request`: the request's headers or body stopped arriving.",
+            "`invalid_request`: the request's headers or body did not arrive in time.",
         ),
         (
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -41,7 +41,8 @@ pub enum AppError {
     UnsupportedMediaType(UnsupportedContentType, &'static str),
     #[error("the request body is larger than the limit{}", limit.map(|l| format!(" of {l} bytes")).unwrap_or_default())]
     PayloadTooLarge { limit: Option<u64> },
-    /// The request (its head, or the rest of its body) stopped arriving.
+    /// The request (its head, or the rest of its body) did not arrive in time:
+    /// it stopped, or came too slowly.
     #[error("the request was not received in time")]
     RequestTimeout,
     /// Too many failed client authentications from one address or for one

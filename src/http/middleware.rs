@@ -1,5 +1,5 @@
 //! The front line every request passes: correlation id and request log,
-//! the body cap and the body's idle deadline, content negotiation, and the
+//! the body cap and the body's deadlines, content negotiation, and the
 //! conversion of every error into its dialect's envelope.
 
 use std::future::Future as _;
@@ -38,7 +38,8 @@ pub struct Frontline<E> {
 
 impl<E> Frontline<E> {
     /// Bodies are capped at `body_limit` bytes, and fail with 408 when
-    /// nothing of them arrives for `body_timeout`.
+    /// nothing of them arrives for `body_timeout`, or when they take longer
+    /// than that and average under [`BODY_MIN_RATE`].
     pub fn new(inner: E, body_limit: u64, body_timeout: Duration, routes: RouteTable) -> Self {
         Self {
             inner,
@@ -141,8 +142,8 @@ fn correlation_id(req: &Request) -> String {
 }
 
 /// Refuses a declared length over the limit at once, and caps the body
-/// stream so that a chunked body fails as soon as it passes the limit, and
-/// any body fails once nothing of it arrived for `timeout`.
+/// stream so that a chunked body fails as soon as it passes the limit; any
+/// body is held to `timeout` (see [`BodyDeadline`]).
 fn cap_body(req: &mut Request, limit: u64, timeout: Duration) -> Result<(), AppError> {
     let declared = req
         .headers()
@@ -162,46 +163,81 @@ fn cap_body(req: &mut Request, limit: u64, timeout: Duration) -> Result<(), AppE
             Ok(chunk)
         }
     });
-    req.set_body(poem::Body::from_bytes_stream(IdleDeadline {
-        inner: stream,
-        timeout,
-        waiting: None,
-    }));
+    req.set_body(poem::Body::from_bytes_stream(BodyDeadline::new(stream, timeout)));
     Ok(())
 }
 
-/// A body stream that fails with [`BodyTimedOut`] once it has been waited
-/// on for `timeout` without anything arriving; the clock runs only while
-/// the handler waits, so time spent before reading the body does not count.
-struct IdleDeadline<S> {
+/// The average rate, in bytes a second, a body must keep up once it has
+/// taken longer than the body timeout (as Apache's `mod_reqtimeout` does):
+/// without it, a client sending a byte a second never trips the idle
+/// deadline and keeps its connection for as long as its body lasts.
+pub const BODY_MIN_RATE: u64 = 500;
+
+/// A body stream that fails with [`BodyTimedOut`] when nothing of it has
+/// arrived for `timeout`, or when, `timeout` after it was first waited on,
+/// it averages under [`BODY_MIN_RATE`]. The clocks run from the handler's
+/// first read, so time spent before reading the body does not count.
+struct BodyDeadline<S> {
     inner: S,
     timeout: Duration,
-    waiting: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// When the handler first waited for the body.
+    started: Option<tokio::time::Instant>,
+    received: u64,
+    /// When the current wait began; `None` while data flows.
+    waiting_since: Option<tokio::time::Instant>,
+    timer: Pin<Box<tokio::time::Sleep>>,
 }
 
-impl<S: Stream<Item = std::io::Result<Bytes>> + Unpin> Stream for IdleDeadline<S> {
+impl<S> BodyDeadline<S> {
+    fn new(inner: S, timeout: Duration) -> Self {
+        Self {
+            inner,
+            timeout,
+            started: None,
+            received: 0,
+            waiting_since: None,
+            timer: Box::pin(tokio::time::sleep(timeout)),
+        }
+    }
+
+    /// The earlier of the idle deadline and the rate deadline.
+    fn deadline(&self, now: tokio::time::Instant) -> tokio::time::Instant {
+        let started = self.started.unwrap_or(now);
+        let idle = self.waiting_since.unwrap_or(now) + self.timeout;
+        let rate = started + self.timeout + Duration::from_secs(self.received / BODY_MIN_RATE);
+        idle.min(rate)
+    }
+
+    fn timed_out(&self) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::TimedOut, BodyTimedOut(self.timeout))
+    }
+}
+
+impl<S: Stream<Item = std::io::Result<Bytes>> + Unpin> Stream for BodyDeadline<S> {
     type Item = std::io::Result<Bytes>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        let now = tokio::time::Instant::now();
+        this.started.get_or_insert(now);
         match this.inner.poll_next_unpin(cx) {
-            Poll::Ready(item) => {
-                this.waiting = None;
-                Poll::Ready(item)
+            Poll::Ready(Some(Ok(chunk))) => {
+                this.waiting_since = None;
+                this.received += chunk.len() as u64;
+                if now >= this.deadline(now) {
+                    return Poll::Ready(Some(Err(this.timed_out())));
+                }
+                Poll::Ready(Some(Ok(chunk)))
             }
+            Poll::Ready(other) => Poll::Ready(other),
             Poll::Pending => {
-                let timeout = this.timeout;
-                let waiting = this
-                    .waiting
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
-                match waiting.as_mut().poll(cx) {
-                    Poll::Ready(()) => {
-                        this.waiting = None;
-                        Poll::Ready(Some(Err(std::io::Error::new(
-                            std::io::ErrorKind::TimedOut,
-                            BodyTimedOut(timeout),
-                        ))))
-                    }
+                this.waiting_since.get_or_insert(now);
+                let deadline = this.deadline(now);
+                if this.timer.deadline() != deadline {
+                    this.timer.as_mut().reset(deadline);
+                }
+                match this.timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(this.timed_out()))),
                     Poll::Pending => Poll::Pending,
                 }
             }

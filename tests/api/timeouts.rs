@@ -187,6 +187,36 @@ async fn a_body_that_stops_arriving_gets_408_in_its_dialect() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_trickling_in_is_cut_off_once_it_falls_under_the_minimum_rate() {
+    let server = Server::start(limits(16)).await;
+    let mut stream = server.connect().await;
+    stream
+        .write_all(b"POST /oauth2/token HTTP/1.1\r\nHost: liaison\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+        .await
+        .expect("write");
+    // Ten bytes a second: never idle for the body timeout, far under the rate.
+    let started = Instant::now();
+    let mut response = Vec::new();
+    while started.elapsed() < 5 * SECOND {
+        if stream.write_all(b" ").await.is_err() {
+            break;
+        }
+        let mut buf = [0u8; 4096];
+        match tokio::time::timeout(Duration::from_millis(100), stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(read)) => response.extend_from_slice(&buf[..read]),
+            Err(_) => {}
+        }
+    }
+    let elapsed = started.elapsed();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    assert!(response.starts_with("HTTP/1.1 408 "), "{response}");
+    assert_eq!(body_of(&response)["error"], "invalid_request");
+    assert!(elapsed < 3 * SECOND, "{elapsed:?}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_kept_alive_connection_is_closed_at_the_idle_timeout() {
     let server = Server::start(limits(16)).await;
     let mut stream = server.connect().await;
