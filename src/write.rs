@@ -60,10 +60,7 @@ where
         let current = locked(&mut tx, key, if_match, &change).await?;
         let after = change.apply(&mut tx, &current).await?;
         let at = now();
-        let version = current
-            .save(&mut tx, &after, at)
-            .await
-            .map_err(|e| AppError::from_write(e, A::NAME))?;
+        let version = current.save(&mut tx, &after, at).await?;
         Ok(Updated {
             before: current,
             after,
@@ -84,10 +81,7 @@ where
     let result = async {
         let current = locked(&mut tx, key, if_match, &change).await?;
         change.apply(&mut tx, &current).await?;
-        current
-            .remove(&mut tx)
-            .await
-            .map_err(|e| AppError::from_write(e, A::NAME))?;
+        current.remove(&mut tx).await?;
         Ok(current)
     }
     .await;

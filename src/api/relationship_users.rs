@@ -495,7 +495,7 @@ async fn create(tx: &mut WriteTx, principal: &Principal, draft: RelationshipUser
     };
     tx.relationship_user_insert(&new).await.map_err(|e| match e {
         WriteError::Conflict(_) => AppError::Unprocessable(vec![FieldError::new("user_id", "has already been taken")]),
-        other => AppError::from_write(other, "Relationship user"),
+        other => other.into(),
     })
 }
 

@@ -253,13 +253,11 @@ fn find_cause<M: std::error::Error + 'static>(err: &std::io::Error) -> Option<&M
     None
 }
 
-impl AppError {
-    /// The meaning of a failed write to a `resource`.
-    pub fn from_write(err: crate::store::WriteError, resource: &'static str) -> Self {
+impl From<crate::store::WriteError> for AppError {
+    /// The meaning of a failed write.
+    fn from(err: crate::store::WriteError) -> Self {
         use crate::store::WriteError;
         match err {
-            WriteError::NotFound => Self::NotFound(resource),
-            WriteError::PreconditionFailed => Self::PreconditionFailed,
             WriteError::Conflict(what) => Self::Conflict(what),
             WriteError::Database(e) => e.into(),
         }

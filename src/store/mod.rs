@@ -517,14 +517,10 @@ mod tests {
     }
 }
 
-/// Why a conditional write did not happen.
+/// Why a write did not happen (a row that is not there is `None` from
+/// [`Aggregate::lock`]; preconditions are checked in [`crate::write`]).
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("not found")]
-    NotFound,
-    /// The stored version is not the one the caller expected.
-    #[error("precondition failed")]
-    PreconditionFailed,
     /// A uniqueness rule would break.
     #[error("{0}")]
     Conflict(String),

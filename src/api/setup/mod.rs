@@ -180,9 +180,7 @@ pub async fn create<R: Resource, I: Input<Data = R::Data>, P: Resource>(
             }
             None => data,
         };
-        tx.record_insert(None, parent_id, data)
-            .await
-            .map_err(|e| AppError::from_write(e, R::Data::NAME))
+        tx.record_insert(None, parent_id, data).await.map_err(AppError::from)
     }
     .await;
     let stored = write::finish(tx, result).await?;
