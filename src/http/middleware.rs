@@ -365,6 +365,14 @@ fn error_response(dialect: Dialect, err: AppError, format: Format) -> Response {
                 .headers_mut()
                 .insert(header::ACCEPT, HeaderValue::from_static(accept));
         }
+        // The body was not read to its end, so the connection cannot carry
+        // another request: say so, or a client may send one on it just as
+        // it closes.
+        AppError::PayloadTooLarge { .. } | AppError::RequestTimeout => {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         AppError::TooManyRequests { retry_after } => {
             response
                 .headers_mut()
