@@ -1,7 +1,7 @@
 //! Related users: alias names bound to a user of the tenant.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row as _;
+use sqlx::{Any, Executor, Row as _};
 use uuid::Uuid;
 
 use crate::domain::setup::User;
@@ -47,15 +47,25 @@ pub struct Rebinding {
     pub name: String,
 }
 
-impl Store {
-    /// The entity id of the tenant's user with this exact username.
-    pub async fn user_by_username(&self, tenant: TenantId, username: &str) -> Result<Option<Uuid>, sqlx::Error> {
-        let user = self
-            .record_find::<User>(tenant, "username", Col::Text(username.to_string()))
-            .await?;
-        Ok(user.map(|u| u.entity_id))
-    }
+/// The tenant's active related user `id`, read with `lock`.
+async fn active_by_id<'c>(
+    executor: impl Executor<'c, Database = Any>,
+    tenant: TenantId,
+    id: i64,
+    lock: &str,
+) -> Result<Option<RelatedUser>, sqlx::Error> {
+    sqlx::query(&format!(
+        "{SELECT} WHERE r.tenant_id = $1 AND r.id = $2 AND r.active = 1{lock}"
+    ))
+    .bind(tenant.to_string())
+    .bind(id)
+    .fetch_optional(executor)
+    .await?
+    .map(|row| from_row(&row))
+    .transpose()
+}
 
+impl Store {
     /// Creates the demo's related user `id` in a write of its own (nothing
     /// happens when that id exists).
     pub async fn related_user_seed(
@@ -72,15 +82,7 @@ impl Store {
 
     /// An active related user.
     pub async fn related_user_get(&self, tenant: TenantId, id: i64) -> Result<Option<RelatedUser>, sqlx::Error> {
-        sqlx::query(&format!(
-            "{SELECT} WHERE r.tenant_id = $1 AND r.id = $2 AND r.active = 1"
-        ))
-        .bind(tenant.to_string())
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .map(|row| from_row(&row))
-        .transpose()
+        active_by_id(self.pool(), tenant, id, "").await
     }
 
     /// Every active related user of the tenant, by id.
@@ -174,18 +176,8 @@ impl Aggregate for RelatedUser {
     }
 
     async fn lock(tx: &mut WriteTx, id: &i64) -> Result<Option<Self>, sqlx::Error> {
-        let sql = format!(
-            "{SELECT} WHERE r.tenant_id = $1 AND r.id = $2 AND r.active = 1{}",
-            tx.for_update_of("r")
-        );
-        let tenant = tx.tenant();
-        sqlx::query(&sql)
-            .bind(tenant.to_string())
-            .bind(*id)
-            .fetch_optional(tx.conn())
-            .await?
-            .map(|row| from_row(&row))
-            .transpose()
+        let (tenant, lock) = (tx.tenant(), tx.for_update_of("r"));
+        active_by_id(tx.conn(), tenant, *id, &lock).await
     }
 
     async fn save(&self, tx: &mut WriteTx, next: &Rebinding, at: DateTime<Utc>) -> Result<Version, WriteError> {

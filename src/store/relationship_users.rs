@@ -96,13 +96,7 @@ impl Store {
         tenant: TenantId,
         id: i64,
     ) -> Result<Option<RelationshipUserRecord>, sqlx::Error> {
-        sqlx::query(&format!("{SELECT} WHERE ru.tenant_id = $1 AND ru.id = $2"))
-            .bind(tenant.to_string())
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .map(|row| from_row(&row))
-            .transpose()
+        by_id(self.pool(), tenant, id, "").await
     }
 
     /// A page of a relationship's users, by id, and their total.
@@ -129,6 +123,22 @@ impl Store {
                 .await?;
         Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
     }
+}
+
+/// The tenant's relationship user `id`, read with `lock`.
+async fn by_id<'c>(
+    executor: impl Executor<'c, Database = Any>,
+    tenant: TenantId,
+    id: i64,
+    lock: &str,
+) -> Result<Option<RelationshipUserRecord>, sqlx::Error> {
+    sqlx::query(&format!("{SELECT} WHERE ru.tenant_id = $1 AND ru.id = $2{lock}"))
+        .bind(tenant.to_string())
+        .bind(id)
+        .fetch_optional(executor)
+        .await?
+        .map(|row| from_row(&row))
+        .transpose()
 }
 
 /// A relationship by entityId or by number, read with `lock`.
@@ -224,18 +234,8 @@ impl Aggregate for RelationshipUserRecord {
     }
 
     async fn lock(tx: &mut WriteTx, id: &i64) -> Result<Option<Self>, sqlx::Error> {
-        let sql = format!(
-            "{SELECT} WHERE ru.tenant_id = $1 AND ru.id = $2{}",
-            tx.for_update_of("ru")
-        );
-        let tenant = tx.tenant();
-        sqlx::query(&sql)
-            .bind(tenant.to_string())
-            .bind(*id)
-            .fetch_optional(tx.conn())
-            .await?
-            .map(|row| from_row(&row))
-            .transpose()
+        let (tenant, lock) = (tx.tenant(), tx.for_update_of("ru"));
+        by_id(tx.conn(), tenant, *id, &lock).await
     }
 
     async fn save(
