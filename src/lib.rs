@@ -3,11 +3,12 @@
 //! [`app`] builds the whole service (routes, docs, the front-line
 //! middleware) for `main`, the tests and the spec writer alike.
 
-pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod demo;
+pub mod dialects;
 pub mod domain;
 pub mod http;
 pub mod metrics;
@@ -19,14 +20,14 @@ pub mod write;
 use anyhow::Context as _;
 use poem::{Endpoint, EndpointExt, Route};
 
-use crate::api::ApiContext;
+use crate::context::ApiContext;
 use crate::http::middleware::Frontline;
 use crate::http::routes::RouteTable;
 use crate::server::ServerSettings;
 
 /// The OpenAPI document as JSON and YAML, exactly as served.
 pub fn spec(ctx: ApiContext) -> (String, String) {
-    let service = api::service(ctx);
+    let service = dialects::service(ctx);
     (service.spec(), service.spec_yaml())
 }
 
@@ -37,7 +38,7 @@ pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl En
     let ctx = ctx.with_token_throttle(settings.token_failures);
     let auth = ctx.auth.clone();
     let (metrics, metrics_on_main) = (ctx.metrics.clone(), ctx.metrics_on_main);
-    let service = api::service(ctx);
+    let service = dialects::service(ctx);
     let spec: serde_json::Value =
         serde_json::from_str(&service.spec()).context("the generated OpenAPI document is not JSON")?;
     let routes = RouteTable::from_spec(&spec).context("the generated OpenAPI document gives no route table")?;
@@ -56,6 +57,7 @@ pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl En
         settings.body_limit,
         settings.body_timeout,
         routes,
+        dialects::DIALECTS,
     )
     .with_metrics(metrics))
 }

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use liaison::api::{ApiContext, ContextSettings};
 use liaison::config::{Cli, Command, Settings};
+use liaison::context::{ApiContext, ContextSettings};
 use liaison::demo::{self, DemoSettings};
 use liaison::{cli, metrics, server, store::Store, telemetry};
 

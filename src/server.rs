@@ -8,9 +8,9 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::api::ApiContext;
 use crate::app;
 use crate::config::Settings;
+use crate::context::ApiContext;
 use crate::http::connection::{ConnectionLimits, GuardedAcceptor};
 
 /// How long in-flight requests may take to finish once shutdown starts.
@@ -93,7 +93,7 @@ pub async fn start(
         .into_acceptor()
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
-    let acceptor = GuardedAcceptor::new(acceptor, settings.connections);
+    let acceptor = GuardedAcceptor::new(acceptor, settings.connections, crate::dialects::DIALECTS);
     let addr = acceptor
         .local_addr()
         .first()

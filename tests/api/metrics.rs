@@ -1,7 +1,7 @@
 //! `GET /metrics`: what an operator scrapes, read back with a Prometheus
 //! text-format parser.
 
-use liaison::api::{ApiContext, ContextSettings};
+use liaison::context::{ApiContext, ContextSettings};
 use prometheus_parse::{Sample, Scrape, Value};
 
 use crate::harness::header;

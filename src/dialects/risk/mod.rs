@@ -10,24 +10,31 @@ use poem_openapi::types::{Example, MaybeUndefined, ParseFromJSON, ToJSON};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
-use crate::api::{ApiContext, ApiTag};
 use crate::auth::Scope;
+use crate::context::ApiContext;
+use crate::dialects::ApiTag;
 use crate::domain::relationship::{
     Patch, RawRelationship, RelationshipCommand, RelationshipState, check_references, parse_guid, parse_instant,
 };
 use crate::domain::{FieldError, Page};
 use crate::http::auth::Bearer;
 use crate::http::body::JsonOrXml;
-use crate::http::envelope::{IfMatch, RiskError};
+use crate::http::envelope::IfMatch;
 use crate::http::etag::etag;
 use crate::http::links::base_url;
-use crate::http::{AppError, Body, Negotiated, RiskApiError};
+use crate::http::{AppError, Body, Negotiated};
 use crate::store::WriteTx;
 use crate::store::relationships::{Filter, FilterField, FilterOp, Order, RelationshipRecord, RelationshipView};
 use crate::write::{self, Change};
 
+pub mod envelope;
+
+use envelope::{RiskApiError, RiskError};
+
+/// Where the dialect lives.
+pub const PREFIX: &str = "/api/relationships";
 pub const MAX_LIMIT: u32 = 50;
-const PATH: &str = "/api/relationships";
+const PATH: &str = PREFIX;
 
 /// Who sees a relationship (`internalAccess`, `externalAccess`): `ManagerOnly`,
 /// `Team` or `All`. Read case-insensitively; stored and written as listed.
@@ -572,7 +579,7 @@ fn filters(query: &str) -> Result<Vec<Filter>, Vec<FieldError>> {
     if errors.is_empty() { Ok(filters) } else { Err(errors) }
 }
 
-#[OpenApi(prefix_path = "/api/relationships", tag = "ApiTag::RiskRelationships")]
+#[OpenApi(prefix_path = PREFIX, tag = "ApiTag::RiskRelationships")]
 impl RelationshipsApi {
     /// List relationships
     ///
