@@ -11,6 +11,7 @@ pub mod etag;
 pub mod links;
 pub mod middleware;
 pub mod negotiate;
+pub mod params;
 pub mod problem;
 pub mod routes;
 pub mod xml;
