@@ -182,7 +182,7 @@ async fn metrics_on_their_own_address_leave_the_main_one() {
     let metrics_server = liaison::metrics::serve(ctx.metrics.clone(), "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("metrics listener");
-    let server = liaison::server::start(ctx, 1024, "127.0.0.1:0".parse().expect("addr"))
+    let server = liaison::app::start(ctx, 1024, "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("server");
     let client = reqwest::Client::new();
