@@ -25,7 +25,6 @@ use crate::http::auth::BearerOrApiKey;
 use crate::http::envelope::IfMatch;
 use crate::http::etag::etag;
 use crate::http::{AppError, Body, MaybeBody, Negotiated};
-use crate::store::records::{Col, Stored};
 use crate::store::relationship_users::{NewRelationshipUser, RelationshipUserRecord};
 use crate::store::{WriteError, WriteTx};
 use crate::write::{self, Change};
@@ -353,9 +352,8 @@ async fn configuration(tx: &mut WriteTx, name: Option<&str>) -> Result<FormConfi
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .ok_or_else(|| AppError::Unprocessable(vec![FieldError::new("form_configuration_name", "can't be blank")]))?;
-    tx.record_find::<FormConfiguration>("name", Col::Text(name.to_string()))
+    tx.form_configuration(name)
         .await?
-        .map(|c: Stored<FormConfiguration>| c.data)
         .filter(|c| c.resource == RELATIONSHIP_USER)
         .ok_or(AppError::NotFound("Form configuration"))
 }
