@@ -6,8 +6,8 @@
 //! `relatedUsers.id` is a string, and messages come in English and in the
 //! `mensagem` field.
 
-use poem_openapi::param::{Header, Path};
 use poem_openapi::OpenApi;
+use poem_openapi::param::{Header, Path};
 use uuid::Uuid;
 
 use crate::auth::Scope;
