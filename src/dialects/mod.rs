@@ -70,9 +70,19 @@ pub const TITLE: &str = "liaison";
 pub const DESCRIPTION: &str = "A relationship registry served over HTTP. One service speaks three vendor API \
 dialects (Risk relationships, Relationship users, Related users) over one tenant-scoped data model.\n\n\
 Every operation reads JSON or XML bodies (by `Content-Type`) and answers JSON or XML as `Accept` asks \
-(missing or `*/*`: JSON; nothing acceptable: 406). XML follows the OpenAPI default mapping of each schema: \
-root element named after the schema, one child element per property, arrays unwrapped (the property's \
-element repeated), absent or null values without an element.\n\n\
+(missing or `*/*`: JSON; nothing acceptable: 406). A UTF-8 byte-order mark before a JSON or XML body is \
+ignored. XML follows the OpenAPI default mapping of each schema: root element named after the schema, one \
+child element per property, arrays unwrapped (the property's element repeated), absent or null values \
+without an element. Wrapped arrays are read too: where an array's items are strings, numbers or booleans, \
+an element of the array's name holding child elements is a wrapper whose children, whatever their names \
+(`<organizations><guid>...</guid><guid>...</guid></organizations>`), are the items; arrays of objects are \
+read unwrapped only.\n\n\
+Where an operation lists `application/x-www-form-urlencoded` and `multipart/form-data` (text parts only; \
+a file part gets 415), form field names nest the Rails (Rack) way: `form[properties][status]=verified` \
+is `{\"form\": {\"properties\": {\"status\": \"verified\"}}}`, `a[]=1&a[]=2` is a list, and a urlencoded \
+name without `=` is null. Forms go through the same schema and validation as JSON.\n\n\
+A value that cannot be read is answered with 400 in the operation's error envelope, naming the parameter \
+or field as sent (`organizations.0`, `form.properties.status`) and what it must be.\n\n\
 Text anywhere in a request (body values and keys, query and path parameters) must not contain U+0000 \
 to U+001F other than tab, line feed and carriage return, nor U+FFFE or U+FFFF: such a request gets 400 \
 naming the field. In JSON, a field whose schema is a string takes only a JSON string (`false` or `12345` \

@@ -1,15 +1,24 @@
 //! Request and response bodies in either encoding.
 //!
-//! [`Body<T>`] reads a JSON or XML request body by `Content-Type` and
-//! validates it with `T`'s own rules; [`Negotiated<T>`] is a response body
-//! that the negotiation layer encodes as `Accept` asks. Both list
-//! `application/json` and `application/xml` with `T`'s schema in the spec.
+//! [`Body<T>`] reads a JSON or XML request body (or a form, where the
+//! operation takes one) by `Content-Type` and validates it with `T`'s own
+//! rules; [`Negotiated<T>`] is a response body that the negotiation layer
+//! encodes as `Accept` asks. Both list their media types with `T`'s schema
+//! in the spec.
+//!
+//! A body that does not fit is answered naming each field as the client
+//! spelled it and what it should be ("organizations.0 must be a string",
+//! "colour is not a known field"), never with the reader's own text, which
+//! names Rust types and schema components (see [`crate::http::expected`]).
+//! A UTF-8 byte-order mark before a JSON or XML document is ignored (RFC
+//! 8259 section 8.1 allows it; .NET clients send one).
 
 use std::any::TypeId;
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, LazyLock, RwLock};
 
+use bytes::Bytes;
 use poem::{IntoResponse, Request, RequestBody, Response};
 use poem_openapi::registry::{MetaMediaType, MetaRequest, MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
@@ -21,8 +30,10 @@ use crate::domain::FieldError;
 use crate::domain::text;
 use crate::http::envelope::Rendered;
 use crate::http::error::AppError;
+use crate::http::expected::{MAX_REPORTED, Schemas, push_segment};
+use crate::http::form;
 use crate::http::negotiate::{Format, body_format};
-use crate::http::xml;
+use crate::http::xml::{self, XmlError};
 
 /// The media types of `formats`, each with `T`'s schema.
 fn media_types<T: Type>(formats: &[Format]) -> Vec<MetaMediaType> {
@@ -35,14 +46,9 @@ fn media_types<T: Type>(formats: &[Format]) -> Vec<MetaMediaType> {
         .collect()
 }
 
-/// Which encodings a request body may come in.
+/// Which encodings a request body may come in; the spec lists each.
 pub trait Accepts: Send + Sync + 'static {
     const FORMATS: &'static [Format];
-    /// The encodings the spec lists: JSON and XML always. Forms are read
-    /// where vendors take them and said so in the operation's description,
-    /// but not listed: client generators that see a form variant beside
-    /// JSON send the form (or, openapi-python-client 0.29, break).
-    const DOCUMENTED: &'static [Format] = &Format::ALL;
     /// The same list as the `Accept` header of a 415.
     const ACCEPT: &'static str;
 }
@@ -55,12 +61,14 @@ impl Accepts for JsonOrXml {
     const ACCEPT: &'static str = crate::http::negotiate::SUPPORTED_MEDIA_TYPES;
 }
 
-/// JSON, XML or an HTML form, for the operations whose vendors take forms.
+/// JSON, XML or an HTML form (urlencoded or multipart, with Rack's nested
+/// names: see [`crate::http::form`]), for the operations whose vendors' clients send forms.
 pub struct JsonXmlOrForm;
 
 impl Accepts for JsonXmlOrForm {
-    const FORMATS: &'static [Format] = &[Format::Json, Format::Xml, Format::Form];
-    const ACCEPT: &'static str = "application/json, application/xml, application/x-www-form-urlencoded";
+    const FORMATS: &'static [Format] = &[Format::Json, Format::Xml, Format::Form, Format::Multipart];
+    const ACCEPT: &'static str =
+        "application/json, application/xml, application/x-www-form-urlencoded, multipart/form-data";
 }
 
 /// A request body of type `T`, in one of the encodings `A` accepts,
@@ -88,7 +96,7 @@ where
     fn request_meta() -> Option<MetaRequest> {
         Some(MetaRequest {
             description: None,
-            content: media_types::<S>(A::DOCUMENTED),
+            content: media_types::<S>(A::FORMATS),
             required: true,
         })
     }
@@ -101,11 +109,46 @@ where
         let format = body_format(request.content_type(), A::FORMATS)
             .map_err(|reason| AppError::UnsupportedMediaType(reason, A::ACCEPT))?;
         let bytes = body.take()?.into_bytes().await?;
-        Ok(Self(decode::<T, S>(format, &bytes)?, PhantomData))
+        let value = read::<T>(request, format, bytes, A::ACCEPT).await?;
+        Ok(Self(decode::<T, S>(format, value)?, PhantomData))
     }
 }
 
-/// Decodes `bytes` in `format` into a validated `T`, documented as `S`.
+/// `bytes` without a leading UTF-8 byte-order mark.
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// Reads `bytes` in `format` as a JSON value; XML and forms are shaped by
+/// `T`'s schema (which elements are lists, numbers, booleans).
+async fn read<T: Type + 'static>(
+    request: &Request,
+    format: Format,
+    bytes: Bytes,
+    accept: &'static str,
+) -> Result<Value, AppError> {
+    let known = known::<T>();
+    let (root, registry) = (T::schema_ref(), &known.registry);
+    let refused = |what: &'static str| {
+        move |err: XmlError| match err {
+            XmlError::Syntax(reason) => AppError::BadRequest(format!("the body is not {what}: {reason}")),
+            XmlError::Field(field) => AppError::Validation(vec![field]),
+        }
+    };
+    match format {
+        Format::Json => serde_json::from_slice(without_bom(&bytes))
+            .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}"))),
+        Format::Xml => xml::from_xml(without_bom(&bytes), &root, registry).map_err(refused("valid XML")),
+        Format::Form => form::from_urlencoded(&bytes, &root, registry).map_err(refused("a valid form")),
+        Format::Multipart => {
+            let fields = form::multipart_fields(request, bytes, accept).await?;
+            form::from_fields(fields, &root, registry).map_err(refused("a valid form"))
+        }
+    }
+}
+
+/// Turns a body's `value`, read in `format`, into a validated `T`,
+/// documented as `S`.
 ///
 /// Before `T` reads the value, every string and key in it is screened for
 /// characters no field can store, and a JSON value where `S` documents a
@@ -113,23 +156,15 @@ where
 /// the text "false" or "12345". XML and form bodies are text that takes the
 /// schema's types as it is read, so only JSON can get a type wrong. Every
 /// violation comes back at once, naming the field as the client spelled it.
-pub fn decode<T, S>(format: Format, bytes: &[u8]) -> Result<T, AppError>
+pub fn decode<T, S>(format: Format, value: Value) -> Result<T, AppError>
 where
     T: ParseFromJSON + 'static,
     S: Type + 'static,
 {
-    let value = match format {
-        Format::Json => serde_json::from_slice(bytes)
-            .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?,
-        Format::Xml => xml::from_xml(bytes, &T::schema_ref(), &registry_of::<T>())
-            .map_err(|e| AppError::BadRequest(format!("the body is not valid XML: {e}")))?,
-        Format::Form => xml::from_form(bytes, &T::schema_ref(), &registry_of::<T>())
-            .map_err(|e| AppError::BadRequest(format!("the body is not a valid form: {e}")))?,
-    };
-    let documented = registry_of::<S>();
+    let documented = known::<S>();
     let root = S::schema_ref();
     let mut screen = Screen {
-        registry: (format == Format::Json).then_some(&*documented),
+        registry: (format == Format::Json).then_some(&documented.registry),
         errors: Vec::new(),
     };
     let schema = screen.registry.and_then(|r| xml::resolve(r, &root));
@@ -137,11 +172,58 @@ where
     if !screen.errors.is_empty() {
         return Err(AppError::Validation(screen.errors));
     }
-    T::parse_from_json(Some(value)).map_err(|e| AppError::BadRequest(e.into_message()))
+    match T::parse_from_json(Some(value.clone())) {
+        Ok(parsed) => Ok(parsed),
+        Err(e) => Err(explain::<T>(value, e.into_message())),
+    }
 }
 
-/// At most this many problems of one body are reported.
-const MAX_REPORTED: usize = 20;
+/// Why `T`'s reader refused `value`, in the client's words: every field
+/// that does not fit `T`'s schema, else every field `T` does not know (the
+/// reader stops at the first; each is taken out and the value read again,
+/// at most [`MAX_REPORTED`] times). The reader's own `message` names Rust
+/// types and schema components: it is logged, never answered.
+fn explain<T: ParseFromJSON + 'static>(mut value: Value, mut message: String) -> AppError {
+    let known = known::<T>();
+    let schemas = Schemas::new(&known.components);
+    let mut errors = Vec::new();
+    schemas.check(&value, &known.root, &mut String::new(), &mut errors);
+    if !errors.is_empty() {
+        return AppError::Validation(errors);
+    }
+    for _ in 0..MAX_REPORTED {
+        let Some(name) = unknown_field(&message) else { break };
+        let found = schemas.take_undeclared(&mut value, &known.root, &name, &mut String::new());
+        if found.is_empty() {
+            break;
+        }
+        errors.extend(
+            found
+                .into_iter()
+                .map(|field| FieldError::new(field, "is not a known field")),
+        );
+        match T::parse_from_json(Some(value.clone())) {
+            Ok(_) => break,
+            Err(e) => message = e.into_message(),
+        }
+    }
+    if errors.is_empty() {
+        tracing::debug!(
+            reason = message,
+            "a body was refused for a reason the schema does not show"
+        );
+        return AppError::BadRequest("the body does not fit the operation's schema".into());
+    }
+    AppError::Validation(errors)
+}
+
+/// The field named by a reader's "unknown field `name`." message.
+fn unknown_field(message: &str) -> Option<String> {
+    const MARK: &str = "unknown field `";
+    let start = message.find(MARK)? + MARK.len();
+    let end = message.rfind("`.")?;
+    (end >= start).then(|| message[start..end].to_string())
+}
 
 /// Walks a decoded body once, collecting what no field could take.
 struct Screen<'r> {
@@ -208,28 +290,39 @@ impl<'r> Screen<'r> {
     }
 }
 
-fn push_segment(path: &mut String, segment: &str) {
-    if !path.is_empty() {
-        path.push('.');
-    }
-    path.push_str(segment);
+/// The schemas of a type: as registered, and as the spec writes them.
+struct Known {
+    registry: Registry,
+    /// The registry's schemas as JSON, for [`Schemas`].
+    components: serde_json::Map<String, Value>,
+    /// The type's own schema (a `$ref`, for an object) as JSON.
+    root: Value,
 }
 
 /// The schemas `T` refers to, built once per type and kept.
-fn registry_of<T: Type + 'static>() -> Arc<Registry> {
-    static CACHE: LazyLock<RwLock<HashMap<TypeId, Arc<Registry>>>> = LazyLock::new(Default::default);
+fn known<T: Type + 'static>() -> Arc<Known> {
+    static CACHE: LazyLock<RwLock<HashMap<TypeId, Arc<Known>>>> = LazyLock::new(Default::default);
     let key = TypeId::of::<T>();
     if let Some(found) = CACHE.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return found.clone();
     }
     let mut registry = Registry::new();
     T::register(&mut registry);
-    let registry = Arc::new(registry);
+    let components = match serde_json::to_value(&registry.schemas) {
+        Ok(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let root = serde_json::to_value(T::schema_ref()).unwrap_or_default();
+    let known = Arc::new(Known {
+        registry,
+        components,
+        root,
+    });
     CACHE
         .write()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(key, registry.clone());
-    registry
+        .insert(key, known.clone());
+    known
 }
 
 /// A response body of type `T`, encoded as the request's `Accept` asks.
@@ -255,9 +348,9 @@ impl<T: ToJSON> IntoResponse for Negotiated<T> {
 
 /// An optional request body: absent when the request has neither a
 /// `Content-Type` nor any bytes (a `DELETE` usually), else read like [`Body`].
-pub struct MaybeBody<T>(pub Option<T>);
+pub struct MaybeBody<T, A = JsonOrXml>(pub Option<T>, PhantomData<A>);
 
-impl<'a, T: ParseFromJSON + Send + 'static> ApiExtractor<'a> for MaybeBody<T> {
+impl<'a, T: ParseFromJSON + Send + 'static, A: Accepts> ApiExtractor<'a> for MaybeBody<T, A> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
     type ParamType = ();
     type ParamRawType = ();
@@ -269,7 +362,7 @@ impl<'a, T: ParseFromJSON + Send + 'static> ApiExtractor<'a> for MaybeBody<T> {
     fn request_meta() -> Option<MetaRequest> {
         Some(MetaRequest {
             description: None,
-            content: media_types::<T>(&Format::ALL),
+            content: media_types::<T>(A::FORMATS),
             required: false,
         })
     }
@@ -281,11 +374,12 @@ impl<'a, T: ParseFromJSON + Send + 'static> ApiExtractor<'a> for MaybeBody<T> {
     ) -> poem::Result<Self> {
         let bytes = body.take()?.into_bytes().await?;
         if request.content_type().is_none() && bytes.is_empty() {
-            return Ok(Self(None));
+            return Ok(Self(None, PhantomData));
         }
-        let format = body_format(request.content_type(), &Format::ALL)
-            .map_err(|reason| AppError::UnsupportedMediaType(reason, JsonOrXml::ACCEPT))?;
-        Ok(Self(Some(decode::<T, T>(format, &bytes)?)))
+        let format = body_format(request.content_type(), A::FORMATS)
+            .map_err(|reason| AppError::UnsupportedMediaType(reason, A::ACCEPT))?;
+        let value = read::<T>(request, format, bytes, A::ACCEPT).await?;
+        Ok(Self(Some(decode::<T, T>(format, value)?), PhantomData))
     }
 }
 
@@ -300,4 +394,31 @@ pub fn property_names<T: Type>() -> Vec<String> {
         .get(&*T::name())
         .map(|s| s.properties.iter().map(|(name, _)| name.to_string()).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unknown_field_is_read_from_the_readers_message() {
+        let cases = [
+            ("failed to parse \"X\": unknown field `colour`.", Some("colour")),
+            (
+                "failed to parse \"X\": unknown field `a`.b`. (occurred while parsing \"Y\")",
+                Some("a`.b"),
+            ),
+            ("Expected input type \"string\", found 5.", None),
+        ];
+        for (message, name) in cases {
+            assert_eq!(unknown_field(message).as_deref(), name, "{message}");
+        }
+    }
+
+    #[test]
+    fn only_a_leading_byte_order_mark_is_dropped() {
+        assert_eq!(without_bom(b"\xEF\xBB\xBF{}"), b"{}");
+        assert_eq!(without_bom(b"{}\xEF\xBB\xBF"), b"{}\xEF\xBB\xBF");
+        assert_eq!(without_bom(b""), b"");
+    }
 }

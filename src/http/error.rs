@@ -107,11 +107,15 @@ impl AppError {
 
     /// Turns any error that reached the HTTP layer into an `AppError`:
     /// ours come back as they were; poem's and poem-openapi's own (unknown
-    /// route, wrong method, unparsable parameter or body) get their meaning.
-    pub fn from_poem(err: poem::Error, routes: &RouteTable, path: &str) -> Self {
+    /// route, wrong method, unparsable parameter or body) get their meaning,
+    /// worded in the client's terms (see [`parameter_error`]): their own
+    /// text names internals (`param0`, `optional_integer(uint64)`) and is
+    /// only logged.
+    pub fn from_poem(err: poem::Error, routes: &RouteTable, method: &str, uri: &poem::http::Uri) -> Self {
         use poem::error::{MethodNotAllowedError, NotFoundError, ReadBodyError};
-        use poem_openapi::error::{ContentTypeError, ParseMultipartError, ParseParamError, ParseRequestPayloadError};
+        use poem_openapi::error::{ContentTypeError, ParseParamError, ParsePathError};
 
+        let path = uri.path();
         if err.is::<AppError>() {
             return match err.downcast::<AppError>() {
                 Ok(app) => app,
@@ -137,7 +141,7 @@ impl AppError {
                     } else if find_cause::<BodyTimedOut>(io).is_some() {
                         Self::RequestTimeout
                     } else {
-                        Self::BadRequest(format!("the request body could not be read: {io}"))
+                        Self::BadRequest("the request body could not be read".into())
                     }
                 }
                 ReadBodyError::Utf8(_) => Self::BadRequest("the request body is not valid UTF-8".into()),
@@ -153,15 +157,61 @@ impl AppError {
             };
             return Self::UnsupportedMediaType(reason, SUPPORTED_MEDIA_TYPES);
         }
-        if err.is::<ParseParamError>() || err.is::<ParseRequestPayloadError>() || err.is::<ParseMultipartError>() {
-            return Self::BadRequest(err.to_string());
+        let request = Parsed { routes, method, uri };
+        if let Some(e) = err.downcast_ref::<ParsePathError>() {
+            // The router numbers path parameters (`param0`, ...) in the template's order.
+            let index = e.name.strip_prefix("param").and_then(|n| n.parse::<usize>().ok());
+            let parameters = routes.path_parameters(path);
+            if let Some((name, _)) = index.and_then(|i| parameters.get(i)) {
+                return parameter_error(&request, name, &e.reason);
+            }
+        }
+        if let Some(e) = err.downcast_ref::<ParseParamError>() {
+            return parameter_error(&request, e.name, &e.reason);
         }
         let status = err.status();
+        tracing::debug!(error = %err, "request refused by the framework");
         if status.is_client_error() {
-            return Self::BadRequest(err.to_string());
+            return Self::BadRequest("the request could not be read".into());
         }
         Self::Internal(anyhow::anyhow!("{err}"))
     }
+}
+
+/// What is known of a request whose parameter could not be parsed.
+struct Parsed<'a> {
+    routes: &'a RouteTable,
+    method: &'a str,
+    uri: &'a poem::http::Uri,
+}
+
+/// The parameter `name` could not be parsed: say so by its name as sent and
+/// by what its schema takes ("must be an integer from 1 to 200"), or that it
+/// is missing ("is required"). `reason` is the parser's own text: logged, and
+/// consulted only to tell a missing header from a malformed one.
+fn parameter_error(request: &Parsed<'_>, name: &str, reason: &str) -> AppError {
+    tracing::debug!(parameter = name, reason, "a parameter could not be parsed");
+    let path = request.uri.path();
+    let declared = request
+        .routes
+        .parameters(request.method, path)
+        .iter()
+        .find(|p| p.name == name);
+    let Some(declared) = declared else {
+        return AppError::Validation(vec![FieldError::new(name, "is not valid")]);
+    };
+    let missing = match declared.location.as_str() {
+        "query" => !form_urlencoded::parse(request.uri.query().unwrap_or_default().as_bytes())
+            .any(|(key, _)| key == name || key.strip_prefix(name).is_some_and(|rest| rest.starts_with('['))),
+        "path" => false,
+        _ => reason.contains("expects an input value"),
+    };
+    let message = if missing {
+        "is required".to_string()
+    } else {
+        format!("must be {}", request.routes.schemas().describe(&declared.schema))
+    };
+    AppError::Validation(vec![FieldError::new(name, message)])
 }
 
 impl From<sqlx::Error> for AppError {

@@ -114,9 +114,13 @@ impl<E: Endpoint> Frontline<E> {
         if let Some(scopes) = self.routes.required_scopes(req.method().as_str(), &path) {
             req.extensions_mut().insert(RequiredScopes(scopes));
         }
+        let (method, uri) = (req.method().clone(), req.uri().clone());
         let mut response = match self.inner.call(req).await {
             Ok(output) => output.into_response(),
-            Err(err) => return error_response(dialect, AppError::from_poem(err, &self.routes, &path), format),
+            Err(err) => {
+                let err = AppError::from_poem(err, &self.routes, method.as_str(), &uri);
+                return error_response(dialect, err, format);
+            }
         };
         if let Some(rendered) = response.extensions_mut().remove::<Rendered>() {
             encode(&mut response, &rendered, format);
@@ -269,8 +273,11 @@ pub fn timeout_response(dialects: &Dialects, path: Option<&str>) -> Vec<u8> {
 }
 
 /// Refuses query and path parameters holding characters no field can store
-/// (see [`text::is_storable`]), every one at once, named as sent: bodies are
-/// screened the same way as they are decoded ([`crate::http::body::decode`]).
+/// (see [`text::is_storable`]), and declared header parameters that are not
+/// text (bytes outside visible ASCII, which the framework would otherwise
+/// drop silently, as if the header had not been sent), every one at once,
+/// named as sent: bodies are screened the same way as they are decoded
+/// ([`crate::http::body::decode`]).
 fn screen_parameters(req: &Request, routes: &RouteTable, path: &str) -> Result<(), AppError> {
     let query = req.uri().query().unwrap_or_default();
     let query =
@@ -283,6 +290,20 @@ fn screen_parameters(req: &Request, routes: &RouteTable, path: &str) -> Result<(
         let value = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
         if let Err(e) = text::storable(name, &value) {
             errors.push(e);
+        }
+    }
+    for parameter in routes.parameters(req.method().as_str(), path) {
+        if parameter.location == "header"
+            && req
+                .headers()
+                .get_all(parameter.name.as_str())
+                .iter()
+                .any(|v| v.to_str().is_err())
+        {
+            errors.push(FieldError::new(
+                parameter.name.as_str(),
+                "must be text (visible ASCII characters and spaces)",
+            ));
         }
     }
     errors.dedup();
@@ -298,7 +319,7 @@ fn encode(response: &mut Response, rendered: &Rendered, format: Format) {
     let problem = rendered.kind == BodyKind::Problem;
     let bytes = match format {
         // Forms are only read; `choose_format` never picks one for a response.
-        Format::Json | Format::Form => serde_json::to_vec(&rendered.value).unwrap_or_default(),
+        Format::Json | Format::Form | Format::Multipart => serde_json::to_vec(&rendered.value).unwrap_or_default(),
         Format::Xml => {
             let namespace = problem.then_some(PROBLEM_NAMESPACE);
             xml::to_xml(&rendered.root, namespace, &rendered.value).into_bytes()

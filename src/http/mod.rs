@@ -8,6 +8,8 @@ pub mod connection;
 pub mod envelope;
 pub mod error;
 pub mod etag;
+pub mod expected;
+pub mod form;
 pub mod links;
 pub mod middleware;
 pub mod negotiate;

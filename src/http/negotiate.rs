@@ -14,6 +14,8 @@ pub enum Format {
     /// `application/x-www-form-urlencoded`: read in requests where an
     /// operation allows it, never written.
     Form,
+    /// `multipart/form-data` with text parts: read where forms are, never written.
+    Multipart,
 }
 
 impl Format {
@@ -28,6 +30,7 @@ impl Format {
             (Format::Json, true) => "application/problem+json",
             (Format::Xml, true) => "application/problem+xml",
             (Format::Form, _) => "application/x-www-form-urlencoded",
+            (Format::Multipart, _) => "multipart/form-data",
         }
     }
 
@@ -36,6 +39,7 @@ impl Format {
             Format::Json => "json",
             Format::Xml => "xml",
             Format::Form => "x-www-form-urlencoded",
+            Format::Multipart => "form-data",
         }
     }
 
@@ -46,6 +50,7 @@ impl Format {
             Format::Json => ty == "application" && subtype == "json",
             Format::Xml => (ty == "application" || ty == "text") && subtype == "xml",
             Format::Form => return ty == "application" && subtype == "x-www-form-urlencoded",
+            Format::Multipart => return ty == "multipart" && subtype == "form-data",
         };
         exact || subtype.rsplit_once('+').is_some_and(|(_, s)| s == suffix)
     }
@@ -169,6 +174,8 @@ pub enum UnsupportedContentType {
     Missing,
     Unsupported(String),
     Charset(String),
+    /// A multipart part that is a file (or not text), by its field name.
+    FilePart(String),
 }
 
 impl fmt::Display for UnsupportedContentType {
@@ -177,6 +184,11 @@ impl fmt::Display for UnsupportedContentType {
             Self::Missing => write!(f, "a request body needs a Content-Type"),
             Self::Unsupported(ct) => write!(f, "Content-Type {ct} is not supported"),
             Self::Charset(cs) => write!(f, "charset {cs} is not supported; send UTF-8"),
+            Self::FilePart(name) => write!(
+                f,
+                "the multipart part {name} is a file; only text fields (no filename, Content-Type text/plain or \
+                 none) are read"
+            ),
         }
     }
 }
@@ -186,6 +198,7 @@ impl fmt::Display for UnsupportedContentType {
 ///
 /// JSON: `application/json` and any `+json` type. XML: `application/xml`,
 /// `text/xml` and any `+xml` type. Form: `application/x-www-form-urlencoded`.
+/// Multipart: `multipart/form-data` (its `boundary` parameter is read later).
 /// A `charset` parameter, when present, must be UTF-8.
 pub fn body_format(content_type: Option<&str>, allowed: &[Format]) -> Result<Format, UnsupportedContentType> {
     let raw = content_type.ok_or(UnsupportedContentType::Missing)?;
@@ -285,6 +298,13 @@ mod tests {
         let form = Some("application/x-www-form-urlencoded");
         assert_eq!(body_format(form, &[Format::Json, Format::Form]), Ok(Format::Form));
         assert!(body_format(form, &Format::ALL).is_err());
+        let multipart = Some("multipart/form-data; boundary=X");
+        assert_eq!(
+            body_format(multipart, &[Format::Json, Format::Multipart]),
+            Ok(Format::Multipart)
+        );
+        assert!(body_format(multipart, &Format::ALL).is_err());
+        assert!(body_format(Some("multipart/mixed; boundary=X"), &[Format::Multipart]).is_err());
     }
 
     #[test]

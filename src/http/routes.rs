@@ -1,6 +1,12 @@
 //! The operations the spec declares, by path template and method: the
-//! `Allow` header of a 405, the scopes each operation requires, and the
-//! operationId that labels its metrics.
+//! `Allow` header of a 405, the scopes each operation requires, the
+//! operationId that labels its metrics, and the parameters each one
+//! declares (their names as clients spell them, and their schemas), which
+//! word the errors of parameters that cannot be parsed.
+
+use serde_json::{Map, Value};
+
+use crate::http::expected::Schemas;
 
 /// One declared operation.
 #[derive(Debug, Clone)]
@@ -10,6 +16,39 @@ struct Operation {
     scopes: Vec<String>,
     /// Its `operationId`.
     operation_id: Option<String>,
+    /// Its parameters, the path's own included.
+    parameters: Vec<Parameter>,
+}
+
+/// A declared parameter.
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    /// As clients spell it.
+    pub name: String,
+    /// `path`, `query`, `header` or `cookie`.
+    pub location: String,
+    pub required: bool,
+    /// As the spec writes it (`$ref`s point into the document's components).
+    pub schema: Value,
+}
+
+impl Parameter {
+    fn read(value: &Value) -> Option<Self> {
+        Some(Self {
+            name: value.get("name")?.as_str()?.to_string(),
+            location: value.get("in")?.as_str()?.to_string(),
+            required: value.get("required").and_then(Value::as_bool).unwrap_or(false),
+            schema: value.get("schema").cloned().unwrap_or(Value::Null),
+        })
+    }
+}
+
+fn parameters_of(item: &Value) -> impl Iterator<Item = Parameter> + '_ {
+    item.get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Parameter::read)
 }
 
 /// Why an OpenAPI document gives no route table.
@@ -25,6 +64,8 @@ pub enum RouteTableError {
 #[derive(Debug, Clone)]
 pub struct RouteTable {
     routes: Vec<(Vec<String>, Vec<Operation>)>,
+    /// The document's component schemas, which parameters' `$ref`s name.
+    components: Map<String, Value>,
 }
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -51,6 +92,7 @@ impl RouteTable {
                         method: method.to_ascii_uppercase(),
                         scopes: scopes_of(op),
                         operation_id: op.get("operationId").and_then(|id| id.as_str()).map(str::to_string),
+                        parameters: parameters_of(item).chain(parameters_of(op)).collect(),
                     })
                     .collect();
                 operations.sort_by(|a, b| a.method.cmp(&b.method));
@@ -60,7 +102,12 @@ impl RouteTable {
         if routes.iter().all(|(_, operations)| operations.is_empty()) {
             return Err(RouteTableError::NoOperations);
         }
-        Ok(Self { routes })
+        let components = spec
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        Ok(Self { routes, components })
     }
 
     /// The template `path` matches, with its operations.
@@ -116,6 +163,18 @@ impl RouteTable {
     pub fn operation_id(&self, method: &str, path: &str) -> Option<&str> {
         self.operation(method, path)?.operation_id.as_deref()
     }
+
+    /// The parameters the operation at `method path` declares.
+    pub fn parameters(&self, method: &str, path: &str) -> &[Parameter] {
+        self.operation(method, path)
+            .map(|o| o.parameters.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// The document's schemas, to describe a parameter's in words.
+    pub fn schemas(&self) -> Schemas<'_> {
+        Schemas::new(&self.components)
+    }
 }
 
 /// `name` for a template segment `{name}`.
@@ -148,7 +207,9 @@ mod tests {
     #[test]
     fn templates_match_concrete_paths() {
         let table = RouteTable::from_spec(&serde_json::json!({"paths": {
-            "/a/{id}": {"get": {"security": [{"oauth2": ["a.read"]}], "operationId": "getA"}, "put": {}, "parameters": []},
+            "/a/{id}": {"get": {"security": [{"oauth2": ["a.read"]}], "operationId": "getA",
+                                "parameters": [{"name": "q", "in": "query", "schema": {"type": "integer"}}]},
+                        "put": {}, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]},
             "/a": {"post": {}, "get": {}},
         }}))
         .expect("a table");
@@ -174,6 +235,16 @@ mod tests {
         );
         assert_eq!(table.operation_id("DELETE", "/a/1"), None);
         assert_eq!(table.operation_id("GET", "/b"), None);
+        let names = |method| {
+            table
+                .parameters(method, "/a/1")
+                .iter()
+                .map(|p| (p.name.as_str(), p.location.as_str(), p.required))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names("GET"), [("id", "path", true), ("q", "query", false)]);
+        assert_eq!(names("PUT"), [("id", "path", true)]);
+        assert!(table.parameters("GET", "/b").is_empty());
     }
 
     #[test]

@@ -291,8 +291,71 @@ pub enum Enc {
     Json,
     /// The OpenAPI default XML mapping, under the schema's root element.
     Xml,
-    /// `application/x-www-form-urlencoded`, for flat bodies.
+    /// `application/x-www-form-urlencoded`, nested names the Rack way
+    /// (`form[properties][status]`, `a[]`); a null is a name without `=`.
     Form,
+    /// `multipart/form-data`, one text part per field, named as in `Form`
+    /// (nulls are left out: a part always has a value).
+    Multipart,
+}
+
+/// The fields of `value` with Rack's nested names, in order; `None` for a null.
+pub fn rack_fields(value: &serde_json::Value) -> Vec<(String, Option<String>)> {
+    fn walk(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, Option<String>)>) {
+        use serde_json::Value;
+        match value {
+            Value::Object(map) => {
+                for (key, member) in map {
+                    let name = if prefix.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{prefix}[{key}]")
+                    };
+                    walk(&name, member, out);
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    walk(&format!("{prefix}[]"), item, out);
+                }
+            }
+            Value::Null => out.push((prefix.to_string(), None)),
+            Value::String(text) => out.push((prefix.to_string(), Some(text.clone()))),
+            other => out.push((prefix.to_string(), Some(other.to_string()))),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", value, &mut out);
+    out
+}
+
+/// A urlencoded body of Rack-named fields.
+pub fn rack_form(value: &serde_json::Value) -> String {
+    let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    rack_fields(value)
+        .iter()
+        .map(|(name, text)| match text {
+            Some(text) => format!("{}={}", encode(name), encode(text)),
+            None => encode(name),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub const MULTIPART_BOUNDARY: &str = "liaison-test-boundary-7MA4YWxkTrZu0gW";
+
+/// A `multipart/form-data` body of Rack-named text parts (nulls left out).
+pub fn multipart_form(value: &serde_json::Value) -> String {
+    let mut body = String::new();
+    for (name, text) in rack_fields(value) {
+        if let Some(text) = text {
+            body.push_str(&format!(
+                "--{MULTIPART_BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{text}\r\n"
+            ));
+        }
+    }
+    body.push_str(&format!("--{MULTIPART_BOUNDARY}--\r\n"));
+    body
 }
 
 /// JSON and XML, which every operation with a body reads.
@@ -317,15 +380,15 @@ pub async fn send_body(
         Enc::Xml => request
             .header("content-type", "application/xml")
             .body(liaison::http::xml::to_xml(root, None, body)),
-        Enc::Form => {
-            let pairs: Vec<(String, String)> = body
-                .as_object()
-                .expect("a flat object")
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
-                .collect();
-            request.form(&pairs)
-        }
+        Enc::Form => request
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(rack_form(body)),
+        Enc::Multipart => request
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={MULTIPART_BOUNDARY}"),
+            )
+            .body(multipart_form(body)),
     };
     request.send().await.expect("request")
 }

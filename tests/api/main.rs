@@ -20,4 +20,6 @@ mod relationships;
 mod setup;
 mod spec;
 mod timeouts;
+mod vendor_clients;
+mod wire_words;
 mod xml_bodies;

@@ -23,6 +23,7 @@ async fn committed_spec_is_up_to_date() {
 
 #[tokio::test]
 async fn every_body_is_json_and_xml_without_charset() {
+    const FORMS: [&str; 2] = ["application/x-www-form-urlencoded", "multipart/form-data"];
     let (json, _) = generated();
     let spec: serde_json::Value = serde_json::from_str(&json).expect("spec is JSON");
     let mut checked = 0;
@@ -43,7 +44,7 @@ async fn every_body_is_json_and_xml_without_charset() {
                     .as_object()
                     .expect("content")
                     .keys()
-                    .filter(|t| *t != "application/x-www-form-urlencoded")
+                    .filter(|t| !FORMS.contains(&t.as_str()))
                     .collect();
                 assert_eq!(types.len(), 2, "{method} {path}: {types:?}");
                 assert!(
@@ -56,6 +57,27 @@ async fn every_body_is_json_and_xml_without_charset() {
         }
     }
     assert!(checked > 10, "checked {checked} bodies");
+}
+
+#[tokio::test]
+async fn forms_are_listed_both_ways_where_they_are_read() {
+    let (json, _) = generated();
+    let spec: serde_json::Value = serde_json::from_str(&json).expect("spec is JSON");
+    let forms = |path: &str, method: &str| {
+        let content = &spec["paths"][path][method]["requestBody"]["content"];
+        ["application/x-www-form-urlencoded", "multipart/form-data"].map(|t| content.get(t).is_some())
+    };
+    for (path, method) in [
+        ("/oauth2/token", "post"),
+        ("/api/user/related", "post"),
+        ("/api/user/related", "put"),
+        ("/api/user/relationship_users", "post"),
+        ("/api/user/relationship_users/{relationship_user_id}", "put"),
+        ("/api/user/relationship_users/{relationship_user_id}", "delete"),
+    ] {
+        assert_eq!(forms(path, method), [true, true], "{method} {path}");
+    }
+    assert_eq!(forms("/api/relationships/{relationshipId}", "put"), [false, false]);
 }
 
 #[tokio::test]

@@ -137,8 +137,8 @@ impl RelatedUsersApi {
     /// Register a related user
     ///
     /// Binds the alias `name` to the existing user `username`. Bodies may be
-    /// JSON, XML or form-encoded (the vendor's APIs take forms; the form
-    /// variant is read but not listed, as client generators trip over it). Missing
+    /// JSON, XML or a form, urlencoded or multipart (the vendor's APIs take
+    /// forms). Missing
     /// parameters: 400 with "1001: Parameter 'username' was not informed!"
     /// (likewise 'name'), the first in `message`, all in `response.detail`;
     /// an unknown username: 400 "1005: User does not exist".
@@ -215,9 +215,8 @@ impl RelatedUsersApi {
     /// 'username', 'name'), checked in that order: the first is `message`,
     /// all of them are in `response.detail`. An unknown `username`, or an
     /// unknown, deactivated or other tenant's `id`: 400 "1005: User does not
-    /// exist". Bodies may be JSON, XML or form-encoded (form fields are
-    /// read but, since client generators trip over a form variant, only
-    /// JSON and XML are listed here). With `If-Match`, the update happens
+    /// exist". Bodies may be JSON, XML or a form, urlencoded or multipart
+    /// (text parts only). With `If-Match`, the update happens
     /// only while the ETag is current (else 412, nothing changes); without
     /// it, the update waits for any write in progress and is then applied.
     #[oai(path = "/", method = "put", operation_id = "updateRelatedUser")]

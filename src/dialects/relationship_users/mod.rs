@@ -23,7 +23,7 @@ use crate::domain::{FieldError, Page};
 use crate::http::auth::BearerOrApiKey;
 use crate::http::envelope::IfMatch;
 use crate::http::etag::etag;
-use crate::http::{AppError, Body, MaybeBody, Negotiated};
+use crate::http::{AppError, Body, JsonXmlOrForm, MaybeBody, Negotiated};
 use crate::store::relationship_users::{NewRelationshipUser, RelationshipUserRecord};
 use crate::store::{WriteError, WriteTx};
 use crate::write::{self, Change};
@@ -210,11 +210,14 @@ impl RelationshipUsersApi {
     /// must list every field sent (`relationship_id`, `user_id`,
     /// `properties.<name>`). A user is on a relationship once per type (else
     /// 422 `has already been taken`). 201 `{"id": <int>, "errors": {}}`.
+    /// Rails clients may send the body as a form, urlencoded or multipart,
+    /// with Rack's nested names (`form[properties][status]=verified`); it is
+    /// read as the same JSON and validated the same way.
     #[oai(path = "/", method = "post", operation_id = "createRelationshipUser")]
     async fn relationship_users_create(
         &self,
         #[oai(scope = "Scope::RelationshipUsersWrite")] auth: BearerOrApiKey,
-        body: Body<RelationshipUserCreateDraft, crate::http::body::JsonOrXml, RelationshipUserCreate>,
+        body: Body<RelationshipUserCreateDraft, JsonXmlOrForm, RelationshipUserCreate>,
     ) -> Result<Created, FormApiError> {
         let mut tx = self.ctx.store.begin_write(auth.0.tenant).await?;
         let result = create(&mut tx, &auth.0, body.0).await;
@@ -228,7 +231,9 @@ impl RelationshipUsersApi {
     /// Update a relationship user
     ///
     /// As the platform documents it: `form_configuration_name` and
-    /// `form: {properties: {...}}`. The properties are merged key by key into
+    /// `form: {properties: {...}}`, in JSON, XML, or a form (urlencoded or
+    /// multipart) with Rack's nested names: `form_configuration_name=...&form[properties][status]=verified`
+    /// (a urlencoded name without `=` is null). The properties are merged key by key into
     /// the stored ones (`null` removes a key); the configuration must list
     /// every property sent (`properties.<name>`), else 422 `is not allowed`,
     /// and its validations apply to the merged result. Success is 204 No
@@ -253,7 +258,7 @@ impl RelationshipUsersApi {
         /// An ETag from an earlier GET or PUT: update only if it is still current.
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
-        body: Body<RelationshipUserUpdateDraft, crate::http::body::JsonOrXml, RelationshipUserUpdate>,
+        body: Body<RelationshipUserUpdateDraft, JsonXmlOrForm, RelationshipUserUpdate>,
     ) -> Result<Updated, FormApiError<IfMatch>> {
         let principal = auth.0;
         let draft = body.0;
@@ -272,7 +277,7 @@ impl RelationshipUsersApi {
     /// Delete a relationship user
     ///
     /// Takes the relationship user off the team. `form_configuration_name`
-    /// comes in the query string or in the body. 204 No Content. Errors: 422
+    /// comes in the query string or in the body (JSON, XML or a form). 204 No Content. Errors: 422
     /// without a configuration name, 404 unknown configuration, 404 unknown
     /// relationship user (or not the caller's under `resource_owner: creator`).
     #[oai(
@@ -287,7 +292,7 @@ impl RelationshipUsersApi {
         relationship_user_id: Path<i64>,
         /// Name of the form configuration (or send it in the body).
         form_configuration_name: Query<Option<String>>,
-        body: MaybeBody<RelationshipUserDelete>,
+        body: MaybeBody<RelationshipUserDelete, JsonXmlOrForm>,
     ) -> Result<NoContent, FormApiError> {
         let principal = auth.0;
         let name = form_configuration_name

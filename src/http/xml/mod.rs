@@ -7,6 +7,17 @@
 //! repeated (unwrapped), a map's entries are child elements named by key, and
 //! an absent or null value has no element.
 //!
+//! Wrapped arrays are read too, as .NET's serializers write them
+//! (`<organizations><guid>a</guid><guid>b</guid></organizations>`): the
+//! schema decides. Where an array's items are scalars (strings, numbers,
+//! booleans), an element of the array's name that holds child elements is a
+//! wrapper, and each of its children, whatever its name (`guid`, `string`,
+//! `item`), is one item; an element holding text is one item itself. Both
+//! forms may be mixed and repeated. Where the items are objects, an element
+//! holding child elements could be either a wrapper or one item: it is read
+//! as one item (unwrapped), the mapping the spec documents. Writing is always
+//! unwrapped.
+//!
 //! Reading goes XML → [`serde_json::Value`] guided by the schema (which
 //! elements are arrays, numbers or booleans), after which the type's own
 //! `parse_from_json` validates, so JSON and XML share every rule. Writing
@@ -27,7 +38,9 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use serde_json::{Map, Number, Value};
 
-use crate::domain::text::is_xml_name;
+use crate::domain::FieldError;
+use crate::domain::text::{is_xml_name, printable_name};
+use crate::http::expected::push_segment;
 
 /// The deepest element nesting accepted, the root being depth 1.
 pub const MAX_DEPTH: usize = 32;
@@ -37,25 +50,36 @@ pub const MAX_DEPTH: usize = 32;
 /// duplicate check, which is quadratic in the attributes of one element.
 pub const MAX_ATTRIBUTES: usize = 64;
 
-/// Why an XML body could not be read.
+/// Why an XML body (or a form, read the same way) could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct XmlError(String);
+pub enum XmlError {
+    /// Not a well-formed document, or one refused as unsafe.
+    #[error("{0}")]
+    Syntax(String),
+    /// Well formed, but the elements of one field do not fit its schema.
+    #[error("{}: {}", .0.field, .0.message)]
+    Field(FieldError),
+}
 
 impl XmlError {
-    fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self::Syntax(message.into())
+    }
+
+    fn field(path: &str, message: impl Into<String>) -> Self {
+        let field = if path.is_empty() { "body" } else { path };
+        Self::Field(FieldError::new(field, message))
     }
 }
 
 /// One parsed element: its local name, text and children. Attributes are not
 /// part of the mapping; only `xsi:nil="true"` is understood, as null.
 #[derive(Debug, Default)]
-struct Element {
-    name: String,
-    text: String,
-    children: Vec<Element>,
-    nil: bool,
+pub(crate) struct Element {
+    pub(crate) name: String,
+    pub(crate) text: String,
+    pub(crate) children: Vec<Element>,
+    pub(crate) nil: bool,
 }
 
 impl Element {
@@ -154,29 +178,13 @@ fn read_tree(bytes: &[u8]) -> Result<Element, XmlError> {
 /// Reads an XML document as the JSON value of the schema `root` (resolved in
 /// `registry`), ready for the type's `parse_from_json`.
 pub fn from_xml(bytes: &[u8], root: &MetaSchemaRef, registry: &Registry) -> Result<Value, XmlError> {
-    let tree = read_tree(bytes)?;
-    Shaper { registry }.value(&tree, Some(root))
+    shape(&read_tree(bytes)?, root, registry)
 }
 
-/// Reads an `application/x-www-form-urlencoded` body as the JSON value of
-/// the schema `root`: each pair is a child element of the root, so the
-/// form's text values take the schema's types exactly as XML text does
-/// (repeated keys make arrays).
-pub fn from_form(bytes: &[u8], root: &MetaSchemaRef, registry: &Registry) -> Result<Value, XmlError> {
-    std::str::from_utf8(bytes).map_err(|_| XmlError::new("the body is not valid UTF-8"))?;
-    let children = form_urlencoded::parse(bytes)
-        .map(|(name, text)| Element {
-            name: name.into_owned(),
-            text: text.into_owned(),
-            ..Element::default()
-        })
-        .collect();
-    let tree = Element {
-        name: "form".into(),
-        children,
-        ..Element::default()
-    };
-    Shaper { registry }.value(&tree, Some(root))
+/// Shapes an element tree (an XML document, or a form read as one) into
+/// the JSON value of the schema `root`.
+pub(crate) fn shape(tree: &Element, root: &MetaSchemaRef, registry: &Registry) -> Result<Value, XmlError> {
+    Shaper { registry }.value(tree, Some(root), &mut String::new())
 }
 
 /// Turns elements into JSON values the way a schema says.
@@ -202,22 +210,25 @@ impl<'r> Shaper<'r> {
         resolve(self.registry, schema)
     }
 
-    fn value(&self, el: &Element, schema: Option<&'r MetaSchemaRef>) -> Result<Value, XmlError> {
+    /// The value of `el`, the field at `path`, as `schema` types it.
+    fn value(&self, el: &Element, schema: Option<&'r MetaSchemaRef>, path: &mut String) -> Result<Value, XmlError> {
         if el.nil {
             return Ok(Value::Null);
         }
         let Some(schema) = schema.and_then(|s| self.resolve(s)) else {
-            return self.untyped(el);
+            return self.untyped(el, path);
+        };
+        let leaf = |el: &Element| -> Result<String, XmlError> {
+            if el.children.is_empty() {
+                Ok(el.text.clone())
+            } else {
+                Err(XmlError::field(path, "must hold text, not child elements"))
+            }
         };
         match schema.ty {
-            "object" => self.object(el, schema),
-            "array" => el
-                .children
-                .iter()
-                .map(|child| self.value(child, schema.items.as_deref()))
-                .collect::<Result<_, _>>()
-                .map(Value::Array),
-            "string" => leaf(el).map(|t| Value::String(t.to_string())),
+            "object" => self.object(el, schema, path),
+            "array" => self.items(&el.children, schema, path),
+            "string" => leaf(el).map(Value::String),
             "integer" => leaf(el).map(|t| {
                 let t = t.trim();
                 t.parse::<i64>()
@@ -237,18 +248,51 @@ impl<'r> Shaper<'r> {
                 "false" => Value::Bool(false),
                 other => Value::String(other.to_string()),
             }),
-            _ => self.untyped(el),
+            _ => self.untyped(el, path),
         }
+    }
+
+    /// The items of the array `schema` at `path`, from `elements`. Where the
+    /// items are scalars, an element holding child elements is a wrapper
+    /// whose children are the items (see the module's documentation).
+    fn items(
+        &self,
+        elements: &[impl std::borrow::Borrow<Element>],
+        schema: &'r MetaSchema,
+        path: &mut String,
+    ) -> Result<Value, XmlError> {
+        let items = schema.items.as_deref();
+        let scalar = items
+            .and_then(|i| self.resolve(i))
+            .is_some_and(|i| matches!(i.ty, "string" | "integer" | "number" | "boolean"));
+        let mut values = Vec::new();
+        for element in elements {
+            let element = element.borrow();
+            if scalar && !element.children.is_empty() {
+                if !element.text.trim().is_empty() {
+                    return Err(XmlError::field(path, "mixes text and child elements"));
+                }
+                for child in &element.children {
+                    let len = path.len();
+                    push_segment(path, &values.len().to_string());
+                    values.push(self.value(child, items, path)?);
+                    path.truncate(len);
+                }
+            } else {
+                let len = path.len();
+                push_segment(path, &values.len().to_string());
+                values.push(self.value(element, items, path)?);
+                path.truncate(len);
+            }
+        }
+        Ok(Value::Array(values))
     }
 
     /// An object: children grouped by name, each shaped by its property's
     /// schema; an array property takes every element of its name.
-    fn object(&self, el: &Element, schema: &'r MetaSchema) -> Result<Value, XmlError> {
+    fn object(&self, el: &Element, schema: &'r MetaSchema, path: &mut String) -> Result<Value, XmlError> {
         if el.children.is_empty() && !el.text.trim().is_empty() {
-            return Err(XmlError::new(format!(
-                "element <{}> must contain child elements, not text",
-                el.name
-            )));
+            return Err(XmlError::field(path, "must hold child elements, not text"));
         }
         let mut map = Map::new();
         for (name, elements) in group_by_name(&el.children) {
@@ -258,26 +302,24 @@ impl<'r> Shaper<'r> {
                 .find(|(p, _)| *p == name)
                 .map(|(_, s)| s)
                 .or(schema.additional_properties.as_deref());
-            let is_array = property.and_then(|p| self.resolve(p)).is_some_and(|s| s.ty == "array");
-            let value = if is_array && clears(&elements) {
+            let array = property.and_then(|p| self.resolve(p)).filter(|s| s.ty == "array");
+            let len = path.len();
+            push_segment(path, &printable_name(name));
+            let value = match array {
                 // `<list/>` or `<list xsi:nil="true"/>`: an empty list, said the only way XML can.
-                Value::Null
-            } else if is_array {
-                let items = property.and_then(|p| self.resolve(p)).and_then(|s| s.items.as_deref());
-                elements
-                    .iter()
-                    .map(|e| self.value(e, items))
-                    .collect::<Result<_, _>>()
-                    .map(Value::Array)?
-            } else if let [single] = elements.as_slice() {
-                self.value(single, property)?
-            } else {
-                return Err(XmlError::new(format!(
-                    "element <{name}> appears {} times in <{}> but is not a list",
-                    elements.len(),
-                    el.name
-                )));
+                Some(_) if clears(&elements) => Value::Null,
+                Some(array) => self.items(&elements, array, path)?,
+                None => match elements.as_slice() {
+                    [single] => self.value(single, property, path)?,
+                    _ => {
+                        return Err(XmlError::field(
+                            path,
+                            format!("appears {} times but is not a list", elements.len()),
+                        ));
+                    }
+                },
             };
+            path.truncate(len);
             map.insert(name.to_string(), value);
         }
         Ok(Value::Object(map))
@@ -286,16 +328,22 @@ impl<'r> Shaper<'r> {
     /// An element the schema does not describe (an unknown field, or free
     /// data): text as a string, children as an object, repeats as an array.
     /// Validation then decides whether it is welcome.
-    fn untyped(&self, el: &Element) -> Result<Value, XmlError> {
+    fn untyped(&self, el: &Element, path: &mut String) -> Result<Value, XmlError> {
+        if el.nil {
+            return Ok(Value::Null);
+        }
         if el.children.is_empty() {
             return Ok(Value::String(el.text.clone()));
         }
         let mut map = Map::new();
         for (name, elements) in group_by_name(&el.children) {
+            let len = path.len();
+            push_segment(path, &printable_name(name));
             let mut values = elements
                 .iter()
-                .map(|e| self.untyped(e))
+                .map(|e| self.untyped(e, path))
                 .collect::<Result<Vec<_>, _>>()?;
+            path.truncate(len);
             let value = if values.len() == 1 {
                 values.remove(0)
             } else {
@@ -310,18 +358,6 @@ impl<'r> Shaper<'r> {
 /// Whether the elements of a list property are one empty or nil element.
 fn clears(elements: &[&Element]) -> bool {
     matches!(elements, [only] if only.nil || (only.children.is_empty() && only.text.trim().is_empty()))
-}
-
-/// The text of an element that must not have children.
-fn leaf(el: &Element) -> Result<&str, XmlError> {
-    if el.children.is_empty() {
-        Ok(&el.text)
-    } else {
-        Err(XmlError::new(format!(
-            "element <{}> must hold text, not child elements",
-            el.name
-        )))
-    }
 }
 
 /// Children grouped by element name, in order of first appearance (linear

@@ -18,6 +18,7 @@ struct Sample {
     tags: Vec<String>,
     inner: Option<Inner>,
     extra: Option<std::collections::BTreeMap<String, String>>,
+    inners: Option<Vec<Inner>>,
 }
 
 fn shape(xml: &str) -> Result<Value, XmlError> {
@@ -43,6 +44,78 @@ fn reads_the_openapi_default_mapping() {
 #[test]
 fn a_single_array_element_is_still_an_array() {
     assert_eq!(shape("<Sample><tags>x</tags></Sample>"), Ok(json!({"tags": ["x"]})));
+}
+
+#[test]
+fn wrapped_lists_of_scalars_are_read_whatever_their_items_are_named() {
+    for inner in ["string", "guid", "item", "a:guid"] {
+        let xml = format!("<Sample><tags>\n  <{inner}>x</{inner}>\n  <{inner}>y</{inner}>\n</tags></Sample>");
+        assert_eq!(shape(&xml), Ok(json!({"tags": ["x", "y"]})), "{inner}");
+    }
+    assert_eq!(
+        shape("<Sample><tags><string>x</string></tags></Sample>"),
+        Ok(json!({"tags": ["x"]})),
+        "a wrapper of one"
+    );
+    assert_eq!(
+        shape("<Sample><tags>w</tags><tags><s>x</s><s>y</s></tags><tags>z</tags></Sample>"),
+        Ok(json!({"tags": ["w", "x", "y", "z"]})),
+        "both forms, mixed"
+    );
+    assert_eq!(
+        shape("<Sample><tags>w<s>x</s></tags></Sample>").map_err(|e| e.to_string()),
+        Err("tags: mixes text and child elements".to_string())
+    );
+    assert_eq!(
+        shape("<Sample><tags><s><t>x</t></s></tags></Sample>").map_err(|e| e.to_string()),
+        Err("tags.0: must hold text, not child elements".to_string())
+    );
+}
+
+#[test]
+fn lists_of_objects_are_read_unwrapped_only() {
+    assert_eq!(
+        shape("<Sample><inners><label>a</label></inners><inners><label>b</label></inners></Sample>"),
+        Ok(json!({"inners": [{"label": "a"}, {"label": "b"}]}))
+    );
+    // An element holding elements is one item: never taken for a wrapper.
+    assert_eq!(
+        shape("<Sample><inners><Inner><label>a</label></Inner></inners></Sample>"),
+        Ok(json!({"inners": [{"Inner": {"label": "a"}}]}))
+    );
+}
+
+#[test]
+fn shape_errors_name_the_field_by_its_path() {
+    let cases = [
+        (
+            "<Sample><inner>text</inner></Sample>",
+            "inner: must hold child elements, not text",
+        ),
+        (
+            "<Sample><name>a</name><name>b</name></Sample>",
+            "name: appears 2 times but is not a list",
+        ),
+        (
+            "<Sample><inner><label><b/></label></inner></Sample>",
+            "inner.label: must hold text, not child elements",
+        ),
+    ];
+    for (xml, message) in cases {
+        assert_eq!(shape(xml).map_err(|e| e.to_string()), Err(message.to_string()), "{xml}");
+    }
+}
+
+#[test]
+fn nil_is_null_in_free_data_too() {
+    let mut registry = Registry::new();
+    let root = <serde_json::Value as Type>::schema_ref();
+    <serde_json::Value as Type>::register(&mut registry);
+    let xml = r#"<Free xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><a xsi:nil="true"/><b>x</b></Free>"#;
+    assert_eq!(
+        from_xml(xml.as_bytes(), &root, &registry),
+        Ok(json!({"a": null, "b": "x"}))
+    );
 }
 
 #[test]
@@ -129,21 +202,6 @@ fn huge_attribute_lists_are_refused_in_linear_time() {
     let started = std::time::Instant::now();
     assert!(read_tree(format!("<Sample>{children}</Sample>").as_bytes()).is_ok());
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
-}
-
-#[test]
-fn forms_take_the_schema_types() {
-    let mut registry = Registry::new();
-    Sample::register(&mut registry);
-    let value = from_form(
-        b"name=a+b&count=3&tags=x&tags=y&active=true",
-        &Sample::schema_ref(),
-        &registry,
-    );
-    assert_eq!(
-        value,
-        Ok(json!({"name": "a b", "count": 3, "tags": ["x", "y"], "active": true}))
-    );
 }
 
 #[test]
