@@ -10,8 +10,8 @@
 #      reinstalled only when that file changes;
 #   2. the client generated into .cache/python-client (package liaison_client);
 #      fails on any generator warning other than an unsupported request body
-#      content type (application/xml, application/x-www-form-urlencoded), and on
-#      any generated module that does not import;
+#      content type (application/xml, and the form types set aside below), and
+#      on any generated module that does not import;
 #   3. tests/ecosystem/python/scenario.py against LIAISON_URL.
 # LIAISON_OPENAPI_SPEC overrides the document (default openapi/openapi.json).
 set -euo pipefail
@@ -56,9 +56,21 @@ export PATH="$VENV/bin:$PATH"
 # --- 2. generate the client ----------------------------------------------------
 CONFIG="$CACHE/python-client-config.yaml"
 LOG="$CACHE/python-client-generate.log"
+# The client is generated for JSON bodies: the operations that also read
+# forms list application/x-www-form-urlencoded and multipart/form-data with the
+# same schema as JSON, and openapi-python-client (0.29.1 and its main branch)
+# mishandles an operation with several body types: it writes `| Unset` into the
+# body's annotation without importing it (the module fails to import; upstream
+# issue #1451), and with one model for every type it always sends the last
+# (multipart; issue #1276). Its `content_type_overrides` renames the form types
+# to ones it does not generate, so they are skipped like XML. The forms
+# themselves are proved by the Rust tests (tests/api/vendor_clients.rs).
 cat > "$CONFIG" <<'EOF'
 project_name_override: liaison-client
 package_name_override: liaison_client
+content_type_overrides:
+  application/x-www-form-urlencoded: application/vnd.liaison.form-not-generated
+  multipart/form-data: application/vnd.liaison.multipart-not-generated
 EOF
 rm -rf "$OUT"
 echo "== python: generating $OUT from ${SPEC#"$ROOT"/} with $("$VENV/bin/openapi-python-client" --version)"
@@ -81,7 +93,11 @@ import re
 import sys
 from collections import Counter
 
-allowed_types = ("application/xml", "application/x-www-form-urlencoded")
+allowed_types = (
+    "application/xml",
+    "application/vnd.liaison.form-not-generated",
+    "application/vnd.liaison.multipart-not-generated",
+)
 header = re.compile(r"WARNING parsing [A-Z]+ \S+ within \S+\.")
 ignorable = [
     re.compile(r"Generating .*"),
