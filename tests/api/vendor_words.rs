@@ -119,4 +119,27 @@ engine_tests! {
         let response = app.client.get(app.url("/api/setup/organizations/")).bearer_auth(&token).send().await.expect("request");
         assert_eq!(response.status(), 200);
     }
+
+    async fn every_path_parameter_example_names_a_demo_resource(app: &TestApp) {
+        let token = app.demo_token().await;
+        let spec = json(app.client.get(app.url("/openapi.json")).send().await.expect("spec")).await;
+        let mut tried = 0;
+        for (template, item) in spec["paths"].as_object().expect("paths") {
+            let Some(get) = item.get("get") else { continue };
+            let mut path = template.clone();
+            for parameter in get["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "path") {
+                let example = &parameter["schema"]["example"];
+                let value = example.as_str().map_or_else(|| example.to_string(), str::to_string);
+                assert!(!example.is_null(), "GET {template}: {} has no example", parameter["name"]);
+                path = path.replace(&format!("{{{}}}", parameter["name"].as_str().unwrap_or_default()), &value);
+            }
+            if path == *template {
+                continue;
+            }
+            let response = app.client.get(app.url(&path)).bearer_auth(&token).send().await.expect("request");
+            assert_eq!(response.status(), 200, "GET {path}");
+            tried += 1;
+        }
+        assert!(tried >= 12, "tried {tried} operations");
+    }
 }

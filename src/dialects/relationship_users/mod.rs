@@ -254,6 +254,7 @@ impl RelationshipUsersApi {
         &self,
         #[oai(scope = "Scope::RelationshipUsersWrite")] auth: BearerOrApiKey,
         /// The relationship user's id.
+        #[oai(example = "crate::demo::examples::relationship_user")]
         relationship_user_id: Path<i64>,
         /// An ETag from an earlier GET or PUT: update only if it is still current.
         #[oai(name = "If-Match")]
@@ -290,6 +291,7 @@ impl RelationshipUsersApi {
         &self,
         #[oai(scope = "Scope::RelationshipUsersWrite")] auth: BearerOrApiKey,
         /// The relationship user's id.
+        #[oai(example = "crate::demo::examples::relationship_user")]
         relationship_user_id: Path<i64>,
         /// Name of the form configuration (or send it in the body).
         form_configuration_name: Query<Option<String>>,
@@ -322,6 +324,7 @@ impl RelationshipUsersApi {
         &self,
         #[oai(scope = "Scope::RelationshipUsersWrite")] auth: BearerOrApiKey,
         /// The relationship user's id.
+        #[oai(example = "crate::demo::examples::relationship_user")]
         relationship_user_id: Path<i64>,
     ) -> Result<Fetched, FormApiError> {
         let row = self
