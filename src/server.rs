@@ -1,17 +1,9 @@
-//! Running the app on a socket, and stopping it gracefully.
+//! What a server holds connections to, and how it is told to stop.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use anyhow::Context as _;
-use poem::listener::{Acceptor, Listener, TcpListener};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-
-use crate::api::ApiContext;
-use crate::app;
 use crate::config::Settings;
-use crate::http::connection::{ConnectionLimits, GuardedAcceptor};
+use crate::http::connection::ConnectionLimits;
 
 /// How long in-flight requests may take to finish once shutdown starts.
 pub const GRACE: Duration = Duration::from_secs(30);
@@ -73,63 +65,13 @@ impl From<&Settings> for ServerSettings {
     }
 }
 
-/// A server accepting connections in the background.
-pub struct RunningServer {
-    pub addr: SocketAddr,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
-}
-
-/// Binds `bind` (port 0 picks a free port) and serves the app until stopped.
-pub async fn start(
-    ctx: ApiContext,
-    settings: impl Into<ServerSettings>,
-    bind: SocketAddr,
-) -> anyhow::Result<RunningServer> {
-    let mut settings: ServerSettings = settings.into();
-    settings.connections.max_connections = within_open_file_limit(settings.connections.max_connections);
-    let app = app(ctx, &settings)?;
-    let acceptor = TcpListener::bind(bind.to_string())
-        .into_acceptor()
-        .await
-        .with_context(|| format!("cannot listen on {bind}"))?;
-    let acceptor = GuardedAcceptor::new(acceptor, settings.connections);
-    let addr = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().copied())
-        .context("the listener has no socket address")?;
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
-        app,
-        async move {
-            let _ = stopped.await;
-        },
-        Some(GRACE),
-    );
-    Ok(RunningServer {
-        addr,
-        stop,
-        task: tokio::spawn(server),
-    })
-}
-
-impl RunningServer {
-    /// Stops accepting connections, lets in-flight requests finish, and waits.
-    pub async fn shutdown(self) -> anyhow::Result<()> {
-        let _ = self.stop.send(());
-        self.task.await.context("the server task panicked")??;
-        Ok(())
-    }
-}
-
 /// Descriptors kept free of connections: the listener, the database pool,
 /// log files.
 const RESERVED_FILES: u64 = 64;
 
 /// `max_connections`, lowered to fit the process's open-file limit where it
 /// is known (Linux), so that connections can never exhaust descriptors.
-fn within_open_file_limit(max_connections: usize) -> usize {
+pub fn within_open_file_limit(max_connections: usize) -> usize {
     let limit = std::fs::read_to_string("/proc/self/limits").ok().and_then(|limits| {
         let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
         line.split_whitespace().nth(3)?.parse::<u64>().ok()

@@ -22,6 +22,7 @@
 //! HTTP/2 without TLS ("prior knowledge") is refused: its frames cannot be
 //! held to these deadlines here. HTTP/2 belongs behind a TLS proxy.
 
+use crate::http::envelope::Dialects;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -56,14 +57,17 @@ pub struct GuardedAcceptor<A> {
     inner: A,
     slots: Arc<Semaphore>,
     limits: ConnectionLimits,
+    dialects: Dialects,
 }
 
 impl<A> GuardedAcceptor<A> {
-    pub fn new(inner: A, limits: ConnectionLimits) -> Self {
+    /// A 408 for a late head is worded by the dialect owning its path.
+    pub fn new(inner: A, limits: ConnectionLimits, dialects: Dialects) -> Self {
         Self {
             inner,
             slots: Arc::new(Semaphore::new(limits.max_connections.max(1))),
             limits,
+            dialects,
         }
     }
 }
@@ -80,7 +84,12 @@ impl<A: Acceptor> Acceptor for GuardedAcceptor<A> {
         // they are served as soon as one closes, and take no descriptor.
         let slot = self.slots.clone().acquire_owned().await.map_err(io::Error::other)?;
         match self.inner.accept().await {
-            Ok((io, local, remote, scheme)) => Ok((Guarded::new(io, slot, self.limits), local, remote, scheme)),
+            Ok((io, local, remote, scheme)) => Ok((
+                Guarded::new(io, slot, self.limits, self.dialects),
+                local,
+                remote,
+                scheme,
+            )),
             Err(err) => {
                 // Out of descriptors, say: poem retries at once, so pause
                 // rather than spin.
@@ -110,6 +119,7 @@ pub struct Guarded<S> {
     inner: S,
     _slot: OwnedSemaphorePermit,
     limits: ConnectionLimits,
+    dialects: Dialects,
     phase: Phase,
     head: HeadScanner,
     last_write: Instant,
@@ -119,12 +129,13 @@ pub struct Guarded<S> {
 }
 
 impl<S> Guarded<S> {
-    fn new(inner: S, slot: OwnedSemaphorePermit, limits: ConnectionLimits) -> Self {
+    fn new(inner: S, slot: OwnedSemaphorePermit, limits: ConnectionLimits, dialects: Dialects) -> Self {
         let now = Instant::now();
         Self {
             inner,
             _slot: slot,
             limits,
+            dialects,
             phase: Phase::Head {
                 deadline: now + limits.header_timeout,
                 wrote: false,
@@ -212,7 +223,7 @@ impl<S: AsyncWrite + Unpin> Guarded<S> {
         match self.phase {
             Phase::Head { wrote: false, .. } if self.head.started() => {
                 let path = self.head.request_line().and_then(request_path);
-                let response = crate::http::middleware::timeout_response(path.as_deref());
+                let response = crate::http::middleware::timeout_response(&self.dialects, path.as_deref());
                 // Best effort: the socket's buffer takes a response this
                 // small at once, and the connection closes either way.
                 if let Poll::Ready(Ok(_)) = Pin::new(&mut self.inner).poll_write(cx, &response) {

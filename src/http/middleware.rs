@@ -16,7 +16,7 @@ use tracing::Instrument;
 
 use crate::domain::{FieldError, text};
 use crate::http::auth::RequiredScopes;
-use crate::http::envelope::{BodyKind, Dialect, Rendered};
+use crate::http::envelope::{BodyKind, Dialects, Registration, Rendered};
 use crate::http::error::{AppError, AuthFailure, BodyTimedOut, BodyTooLarge, OAuthCode};
 use crate::http::negotiate::{Format, choose_format};
 use crate::http::routes::RouteTable;
@@ -33,19 +33,22 @@ pub struct Frontline<E> {
     body_limit: u64,
     body_timeout: Duration,
     routes: Arc<RouteTable>,
+    dialects: Dialects,
     metrics: Option<Arc<Metrics>>,
 }
 
 impl<E> Frontline<E> {
     /// Bodies are capped at `body_limit` bytes, and fail with 408 when
     /// nothing of them arrives for `body_timeout`, or when they take longer
-    /// than that and average under [`BODY_MIN_RATE`].
-    pub fn new(inner: E, body_limit: u64, body_timeout: Duration, routes: RouteTable) -> Self {
+    /// than that and average under [`BODY_MIN_RATE`]. Errors are worded by
+    /// the dialect owning the path.
+    pub fn new(inner: E, body_limit: u64, body_timeout: Duration, routes: RouteTable, dialects: Dialects) -> Self {
         Self {
             inner,
             body_limit,
             body_timeout,
             routes: Arc::new(routes),
+            dialects,
             metrics: None,
         }
     }
@@ -94,7 +97,7 @@ impl<E: Endpoint> Endpoint for Frontline<E> {
 impl<E: Endpoint> Frontline<E> {
     async fn negotiate(&self, mut req: Request) -> Response {
         let path = req.uri().path().to_string();
-        let dialect = Dialect::for_path(&path);
+        let dialect = self.dialects.for_path(&path);
         let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
         let format = match choose_format(accept) {
             Ok(format) => format,
@@ -249,9 +252,9 @@ impl<S: Stream<Item = std::io::Result<Bytes>> + Unpin> Stream for BodyDeadline<S
 /// time: a 408 in the envelope of the dialect of `path` (problem details
 /// when unknown), as JSON since Accept may not have arrived, closing the
 /// connection. See [`crate::http::connection`].
-pub fn timeout_response(path: Option<&str>) -> Vec<u8> {
+pub fn timeout_response(dialects: &Dialects, path: Option<&str>) -> Vec<u8> {
     let err = AppError::RequestTimeout;
-    let rendered = Dialect::for_path(path.unwrap_or_default()).render(&err);
+    let rendered = (dialects.for_path(path.unwrap_or_default()).render)(&err);
     let body = serde_json::to_vec(&rendered.value).unwrap_or_default();
     let mut response = format!(
         "HTTP/1.1 408 Request Timeout\r\ncontent-type: {}\r\ncontent-length: {}\r\n{CORRELATION_ID}: {}\r\n\
@@ -311,7 +314,7 @@ fn encode(response: &mut Response, rendered: &Rendered, format: Format) {
 }
 
 /// The response for `err` in `dialect`'s envelope, encoded in `format`.
-fn error_response(dialect: Dialect, err: AppError, format: Format) -> Response {
+fn error_response(dialect: Registration, err: AppError, format: Format) -> Response {
     let status = err.status();
     match &err {
         AppError::Internal(source) => tracing::error!(error = format!("{source:#}"), "request failed"),
@@ -337,12 +340,11 @@ fn error_response(dialect: Dialect, err: AppError, format: Format) -> Response {
             if let Ok(value) = HeaderValue::from_str(&challenge) {
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
             }
-            // Relationship users also take the dialect's own API key (RFC 7235: one challenge per scheme).
-            if dialect == Dialect::RelationshipUsers {
-                response.headers_mut().append(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static(r#"Token realm="liaison""#),
-                );
+            // Schemes the dialect takes besides Bearer (RFC 7235: one challenge per scheme).
+            for challenge in dialect.challenges {
+                response
+                    .headers_mut()
+                    .append(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
             }
         }
         AppError::Forbidden { scope } => {
@@ -380,6 +382,6 @@ fn error_response(dialect: Dialect, err: AppError, format: Format) -> Response {
         }
         _ => {}
     }
-    encode(&mut response, &dialect.render(&err), format);
+    encode(&mut response, &(dialect.render)(&err), format);
     response
 }

@@ -1,5 +1,6 @@
 //! Cross-cutting HTTP: negotiation, the XML codec, bodies, the body cap,
-//! correlation ids and error envelopes. Nothing here knows a resource.
+//! correlation ids and the error envelopes' mechanism. Nothing here knows
+//! a resource or a vendor's wording.
 
 pub mod auth;
 pub mod body;
@@ -10,9 +11,12 @@ pub mod etag;
 pub mod links;
 pub mod middleware;
 pub mod negotiate;
+pub mod params;
+pub mod problem;
 pub mod routes;
 pub mod xml;
 
 pub use body::{Body, JsonXmlOrForm, MaybeBody, Negotiated};
-pub use envelope::{ApiError, FormApiError, OAuthApiError, ProblemError, RelatedApiError, RiskApiError};
+pub use envelope::ApiError;
 pub use error::{AppError, FieldError};
+pub use problem::ProblemError;

@@ -52,7 +52,14 @@ pub struct ReferenceNames {
 pub struct Filter {
     pub field: FilterField,
     pub op: FilterOp,
-    pub value: String,
+    pub value: FilterValue,
+}
+
+/// What a filter compares with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilterValue {
+    Text(String),
+    Instant(DateTime<Utc>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -688,13 +695,17 @@ fn where_clause(tenant: TenantId, filters: &[Filter]) -> (String, Vec<String>) {
     for f in filters {
         let p = values.len() + 1;
         let column = f.field.column();
+        let value = match &f.value {
+            FilterValue::Text(text) => text.clone(),
+            FilterValue::Instant(at) => to_db_time(*at),
+        };
         let (condition, value) = match f.op {
-            FilterOp::Eq => (format!("{column} = ${p}"), f.value.clone()),
-            FilterOp::Lt => (format!("{column} < ${p}"), f.value.clone()),
-            FilterOp::Gt => (format!("{column} > ${p}"), f.value.clone()),
+            FilterOp::Eq => (format!("{column} = ${p}"), value),
+            FilterOp::Lt => (format!("{column} < ${p}"), value),
+            FilterOp::Gt => (format!("{column} > ${p}"), value),
             FilterOp::Contains => (
                 format!("LOWER({column}) LIKE ${p} ESCAPE '\\'"),
-                format!("%{}%", escape_like(&f.value.to_lowercase())),
+                format!("%{}%", escape_like(&value.to_lowercase())),
             ),
         };
         conditions.push(condition);

@@ -109,7 +109,7 @@ engine_tests! {
         // A disabled client's tokens stop working once the instance's
         // knowledge of the client is older than the standing cache's time to live.
         let ttl = std::time::Duration::from_secs(2);
-        let settings = liaison::api::ContextSettings { client_cache_ttl: ttl, ..test_settings() };
+        let settings = liaison::context::ContextSettings { client_cache_ttl: ttl, ..test_settings() };
         let (store, server) = serve_with(&app.database_url, &settings, liaison::server::ServerSettings::from(BODY_LIMIT)).await;
         let organizations = format!("http://{}/api/setup/organizations", server.addr);
         let ok = app.client.get(&organizations).bearer_auth(&valid).send().await.expect("request");

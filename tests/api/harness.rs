@@ -5,10 +5,11 @@
 //! throwaway cluster and sets it). Without it they are skipped with a
 //! message, except under `CI=true`, where that is a failure.
 
-use liaison::api::{ApiContext, ContextSettings};
+use liaison::app::{RunningServer, start};
 use liaison::auth::Scope;
 use liaison::auth::secret::hash_secret;
-use liaison::server::{RunningServer, ServerSettings, start};
+use liaison::context::{ApiContext, ContextSettings};
+use liaison::server::ServerSettings;
 use liaison::store::Store;
 use sqlx::Connection;
 

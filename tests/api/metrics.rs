@@ -1,7 +1,7 @@
 //! `GET /metrics`: what an operator scrapes, read back with a Prometheus
 //! text-format parser.
 
-use liaison::api::{ApiContext, ContextSettings};
+use liaison::context::{ApiContext, ContextSettings};
 use prometheus_parse::{Sample, Scrape, Value};
 
 use crate::harness::header;
@@ -182,7 +182,7 @@ async fn metrics_on_their_own_address_leave_the_main_one() {
     let metrics_server = liaison::metrics::serve(ctx.metrics.clone(), "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("metrics listener");
-    let server = liaison::server::start(ctx, 1024, "127.0.0.1:0".parse().expect("addr"))
+    let server = liaison::app::start(ctx, 1024, "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("server");
     let client = reqwest::Client::new();

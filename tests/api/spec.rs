@@ -1,6 +1,6 @@
 //! The committed OpenAPI document must equal what the code generates.
 
-use liaison::api::ApiContext;
+use liaison::context::ApiContext;
 
 const REGENERATE: &str = "cargo run -- openapi --out openapi";
 

@@ -4,8 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use liaison::app::RunningServer;
 use liaison::http::connection::ConnectionLimits;
-use liaison::server::{RunningServer, ServerSettings};
+use liaison::server::ServerSettings;
 use liaison::store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

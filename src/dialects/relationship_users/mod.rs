@@ -16,18 +16,26 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::api::{ApiContext, ApiTag};
 use crate::auth::{Principal, Scope};
+use crate::context::ApiContext;
+use crate::dialects::ApiTag;
 use crate::domain::form::{FormConfiguration, RELATIONSHIP_USER, ResourceOwner, is_snake_case, validate_value};
 use crate::domain::{FieldError, Page};
 use crate::http::auth::BearerOrApiKey;
 use crate::http::envelope::IfMatch;
 use crate::http::etag::etag;
-use crate::http::{AppError, Body, FormApiError, MaybeBody, Negotiated};
+use crate::http::{AppError, Body, MaybeBody, Negotiated};
 use crate::store::records::{Col, Stored};
 use crate::store::relationship_users::{NewRelationshipUser, RelationshipUserRecord};
 use crate::store::{WriteError, WriteTx};
 use crate::write::{self, Change};
+
+pub mod envelope;
+
+use envelope::FormApiError;
+
+/// Where the dialect lives.
+pub const PREFIX: &str = "/api/user/relationship_users";
 
 /// The `form` of a create: the relationship user's fields, as the form
 /// configuration allows.
@@ -499,7 +507,7 @@ async fn create(tx: &mut WriteTx, principal: &Principal, draft: RelationshipUser
     })
 }
 
-#[OpenApi(prefix_path = "/api/user/relationship_users", tag = "ApiTag::RelationshipUsers")]
+#[OpenApi(prefix_path = PREFIX, tag = "ApiTag::RelationshipUsers")]
 impl RelationshipUsersApi {
     /// Create a relationship user
     ///

@@ -11,17 +11,25 @@ use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use crate::api::{ApiContext, ApiTag};
 use crate::auth::Scope;
+use crate::context::ApiContext;
+use crate::dialects::ApiTag;
 use crate::domain::text::required_text;
 use crate::domain::{TenantId, Version};
 use crate::http::auth::Bearer;
-use crate::http::envelope::{IfMatch, RelatedStatus};
+use crate::http::envelope::IfMatch;
 use crate::http::etag::etag;
-use crate::http::{AppError, Body, JsonXmlOrForm, Negotiated, RelatedApiError};
+use crate::http::{AppError, Body, JsonXmlOrForm, Negotiated};
 use crate::store::WriteTx;
 use crate::store::related_users::{Deactivation, Rebinding, RelatedUser as Stored};
 use crate::write::{self, Change};
+
+pub mod envelope;
+
+use envelope::{RelatedApiError, RelatedStatus};
+
+/// Where the dialect lives.
+pub const PREFIX: &str = "/api/user/related";
 
 const NAME_MAX: usize = 200;
 
@@ -257,7 +265,7 @@ impl Change<Stored> for Rebind {
     }
 }
 
-#[OpenApi(prefix_path = "/api/user/related", tag = "ApiTag::RelatedUsers")]
+#[OpenApi(prefix_path = PREFIX, tag = "ApiTag::RelatedUsers")]
 impl RelatedUsersApi {
     /// Register a related user
     ///

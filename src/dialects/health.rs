@@ -2,7 +2,8 @@
 
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
-use crate::api::{ApiContext, ApiTag};
+use crate::context::ApiContext;
+use crate::dialects::ApiTag;
 use crate::http::{AppError, Negotiated, ProblemError};
 
 pub struct HealthApi {

@@ -254,16 +254,16 @@ macro_rules! setup_api {
         $(unique: $unique:literal,)?
     ) => {
         pub struct $api {
-            ctx: $crate::api::ApiContext,
+            ctx: $crate::dialects::ApiContext,
         }
 
         impl $api {
-            pub fn new(ctx: $crate::api::ApiContext) -> Self {
+            pub fn new(ctx: $crate::dialects::ApiContext) -> Self {
                 Self { ctx }
             }
         }
 
-        #[poem_openapi::OpenApi(prefix_path = $prefix, tag = "crate::api::ApiTag::Setup")]
+        #[poem_openapi::OpenApi(prefix_path = $prefix, tag = "crate::dialects::ApiTag::Setup")]
         impl $api {
             #[doc = $list_summary]
             #[doc = ""]
@@ -278,15 +278,15 @@ macro_rules! setup_api {
                 limit: poem_openapi::param::Query<Option<u32>>,
                 /// Rows to skip (default 0).
                 offset: poem_openapi::param::Query<Option<u64>>,
-            ) -> Result<$crate::api::setup::Listed<$resource>, $crate::http::ProblemError> {
+            ) -> Result<$crate::dialects::setup::Listed<$resource>, $crate::http::ProblemError> {
                 let tenant = auth.0.tenant;
                 #[allow(unused_mut, unused_assignments)]
                 let mut parent_id = None;
                 $(
-                    $crate::api::setup::require_parent::<$parent>(&self.ctx.store, tenant, parent.0).await?;
+                    $crate::dialects::setup::require_parent::<$parent>(&self.ctx.store, tenant, parent.0).await?;
                     parent_id = Some(parent.0);
                 )?
-                Ok($crate::api::setup::list(&self.ctx.store, tenant, parent_id, $crate::api::setup::page(limit.0, offset.0)).await?)
+                Ok($crate::dialects::setup::list(&self.ctx.store, tenant, parent_id, $crate::dialects::setup::page(limit.0, offset.0)).await?)
             }
 
             #[doc = $create_summary]
@@ -300,18 +300,18 @@ macro_rules! setup_api {
                 $(#[oai(name = $parent_name)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
                 body: $crate::http::Body<$input>,
             ) -> Result<
-                $crate::api::setup::Created<$resource>,
-                $crate::http::ProblemError<$crate::api::setup::setup_api!(@unique $($unique)?)>,
+                $crate::dialects::setup::Created<$resource>,
+                $crate::http::ProblemError<$crate::dialects::setup::setup_api!(@unique $($unique)?)>,
             > {
                 #[allow(unused_mut, unused_assignments)]
                 let mut parent_id = None;
                 #[allow(unused_mut)]
                 let mut collection = concat!($prefix, $collection).trim_end_matches('/').to_string();
                 $(
-                    parent_id = $crate::api::setup::under::<$parent>(parent.0);
+                    parent_id = $crate::dialects::setup::under::<$parent>(parent.0);
                     collection = collection.replace(concat!(":", $parent_name), &parent.0.to_string());
                 )?
-                Ok($crate::api::setup::create::<$resource, $input, $crate::api::setup::setup_api!(@parent $resource; $($parent)?)>(
+                Ok($crate::dialects::setup::create::<$resource, $input, $crate::dialects::setup::setup_api!(@parent $resource; $($parent)?)>(
                     &self.ctx.store, &auth.0, parent_id, &collection, body.0,
                 ).await?)
             }
@@ -325,11 +325,11 @@ macro_rules! setup_api {
                 #[oai(scope = "crate::auth::Scope::SetupRead")] auth: $crate::http::auth::Bearer,
                 $(#[oai(name = $parent_name)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
                 #[oai(name = "entityId")] entity_id: poem_openapi::param::Path<uuid::Uuid>,
-            ) -> Result<$crate::api::setup::Fetched<$resource>, $crate::http::ProblemError> {
+            ) -> Result<$crate::dialects::setup::Fetched<$resource>, $crate::http::ProblemError> {
                 #[allow(unused_mut, unused_assignments)]
                 let mut parent_id = None;
-                $( parent_id = $crate::api::setup::under::<$parent>(parent.0); )?
-                Ok($crate::api::setup::get(&self.ctx.store, auth.0.tenant, parent_id, entity_id.0).await?)
+                $( parent_id = $crate::dialects::setup::under::<$parent>(parent.0); )?
+                Ok($crate::dialects::setup::get(&self.ctx.store, auth.0.tenant, parent_id, entity_id.0).await?)
             }
 
             #[doc = $update_summary]
@@ -347,14 +347,14 @@ macro_rules! setup_api {
                 if_match: poem_openapi::param::Header<Option<String>>,
                 body: $crate::http::Body<$input>,
             ) -> Result<
-                $crate::api::setup::Fetched<$resource>,
-                $crate::http::ProblemError<($crate::http::envelope::IfMatch, $crate::api::setup::setup_api!(@unique $($unique)?))>,
+                $crate::dialects::setup::Fetched<$resource>,
+                $crate::http::ProblemError<($crate::http::envelope::IfMatch, $crate::dialects::setup::setup_api!(@unique $($unique)?))>,
             > {
                 #[allow(unused_mut, unused_assignments)]
                 let mut parent_id = None;
-                $( parent_id = $crate::api::setup::under::<$parent>(parent.0); )?
+                $( parent_id = $crate::dialects::setup::under::<$parent>(parent.0); )?
                 let key = $crate::store::records::RecordKey { parent_id, entity_id: entity_id.0 };
-                Ok($crate::api::setup::update(&self.ctx.store, &auth.0, key, if_match.0.as_deref(), body.0).await?)
+                Ok($crate::dialects::setup::update(&self.ctx.store, &auth.0, key, if_match.0.as_deref(), body.0).await?)
             }
         }
     };
@@ -384,7 +384,7 @@ macro_rules! named_resource {
             pub modified_at: chrono::DateTime<chrono::Utc>,
         }
 
-        impl $crate::api::setup::Resource for $resource {
+        impl $crate::dialects::setup::Resource for $resource {
             type Data = $crate::domain::setup::$resource;
 
             fn from_stored(s: $crate::store::records::Stored<Self::Data>) -> Self {
@@ -420,12 +420,12 @@ macro_rules! named_resource {
             }
         }
 
-        impl $crate::api::setup::Input for $input {
+        impl $crate::dialects::setup::Input for $input {
             type Data = $crate::domain::setup::$resource;
 
             fn into_data(
                 self,
-                _: &$crate::api::setup::WriteContext<'_, Self::Data>,
+                _: &$crate::dialects::setup::WriteContext<'_, Self::Data>,
             ) -> Result<Self::Data, Vec<$crate::domain::FieldError>> {
                 $crate::domain::setup::$resource::parse(&self.name, self.active)
             }

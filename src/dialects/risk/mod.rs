@@ -10,24 +10,35 @@ use poem_openapi::types::{Example, MaybeUndefined, ParseFromJSON, ToJSON};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
-use crate::api::{ApiContext, ApiTag};
 use crate::auth::Scope;
+use crate::context::ApiContext;
+use crate::dialects::ApiTag;
 use crate::domain::relationship::{
-    Patch, RawRelationship, RelationshipCommand, RelationshipState, check_references, parse_guid, parse_instant,
+    Patch, RawRelationship, RelationshipCommand, RelationshipState, check_references, parse_guid,
 };
 use crate::domain::{FieldError, Page};
 use crate::http::auth::Bearer;
 use crate::http::body::JsonOrXml;
-use crate::http::envelope::{IfMatch, RiskError};
+use crate::http::envelope::IfMatch;
 use crate::http::etag::etag;
 use crate::http::links::base_url;
-use crate::http::{AppError, Body, Negotiated, RiskApiError};
+use crate::http::params::Documented;
+use crate::http::{AppError, Body, Negotiated};
 use crate::store::WriteTx;
-use crate::store::relationships::{Filter, FilterField, FilterOp, Order, RelationshipRecord, RelationshipView};
+use crate::store::relationships::{Order, RelationshipRecord, RelationshipView};
 use crate::write::{self, Change};
 
+pub mod envelope;
+pub mod filters;
+
+use filters::{DateFilter, IdFilter, StatusFilter, TextFilter};
+
+use envelope::{RiskApiError, RiskError};
+
+/// Where the dialect lives.
+pub const PREFIX: &str = "/api/relationships";
 pub const MAX_LIMIT: u32 = 50;
-const PATH: &str = "/api/relationships";
+const PATH: &str = PREFIX;
 
 /// Who sees a relationship (`internalAccess`, `externalAccess`): `ManagerOnly`,
 /// `Team` or `All`. Read case-insensitively; stored and written as listed.
@@ -490,94 +501,13 @@ impl RelationshipsApi {
     }
 }
 
-/// The query parameters a list request may carry; anything else is refused.
-const LIST_PARAMETERS: &[&str] = &[
-    "limit",
-    "offset",
-    "order_by",
-    "dir",
-    "entityId[eq]",
-    "name[eq]",
-    "name[contains]",
-    "status[eq]",
-    "status[contains]",
-    "relationshipNumber[eq]",
-    "relationshipNumber[contains]",
-    "classification[eq]",
-    "classification[contains]",
-    "category[eq]",
-    "category[contains]",
-    "createdAt[eq]",
-    "createdAt[lt]",
-    "createdAt[gt]",
-    "modifiedAt[eq]",
-    "modifiedAt[lt]",
-    "modifiedAt[gt]",
-    "startEffectiveDate[eq]",
-    "startEffectiveDate[lt]",
-    "startEffectiveDate[gt]",
-];
-
-/// Parses the filters of a list request (`field[op]=value`), every problem at once.
-fn filters(query: &str) -> Result<Vec<Filter>, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut filters = Vec::new();
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-        if !LIST_PARAMETERS.contains(&key.as_ref()) {
-            let message = if key.contains('[') {
-                "is not a supported filter field and operator"
-            } else {
-                "is not a known parameter"
-            };
-            errors.push(FieldError::new(key.as_ref(), message));
-            continue;
-        }
-        let Some((field, op)) = key.strip_suffix(']').and_then(|k| k.split_once('[')) else {
-            continue; // paging and ordering, read by the handler
-        };
-        let field = match field {
-            "entityId" => FilterField::EntityId,
-            "name" => FilterField::Name,
-            "status" => FilterField::Status,
-            "relationshipNumber" => FilterField::RelationshipNumber,
-            "classification" => FilterField::Classification,
-            "category" => FilterField::Category,
-            "createdAt" => FilterField::CreatedAt,
-            "modifiedAt" => FilterField::ModifiedAt,
-            _ => FilterField::StartEffectiveDate,
-        };
-        let op = match op {
-            "eq" => FilterOp::Eq,
-            "contains" => FilterOp::Contains,
-            "lt" => FilterOp::Lt,
-            _ => FilterOp::Gt,
-        };
-        let value = match field {
-            FilterField::EntityId => parse_guid(&key, &value).map(|id| id.to_string()),
-            FilterField::CreatedAt | FilterField::ModifiedAt | FilterField::StartEffectiveDate => parse_instant(&value)
-                .map(crate::store::to_db_time)
-                .ok_or_else(|| FieldError::new(key.as_ref(), "must be an ISO date or date-time")),
-            FilterField::Status if op == FilterOp::Eq => value
-                .parse::<crate::domain::relationship::Status>()
-                .map(|s| s.as_str().to_string())
-                .map_err(|()| FieldError::new(key.as_ref(), "is not a relationship status")),
-            _ if value.is_empty() => Err(FieldError::new(key.as_ref(), "must not be empty")),
-            _ => Ok(value.into_owned()),
-        };
-        match value {
-            Ok(value) => filters.push(Filter { field, op, value }),
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.is_empty() { Ok(filters) } else { Err(errors) }
-}
-
-#[OpenApi(prefix_path = "/api/relationships", tag = "ApiTag::RiskRelationships")]
+#[OpenApi(prefix_path = PREFIX, tag = "ApiTag::RiskRelationships")]
 impl RelationshipsApi {
     /// List relationships
     ///
     /// Pages through the tenant's relationships. Filters are bracket
-    /// operators in the query string, all of which must hold:
+    /// operators in the query string (each documented as a `deepObject`
+    /// parameter: `name[contains]=acme`), all of which must hold:
     /// `entityId[eq]`; `name`, `status`, `relationshipNumber`,
     /// `classification`, `category` with `[eq]` (exact) or `[contains]`
     /// (case-insensitive); `createdAt`, `modifiedAt`, `startEffectiveDate`
@@ -599,70 +529,37 @@ impl RelationshipsApi {
         order_by: Query<Option<OrderBy>>,
         /// Sort direction (default `Asc`).
         dir: Query<Option<Direction>>,
-        /// Exact entityId (GUID).
-        #[oai(name = "entityId[eq]")]
-        _entity_id_eq: Query<Option<String>>,
-        /// Exact name.
-        #[oai(name = "name[eq]")]
-        _name_eq: Query<Option<String>>,
-        /// Name contains (case-insensitive).
-        #[oai(name = "name[contains]")]
-        _name_contains: Query<Option<String>>,
-        /// Exact status, one of `Relationship_Active`, `Relationship_Inactive`, `Relationship_Draft`, `Relationship_Expired`.
-        #[oai(name = "status[eq]")]
-        _status_eq: Query<Option<String>>,
-        /// Status contains (case-insensitive), e.g. `Active`.
-        #[oai(name = "status[contains]")]
-        _status_contains: Query<Option<String>>,
-        /// Exact relationship number, e.g. `R00042`.
-        #[oai(name = "relationshipNumber[eq]")]
-        _number_eq: Query<Option<String>>,
-        /// Relationship number contains.
-        #[oai(name = "relationshipNumber[contains]")]
-        _number_contains: Query<Option<String>>,
-        /// Exact classification.
-        #[oai(name = "classification[eq]")]
-        _classification_eq: Query<Option<String>>,
-        /// Classification contains (case-insensitive).
-        #[oai(name = "classification[contains]")]
-        _classification_contains: Query<Option<String>>,
-        /// Exact category.
-        #[oai(name = "category[eq]")]
-        _category_eq: Query<Option<String>>,
-        /// Category contains (case-insensitive).
-        #[oai(name = "category[contains]")]
-        _category_contains: Query<Option<String>>,
-        /// Created exactly at (ISO date-time).
-        #[oai(name = "createdAt[eq]")]
-        _created_eq: Query<Option<String>>,
-        /// Created before.
-        #[oai(name = "createdAt[lt]")]
-        _created_lt: Query<Option<String>>,
-        /// Created after.
-        #[oai(name = "createdAt[gt]")]
-        _created_gt: Query<Option<String>>,
-        /// Modified exactly at.
-        #[oai(name = "modifiedAt[eq]")]
-        _modified_eq: Query<Option<String>>,
-        /// Modified before.
-        #[oai(name = "modifiedAt[lt]")]
-        _modified_lt: Query<Option<String>>,
-        /// Modified after.
-        #[oai(name = "modifiedAt[gt]")]
-        _modified_gt: Query<Option<String>>,
-        /// Starts exactly at (`yyyy-MM-dd` means midnight UTC).
-        #[oai(name = "startEffectiveDate[eq]")]
-        _start_eq: Query<Option<String>>,
-        /// Starts before.
-        #[oai(name = "startEffectiveDate[lt]")]
-        _start_lt: Query<Option<String>>,
-        /// Starts after.
-        #[oai(name = "startEffectiveDate[gt]")]
-        _start_gt: Query<Option<String>>,
+        /// `entityId[eq]=<GUID>`.
+        #[oai(name = "entityId", style = "deep_object")]
+        _entity_id: Documented<IdFilter>,
+        /// `name[eq]`, `name[contains]`.
+        #[oai(name = "name", style = "deep_object")]
+        _name: Documented<TextFilter>,
+        /// `status[eq]`, `status[contains]`.
+        #[oai(name = "status", style = "deep_object")]
+        _status: Documented<StatusFilter>,
+        /// `relationshipNumber[eq]` (e.g. `R00042`), `relationshipNumber[contains]`.
+        #[oai(name = "relationshipNumber", style = "deep_object")]
+        _number: Documented<TextFilter>,
+        /// `classification[eq]`, `classification[contains]`.
+        #[oai(name = "classification", style = "deep_object")]
+        _classification: Documented<TextFilter>,
+        /// `category[eq]`, `category[contains]`.
+        #[oai(name = "category", style = "deep_object")]
+        _category: Documented<TextFilter>,
+        /// `createdAt[eq]`, `createdAt[lt]`, `createdAt[gt]`.
+        #[oai(name = "createdAt", style = "deep_object")]
+        _created_at: Documented<DateFilter>,
+        /// `modifiedAt[eq]`, `modifiedAt[lt]`, `modifiedAt[gt]`.
+        #[oai(name = "modifiedAt", style = "deep_object")]
+        _modified_at: Documented<DateFilter>,
+        /// `startEffectiveDate[eq]`, `[lt]`, `[gt]` (`yyyy-MM-dd` means midnight UTC).
+        #[oai(name = "startEffectiveDate", style = "deep_object")]
+        _start_effective_date: Documented<DateFilter>,
     ) -> Result<RelationshipsListed, RiskApiError> {
-        // The typed parameters above document the filters; one parser reads
-        // them all from the query string, so every problem is reported at once.
-        let filters = filters(request.uri().query().unwrap_or_default()).map_err(AppError::Validation)?;
+        // The filter parameters above only document; one parser reads the
+        // query string, so every problem is reported at once.
+        let filters = filters::parse(request.uri().query().unwrap_or_default()).map_err(AppError::Validation)?;
         let page = Page {
             limit: limit.0.unwrap_or(MAX_LIMIT),
             offset: offset.0.unwrap_or(0),
@@ -800,14 +697,5 @@ mod tests {
         let documented = property_names::<RelationshipInput>();
         assert_eq!(documented.len(), 15);
         assert_eq!(documented, property_names::<RelationshipDraft>());
-    }
-
-    #[test]
-    fn filters_are_parsed_and_refused_together() {
-        let ok = filters("limit=5&name[contains]=acme&createdAt[gt]=2026-01-01&status[eq]=Relationship_Active")
-            .expect("valid");
-        assert_eq!(ok.len(), 3);
-        let errors = filters("foo=1&name[like]=x&entityId[eq]=nope&createdAt[lt]=yesterday").expect_err("invalid");
-        assert_eq!(errors.len(), 4);
     }
 }

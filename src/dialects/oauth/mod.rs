@@ -9,14 +9,21 @@ use poem::http::header;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
-use crate::api::{ApiContext, ApiTag};
 use crate::auth::parse_scopes;
 use crate::auth::secret::{LegacyError, decoy_hash, hash_secret, is_legacy, verify_sha256};
 use crate::auth::token::{Claims, ISSUER};
+use crate::context::ApiContext;
+use crate::dialects::ApiTag;
 use crate::domain::text::storable;
-use crate::http::envelope::OAuthApiError;
 use crate::http::error::OAuthCode;
 use crate::http::{AppError, Body, JsonXmlOrForm, Negotiated};
+
+pub mod envelope;
+
+use envelope::OAuthApiError;
+
+/// Where the token endpoint lives.
+pub const PREFIX: &str = "/oauth2";
 
 /// A token request. Parameters the RFC does not define are ignored, as it requires.
 #[derive(Object, Debug, Clone)]
@@ -116,7 +123,7 @@ impl OAuthApi {
     }
 }
 
-#[OpenApi(tag = "ApiTag::OAuth")]
+#[OpenApi(prefix_path = PREFIX, tag = "ApiTag::OAuth")]
 impl OAuthApi {
     /// Get an access token
     ///
@@ -130,7 +137,7 @@ impl OAuthApi {
     /// an unknown client from a wrong secret. Repeated failed
     /// authentications for one client id, or from one address, are answered
     /// 429 `slow_down` with `Retry-After` until their window ends.
-    #[oai(path = "/oauth2/token", method = "post", operation_id = "createToken")]
+    #[oai(path = "/token", method = "post", operation_id = "createToken")]
     async fn token_create(
         &self,
         request: &Request,

@@ -1,0 +1,224 @@
+//! The wiring: the command line's commands, the service's start and stop,
+//! and the HTTP application (routes, docs, metrics, the front line) that
+//! `main`, the tests and the spec writer share.
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::{Endpoint, EndpointExt, Route};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::cli;
+use crate::config::{Cli, Command, Settings};
+use crate::context::{ApiContext, ContextSettings};
+use crate::demo::{self, DemoSettings};
+use crate::dialects;
+use crate::http::connection::GuardedAcceptor;
+use crate::http::middleware::Frontline;
+use crate::http::routes::RouteTable;
+use crate::metrics;
+use crate::server::{self, ServerSettings};
+use crate::store::Store;
+use crate::telemetry;
+
+/// Runs one command of the command line (`serve` when none is given).
+pub async fn run(args: Cli) -> anyhow::Result<()> {
+    telemetry::init(args.settings.log_format);
+    let settings = &args.settings;
+    match args.command.unwrap_or(Command::Serve {
+        demo: false,
+        demo_client_id: None,
+        demo_client_secret: None,
+    }) {
+        Command::Serve {
+            demo,
+            demo_client_id,
+            demo_client_secret,
+        } => {
+            let demo = demo.then_some(DemoSettings {
+                client_id: demo_client_id,
+                client_secret: demo_client_secret,
+            });
+            serve(settings, demo).await
+        }
+        Command::Migrate => {
+            open_store(settings).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::DemoData { relationships } => {
+            let store = open_store(settings).await?;
+            let added = demo::generate(&store, relationships).await?;
+            println!("demo tenant: {added} generated relationships added ({relationships} wanted)");
+            Ok(())
+        }
+        Command::Openapi { out } => {
+            let (json, yaml) = spec(ApiContext::detached());
+            std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            std::fs::write(out.join("openapi.json"), json)?;
+            std::fs::write(out.join("openapi.yaml"), yaml)?;
+            println!("wrote {0}/openapi.json and {0}/openapi.yaml", out.display());
+            Ok(())
+        }
+        Command::Tenants { action } => cli::tenants(&open_store(settings).await?, action).await,
+        Command::Clients { action } => cli::clients(&open_store(settings).await?, action).await,
+        Command::Apikeys { action } => cli::apikeys(&open_store(settings).await?, action).await,
+    }
+}
+
+/// Connects and applies pending migrations.
+async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let demo = match demo {
+        Some(demo_settings) => Some(demo::seed(&store, &demo_settings).await?),
+        None => None,
+    };
+    let ctx = ApiContext::new(
+        store.clone(),
+        &ContextSettings {
+            token_key: settings.token_key.clone(),
+            token_ttl: settings.token_ttl,
+            public_url: settings.public_url.clone(),
+            metrics_on_main: settings.metrics_bind.is_none(),
+            client_cache_ttl: std::time::Duration::from_secs(settings.client_cache_ttl),
+        },
+    )
+    .await?;
+    let metrics_server = match settings.metrics_bind {
+        Some(bind) => Some(metrics::serve(ctx.metrics.clone(), bind).await?),
+        None => None,
+    };
+    let running = start(ctx, settings, settings.bind).await?;
+    let base = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", running.addr));
+    println!("liaison is listening on http://{}", running.addr);
+    println!("API docs (Swagger UI): {base}/docs");
+    match &metrics_server {
+        Some(m) => println!("Metrics (Prometheus): http://{}{}", m.addr, metrics::PATH),
+        None => println!("Metrics (Prometheus): {base}{}", metrics::PATH),
+    }
+    if let Some(demo) = demo {
+        println!();
+        println!(
+            "Demo tenant {:?}: a client with every scope, and an API key for Relationship users \
+             (Authorization: Token token=$LIAISON_API_KEY).",
+            demo::TENANT
+        );
+        println!("Paste these lines into a shell, then run scripts/quickstart:");
+        println!();
+        for line in demo::export_lines(&base, &demo) {
+            println!("{line}");
+        }
+        println!();
+        println!(
+            "A token: curl -s -u \"$LIAISON_CLIENT_ID:$LIAISON_CLIENT_SECRET\" -d grant_type=client_credentials \
+             \"$LIAISON_URL/oauth2/token\""
+        );
+    }
+    server::shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    running.shutdown().await?;
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.shutdown().await?;
+    }
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The OpenAPI document as JSON and YAML, exactly as served.
+pub fn spec(ctx: ApiContext) -> (String, String) {
+    let service = dialects::service(ctx);
+    (service.spec(), service.spec_yaml())
+}
+
+/// The whole HTTP application. The scopes each operation requires are read
+/// back from the generated spec; a spec that cannot be read stops start-up
+/// rather than leave operations unguarded.
+pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl Endpoint + 'static> {
+    let ctx = ctx.with_token_throttle(settings.token_failures);
+    let auth = ctx.auth.clone();
+    let (metrics, metrics_on_main) = (ctx.metrics.clone(), ctx.metrics_on_main);
+    let service = dialects::service(ctx);
+    let spec: serde_json::Value =
+        serde_json::from_str(&service.spec()).context("the generated OpenAPI document is not JSON")?;
+    let routes = RouteTable::from_spec(&spec).context("the generated OpenAPI document gives no route table")?;
+    let route = Route::new()
+        .at("/openapi.json", service.spec_endpoint())
+        .at("/openapi.yaml", service.spec_endpoint_yaml())
+        .nest("/docs", service.swagger_ui())
+        .nest("/", service);
+    let route = if metrics_on_main {
+        route.at(metrics::PATH, metrics::endpoint(metrics.clone()))
+    } else {
+        route
+    };
+    Ok(Frontline::new(
+        route.data(auth).map_to_response(),
+        settings.body_limit,
+        settings.body_timeout,
+        routes,
+        dialects::DIALECTS,
+    )
+    .with_metrics(metrics))
+}
+
+/// A server accepting connections in the background.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// Binds `bind` (port 0 picks a free port) and serves the app until stopped.
+pub async fn start(
+    ctx: ApiContext,
+    settings: impl Into<ServerSettings>,
+    bind: SocketAddr,
+) -> anyhow::Result<RunningServer> {
+    let mut settings: ServerSettings = settings.into();
+    settings.connections.max_connections = server::within_open_file_limit(settings.connections.max_connections);
+    let app = app(ctx, &settings)?;
+    let acceptor = TcpListener::bind(bind.to_string())
+        .into_acceptor()
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let acceptor = GuardedAcceptor::new(acceptor, settings.connections, dialects::DIALECTS);
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .context("the listener has no socket address")?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+        app,
+        async move {
+            let _ = stopped.await;
+        },
+        Some(server::GRACE),
+    );
+    Ok(RunningServer {
+        addr,
+        stop,
+        task: tokio::spawn(server),
+    })
+}
+
+impl RunningServer {
+    /// Stops accepting connections, lets in-flight requests finish, and waits.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.task.await.context("the server task panicked")??;
+        Ok(())
+    }
+}
