@@ -94,7 +94,9 @@ install_typescript() {
   local stamp="$WORK/typescript/node_modules/.liaison-lock-stamp" want t0
   mkdir -p "$WORK/typescript"
   want=$(cat "$SRC/typescript/package.json" "$SRC/typescript/package-lock.json" | sha256sum | cut -d' ' -f1)
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+  local logs_kept=true
+  for g in "${GENERATORS[@]}"; do [[ -f "$ARTIFACTS/openapi-generator-$g.log" ]] || logs_kept=false; done
+  if [[ $logs_kept == true && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     say "typescript node_modules up to date (lock unchanged)"
     return
   fi
@@ -116,7 +118,9 @@ build() {
 
   # 1. Generate, unless the clients in .cache were generated from the same inputs.
   want=$(cat "$SPEC" "$SRC/requirements.txt" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+  local logs_kept=true
+  for g in "${GENERATORS[@]}"; do [[ -f "$ARTIFACTS/openapi-generator-$g.log" ]] || logs_kept=false; done
+  if [[ $logs_kept == true && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     say "clients in $WORK/generated are up to date (same spec, pins and options)"
   else
     rm -rf "$WORK/generated.new"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-import typing
 import uuid
 
 from liaison_oag import ApiClient, Configuration
@@ -28,6 +27,7 @@ from liaison_oag.models import (
     RiskErrorCode,
     RiskErrorEnvelope,
     RiskListEnvelopeRelationship,
+    TextFilter,
     TokenRequest,
 )
 
@@ -79,17 +79,6 @@ def step(name: str, fn) -> object:
         check(name, False, f"{type(exc).__name__}: {exc}")
         traceback.print_exc(file=sys.stdout)
         return None
-
-
-def filter_model(parameter: str) -> type:
-    """The model the generated listRelationships takes for a filter parameter (`name`, ...).
-
-    Read from the generated signature, so the scenario does not depend on the
-    filter schema's name in the spec.
-    """
-    hint = typing.get_type_hints(RiskRelationshipsApi.list_relationships)[parameter]
-    (model,) = [t for t in typing.get_args(hint) if t is not type(None)]
-    return model
 
 
 def deep_object(parameter: str, value) -> list[tuple[str, str]]:
@@ -147,9 +136,8 @@ def relationships(client: ApiClient) -> str | None:
     entity_id = str(written.result.entity_id)
     check("createRelationship -> 201 success", written.success and written.errors == [], written.to_dict())
 
-    text_filter = filter_model("name")
     try:
-        api.list_relationships(name=text_filter(contains=RUN))
+        api.list_relationships(name=TextFilter(contains=RUN))
         check("generated list_relationships sends deepObject as JSON (liaison: 400)", False, "it answered 2xx")
     except BadRequestException as exc:
         # openapi-generator 7.26.0's python client; when this fails, the generator
@@ -160,7 +148,7 @@ def relationships(client: ApiClient) -> str | None:
             exc.body,
         )
 
-    listed = list_relationships(client, name=text_filter(contains=RUN.upper()))
+    listed = list_relationships(client, name=TextFilter(contains=RUN.upper()))
     check(
         "listRelationships name[contains] finds exactly the new relationship",
         [str(r.entity_id) for r in listed.result] == [entity_id] and listed.total_count == 1,
@@ -180,7 +168,7 @@ def relationships(client: ApiClient) -> str | None:
         after.to_dict(),
     )
 
-    renamed = list_relationships(client, name=text_filter(contains=RUN))
+    renamed = list_relationships(client, name=TextFilter(contains=RUN))
     check(
         "listRelationships name[contains] no longer matches the old name",
         renamed.result == [] and renamed.total_count == 0,

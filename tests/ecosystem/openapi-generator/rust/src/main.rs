@@ -113,7 +113,10 @@ async fn list_relationships(
 ) -> Result<models::RiskListEnvelopeRelationship, Failure> {
     let mut query = parse_deep_object(field, &serde_json::to_value(filter)?);
     query.push(("limit".into(), "50".into()));
-    let mut request = config.client.get(format!("{}/api/relationships", config.base_path)).query(&query);
+    let mut request = config
+        .client
+        .get(format!("{}/api/relationships", config.base_path))
+        .query(&query);
     if let Some(token) = &config.oauth_access_token {
         request = request.bearer_auth(token);
     }
@@ -127,11 +130,17 @@ async fn list_relationships(
 }
 
 fn text_filter_contains(text: &str) -> models::TextFilter {
-    models::TextFilter { contains: Some(text.into()), ..models::TextFilter::new() }
+    models::TextFilter {
+        contains: Some(text.into()),
+        ..models::TextFilter::new()
+    }
 }
 
 async fn token(checks: &mut Checks, base_path: &str) -> Result<String, Failure> {
-    let anonymous = Configuration { base_path: base_path.into(), ..Configuration::new() };
+    let anonymous = Configuration {
+        base_path: base_path.into(),
+        ..Configuration::new()
+    };
     let request = models::TokenRequest {
         grant_type: Some("client_credentials".into()),
         client_id: Some(env("LIAISON_CLIENT_ID")),
@@ -154,9 +163,15 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
         supplier: Some(uuid(SUPPLIER)),
         ..document_example()
     };
-    let written = risk_relationships_api::create_relationship(config, body).await.map_err(failure)?;
+    let written = risk_relationships_api::create_relationship(config, body)
+        .await
+        .map_err(failure)?;
     let id = written.result.entity_id;
-    checks.check("createRelationship -> 201 success", written.success && written.errors.is_empty(), &written);
+    checks.check(
+        "createRelationship -> 201 success",
+        written.success && written.errors.is_empty(),
+        &written,
+    );
 
     // What the generated operation sends for a deepObject filter (see list_relationships).
     match risk_relationships_api::list_relationships(
@@ -206,7 +221,10 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
     checks.check(
         "listRelationships name[contains] finds exactly the new relationship",
         page.total_count == 1 && page.result.iter().map(|r| r.entity_id).eq([id]),
-        (page.total_count, page.result.iter().map(|r| r.entity_id).collect::<Vec<_>>()),
+        (
+            page.total_count,
+            page.result.iter().map(|r| r.entity_id).collect::<Vec<_>>(),
+        ),
     );
 
     let updated = risk_relationships_api::update_relationship(config, &id.to_string(), document_example(), None)
@@ -218,7 +236,9 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
         &updated,
     );
 
-    let got = risk_relationships_api::get_relationship(config, &id.to_string()).await.map_err(failure)?;
+    let got = risk_relationships_api::get_relationship(config, &id.to_string())
+        .await
+        .map_err(failure)?;
     checks.check(
         "getRelationship after the PUT: the document's name, supplier kept, the start date",
         got.result.name == "Example relationship (updated)"
@@ -255,7 +275,11 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
             );
         }
         other => {
-            checks.check("getRelationship unknown id -> 404", false, other.map(|e| e.success).map_err(failure));
+            checks.check(
+                "getRelationship unknown id -> 404",
+                false,
+                other.map(|e| e.success).map_err(failure),
+            );
         }
     }
     Ok(id)
@@ -286,7 +310,11 @@ async fn related_users(checks: &mut Checks, config: &Configuration, run: &str) -
     Ok(())
 }
 
-async fn relationship_users(checks: &mut Checks, config: &Configuration, relationship: uuid::Uuid) -> Result<(), Failure> {
+async fn relationship_users(
+    checks: &mut Checks,
+    config: &Configuration,
+    relationship: uuid::Uuid,
+) -> Result<(), Failure> {
     let form = models::RelationshipUserForm {
         relationship_id: Some(relationship.to_string()),
         user_id: Some("3".into()),
@@ -315,10 +343,14 @@ async fn relationship_users(checks: &mut Checks, config: &Configuration, relatio
         },
     );
     // 204: the generated function answers () for a success without a body.
-    relationship_users_api::update_relationship_user(config, created.id, update, None).await.map_err(failure)?;
+    relationship_users_api::update_relationship_user(config, created.id, update, None)
+        .await
+        .map_err(failure)?;
     checks.check("updateRelationshipUser, the document's PUT -> 2xx", true, ());
 
-    let got = relationship_users_api::get_relationship_user(config, created.id).await.map_err(failure)?;
+    let got = relationship_users_api::get_relationship_user(config, created.id)
+        .await
+        .map_err(failure)?;
     checks.check(
         "getRelationshipUser reads the PUT back",
         got.id == created.id
@@ -351,7 +383,10 @@ async fn main() -> ExitCode {
         // The Relationship users dialect's own header: `Authorization: Token token=<key>`.
         let keyed = Configuration {
             base_path: base_path.clone(),
-            api_key: Some(ApiKey { prefix: Some("Token".into()), key: format!("token={api_key}") }),
+            api_key: Some(ApiKey {
+                prefix: Some("Token".into()),
+                key: format!("token={api_key}"),
+            }),
             ..Configuration::new()
         };
         match relationship {
