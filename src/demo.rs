@@ -16,8 +16,8 @@ use crate::domain::setup::{
     SupplierAddress, User,
 };
 use crate::store::Store;
-use crate::store::records::Record;
 use crate::store::relationship_users::NewRelationshipUser;
+use crate::store::setup::records::Record;
 
 pub const TENANT: &str = "demo";
 

@@ -3,6 +3,7 @@
 
 pub mod form;
 pub mod relationship;
+pub mod relationship_user;
 pub mod setup;
 pub mod text;
 

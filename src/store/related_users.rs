@@ -4,9 +4,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{Any, Executor, Row as _};
 use uuid::Uuid;
 
-use crate::domain::setup::User;
 use crate::domain::{TenantId, Version};
-use crate::store::records::{Col, counter_at_least};
+use crate::store::setup::records::counter_at_least;
 use crate::store::{Aggregate, Store, WriteError, WriteTx, now, to_db_time};
 
 /// A related user with its user's login name.
@@ -100,15 +99,6 @@ impl Store {
 }
 
 impl WriteTx {
-    /// The entity id of the tenant's user with this exact username, kept
-    /// from changing until this write ends.
-    pub async fn user_by_username(&mut self, username: &str) -> Result<Option<Uuid>, sqlx::Error> {
-        let user = self
-            .record_find::<User>("username", Col::Text(username.to_string()))
-            .await?;
-        Ok(user.map(|u| u.entity_id))
-    }
-
     /// Creates a related user with the tenant's next number, or with `id`
     /// (the demo's; nothing happens when that id exists). Its id.
     pub async fn related_user_insert(&mut self, id: Option<i64>, user: Uuid, name: &str) -> Result<i64, sqlx::Error> {

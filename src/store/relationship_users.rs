@@ -8,9 +8,9 @@ use sqlx::{Any, Executor, Row as _};
 use uuid::Uuid;
 
 use crate::domain::form::ResourceOwner;
-use crate::domain::setup::{RelationshipUserType, User};
+use crate::domain::setup::RelationshipUserType;
 use crate::domain::{Page, TenantId, Version};
-use crate::store::records::{Col, conflict_or};
+use crate::store::setup::records::{Col, conflict_or};
 use crate::store::{Aggregate, Removable, Store, WriteError, WriteTx, from_db_time, from_db_uuid, now, to_db_time};
 
 /// A stored relationship user, with the names a reader wants.
@@ -74,15 +74,6 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<RelationshipUserRecord, sqlx::Err
 }
 
 impl Store {
-    /// A relationship by entityId or by number (`R00001`).
-    pub async fn relationship_by_id_or_number(
-        &self,
-        tenant: TenantId,
-        text: &str,
-    ) -> Result<Option<Uuid>, sqlx::Error> {
-        relationship_by_id_or_number(self.pool(), tenant, text, "").await
-    }
-
     /// Creates a relationship user in a write of its own (for the demo tenant).
     pub async fn relationship_user_seed(&self, tenant: TenantId, new: &NewRelationshipUser) -> Result<i64, WriteError> {
         let mut tx = self.begin_write(tenant).await?;
@@ -141,46 +132,7 @@ async fn by_id<'c>(
         .transpose()
 }
 
-/// A relationship by entityId or by number, read with `lock`.
-async fn relationship_by_id_or_number<'c>(
-    executor: impl Executor<'c, Database = Any>,
-    tenant: TenantId,
-    text: &str,
-    lock: &str,
-) -> Result<Option<Uuid>, sqlx::Error> {
-    let text = text.trim();
-    let (column, value) = match Uuid::parse_str(text) {
-        Ok(id) => ("entity_id", id.to_string()),
-        Err(_) => ("relationship_number", text.to_string()),
-    };
-    let id: Option<String> = sqlx::query_scalar(&format!(
-        "SELECT entity_id FROM relationships WHERE tenant_id = $1 AND {column} = $2{lock}"
-    ))
-    .bind(tenant.to_string())
-    .bind(value)
-    .fetch_optional(executor)
-    .await?;
-    id.map(|id| from_db_uuid(&id)).transpose()
-}
-
 impl WriteTx {
-    /// A relationship by entityId or by number (`R00001`), kept until this write ends.
-    pub async fn relationship_by_id_or_number(&mut self, text: &str) -> Result<Option<Uuid>, sqlx::Error> {
-        let (tenant, lock) = (self.tenant(), self.for_share());
-        relationship_by_id_or_number(self.conn(), tenant, text, lock).await
-    }
-
-    /// A user by integer id or by entityId.
-    pub async fn user_by_id_or_entity(&mut self, text: &str) -> Result<Option<Uuid>, sqlx::Error> {
-        let text = text.trim();
-        let found = match (text.parse::<i64>(), Uuid::parse_str(text)) {
-            (Ok(number), _) => self.record_find::<User>("id", Col::Int(number)).await?,
-            (_, Ok(id)) => self.record_get::<User>(None, id).await?,
-            _ => None,
-        };
-        Ok(found.map(|u| u.entity_id))
-    }
-
     /// An active relationship user type by integer id or by name.
     pub async fn relationship_user_type(&mut self, text: &str) -> Result<Option<i64>, sqlx::Error> {
         let text = text.trim();

@@ -284,3 +284,48 @@ fn database_names_are_replaced() {
         "postgres://u@h/x?sslmode=disable"
     );
 }
+
+/// How a test encodes a request body.
+#[derive(Clone, Copy, Debug)]
+pub enum Enc {
+    Json,
+    /// The OpenAPI default XML mapping, under the schema's root element.
+    Xml,
+    /// `application/x-www-form-urlencoded`, for flat bodies.
+    Form,
+}
+
+/// JSON and XML, which every operation with a body reads.
+pub const JSON_AND_XML: [Enc; 2] = [Enc::Json, Enc::Xml];
+
+/// Sends `body` encoded as `enc` (`root` names XML's root element) with the
+/// `Authorization` header value `authorization`.
+pub async fn send_body(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    authorization: &str,
+    (enc, root): (Enc, &str),
+    body: &serde_json::Value,
+) -> reqwest::Response {
+    let request = app
+        .client
+        .request(method, app.url(path))
+        .header("authorization", authorization);
+    let request = match enc {
+        Enc::Json => request.json(body),
+        Enc::Xml => request
+            .header("content-type", "application/xml")
+            .body(liaison::http::xml::to_xml(root, None, body)),
+        Enc::Form => {
+            let pairs: Vec<(String, String)> = body
+                .as_object()
+                .expect("a flat object")
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .collect();
+            request.form(&pairs)
+        }
+    };
+    request.send().await.expect("request")
+}

@@ -10,13 +10,6 @@ const EXAMPLE_BODY: &str = r#"{
     "name": "deboraleiteferreira"
 }"#;
 
-#[derive(Clone, Copy, Debug)]
-enum Enc {
-    Json,
-    Xml,
-    Form,
-}
-
 const ENCODINGS: [Enc; 3] = [Enc::Json, Enc::Xml, Enc::Form];
 
 async fn send(
@@ -27,26 +20,8 @@ async fn send(
     root: &str,
     body: &Value,
 ) -> reqwest::Response {
-    let request = app
-        .client
-        .request(method, app.url("/api/user/related"))
-        .bearer_auth(token);
-    let request = match enc {
-        Enc::Json => request.json(body),
-        Enc::Xml => request
-            .header("content-type", "application/xml")
-            .body(liaison::http::xml::to_xml(root, None, body)),
-        Enc::Form => {
-            let pairs: Vec<(String, String)> = body
-                .as_object()
-                .expect("object")
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
-                .collect();
-            request.form(&pairs)
-        }
-    };
-    request.send().await.expect("request")
+    let authorization = format!("Bearer {token}");
+    send_body(app, method, "/api/user/related", &authorization, (enc, root), body).await
 }
 
 /// The error envelope's (HTTP status, code, message, detail, exception code), checked for shape.

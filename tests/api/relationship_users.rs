@@ -13,13 +13,7 @@ const EXAMPLE_BODY: &str = r#"{
   }
 }"#;
 
-#[derive(Clone, Copy, Debug)]
-enum Enc {
-    Json,
-    Xml,
-}
-
-const BOTH: [Enc; 2] = [Enc::Json, Enc::Xml];
+const BOTH: [Enc; 2] = JSON_AND_XML;
 
 /// A request with `authorization` (a full header value) and a body in `enc`.
 async fn send(
@@ -31,17 +25,7 @@ async fn send(
     root: &str,
     body: &Value,
 ) -> reqwest::Response {
-    let request = app
-        .client
-        .request(method, app.url(path))
-        .header("authorization", authorization);
-    let request = match enc {
-        Enc::Json => request.json(body),
-        Enc::Xml => request
-            .header("content-type", "application/xml")
-            .body(liaison::http::xml::to_xml(root, None, body)),
-    };
-    request.send().await.expect("request")
+    send_body(app, method, path, authorization, (enc, root), body).await
 }
 
 async fn update(app: &TestApp, auth: &str, enc: Enc, id: i64, body: &Value) -> reqwest::Response {

@@ -28,12 +28,6 @@ fn example() -> Value {
     serde_json::from_str(EXAMPLE_BODY).expect("example is JSON")
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Enc {
-    Json,
-    Xml,
-}
-
 /// Sends `body` in `enc` with `token`.
 async fn send(
     app: &TestApp,
@@ -43,14 +37,8 @@ async fn send(
     enc: Enc,
     body: &Value,
 ) -> reqwest::Response {
-    let request = app.client.request(method, app.url(path)).bearer_auth(token);
-    let request = match enc {
-        Enc::Json => request.json(body),
-        Enc::Xml => request
-            .header("content-type", "application/xml")
-            .body(liaison::http::xml::to_xml("RelationshipInput", None, body)),
-    };
-    request.send().await.expect("request")
+    let authorization = format!("Bearer {token}");
+    send_body(app, method, path, &authorization, (enc, "RelationshipInput"), body).await
 }
 
 async fn put(app: &TestApp, token: &str, enc: Enc, body: &Value) -> reqwest::Response {

@@ -9,325 +9,34 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
-use poem_openapi::types::Example;
-use poem_openapi::{ApiResponse, Object, OpenApi};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::auth::{Principal, Scope};
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
-use crate::domain::form::{FormConfiguration, RELATIONSHIP_USER, ResourceOwner, is_snake_case, validate_value};
+use crate::domain::form::{FormConfiguration, RELATIONSHIP_USER};
+use crate::domain::relationship_user::{may_change, merge, read_form, validate};
 use crate::domain::{FieldError, Page};
 use crate::http::auth::BearerOrApiKey;
 use crate::http::envelope::IfMatch;
 use crate::http::etag::etag;
 use crate::http::{AppError, Body, MaybeBody, Negotiated};
-use crate::store::records::{Col, Stored};
 use crate::store::relationship_users::{NewRelationshipUser, RelationshipUserRecord};
 use crate::store::{WriteError, WriteTx};
 use crate::write::{self, Change};
 
 pub mod envelope;
+pub mod schema;
+
+use schema::*;
 
 use envelope::FormApiError;
 
 /// Where the dialect lives.
 pub const PREFIX: &str = "/api/user/relationship_users";
-
-/// The `form` of a create: the relationship user's fields, as the form
-/// configuration allows.
-#[derive(Object, Debug, Clone, Default)]
-pub struct RelationshipUserForm {
-    /// On create: the relationship's entityId or number (`R00001`).
-    #[oai(skip_serializing_if_is_none)]
-    pub relationship_id: Option<String>,
-    /// On create: the user's integer id or entityId.
-    #[oai(skip_serializing_if_is_none)]
-    pub user_id: Option<String>,
-    /// Free properties, string values. On update they are merged key by
-    /// key; a key sent as JSON `null` (XML `xsi:nil="true"`) is removed.
-    #[oai(skip_serializing_if_is_none)]
-    pub properties: Option<BTreeMap<String, String>>,
-}
-
-/// The body of `POST /api/user/relationship_users`.
-#[derive(Object, Debug, Clone)]
-#[oai(example)]
-pub struct RelationshipUserCreate {
-    /// Name of the form configuration.
-    pub form_configuration_name: String,
-    /// The relationship user type: its integer id or its name (e.g. `team_members`).
-    pub parent_resource_id: String,
-    // The form's fields are described on `RelationshipUserForm` (a doc
-    // comment here would wrap the reference in `allOf`).
-    pub form: RelationshipUserForm,
-}
-
-impl Example for RelationshipUserCreate {
-    fn example() -> Self {
-        Self {
-            form_configuration_name: "reference_rest_api_relationship_user_create".into(),
-            parent_resource_id: "team_members".into(),
-            form: RelationshipUserForm {
-                relationship_id: Some("d32a9192-353c-45fe-bbd4-b88702800467".into()),
-                user_id: Some("3".into()),
-                properties: Some(BTreeMap::from([("status".to_string(), "not_verified".to_string())])),
-            },
-        }
-    }
-}
-
-/// The `form` of an update: attributes for the user, matching the form
-/// configuration (properties only).
-#[derive(Object, Debug, Clone, Default)]
-pub struct RelationshipUserUpdateForm {
-    /// Merged key by key into the stored properties; a key sent as JSON
-    /// `null` (XML `xsi:nil="true"`) is removed.
-    #[oai(skip_serializing_if_is_none)]
-    pub properties: Option<BTreeMap<String, String>>,
-}
-
-/// The body of `PUT /api/user/relationship_users/{relationship_user_id}`.
-#[derive(Object, Debug, Clone)]
-#[oai(example)]
-pub struct RelationshipUserUpdate {
-    /// Name of the defined FormConfiguration.
-    pub form_configuration_name: String,
-    // Described on `RelationshipUserUpdateForm` (see above).
-    pub form: RelationshipUserUpdateForm,
-}
-
-impl Example for RelationshipUserUpdate {
-    fn example() -> Self {
-        Self {
-            form_configuration_name: "reference_rest_api_relationship_update".into(),
-            form: RelationshipUserUpdateForm {
-                properties: Some(BTreeMap::from([("status".to_string(), "not_verified".to_string())])),
-            },
-        }
-    }
-}
-
-/// The body of a `DELETE` (when the name is not in the query string).
-#[derive(Object, Debug, Clone)]
-pub struct RelationshipUserDelete {
-    pub form_configuration_name: Option<String>,
-}
-
-/// How a create body is read: the documented fields, each optional, and the
-/// form as free data, so that every problem is reported at once.
-#[derive(Object, Debug, Clone)]
-#[oai(deny_unknown_fields)]
-pub struct RelationshipUserCreateDraft {
-    pub form_configuration_name: Option<String>,
-    pub parent_resource_id: Option<String>,
-    pub form: Option<Value>,
-}
-
-/// How an update body is read.
-#[derive(Object, Debug, Clone)]
-#[oai(deny_unknown_fields)]
-pub struct RelationshipUserUpdateDraft {
-    pub form_configuration_name: Option<String>,
-    pub form: Option<Value>,
-}
-
-/// A relationship user as stored.
-#[derive(Object, Debug, Clone)]
-pub struct RelationshipUser {
-    pub id: i64,
-    /// The relationship's entityId.
-    pub relationship_id: Uuid,
-    pub relationship_number: String,
-    /// The user's integer id.
-    pub user_id: i64,
-    pub user_entity_id: Uuid,
-    pub username: String,
-    /// The relationship user type's integer id.
-    pub type_id: i64,
-    pub type_name: String,
-    pub properties: BTreeMap<String, String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<RelationshipUserRecord> for RelationshipUser {
-    fn from(r: RelationshipUserRecord) -> Self {
-        Self {
-            id: r.id,
-            relationship_id: r.relationship_id,
-            relationship_number: r.relationship_number,
-            user_id: r.user_id,
-            user_entity_id: r.user_entity_id,
-            username: r.username,
-            type_id: r.type_id,
-            type_name: r.type_name,
-            properties: r.properties,
-            created_at: r.created_at,
-            updated_at: r.modified_at,
-        }
-    }
-}
-
-/// A page of a relationship's users.
-#[derive(Object, Debug, Clone)]
-pub struct RelationshipUserList {
-    pub relationship_users: Vec<RelationshipUser>,
-    pub total_count: i64,
-    pub limit: u32,
-    pub offset: u64,
-}
-
-/// What a create answers.
-#[derive(Object, Debug, Clone)]
-pub struct RelationshipUserCreated {
-    /// The new relationship user's id.
-    pub id: i64,
-    /// Always `{}`.
-    pub errors: BTreeMap<String, Vec<String>>,
-}
-
-#[derive(ApiResponse)]
-pub enum Created {
-    /// Created.
-    #[oai(status = 201)]
-    Created(Negotiated<RelationshipUserCreated>),
-}
-
-#[derive(ApiResponse)]
-pub enum NoContent {
-    /// Done; no body (the platform's status table).
-    #[oai(status = 204)]
-    NoContent,
-}
-
-#[derive(ApiResponse)]
-pub enum Updated {
-    /// Updated; no body (the platform's status table). `ETag` is the new version.
-    #[oai(status = 204)]
-    NoContent(#[oai(header = "ETag")] String),
-}
-
-#[derive(ApiResponse)]
-pub enum Fetched {
-    /// The relationship user; `ETag` is its version.
-    #[oai(status = 200)]
-    Ok(Negotiated<RelationshipUser>, #[oai(header = "ETag")] String),
-}
-
-#[derive(ApiResponse)]
-pub enum Listed {
-    /// A page of the relationship's users, by id.
-    #[oai(status = 200)]
-    Ok(Negotiated<RelationshipUserList>),
-}
-
-/// A form as sent: the values given and every field named.
-#[derive(Debug, Default)]
-struct FormInput {
-    relationship_id: Option<String>,
-    user_id: Option<String>,
-    /// `None` values remove a property.
-    properties: BTreeMap<String, Option<String>>,
-    /// Every field the form names (`relationship_id`, `properties.status`, ...).
-    named: Vec<String>,
-}
-
-fn scalar(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// Reads a form (JSON object, or what XML made of one), every problem at once.
-fn read_form(form: Option<Value>, errors: &mut Vec<FieldError>) -> FormInput {
-    let mut input = FormInput::default();
-    let map = match form {
-        None | Some(Value::Null) => return input,
-        Some(Value::String(s)) if s.trim().is_empty() => return input,
-        Some(Value::Object(map)) => map,
-        Some(_) => {
-            errors.push(FieldError::new("form", "is invalid"));
-            return input;
-        }
-    };
-    for (key, value) in map {
-        match key.as_str() {
-            "relationship_id" | "user_id" => {
-                let text = scalar(&value);
-                if text.is_none() && !value.is_null() {
-                    errors.push(FieldError::new(&key, "is invalid"));
-                }
-                input.named.push(key.clone());
-                if key == "relationship_id" {
-                    input.relationship_id = text;
-                } else {
-                    input.user_id = text;
-                }
-            }
-            "properties" => {
-                let properties = match value {
-                    Value::Object(map) => map,
-                    Value::Null => continue,
-                    Value::String(s) if s.trim().is_empty() => continue,
-                    _ => {
-                        errors.push(FieldError::new("properties", "is invalid"));
-                        continue;
-                    }
-                };
-                for (name, value) in properties {
-                    if !is_snake_case(&name) {
-                        errors.push(FieldError::new(
-                            "properties",
-                            format!("has an invalid key {name:?} (use snake_case)"),
-                        ));
-                        continue;
-                    }
-                    let field = format!("properties.{name}");
-                    match (&value, scalar(&value)) {
-                        (Value::Null, _) => {
-                            input.properties.insert(name, None);
-                        }
-                        (_, Some(text)) => {
-                            input.properties.insert(name, Some(text));
-                        }
-                        _ => errors.push(FieldError::new(&field, "is invalid")),
-                    }
-                    input.named.push(field);
-                }
-            }
-            _ if crate::domain::text::is_xml_name(&key) => errors.push(FieldError::new(&key, "is not allowed")),
-            _ => errors.push(FieldError::new("form", format!("has an unknown field {key:?}"))),
-        }
-    }
-    input
-}
-
-/// Refuses fields the configuration does not list, then applies every
-/// configured validation to the value the row would have.
-fn validate(
-    config: &FormConfiguration,
-    input: &FormInput,
-    value_of: impl Fn(&str) -> Option<String>,
-    errors: &mut Vec<FieldError>,
-) {
-    for field in &input.named {
-        if !config.fields.contains_key(field) {
-            errors.push(FieldError::new(field, "is not allowed"));
-        }
-    }
-    for (field, rules) in &config.fields {
-        for message in validate_value(rules, value_of(field).as_deref()) {
-            errors.push(FieldError::new(field, message));
-        }
-    }
-}
 
 fn unprocessable(errors: Vec<FieldError>) -> Result<(), AppError> {
     if errors.is_empty() {
@@ -353,19 +62,10 @@ async fn configuration(tx: &mut WriteTx, name: Option<&str>) -> Result<FormConfi
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .ok_or_else(|| AppError::Unprocessable(vec![FieldError::new("form_configuration_name", "can't be blank")]))?;
-    tx.record_find::<FormConfiguration>("name", Col::Text(name.to_string()))
+    tx.form_configuration(name)
         .await?
-        .map(|c: Stored<FormConfiguration>| c.data)
         .filter(|c| c.resource == RELATIONSHIP_USER)
         .ok_or(AppError::NotFound("Form configuration"))
-}
-
-/// Step 3: whether `actor` may change `row` through `config`: a row created
-/// through a `creator` configuration, or changed through one, is its
-/// creator's alone; to anyone else it does not exist.
-fn may_change(config: &FormConfiguration, row: &RelationshipUserRecord, actor: &str) -> bool {
-    let anyone = config.resource_owner == ResourceOwner::Anyone && row.owner_policy == ResourceOwner::Anyone;
-    anyone || row.created_by == actor
 }
 
 /// A PUT's form, merged into the stored properties and validated.
@@ -379,7 +79,7 @@ impl Change<RelationshipUserRecord> for Merge {
     type Output = BTreeMap<String, String>;
 
     fn admits(&self, row: &RelationshipUserRecord) -> bool {
-        may_change(&self.config, row, &self.actor)
+        may_change(&self.config, row.owner_policy, &row.created_by, &self.actor)
     }
 
     async fn apply(self, _tx: &mut WriteTx, row: &RelationshipUserRecord) -> Result<Self::Output, AppError> {
@@ -390,13 +90,7 @@ impl Change<RelationshipUserRecord> for Merge {
                 errors.push(FieldError::new(field, "cannot change once created"));
             }
         }
-        let mut merged = row.properties.clone();
-        for (name, value) in &input.properties {
-            match value {
-                Some(v) => merged.insert(name.clone(), v.clone()),
-                None => merged.remove(name),
-            };
-        }
+        let merged = merge(&row.properties, &input.properties);
         validate(
             &self.config,
             &input,
@@ -424,7 +118,7 @@ impl Change<RelationshipUserRecord> for Delete {
     type Output = ();
 
     fn admits(&self, row: &RelationshipUserRecord) -> bool {
-        may_change(&self.config, row, &self.actor)
+        may_change(&self.config, row.owner_policy, &row.created_by, &self.actor)
     }
 
     async fn apply(self, _tx: &mut WriteTx, _row: &RelationshipUserRecord) -> Result<(), AppError> {
@@ -690,16 +384,5 @@ mod tests {
             property_names::<RelationshipUserUpdateDraft>(),
             property_names::<RelationshipUserUpdate>()
         );
-    }
-
-    #[test]
-    fn forms_are_read_with_every_problem() {
-        let mut errors = Vec::new();
-        let form = serde_json::json!({"relationship_id": "R00001", "owner": "me", "properties": {"status": "x", "gone": null, "Bad Key": "y", "nested": {"a": 1}}});
-        let input = read_form(Some(form), &mut errors);
-        assert_eq!(input.relationship_id.as_deref(), Some("R00001"));
-        assert_eq!(input.properties.get("gone"), Some(&None));
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["owner", "properties", "properties.nested"]);
     }
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{Input, Resource, WriteContext, named_resource, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
-use crate::store::records::Stored;
+use crate::store::setup::records::Stored;
 
 named_resource! {
     /// A category value.

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{Input, Resource, WriteContext, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
-use crate::store::records::Stored;
+use crate::store::setup::records::Stored;
 
 /// A classification value; only active ones are accepted on relationships.
 #[derive(Object, Debug, Clone, PartialEq)]

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{Input, Resource, WriteContext, setup_api};
 use crate::domain::FieldError;
 use crate::domain::form::{self as domain, LengthRule, Validations};
-use crate::store::records::Stored;
+use crate::store::setup::records::Stored;
 use std::collections::BTreeMap;
 
 /// `length` validation: the value's length in characters.

@@ -23,7 +23,7 @@ use crate::auth::Principal;
 use crate::domain::{FieldError, Page, TenantId};
 use crate::http::etag::etag;
 use crate::http::{AppError, Negotiated};
-use crate::store::records::{Record, RecordKey, Stored};
+use crate::store::setup::records::{Record, RecordKey, Stored};
 use crate::store::{Store, WriteTx};
 use crate::write::{self, Change};
 
@@ -353,7 +353,7 @@ macro_rules! setup_api {
                 #[allow(unused_mut, unused_assignments)]
                 let mut parent_id = None;
                 $( parent_id = $crate::dialects::setup::under::<$parent>(parent.0); )?
-                let key = $crate::store::records::RecordKey { parent_id, entity_id: entity_id.0 };
+                let key = $crate::store::setup::records::RecordKey { parent_id, entity_id: entity_id.0 };
                 Ok($crate::dialects::setup::update(&self.ctx.store, &auth.0, key, if_match.0.as_deref(), body.0).await?)
             }
         }
@@ -387,7 +387,7 @@ macro_rules! named_resource {
         impl $crate::dialects::setup::Resource for $resource {
             type Data = $crate::domain::setup::$resource;
 
-            fn from_stored(s: $crate::store::records::Stored<Self::Data>) -> Self {
+            fn from_stored(s: $crate::store::setup::records::Stored<Self::Data>) -> Self {
                 Self {
                     entity_id: s.entity_id,
                     name: s.data.name,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{Input, Resource, WriteContext, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
-use crate::store::records::Stored;
+use crate::store::setup::records::Stored;
 
 /// A relationship user type.
 #[derive(Object, Debug, Clone, PartialEq)]

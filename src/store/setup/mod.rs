@@ -6,44 +6,16 @@ use sqlx::any::AnyRow;
 use crate::domain::form::{FormConfiguration, ResourceOwner};
 use crate::domain::setup::{
     Category, Classification, ExtensionField, Organization, RelationshipUserType, SubCategory, Supplier,
-    SupplierAddress, User,
+    SupplierAddress,
 };
-use crate::store::records::{Col, Record};
+pub mod records;
 
-fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+use records::{Col, Record};
+
+pub use records::{RecordKey, Stored};
+
+pub(super) fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     Ok(row.try_get::<i64, _>(column)? != 0)
-}
-
-impl Record for User {
-    const TABLE: &'static str = "users";
-    const NAME: &'static str = "User";
-    const COLUMNS: &'static [&'static str] = &["username", "first_name", "last_name", "email", "active"];
-    const FIXED_COLUMNS: &'static [&'static str] = &["id"];
-
-    fn columns(&self) -> Vec<Col> {
-        vec![
-            Col::Text(self.username.clone()),
-            Col::Text(self.first_name.clone()),
-            Col::Text(self.last_name.clone()),
-            Col::Text(self.email.clone()),
-            Col::Flag(self.active),
-        ]
-    }
-
-    fn fixed_columns(&self) -> Vec<Col> {
-        vec![Col::Int(self.number)]
-    }
-
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            number: row.try_get("id")?,
-            username: row.try_get("username")?,
-            first_name: row.try_get("first_name")?,
-            last_name: row.try_get("last_name")?,
-            email: row.try_get("email")?,
-            active: flag(row, "active")?,
-        })
-    }
 }
 
 impl Record for SupplierAddress {
@@ -210,5 +182,16 @@ impl Record for FormConfiguration {
             fields: serde_json::from_str(&fields).map_err(|e| sqlx::Error::Decode(e.into()))?,
             created_by: row.try_get("created_by")?,
         })
+    }
+}
+
+impl crate::store::WriteTx {
+    /// The tenant's form configuration named `name`, kept from changing
+    /// until this write ends.
+    pub async fn form_configuration(&mut self, name: &str) -> Result<Option<FormConfiguration>, sqlx::Error> {
+        let found = self
+            .record_find::<FormConfiguration>("name", Col::Text(name.to_string()))
+            .await?;
+        Ok(found.map(|c| c.data))
     }
 }

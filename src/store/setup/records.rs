@@ -160,16 +160,6 @@ impl Store {
         get_on(self.pool(), tenant, RecordKey { parent_id, entity_id }, "").await
     }
 
-    /// The tenant's row whose `column` equals `value` (a unique column).
-    pub async fn record_find<R: Record>(
-        &self,
-        tenant: TenantId,
-        column: &str,
-        value: Col,
-    ) -> Result<Option<Stored<R>>, sqlx::Error> {
-        find_on(self.pool(), tenant, column, value, "").await
-    }
-
     /// Inserts `data` as a new row (with `entity_id`, or a fresh one), in a write of its own.
     pub async fn record_insert<R: Record>(
         &self,
@@ -244,7 +234,11 @@ impl WriteTx {
 
     /// The tenant's row whose unique `column` equals `value`, kept from
     /// changing until this write ends.
-    pub async fn record_find<R: Record>(&mut self, column: &str, value: Col) -> Result<Option<Stored<R>>, sqlx::Error> {
+    pub(in crate::store) async fn record_find<R: Record>(
+        &mut self,
+        column: &str,
+        value: Col,
+    ) -> Result<Option<Stored<R>>, sqlx::Error> {
         let (tenant, lock) = (self.tenant(), self.for_share());
         find_on(self.conn(), tenant, column, value, lock).await
     }

@@ -1,0 +1,144 @@
+//! The Related users wire: the vendor's bodies and envelopes, and the
+//! statuses each operation answers.
+
+use poem_openapi::types::Example;
+use poem_openapi::{ApiResponse, Object};
+
+use super::envelope::RelatedStatus;
+use crate::http::Negotiated;
+use crate::store::related_users::RelatedUser as Stored;
+
+/// A related user as the vendor writes it.
+#[derive(Object, Debug, Clone, PartialEq)]
+pub struct RelatedUser {
+    /// The related user's id, written as a string (`"6"`).
+    pub id: String,
+    pub name: String,
+    /// The Segura user it is bound to.
+    pub username: String,
+}
+
+impl From<Stored> for RelatedUser {
+    fn from(r: Stored) -> Self {
+        Self {
+            id: r.id.to_string(),
+            name: r.name,
+            username: r.username,
+        }
+    }
+}
+
+/// The success envelope with one related user.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct RelatedUserEnvelope {
+    /// 200.
+    pub code: u16,
+    pub response: RelatedStatus,
+    pub related_users: RelatedUser,
+}
+
+/// The success envelope with every related user.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct RelatedUserListEnvelope {
+    /// 200.
+    pub code: u16,
+    pub response: RelatedStatus,
+    pub related_users: Vec<RelatedUser>,
+}
+
+/// The success envelope without a related user (deactivation).
+#[derive(Object, Debug, Clone)]
+pub struct RelatedStatusEnvelope {
+    /// 200.
+    pub code: u16,
+    pub response: RelatedStatus,
+}
+
+/// The body of `PUT /api/user/related`.
+#[derive(Object, Debug, Clone)]
+#[oai(example)]
+pub struct RelatedUserUpdate {
+    /// Unique identification code of the related user: an integer, or a numeric string.
+    pub id: i64,
+    /// User identification name previously registered in Segura.
+    pub username: String,
+    /// Name assigned to the related user.
+    pub name: String,
+}
+
+impl Example for RelatedUserUpdate {
+    fn example() -> Self {
+        Self {
+            id: 6,
+            username: "dleite".into(),
+            name: "deboraleiteferreira".into(),
+        }
+    }
+}
+
+/// The body of `POST /api/user/related`.
+#[derive(Object, Debug, Clone)]
+#[oai(example)]
+pub struct RelatedUserCreate {
+    /// User identification name previously registered in Segura.
+    pub username: String,
+    /// Name assigned to the related user being created.
+    pub name: String,
+}
+
+impl Example for RelatedUserCreate {
+    fn example() -> Self {
+        Self {
+            username: "dleite".into(),
+            name: "deboraleiteferreira".into(),
+        }
+    }
+}
+
+/// How a related user body is read: every parameter optional (and `id` as
+/// text), so that each missing one gets its documented 1001 message.
+#[derive(Object, Debug, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct RelatedUserDraft {
+    pub id: Option<String>,
+    pub username: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(ApiResponse)]
+pub enum RelatedUserWritten {
+    /// Registered: "Related user successfully registered!".
+    #[oai(status = 200)]
+    Ok(Negotiated<RelatedUserEnvelope>),
+}
+
+#[derive(ApiResponse)]
+pub enum RelatedUserUpdated {
+    /// Updated. As documented, the HTTP status is 201 while the body says
+    /// `code: 200`. `ETag` is the new version.
+    #[oai(status = 201)]
+    Created(Negotiated<RelatedUserEnvelope>, #[oai(header = "ETag")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum RelatedUserFetched {
+    /// The related user (`message` is empty); `ETag` is its version.
+    #[oai(status = 200)]
+    Ok(Negotiated<RelatedUserEnvelope>, #[oai(header = "ETag")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum RelatedUsersListed {
+    /// Every active related user: "N related users found".
+    #[oai(status = 200)]
+    Ok(Negotiated<RelatedUserListEnvelope>),
+}
+
+#[derive(ApiResponse)]
+pub enum RelatedUserDeactivated {
+    /// "Related user successfully deactivated", or "Related user has already been deactivated".
+    #[oai(status = 200)]
+    Ok(Negotiated<RelatedStatusEnvelope>),
+}

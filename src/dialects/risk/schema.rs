@@ -1,0 +1,329 @@
+//! The Risk relationships wire: the bodies as the vendor documents them,
+//! the success envelopes, and the statuses each operation answers.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use poem_openapi::types::{Example, MaybeUndefined, ParseFromJSON, ToJSON};
+use poem_openapi::{ApiResponse, Enum, Object};
+use uuid::Uuid;
+
+use super::envelope::RiskError;
+use crate::domain::relationship::{Patch, RawRelationship};
+use crate::http::Negotiated;
+
+/// Who sees a relationship (`internalAccess`, `externalAccess`): `ManagerOnly`,
+/// `Team` or `All`. Read case-insensitively; stored and written as listed.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "PascalCase")]
+pub enum AccessLevel {
+    ManagerOnly,
+    Team,
+    All,
+}
+
+/// A relationship's status.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationshipStatus {
+    #[oai(rename = "Relationship_Active")]
+    Active,
+    #[oai(rename = "Relationship_Inactive")]
+    Inactive,
+    #[oai(rename = "Relationship_Draft")]
+    Draft,
+    #[oai(rename = "Relationship_Expired")]
+    Expired,
+}
+
+/// The body of `PUT /api/relationships/{relationshipId}` (and of `POST`, where
+/// `supplier` is required), as the vendor documents it.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase", deny_unknown_fields, example)]
+pub struct RelationshipInput {
+    /// Max 500 characters.
+    #[oai(validator(max_length = 500))]
+    pub name: String,
+    /// Date/time. ISO forms are accepted: `yyyy-MM-dd`, `yyyy-MM-ddTHH:mm:ss`
+    /// (UTC), and either with an offset or `Z`.
+    pub start_effective_date: String,
+    /// Organization GUIDs: at least one, no duplicates, none empty, each an
+    /// existing organization of the tenant.
+    #[oai(validator(min_items = 1, unique_items))]
+    pub organizations: Vec<Uuid>,
+    /// User entityId.
+    pub internal_manager: Uuid,
+    /// User entityId.
+    pub external_manager: Uuid,
+    /// Supplier entityId. Required on POST. On PUT: omit it, or send the
+    /// existing supplier; anything else (including `null`) fails validation.
+    #[oai(skip_serializing_if_is_none)]
+    pub supplier: Option<Uuid>,
+    /// An active classification of the tenant's setup data. Max 200 characters.
+    #[oai(validator(max_length = 200))]
+    pub classification: String,
+    /// A category of the tenant's setup data. Max 200 characters.
+    #[oai(validator(max_length = 200))]
+    pub category: String,
+    /// A subcategory of `category`. On PUT: omit to keep, `null` to clear.
+    #[oai(skip_serializing_if_is_none, nullable, validator(max_length = 200))]
+    pub sub_category: Option<String>,
+    /// Relationship entityId; not the relationship itself, no cycles.
+    /// On PUT: omit to keep, `null` to clear.
+    #[oai(skip_serializing_if_is_none, nullable)]
+    pub parent_relationship: Option<Uuid>,
+    // A doc comment on a field of a referenced type makes poem-openapi wrap
+    // the reference in `allOf`, which client generators mishandle; the
+    // values are described on `AccessLevel` itself.
+    pub internal_access: AccessLevel,
+    pub external_access: AccessLevel,
+    pub status: RelationshipStatus,
+    /// Addresses of the relationship's supplier; no duplicates. On PUT: omit
+    /// to keep, `null` or `[]` to clear.
+    #[oai(skip_serializing_if_is_none, nullable, validator(unique_items))]
+    pub third_party_locations: Option<Vec<Uuid>>,
+    /// Extension field (UDF) name to value; names must be defined extension
+    /// fields of the tenant, values within their maximum length. On PUT:
+    /// omit to keep, `null` or `{}` to clear (it is replaced as a whole).
+    #[oai(skip_serializing_if_is_none, nullable)]
+    pub extension_fields: Option<BTreeMap<String, String>>,
+}
+
+impl Example for RelationshipInput {
+    fn example() -> Self {
+        Self {
+            name: "Example relationship (updated)".into(),
+            start_effective_date: "2026-05-01".into(),
+            organizations: vec![crate::demo::ORGANIZATION],
+            internal_manager: crate::demo::INTERNAL_MANAGER,
+            external_manager: crate::demo::EXTERNAL_MANAGER,
+            supplier: None,
+            classification: "classification1".into(),
+            category: "Cat1".into(),
+            sub_category: None,
+            parent_relationship: None,
+            internal_access: AccessLevel::Team,
+            external_access: AccessLevel::Team,
+            status: RelationshipStatus::Active,
+            third_party_locations: None,
+            extension_fields: None,
+        }
+    }
+}
+
+/// How a relationship body is read: [`RelationshipInput`] with every field
+/// optional, so that all missing and invalid fields are reported together.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RelationshipDraft {
+    pub name: Option<String>,
+    pub start_effective_date: Option<String>,
+    pub organizations: Option<Vec<String>>,
+    pub internal_manager: Option<String>,
+    pub external_manager: Option<String>,
+    pub supplier: MaybeUndefined<String>,
+    pub classification: Option<String>,
+    pub category: Option<String>,
+    pub sub_category: MaybeUndefined<String>,
+    pub parent_relationship: MaybeUndefined<String>,
+    pub internal_access: Option<String>,
+    pub external_access: Option<String>,
+    pub status: Option<String>,
+    pub third_party_locations: MaybeUndefined<Vec<String>>,
+    pub extension_fields: MaybeUndefined<BTreeMap<String, String>>,
+}
+
+fn patch<T>(value: MaybeUndefined<T>, is_empty: impl Fn(&T) -> bool) -> Patch<T> {
+    match value {
+        MaybeUndefined::Undefined => Patch::Keep,
+        MaybeUndefined::Null => Patch::Clear,
+        MaybeUndefined::Value(v) if is_empty(&v) => Patch::Clear,
+        MaybeUndefined::Value(v) => Patch::Set(v),
+    }
+}
+
+impl From<RelationshipDraft> for RawRelationship {
+    fn from(d: RelationshipDraft) -> Self {
+        RawRelationship {
+            name: d.name,
+            start_effective_date: d.start_effective_date,
+            organizations: d.organizations,
+            internal_manager: d.internal_manager,
+            external_manager: d.external_manager,
+            // A supplier is never "cleared": null is a (refused) change.
+            supplier: match d.supplier {
+                MaybeUndefined::Undefined => Patch::Keep,
+                MaybeUndefined::Null => Patch::Clear,
+                MaybeUndefined::Value(v) => Patch::Set(v),
+            },
+            classification: d.classification,
+            category: d.category,
+            sub_category: patch(d.sub_category, |s| s.trim().is_empty()),
+            parent_relationship: patch(d.parent_relationship, |s| s.trim().is_empty()),
+            internal_access: d.internal_access,
+            external_access: d.external_access,
+            status: d.status,
+            third_party_locations: patch(d.third_party_locations, Vec::is_empty),
+            extension_fields: patch(d.extension_fields, BTreeMap::is_empty),
+        }
+    }
+}
+
+/// A link to a related resource.
+#[derive(Object, Debug, Clone, PartialEq)]
+pub struct Link {
+    pub rel: String,
+    /// Absolute URL.
+    pub href: String,
+    pub method: String,
+}
+
+/// A reference to another resource: its id, display name and links. Users
+/// (`internalManager`, `externalManager`) are named "Last, First".
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct Reference {
+    pub entity_id: Uuid,
+    pub name: String,
+    pub links: Vec<Link>,
+}
+
+/// A relationship as read.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct Relationship {
+    pub entity_id: Uuid,
+    /// `R` and five digits, numbered per tenant in creation order.
+    pub relationship_number: String,
+    pub name: String,
+    pub status: RelationshipStatus,
+    pub start_effective_date: DateTime<Utc>,
+    pub classification: String,
+    pub category: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub sub_category: Option<String>,
+    pub internal_access: AccessLevel,
+    pub external_access: AccessLevel,
+    pub organizations: Vec<Reference>,
+    #[oai(skip_serializing_if_is_none)]
+    pub supplier: Option<Reference>,
+    #[oai(skip_serializing_if_is_none)]
+    pub parent_relationship: Option<Reference>,
+    // Manager names are "Last, First" (see `Reference`); no doc comments
+    // here, so that the references stay plain `$ref`s.
+    pub internal_manager: Reference,
+    pub external_manager: Reference,
+    pub third_party_locations: Vec<Reference>,
+    pub extension_fields: BTreeMap<String, String>,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
+    pub links: Vec<Link>,
+}
+
+/// What a create or an update answers: the id and where to go next.
+#[derive(Object, Debug, Clone, PartialEq)]
+#[oai(rename_all = "camelCase")]
+pub struct RelationshipWritten {
+    pub entity_id: Uuid,
+    pub links: Vec<Link>,
+}
+
+/// The vendor's success envelope.
+#[derive(Object, Debug, Clone)]
+pub struct RiskEnvelope<T: ParseFromJSON + ToJSON> {
+    /// Always `true`.
+    pub success: bool,
+    pub result: T,
+    /// Always empty.
+    pub errors: Vec<RiskError>,
+}
+
+/// The vendor's list envelope.
+#[derive(Object, Debug, Clone)]
+#[oai(rename_all = "camelCase")]
+pub struct RiskListEnvelope<T: ParseFromJSON + ToJSON> {
+    /// Always `true`.
+    pub success: bool,
+    /// How many relationships match the filters in all.
+    pub total_count: i64,
+    pub result: Vec<T>,
+    /// Always empty.
+    pub errors: Vec<RiskError>,
+}
+
+pub(super) fn ok<T: ParseFromJSON + ToJSON>(result: T) -> Negotiated<RiskEnvelope<T>> {
+    Negotiated(RiskEnvelope {
+        success: true,
+        result,
+        errors: Vec::new(),
+    })
+}
+
+#[derive(ApiResponse)]
+pub enum RelationshipFetched {
+    /// The relationship; `ETag` is its version.
+    #[oai(status = 200)]
+    Ok(Negotiated<RiskEnvelope<Relationship>>, #[oai(header = "ETag")] String),
+}
+
+#[derive(ApiResponse)]
+pub enum RelationshipsListed {
+    /// A page of relationships.
+    #[oai(status = 200)]
+    Ok(Negotiated<RiskListEnvelope<Relationship>>),
+}
+
+#[derive(ApiResponse)]
+pub enum RelationshipCreated {
+    /// Created; `Location` names the new relationship.
+    #[oai(status = 201)]
+    Created(
+        Negotiated<RiskEnvelope<RelationshipWritten>>,
+        #[oai(header = "Location")] String,
+        #[oai(header = "ETag")] String,
+    ),
+}
+
+#[derive(ApiResponse)]
+pub enum RelationshipUpdated {
+    /// Updated; `ETag` is the new version.
+    #[oai(status = 200)]
+    Ok(
+        Negotiated<RiskEnvelope<RelationshipWritten>>,
+        #[oai(header = "ETag")] String,
+    ),
+}
+
+/// How `order_by` may sort.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "camelCase")]
+pub enum OrderBy {
+    CreatedAt,
+    ModifiedAt,
+}
+
+/// Sort direction.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "PascalCase")]
+pub enum Direction {
+    Asc,
+    Desc,
+}
+
+pub(super) fn access_level(a: crate::domain::relationship::Access) -> AccessLevel {
+    use crate::domain::relationship::Access;
+    match a {
+        Access::ManagerOnly => AccessLevel::ManagerOnly,
+        Access::Team => AccessLevel::Team,
+        Access::All => AccessLevel::All,
+    }
+}
+
+pub(super) fn status(s: crate::domain::relationship::Status) -> RelationshipStatus {
+    use crate::domain::relationship::Status;
+    match s {
+        Status::Active => RelationshipStatus::Active,
+        Status::Inactive => RelationshipStatus::Inactive,
+        Status::Draft => RelationshipStatus::Draft,
+        Status::Expired => RelationshipStatus::Expired,
+    }
+}

@@ -1,0 +1,155 @@
+use poem_openapi::Object;
+use poem_openapi::types::Type;
+use serde_json::json;
+
+use super::*;
+
+#[derive(Object, Debug)]
+struct Inner {
+    label: String,
+}
+
+#[derive(Object, Debug)]
+struct Sample {
+    name: String,
+    count: i64,
+    ratio: f64,
+    active: bool,
+    tags: Vec<String>,
+    inner: Option<Inner>,
+    extra: Option<std::collections::BTreeMap<String, String>>,
+}
+
+fn shape(xml: &str) -> Result<Value, XmlError> {
+    let mut registry = Registry::new();
+    Sample::register(&mut registry);
+    from_xml(xml.as_bytes(), &Sample::schema_ref(), &registry)
+}
+
+#[test]
+fn reads_the_openapi_default_mapping() {
+    let value = shape(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Sample><name> a &amp; b </name><count>7</count>\
+         <ratio>0.5</ratio><active>true</active><tags>x</tags><tags>y</tags>\
+         <inner><label>l</label></inner><extra><k1>v1</k1></extra></Sample>",
+    );
+    assert_eq!(
+        value,
+        Ok(json!({"name": " a & b ", "count": 7, "ratio": 0.5, "active": true,
+                  "tags": ["x", "y"], "inner": {"label": "l"}, "extra": {"k1": "v1"}}))
+    );
+}
+
+#[test]
+fn a_single_array_element_is_still_an_array() {
+    assert_eq!(shape("<Sample><tags>x</tags></Sample>"), Ok(json!({"tags": ["x"]})));
+}
+
+#[test]
+fn an_empty_list_element_is_null() {
+    assert_eq!(shape("<Sample><tags/></Sample>"), Ok(json!({"tags": null})));
+    let nil = r#"<Sample xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><tags xsi:nil="true"/></Sample>"#;
+    assert_eq!(shape(nil), Ok(json!({"tags": null})));
+}
+
+#[test]
+fn many_distinct_children_are_grouped() {
+    let children: String = (0..100_000).map(|i| format!("<a{i}/>")).collect();
+    let value = shape(&format!("<Sample>{children}</Sample>")).expect("parses");
+    assert_eq!(value.as_object().map(|o| o.len()), Some(100_000));
+}
+
+#[test]
+fn writes_what_it_reads() {
+    let value = json!({"name": "<&>", "count": 7, "ratio": 0.5, "active": false,
+                       "tags": ["x", "y"], "inner": {"label": "l"}, "extra": {"k1": "v1"}, "none": null});
+    let xml = to_xml("Sample", None, &value);
+    let mut expected = value.clone();
+    expected.as_object_mut().map(|m| m.remove("none"));
+    assert_eq!(shape(&xml), Ok(expected));
+}
+
+#[test]
+fn refuses_unsafe_or_malformed_documents() {
+    let deep = format!("{}{}", "<a>".repeat(MAX_DEPTH + 1), "</a>".repeat(MAX_DEPTH + 1));
+    let cases = [
+        "<!DOCTYPE Sample [<!ENTITY x \"y\">]><Sample><name>&x;</name></Sample>",
+        "<Sample><name>&x;</name></Sample>",
+        "<Sample><name>",
+        "<Sample></Other>",
+        "",
+        "<Sample/><Sample/>",
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><Sample/>",
+        "<Sample><name><b>x</b></name></Sample>",
+        "<Sample><inner>text</inner></Sample>",
+        "<Sample><name>a</name><name>b</name></Sample>",
+        &deep,
+    ];
+    for case in cases {
+        assert!(shape(case).is_err(), "accepted: {case}");
+    }
+    let at_limit = format!("{}{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
+    assert!(read_tree(at_limit.as_bytes()).is_ok());
+    assert!(read_tree(&[b'<', 0xff, b'/', b'>']).is_err());
+}
+
+fn with_attributes(count: usize) -> String {
+    let attributes: String = (0..count).map(|i| format!(" a{i}=\"\"")).collect();
+    format!("<Sample{attributes}/>")
+}
+
+#[test]
+fn attributes_are_capped_per_element() {
+    assert!(read_tree(with_attributes(MAX_ATTRIBUTES).as_bytes()).is_ok());
+    let err = read_tree(with_attributes(MAX_ATTRIBUTES + 1).as_bytes()).expect_err("refused");
+    assert!(err.to_string().contains("more than 64 attributes"), "{err}");
+    assert!(
+        read_tree(b"<Sample a=\"1\" a=\"2\"/>").is_err(),
+        "duplicates are still refused"
+    );
+}
+
+/// 80,000 attributes (or 60,000 namespace declarations) on one element
+/// took the parser's duplicate check tens of seconds; refused at the
+/// cap, they cost no more than reading up to it.
+#[test]
+fn huge_attribute_lists_are_refused_in_linear_time() {
+    let namespaces: String = (0..60_000).map(|i| format!(" xmlns:n{i}=\"u\"")).collect();
+    for (label, document) in [
+        ("attributes", with_attributes(80_000)),
+        ("namespaces", format!("<Sample{namespaces}/>")),
+    ] {
+        let started = std::time::Instant::now();
+        assert!(shape(&document).is_err(), "{label}");
+        let elapsed = started.elapsed();
+        assert!(elapsed < std::time::Duration::from_secs(2), "{label}: {elapsed:?}");
+    }
+    // Many elements, each under the cap: linear as well.
+    let children: String = (0..20_000).map(|i| format!("<c{i} a=\"1\" b=\"2\"/>")).collect();
+    let started = std::time::Instant::now();
+    assert!(read_tree(format!("<Sample>{children}</Sample>").as_bytes()).is_ok());
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
+
+#[test]
+fn forms_take_the_schema_types() {
+    let mut registry = Registry::new();
+    Sample::register(&mut registry);
+    let value = from_form(
+        b"name=a+b&count=3&tags=x&tags=y&active=true",
+        &Sample::schema_ref(),
+        &registry,
+    );
+    assert_eq!(
+        value,
+        Ok(json!({"name": "a b", "count": 3, "tags": ["x", "y"], "active": true}))
+    );
+}
+
+#[test]
+fn numeric_references_are_expanded() {
+    assert_eq!(
+        shape("<Sample><name>&#65;&#x42;</name></Sample>"),
+        Ok(json!({"name": "AB"}))
+    );
+}

@@ -1,0 +1,393 @@
+//! Risk relationships: the main row plus its organizations, locations and
+//! extension values. Every write is one transaction; every read of many
+//! rows loads each kind of related data in one query.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Row as _};
+use uuid::Uuid;
+
+use crate::domain::relationship::{Access, RelationshipState, Status};
+use crate::domain::{TenantId, Version};
+use crate::store::{
+    Aggregate, Store, WriteError, WriteTx, from_db_time, from_db_uuid, next_number_on, next_numbers_on, now,
+    placeholders, to_db_time,
+};
+
+mod read;
+mod references;
+
+pub use read::{Filter, FilterField, FilterOp, FilterValue, Order, ReferenceNames, RelationshipView};
+use read::{Names, view_from_row, view_sql};
+
+/// A stored relationship.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationshipRecord {
+    pub entity_id: Uuid,
+    pub number: String,
+    pub version: Version,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
+    pub state: RelationshipState,
+}
+
+/// The relationship columns every read selects.
+pub(super) const COLUMNS: &str = "entity_id, relationship_number, name, start_effective_date, supplier_id, classification, \
+    category, sub_category, parent_id, internal_manager_id, external_manager_id, internal_access, external_access, \
+    status, version, created_at, modified_at";
+
+pub(super) fn bind_all<'q>(
+    mut query: Query<'q, Any, AnyArguments<'q>>,
+    values: &[String],
+) -> Query<'q, Any, AnyArguments<'q>> {
+    for v in values {
+        query = query.bind(v.clone());
+    }
+    query
+}
+
+fn opt_uuid(row: &AnyRow, column: &str) -> Result<Option<Uuid>, sqlx::Error> {
+    row.try_get::<Option<String>, _>(column)?
+        .map(|s| from_db_uuid(&s))
+        .transpose()
+}
+
+fn decode_enum<T: std::str::FromStr>(text: &str) -> Result<T, sqlx::Error> {
+    text.parse::<T>()
+        .map_err(|_| sqlx::Error::Decode(format!("unexpected stored value {text:?}").into()))
+}
+
+pub(super) fn record_from_row(row: &AnyRow) -> Result<RelationshipRecord, sqlx::Error> {
+    Ok(RelationshipRecord {
+        entity_id: from_db_uuid(&row.try_get::<String, _>("entity_id")?)?,
+        number: row.try_get("relationship_number")?,
+        version: Version(row.try_get("version")?),
+        created_at: from_db_time(&row.try_get::<String, _>("created_at")?)?,
+        modified_at: from_db_time(&row.try_get::<String, _>("modified_at")?)?,
+        state: RelationshipState {
+            name: row.try_get("name")?,
+            start_effective_date: from_db_time(&row.try_get::<String, _>("start_effective_date")?)?,
+            organizations: Vec::new(),
+            internal_manager: from_db_uuid(&row.try_get::<String, _>("internal_manager_id")?)?,
+            external_manager: from_db_uuid(&row.try_get::<String, _>("external_manager_id")?)?,
+            supplier: opt_uuid(row, "supplier_id")?,
+            classification: row.try_get("classification")?,
+            category: row.try_get("category")?,
+            sub_category: row.try_get("sub_category")?,
+            parent_relationship: opt_uuid(row, "parent_id")?,
+            internal_access: decode_enum::<Access>(&row.try_get::<String, _>("internal_access")?)?,
+            external_access: decode_enum::<Access>(&row.try_get::<String, _>("external_access")?)?,
+            status: decode_enum::<Status>(&row.try_get::<String, _>("status")?)?,
+            third_party_locations: Vec::new(),
+            extension_fields: BTreeMap::new(),
+        },
+    })
+}
+
+/// The state's own columns, in the order of the INSERT and UPDATE statements.
+fn state_columns(state: &RelationshipState) -> Vec<Option<String>> {
+    vec![
+        Some(state.name.clone()),
+        Some(to_db_time(state.start_effective_date)),
+        state.supplier.map(|s| s.to_string()),
+        Some(state.classification.clone()),
+        Some(state.category.clone()),
+        state.sub_category.clone(),
+        state.parent_relationship.map(|p| p.to_string()),
+        Some(state.internal_manager.to_string()),
+        Some(state.external_manager.to_string()),
+        Some(state.internal_access.as_str().to_string()),
+        Some(state.external_access.as_str().to_string()),
+        Some(state.status.as_str().to_string()),
+    ]
+}
+
+const STATE_COLUMNS: [&str; 12] = [
+    "name",
+    "start_effective_date",
+    "supplier_id",
+    "classification",
+    "category",
+    "sub_category",
+    "parent_id",
+    "internal_manager_id",
+    "external_manager_id",
+    "internal_access",
+    "external_access",
+    "status",
+];
+
+impl WriteTx {
+    /// Creates a relationship with the tenant's next number (`R00001`, ...).
+    pub async fn relationship_create(
+        &mut self,
+        id: Uuid,
+        state: &RelationshipState,
+    ) -> Result<RelationshipRecord, sqlx::Error> {
+        let at = now();
+        let tenant = self.tenant();
+        let n = next_number_on(self.conn(), tenant, "relationships").await?;
+        let number = format!("R{n:05}");
+        let sql = format!(
+            "INSERT INTO relationships (tenant_id, entity_id, relationship_number, version, created_at, modified_at, {}) \
+             VALUES ({})",
+            STATE_COLUMNS.join(", "),
+            placeholders(1, 6 + STATE_COLUMNS.len())
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .bind(number.clone())
+            .bind(1_i64)
+            .bind(to_db_time(at))
+            .bind(to_db_time(at));
+        for value in state_columns(state) {
+            query = query.bind(value);
+        }
+        query.execute(self.conn()).await?;
+        write_lists(self.conn(), tenant, id, state, None).await?;
+        Ok(RelationshipRecord {
+            entity_id: id,
+            number,
+            version: Version(1),
+            created_at: at,
+            modified_at: at,
+            state: state.clone(),
+        })
+    }
+}
+
+impl WriteTx {
+    /// Inserts `count` generated relationships (see [`generated_id`]), each
+    /// `template` named "Generated relationship N", created N minutes after
+    /// `epoch`, with a status by N modulo 4; those that exist are left as
+    /// they are. Many rows a statement, for data sets of 100,000 rows.
+    pub async fn relationships_generate(
+        &mut self,
+        count: u64,
+        template: &RelationshipState,
+        epoch: DateTime<Utc>,
+    ) -> Result<u64, sqlx::Error> {
+        const BATCH: u64 = 400;
+        let tenant_id = self.tenant();
+        let first_number = next_numbers_on(
+            self.conn(),
+            tenant_id,
+            "relationships",
+            i64::try_from(count).unwrap_or(i64::MAX),
+        )
+        .await?;
+        let tenant = tenant_id.to_string();
+        let statuses = [Status::Active, Status::Inactive, Status::Draft, Status::Expired];
+        let mut inserted = 0;
+        let mut first = 1;
+        while first <= count {
+            let last = (first + BATCH - 1).min(count);
+            let n = usize::try_from(last - first + 1).unwrap_or_default();
+            let width = 6 + STATE_COLUMNS.len();
+            let rows: Vec<String> = (0..n)
+                .map(|i| format!("({})", placeholders(1 + i * width, width)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO relationships (tenant_id, entity_id, relationship_number, version, created_at, modified_at, {}) \
+                 VALUES {} ON CONFLICT DO NOTHING",
+                STATE_COLUMNS.join(", "),
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for number in first..=last {
+                let at = to_db_time(epoch + chrono::Duration::minutes(i64::try_from(number).unwrap_or_default()));
+                let state = RelationshipState {
+                    name: format!("Generated relationship {number}"),
+                    status: statuses[usize::try_from(number % 4).unwrap_or_default()],
+                    ..template.clone()
+                };
+                query = query
+                    .bind(tenant.clone())
+                    .bind(generated_id(number).to_string())
+                    .bind(format!(
+                        "R{:05}",
+                        first_number + i64::try_from(number - 1).unwrap_or_default()
+                    ))
+                    .bind(1_i64)
+                    .bind(at.clone())
+                    .bind(at);
+                for value in state_columns(&state) {
+                    query = query.bind(value);
+                }
+            }
+            inserted += query.execute(self.conn()).await?.rows_affected();
+            for organization in &template.organizations {
+                let rows: Vec<String> = (0..n).map(|i| format!("($1, ${}, $2, 0)", i + 3)).collect();
+                let sql = format!(
+                    "INSERT INTO relationship_organizations (tenant_id, relationship_id, organization_id, position) \
+                     VALUES {} ON CONFLICT DO NOTHING",
+                    rows.join(", ")
+                );
+                let mut query = sqlx::query(&sql).bind(tenant.clone()).bind(organization.to_string());
+                for number in first..=last {
+                    query = query.bind(generated_id(number).to_string());
+                }
+                query.execute(self.conn()).await?;
+            }
+            first = last + 1;
+        }
+        Ok(inserted)
+    }
+}
+
+/// The entity id of generated relationship `number`: `00000000-0000-4000-8000-`
+/// and the number in 12 hexadecimal digits.
+pub fn generated_id(number: u64) -> Uuid {
+    Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0000 | u128::from(number % 1_000_000_000_000))
+}
+
+impl Aggregate for RelationshipRecord {
+    type Key = Uuid;
+    type Next = RelationshipState;
+    const NAME: &'static str = "Relationship";
+
+    fn version(&self) -> Version {
+        self.version
+    }
+
+    async fn lock(tx: &mut WriteTx, id: &Uuid) -> Result<Option<Self>, sqlx::Error> {
+        let condition = "r.tenant_id = $1 AND r.entity_id = $2";
+        let sql = view_sql(tx.engine(), Names::Omitted, condition, &tx.for_update_of("r"));
+        let tenant = tx.tenant();
+        sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(tx.conn())
+            .await?
+            .map(|row| view_from_row(&row).map(|view| view.record))
+            .transpose()
+    }
+
+    /// Writes the row, and of its lists only those that changed.
+    async fn save(&self, tx: &mut WriteTx, next: &RelationshipState, at: DateTime<Utc>) -> Result<Version, WriteError> {
+        let assignments: Vec<String> = STATE_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 2))
+            .collect();
+        let n = STATE_COLUMNS.len();
+        let sql = format!(
+            "UPDATE relationships SET {}, version = version + 1, modified_at = $1 \
+             WHERE tenant_id = ${} AND entity_id = ${} RETURNING version",
+            assignments.join(", "),
+            n + 2,
+            n + 3,
+        );
+        let tenant = tx.tenant();
+        let mut query = sqlx::query(&sql).bind(to_db_time(at));
+        for value in state_columns(next) {
+            query = query.bind(value);
+        }
+        let version: i64 = query
+            .bind(tenant.to_string())
+            .bind(self.entity_id.to_string())
+            .fetch_one(tx.conn())
+            .await?
+            .try_get(0)?;
+        write_lists(tx.conn(), tenant, self.entity_id, next, Some(&self.state)).await?;
+        Ok(Version(version))
+    }
+}
+
+impl Store {
+    /// Creates a relationship in a write of its own (for the demo tenant).
+    pub async fn relationship_create(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        state: &RelationshipState,
+    ) -> Result<RelationshipRecord, sqlx::Error> {
+        let mut tx = self.begin_write(tenant).await?;
+        let record = tx.relationship_create(id, state).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+}
+
+/// Writes the lists of `state` that differ from `before` (every non-empty one when there is none).
+async fn write_lists(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: Uuid,
+    state: &RelationshipState,
+    before: Option<&RelationshipState>,
+) -> Result<(), sqlx::Error> {
+    let rows_of = |count: usize| -> Vec<String> {
+        (0..count)
+            .map(|i| format!("($1, $2, ${}, ${})", 3 + 2 * i, 4 + 2 * i))
+            .collect()
+    };
+    for (table, column, items, old) in [
+        (
+            "relationship_organizations",
+            "organization_id",
+            &state.organizations,
+            before.map(|b| &b.organizations),
+        ),
+        (
+            "relationship_locations",
+            "address_id",
+            &state.third_party_locations,
+            before.map(|b| &b.third_party_locations),
+        ),
+    ] {
+        if old == Some(items) {
+            continue;
+        }
+        if old.is_some() {
+            clear(conn, table, tenant, id).await?;
+        }
+        if items.is_empty() {
+            continue;
+        }
+        let sql = format!(
+            "INSERT INTO {table} (tenant_id, relationship_id, {column}, position) VALUES {}",
+            rows_of(items.len()).join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(tenant.to_string()).bind(id.to_string());
+        for (position, item) in items.iter().enumerate() {
+            query = query.bind(item.to_string()).bind(position as i64);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let old = before.map(|b| &b.extension_fields);
+    if old == Some(&state.extension_fields) {
+        return Ok(());
+    }
+    if old.is_some() {
+        clear(conn, "relationship_extension_values", tenant, id).await?;
+    }
+    if !state.extension_fields.is_empty() {
+        let sql = format!(
+            "INSERT INTO relationship_extension_values (tenant_id, relationship_id, name, value) VALUES {}",
+            rows_of(state.extension_fields.len()).join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(tenant.to_string()).bind(id.to_string());
+        for (name, value) in &state.extension_fields {
+            query = query.bind(name.clone()).bind(value.clone());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Deletes a relationship's rows of one list table.
+async fn clear(conn: &mut AnyConnection, table: &str, tenant: TenantId, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "DELETE FROM {table} WHERE tenant_id = $1 AND relationship_id = $2"
+    ))
+    .bind(tenant.to_string())
+    .bind(id.to_string())
+    .execute(conn)
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,321 @@
+//! Reading relationships: one statement a read, each row with its lists
+//! and the names it refers to aggregated as JSON; the list's filters.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row as _};
+use uuid::Uuid;
+
+use super::{COLUMNS, RelationshipRecord, bind_all, record_from_row};
+use crate::domain::{Page, TenantId};
+use crate::store::{Engine, Store, WriteTx, from_db_uuid, to_db_time};
+
+/// A relationship as read, with the names of what it refers to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationshipView {
+    pub record: RelationshipRecord,
+    pub names: ReferenceNames,
+}
+
+/// Display names of everything a relationship refers to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReferenceNames {
+    pub organizations: HashMap<Uuid, String>,
+    /// (first name, last name)
+    pub users: HashMap<Uuid, (String, String)>,
+    pub suppliers: HashMap<Uuid, String>,
+    /// (supplier id, "line1, city")
+    pub addresses: HashMap<Uuid, (Uuid, String)>,
+    pub relationships: HashMap<Uuid, String>,
+}
+
+/// A list filter on one column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    pub field: FilterField,
+    pub op: FilterOp,
+    pub value: FilterValue,
+}
+
+/// What a filter compares with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilterValue {
+    Text(String),
+    Instant(DateTime<Utc>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterField {
+    EntityId,
+    Name,
+    Status,
+    RelationshipNumber,
+    Classification,
+    Category,
+    CreatedAt,
+    ModifiedAt,
+    StartEffectiveDate,
+}
+
+impl FilterField {
+    fn column(self) -> &'static str {
+        match self {
+            Self::EntityId => "entity_id",
+            Self::Name => "name",
+            Self::Status => "status",
+            Self::RelationshipNumber => "relationship_number",
+            Self::Classification => "classification",
+            Self::Category => "category",
+            Self::CreatedAt => "created_at",
+            Self::ModifiedAt => "modified_at",
+            Self::StartEffectiveDate => "start_effective_date",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterOp {
+    Eq,
+    Contains,
+    Lt,
+    Gt,
+}
+
+/// How a list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Order {
+    pub by_modified: bool,
+    pub descending: bool,
+}
+
+impl Store {
+    /// One relationship with its lists and the names it refers to, in one statement.
+    pub async fn relationship_get(&self, tenant: TenantId, id: Uuid) -> Result<Option<RelationshipView>, sqlx::Error> {
+        let sql = view_sql(self.engine(), Names::Included, "tenant_id = $1 AND entity_id = $2", "");
+        sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| view_from_row(&row))
+            .transpose()
+    }
+
+    /// A page of relationships matching every filter, with their lists and
+    /// names, and how many match in all. Two statements, each served by an
+    /// index: the count, and the page in index order (so a page of a large
+    /// match is read without sorting it).
+    pub async fn relationship_list(
+        &self,
+        tenant: TenantId,
+        filters: &[Filter],
+        order: Order,
+        page: Page,
+    ) -> Result<(Vec<RelationshipView>, i64), sqlx::Error> {
+        let (where_clause, values) = where_clause(tenant, filters);
+        let order_column = if order.by_modified { "modified_at" } else { "created_at" };
+        let direction = if order.descending { "DESC" } else { "ASC" };
+        let tail = format!(
+            " ORDER BY {order_column} {direction}, entity_id {direction} LIMIT ${} OFFSET ${}",
+            values.len() + 1,
+            values.len() + 2
+        );
+        let sql = view_sql(self.engine(), Names::Included, &where_clause, &tail);
+        let rows = bind_all(sqlx::query(&sql), &values)
+            .bind(i64::from(page.limit))
+            .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+            .fetch_all(self.pool())
+            .await?;
+        let count_sql = format!("SELECT COUNT(*) FROM relationships WHERE {where_clause}");
+        let total = bind_all(sqlx::query(&count_sql), &values)
+            .fetch_one(self.pool())
+            .await?
+            .try_get(0)?;
+        let views = rows.iter().map(view_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok((views, total))
+    }
+}
+
+/// What a relationship read carries besides the row and its lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Names {
+    /// The names of everything it refers to, for an answer.
+    Included,
+    /// None: the write path needs the state only.
+    Omitted,
+}
+
+/// A SELECT of relationships (`r`) matching `condition`, each row with its
+/// columns, its lists and (see [`Names`]) the names it refers to, as JSON
+/// text, then `tail`.
+pub(super) fn view_sql(engine: Engine, names: Names, condition: &str, tail: &str) -> String {
+    let of_r = "x.tenant_id = r.tenant_id AND x.relationship_id = r.entity_id";
+    let extension_fields = engine.json_rows(&["x.name", "x.value"], "x.name");
+    let (organizations, locations, references) = match names {
+        Names::Omitted => (
+            format!(
+                "SELECT {} FROM relationship_organizations x WHERE {of_r}",
+                engine.json_rows(&["x.organization_id", "NULL"], "x.position")
+            ),
+            format!(
+                "SELECT {} FROM relationship_locations x WHERE {of_r}",
+                engine.json_rows(&["x.address_id", "NULL", "NULL"], "x.position")
+            ),
+            "NULL AS internal_manager_json, NULL AS external_manager_json, NULL AS supplier_name, NULL AS parent_name"
+                .to_string(),
+        ),
+        Names::Included => {
+            let user = engine.json_array(&["u.first_name", "u.last_name"]);
+            (
+                format!(
+                    "SELECT {} FROM relationship_organizations x LEFT JOIN organizations o \
+                     ON o.tenant_id = x.tenant_id AND o.entity_id = x.organization_id WHERE {of_r}",
+                    engine.json_rows(&["x.organization_id", "o.name"], "x.position")
+                ),
+                format!(
+                    "SELECT {} FROM relationship_locations x LEFT JOIN supplier_addresses a \
+                     ON a.tenant_id = x.tenant_id AND a.entity_id = x.address_id WHERE {of_r}",
+                    engine.json_rows(
+                        &["x.address_id", "a.line1 || ', ' || a.city", "a.supplier_id"],
+                        "x.position"
+                    )
+                ),
+                format!(
+                    "(SELECT {user} FROM users u WHERE u.tenant_id = r.tenant_id AND u.entity_id = r.internal_manager_id) \
+                        AS internal_manager_json, \
+                     (SELECT {user} FROM users u WHERE u.tenant_id = r.tenant_id AND u.entity_id = r.external_manager_id) \
+                        AS external_manager_json, \
+                     (SELECT s.name FROM suppliers s WHERE s.tenant_id = r.tenant_id AND s.entity_id = r.supplier_id) \
+                        AS supplier_name, \
+                     (SELECT p.name FROM relationships p WHERE p.tenant_id = r.tenant_id AND p.entity_id = r.parent_id) \
+                        AS parent_name"
+                ),
+            )
+        }
+    };
+    format!(
+        "SELECT {COLUMNS}, ({organizations}) AS organizations_json, ({locations}) AS locations_json, \
+         (SELECT {extension_fields} FROM relationship_extension_values x WHERE {of_r}) AS extension_fields_json, \
+         {references} FROM relationships r WHERE {condition}{tail}"
+    )
+}
+
+/// A row of [`view_sql`].
+pub(super) fn view_from_row(row: &AnyRow) -> Result<RelationshipView, sqlx::Error> {
+    fn parse<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<Option<T>, sqlx::Error> {
+        row.try_get::<Option<String>, _>(column)?
+            .map(|text| serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(e.into())))
+            .transpose()
+    }
+    let mut record = record_from_row(row)?;
+    let mut names = ReferenceNames::default();
+    let state = &mut record.state;
+    let organizations: Vec<(String, Option<String>)> = parse(row, "organizations_json")?.unwrap_or_default();
+    for (id, name) in organizations {
+        let id = from_db_uuid(&id)?;
+        state.organizations.push(id);
+        names.organizations.extend(name.map(|n| (id, n)));
+    }
+    let locations: Vec<(String, Option<String>, Option<String>)> = parse(row, "locations_json")?.unwrap_or_default();
+    for (id, label, supplier) in locations {
+        let id = from_db_uuid(&id)?;
+        state.third_party_locations.push(id);
+        if let (Some(label), Some(supplier)) = (label, supplier) {
+            names.addresses.insert(id, (from_db_uuid(&supplier)?, label));
+        }
+    }
+    let extension_fields: Vec<(String, String)> = parse(row, "extension_fields_json")?.unwrap_or_default();
+    state.extension_fields = extension_fields.into_iter().collect();
+    for (column, id) in [
+        ("internal_manager_json", state.internal_manager),
+        ("external_manager_json", state.external_manager),
+    ] {
+        names
+            .users
+            .extend(parse::<(String, String)>(row, column)?.map(|n| (id, n)));
+    }
+    if let (Some(id), Some(name)) = (state.supplier, row.try_get::<Option<String>, _>("supplier_name")?) {
+        names.suppliers.insert(id, name);
+    }
+    if let (Some(id), Some(name)) = (
+        state.parent_relationship,
+        row.try_get::<Option<String>, _>("parent_name")?,
+    ) {
+        names.relationships.insert(id, name);
+    }
+    Ok(RelationshipView { record, names })
+}
+
+/// `parent` and its ancestors, the parent first (empty when it does not exist).
+/// The WHERE clause of a tenant's filtered list, and the values it binds in order.
+fn where_clause(tenant: TenantId, filters: &[Filter]) -> (String, Vec<String>) {
+    let mut conditions = vec!["tenant_id = $1".to_string()];
+    let mut values = vec![tenant.to_string()];
+    for f in filters {
+        let p = values.len() + 1;
+        let column = f.field.column();
+        let value = match &f.value {
+            FilterValue::Text(text) => text.clone(),
+            FilterValue::Instant(at) => to_db_time(*at),
+        };
+        let (condition, value) = match f.op {
+            FilterOp::Eq => (format!("{column} = ${p}"), value),
+            FilterOp::Lt => (format!("{column} < ${p}"), value),
+            FilterOp::Gt => (format!("{column} > ${p}"), value),
+            FilterOp::Contains => (
+                format!("LOWER({column}) LIKE ${p} ESCAPE '\\'"),
+                format!("%{}%", escape_like(&value.to_lowercase())),
+            ),
+        };
+        conditions.push(condition);
+        values.push(value);
+    }
+    (conditions.join(" AND "), values)
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+impl Store {
+    /// A relationship by entityId or by number (`R00001`).
+    pub async fn relationship_by_id_or_number(
+        &self,
+        tenant: TenantId,
+        text: &str,
+    ) -> Result<Option<Uuid>, sqlx::Error> {
+        relationship_by_id_or_number(self.pool(), tenant, text, "").await
+    }
+}
+
+impl WriteTx {
+    /// A relationship by entityId or by number (`R00001`), kept until this write ends.
+    pub async fn relationship_by_id_or_number(&mut self, text: &str) -> Result<Option<Uuid>, sqlx::Error> {
+        let (tenant, lock) = (self.tenant(), self.for_share());
+        relationship_by_id_or_number(self.conn(), tenant, text, lock).await
+    }
+}
+
+/// A relationship by entityId or by number, read with `lock`.
+async fn relationship_by_id_or_number<'c>(
+    executor: impl Executor<'c, Database = Any>,
+    tenant: TenantId,
+    text: &str,
+    lock: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let text = text.trim();
+    let (column, value) = match Uuid::parse_str(text) {
+        Ok(id) => ("entity_id", id.to_string()),
+        Err(_) => ("relationship_number", text.to_string()),
+    };
+    let id: Option<String> = sqlx::query_scalar(&format!(
+        "SELECT entity_id FROM relationships WHERE tenant_id = $1 AND {column} = $2{lock}"
+    ))
+    .bind(tenant.to_string())
+    .bind(value)
+    .fetch_optional(executor)
+    .await?;
+    id.map(|id| from_db_uuid(&id)).transpose()
+}
