@@ -11,6 +11,7 @@ pub mod setup;
 
 use crate::context::ApiContext;
 use crate::http::envelope::{Dialects, Registration};
+use crate::http::problem::ProblemDialect;
 use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject, Tags};
 
 #[derive(Tags)]
@@ -34,13 +35,16 @@ pub enum ApiTag {
 }
 
 /// Each dialect's path prefix and error envelope, registered once for the
-/// front line (paths under none of them answer problem details).
-pub static DIALECTS: Dialects = Dialects::new(&[
-    Registration::of::<oauth::envelope::OAuthDialect>(),
-    Registration::of::<risk::envelope::RiskDialect>(),
-    Registration::of::<related_users::envelope::RelatedDialect>(),
-    Registration::of::<relationship_users::envelope::FormDialect>(),
-]);
+/// front line; paths under none of them answer RFC 9457 problem details.
+pub static DIALECTS: Dialects = Dialects::new(
+    &[
+        Registration::of::<oauth::envelope::OAuthDialect>(),
+        Registration::of::<risk::envelope::RiskDialect>(),
+        Registration::of::<related_users::envelope::RelatedDialect>(),
+        Registration::of::<relationship_users::envelope::FormDialect>(),
+    ],
+    Registration::of::<ProblemDialect>(),
+);
 
 pub type Apis = (
     health::HealthApi,

@@ -17,7 +17,6 @@ use poem_openapi::types::{ToJSON, Type};
 use poem_openapi::{ApiResponse, ResponseContent};
 
 use crate::http::error::AppError;
-use crate::http::problem::ProblemDialect;
 
 /// A response body waiting for the negotiation layer to encode it as JSON or
 /// XML: the JSON value plus what XML needs (root element, namespace).
@@ -98,22 +97,25 @@ impl Registration {
     }
 }
 
-/// The application's dialects; a path under none of them answers problem details.
+/// The application's dialects, and the one answering paths under none of them.
 #[derive(Clone, Copy)]
-pub struct Dialects(&'static [Registration]);
+pub struct Dialects {
+    registered: &'static [Registration],
+    fallback: Registration,
+}
 
 impl Dialects {
-    pub const fn new(registered: &'static [Registration]) -> Self {
-        Self(registered)
+    pub const fn new(registered: &'static [Registration], fallback: Registration) -> Self {
+        Self { registered, fallback }
     }
 
     /// The dialect owning `path`.
     pub fn for_path(&self, path: &str) -> Registration {
-        self.0
+        self.registered
             .iter()
             .find(|d| d.owns(path))
             .copied()
-            .unwrap_or(Registration::of::<ProblemDialect>())
+            .unwrap_or(self.fallback)
     }
 }
 
