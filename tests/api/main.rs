@@ -20,4 +20,5 @@ mod relationships;
 mod setup;
 mod spec;
 mod timeouts;
+mod vendor_words;
 mod xml_bodies;
