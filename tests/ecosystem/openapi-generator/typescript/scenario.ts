@@ -253,7 +253,7 @@ await step("relationship users: createRelationshipUser with the API key -> 201",
   relationshipUserId = created.id;
 });
 
-await step("relationship users: updateRelationshipUser, the document's PUT -> 204", async () => {
+await step("relationship users: updateRelationshipUser, the document's PUT -> 200 {}", async () => {
   const api = new RelationshipUsersApi(withKey);
   const response = await api.updateRelationshipUserRaw({
     relationshipUserId: need(relationshipUserId, "the new relationship user"),
@@ -262,7 +262,9 @@ await step("relationship users: updateRelationshipUser, the document's PUT -> 20
       form: { properties: { status: "not_verified" } },
     },
   });
-  check(response.raw.status === 204, "HTTP 204", response.raw.status);
+  check(response.raw.status === 200, "HTTP 200", response.raw.status);
+  const body = await response.value();
+  check(JSON.stringify(body) === "{}", "the document's {}", body);
 });
 
 await step("relationship users: getRelationshipUser reads the PUT back", async () => {

@@ -147,7 +147,9 @@ async fn token(checks: &mut Checks, base_path: &str) -> Result<String, Failure> 
         client_secret: Some(env("LIAISON_CLIENT_SECRET")),
         ..models::TokenRequest::new()
     };
-    let token = o_auth_api::create_token(&anonymous, request).await.map_err(failure)?;
+    let token = o_auth_api::create_token(&anonymous, request, None)
+        .await
+        .map_err(failure)?;
     checks.check(
         "createToken: a Bearer token",
         token.token_type.eq_ignore_ascii_case("bearer") && !token.access_token.is_empty() && token.expires_in > 0,
@@ -163,7 +165,7 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
         supplier: Some(uuid(SUPPLIER)),
         ..document_example()
     };
-    let written = risk_relationships_api::create_relationship(config, body)
+    let written = risk_relationships_api::create_relationship(config, body, None)
         .await
         .map_err(failure)?;
     let id = written.result.entity_id;
@@ -176,6 +178,7 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
     // What the generated operation sends for a deepObject filter (see list_relationships).
     match risk_relationships_api::list_relationships(
         config,
+        None,
         None,
         None,
         None,
@@ -227,7 +230,7 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
         ),
     );
 
-    let updated = risk_relationships_api::update_relationship(config, &id.to_string(), document_example(), None)
+    let updated = risk_relationships_api::update_relationship(config, &id.to_string(), document_example(), None, None)
         .await
         .map_err(failure)?;
     checks.check(
@@ -236,7 +239,7 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
         &updated,
     );
 
-    let got = risk_relationships_api::get_relationship(config, &id.to_string())
+    let got = risk_relationships_api::get_relationship(config, &id.to_string(), None)
         .await
         .map_err(failure)?;
     checks.check(
@@ -254,7 +257,7 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
         page.total_count,
     );
 
-    match risk_relationships_api::get_relationship(config, &uuid::Uuid::new_v4().to_string()).await {
+    match risk_relationships_api::get_relationship(config, &uuid::Uuid::new_v4().to_string(), None).await {
         Err(Error::ResponseError(content)) => {
             // The typed error is an untagged enum with one variant per documented
             // status, all of them RiskErrorEnvelope here: serde picks the first that
@@ -289,6 +292,7 @@ async fn related_users(checks: &mut Checks, config: &Configuration, run: &str) -
     let created = related_users_api::create_related_user(
         config,
         models::RelatedUserCreate::new("dleite".into(), format!("{run}-alias")),
+        None,
     )
     .await
     .map_err(failure)?;
@@ -298,6 +302,7 @@ async fn related_users(checks: &mut Checks, config: &Configuration, run: &str) -
     let updated = related_users_api::update_related_user(
         config,
         models::RelatedUserUpdate::new(id, "dleite".into(), new_name.clone()),
+        None,
         None,
     )
     .await
@@ -314,6 +319,7 @@ async fn relationship_users(
     checks: &mut Checks,
     config: &Configuration,
     relationship: uuid::Uuid,
+    run: &str,
 ) -> Result<(), Failure> {
     let form = models::RelationshipUserForm {
         relationship_id: Some(relationship.to_string()),
@@ -327,6 +333,7 @@ async fn relationship_users(
             "team_members".into(),
             form,
         ),
+        None,
     )
     .await
     .map_err(failure)?;
@@ -342,13 +349,17 @@ async fn relationship_users(
             properties: Some(HashMap::from([("status".to_string(), "not_verified".to_string())])),
         },
     );
-    // 204: the generated function answers () for a success without a body.
-    relationship_users_api::update_relationship_user(config, created.id, update, None)
+    // The X-Correlation-Id header, through the parameter every generated operation has.
+    let done = relationship_users_api::update_relationship_user(config, created.id, update, Some(run), None)
         .await
         .map_err(failure)?;
-    checks.check("updateRelationshipUser, the document's PUT -> 2xx", true, ());
+    checks.check(
+        "updateRelationshipUser, the document's PUT -> {}",
+        done == serde_json::json!({}),
+        &done,
+    );
 
-    let got = relationship_users_api::get_relationship_user(config, created.id)
+    let got = relationship_users_api::get_relationship_user(config, created.id, None)
         .await
         .map_err(failure)?;
     checks.check(
@@ -391,7 +402,7 @@ async fn main() -> ExitCode {
         };
         match relationship {
             Some(relationship) => {
-                let result = relationship_users(&mut checks, &keyed, relationship).await;
+                let result = relationship_users(&mut checks, &keyed, relationship, &run).await;
                 checks.step("relationship users", result);
             }
             None => {
