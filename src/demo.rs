@@ -36,6 +36,55 @@ pub const RELATED_USER: i64 = 6;
 pub const TEAM_MEMBERS: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b40");
 pub const EXTENSION_FIELD: Uuid = uuid!("6a0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b30");
 
+/// The demo's ids as the spec's path parameter examples, so that Swagger
+/// UI's "Try it out" works on `serve --demo` without looking anything up.
+pub mod examples {
+    use uuid::{Uuid, uuid};
+
+    pub fn relationship() -> String {
+        super::RELATIONSHIP.to_string()
+    }
+    pub fn relationship_user() -> i64 {
+        1
+    }
+    pub fn related_user() -> i64 {
+        super::RELATED_USER
+    }
+    pub fn organization() -> Uuid {
+        super::ORGANIZATION
+    }
+    pub fn user() -> Uuid {
+        super::INTERNAL_MANAGER
+    }
+    pub fn supplier() -> Uuid {
+        super::SUPPLIER
+    }
+    pub fn supplier_address() -> Uuid {
+        super::SUPPLIER_ADDRESS
+    }
+    pub fn classification() -> Uuid {
+        super::CLASSIFICATION
+    }
+    pub fn category() -> Uuid {
+        super::CATEGORY
+    }
+    pub fn sub_category() -> Uuid {
+        super::SUB_CATEGORY
+    }
+    pub fn extension_field() -> Uuid {
+        super::EXTENSION_FIELD
+    }
+    pub fn relationship_user_type() -> Uuid {
+        super::TEAM_MEMBERS
+    }
+    pub fn form_configuration() -> Uuid {
+        FORM_CONFIGURATION
+    }
+
+    /// `reference_rest_api_relationship_update`.
+    pub const FORM_CONFIGURATION: Uuid = uuid!("7b0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b02");
+}
+
 /// What a demo user needs to call the API.
 #[derive(Debug, Clone)]
 pub struct DemoCredentials {
@@ -275,7 +324,7 @@ async fn seed_relationship_users(store: &Store, tenant: TenantId) -> anyhow::Res
         ),
         (
             "reference_rest_api_relationship_update",
-            uuid!("7b0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b02"),
+            examples::FORM_CONFIGURATION,
             vec![(
                 "properties.status",
                 Validations {

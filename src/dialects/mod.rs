@@ -10,9 +10,10 @@ pub mod risk;
 pub mod setup;
 
 use crate::context::ApiContext;
+use crate::http::correlation::{self, CorrelationId};
 use crate::http::envelope::{Dialects, Registration};
 use crate::http::problem::ProblemDialect;
-use poem_openapi::{ContactObject, LicenseObject, OpenApiService, ServerObject, Tags};
+use poem_openapi::{ContactObject, ExtraHeader, LicenseObject, OpenApiService, ServerObject, Tags};
 
 #[derive(Tags)]
 pub enum ApiTag {
@@ -117,6 +118,12 @@ pub fn service(ctx: ApiContext) -> OpenApiService<Apis, ()> {
         env!("CARGO_PKG_VERSION"),
     )
     .description(DESCRIPTION)
+    .extra_request_header::<Option<CorrelationId>, _>(
+        ExtraHeader::new("X-Correlation-Id").description(correlation::REQUEST_DESCRIPTION),
+    )
+    .extra_response_header::<CorrelationId, _>(
+        ExtraHeader::new("X-Correlation-Id").description(correlation::RESPONSE_DESCRIPTION),
+    )
     .contact(ContactObject::new().name("The liaison team"))
     .license(LicenseObject::new("MIT"))
     .server(

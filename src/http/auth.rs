@@ -191,7 +191,8 @@ async fn bearer_principal(state: &AuthState, token: &str) -> Result<Principal, A
         tracing::debug!(error = %e, "bearer token refused");
         match e {
             crate::auth::token::TokenError::Expired => AppError::Unauthenticated(AuthFailure::Expired),
-            _ => AppError::Unauthenticated(AuthFailure::Invalid),
+            crate::auth::token::TokenError::BadSignature => AppError::Unauthenticated(AuthFailure::BadSignature),
+            crate::auth::token::TokenError::Malformed => AppError::Unauthenticated(AuthFailure::Invalid),
         }
     })?;
     // A disabled client's tokens stop working within the standing cache's time to live.

@@ -71,6 +71,13 @@ pub trait ErrorDialect: Send + Sync + 'static {
     fn render(err: &AppError) -> Rendered {
         Rendered::of(&Self::Envelope::from(err))
     }
+
+    /// The error this dialect answers for `err`, where its document says
+    /// otherwise than HTTP would (e.g. a wrong method under its path is
+    /// "not found" to a vendor whose document knows no 405).
+    fn refine(err: AppError) -> AppError {
+        err
+    }
 }
 
 /// What the front line knows of a dialect: where it lives and how it words errors.
@@ -78,6 +85,7 @@ pub trait ErrorDialect: Send + Sync + 'static {
 pub struct Registration {
     pub prefix: &'static str,
     pub render: fn(&AppError) -> Rendered,
+    pub refine: fn(AppError) -> AppError,
     pub challenges: &'static [&'static str],
 }
 
@@ -86,6 +94,7 @@ impl Registration {
         Self {
             prefix: D::PREFIX,
             render: D::render,
+            refine: D::refine,
             challenges: D::CHALLENGES,
         }
     }

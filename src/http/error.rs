@@ -244,6 +244,9 @@ pub enum AuthFailure {
     Invalid,
     /// A token past its expiry.
     Expired,
+    /// A well-formed token whose signature does not verify (forged, or
+    /// signed with another key).
+    BadSignature,
 }
 
 impl AuthFailure {
@@ -252,6 +255,7 @@ impl AuthFailure {
             Self::Missing => "authentication is required: send Authorization: Bearer <access token>",
             Self::Invalid => "the credential is not valid",
             Self::Expired => "the access token has expired",
+            Self::BadSignature => "the access token's signature does not verify",
         }
     }
 }

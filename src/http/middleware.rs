@@ -16,6 +16,7 @@ use tracing::Instrument;
 
 use crate::domain::{FieldError, text};
 use crate::http::auth::RequiredScopes;
+use crate::http::correlation::{self, CORRELATION_ID};
 use crate::http::envelope::{BodyKind, Dialects, Registration, Rendered};
 use crate::http::error::{AppError, AuthFailure, BodyTimedOut, BodyTooLarge, OAuthCode};
 use crate::http::negotiate::{Format, choose_format};
@@ -23,8 +24,6 @@ use crate::http::routes::RouteTable;
 use crate::http::xml;
 use crate::metrics::Metrics;
 
-pub const CORRELATION_ID: &str = "x-correlation-id";
-const REQUEST_ID: &str = "x-request-id";
 const PROBLEM_NAMESPACE: &str = "urn:ietf:rfc:7807";
 
 /// Wraps the application's routes.
@@ -64,7 +63,7 @@ impl<E: Endpoint> Endpoint for Frontline<E> {
     type Output = Response;
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
-        let correlation_id = correlation_id(&req);
+        let correlation_id = correlation::of(&req);
         let span = tracing::info_span!(
             "request",
             correlation_id = %correlation_id,
@@ -96,6 +95,7 @@ impl<E: Endpoint> Endpoint for Frontline<E> {
 
 impl<E: Endpoint> Frontline<E> {
     async fn negotiate(&self, mut req: Request) -> Response {
+        without_trailing_slash(&mut req, &self.routes);
         let path = req.uri().path().to_string();
         let dialect = self.dialects.for_path(&path);
         let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
@@ -110,6 +110,9 @@ impl<E: Endpoint> Frontline<E> {
         }
         if let Err(err) = screen_parameters(&req, &self.routes, &path) {
             return error_response(dialect, err, format);
+        }
+        if self.routes.names_no_resource(&path) {
+            return error_response(dialect, AppError::RouteNotFound, format);
         }
         if let Some(scopes) = self.routes.required_scopes(req.method().as_str(), &path) {
             req.extensions_mut().insert(RequiredScopes(scopes));
@@ -129,23 +132,25 @@ impl<E: Endpoint> Frontline<E> {
     }
 }
 
-fn is_documentation(path: &str) -> bool {
-    path == "/docs" || path.starts_with("/docs/") || path == "/openapi.json" || path == "/openapi.yaml"
+/// `/api/relationships/` reaches `/api/relationships`: a path of the spec
+/// with trailing slashes is served as if sent without them.
+fn without_trailing_slash(req: &mut Request, routes: &RouteTable) {
+    let path = req.uri().path();
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.len() == path.len() || trimmed.is_empty() || !routes.knows(trimmed) {
+        return;
+    }
+    let target = match req.uri().query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_string(),
+    };
+    if let Ok(uri) = target.parse::<poem::http::Uri>() {
+        *req.uri_mut() = uri;
+    }
 }
 
-/// The caller's `X-Correlation-Id` (or `X-Request-Id`) when well formed:
-/// 1 to 128 of `[A-Za-z0-9._:-]`; otherwise a fresh UUID.
-fn correlation_id(req: &Request) -> String {
-    [CORRELATION_ID, REQUEST_ID]
-        .iter()
-        .filter_map(|name| req.headers().get(*name)?.to_str().ok())
-        .find(|id| {
-            (1..=128).contains(&id.len())
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
-        })
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string)
+fn is_documentation(path: &str) -> bool {
+    path == "/docs" || path.starts_with("/docs/") || path == "/openapi.json" || path == "/openapi.yaml"
 }
 
 /// Refuses a declared length over the limit at once, and caps the body
@@ -275,7 +280,8 @@ pub fn timeout_response(dialects: &Dialects, path: Option<&str>) -> Vec<u8> {
 /// Refuses query and path parameters holding characters no field can store
 /// (see [`text::is_storable`]), and declared header parameters that are not
 /// text (bytes outside visible ASCII, which the framework would otherwise
-/// drop silently, as if the header had not been sent), every one at once,
+/// drop silently, as if the header had not been sent: an `If-Match`
+/// ignored), the correlation id excepted, every one at once,
 /// named as sent: bodies are screened the same way as they are decoded
 /// ([`crate::http::body::decode`]).
 fn screen_parameters(req: &Request, routes: &RouteTable, path: &str) -> Result<(), AppError> {
@@ -293,7 +299,9 @@ fn screen_parameters(req: &Request, routes: &RouteTable, path: &str) -> Result<(
         }
     }
     for parameter in routes.parameters(req.method().as_str(), path) {
+        // The correlation id is the front line's own: a malformed one is replaced, never refused.
         if parameter.location == "header"
+            && !parameter.name.eq_ignore_ascii_case(CORRELATION_ID)
             && req
                 .headers()
                 .get_all(parameter.name.as_str())
@@ -336,6 +344,7 @@ fn encode(response: &mut Response, rendered: &Rendered, format: Format) {
 
 /// The response for `err` in `dialect`'s envelope, encoded in `format`.
 fn error_response(dialect: Registration, err: AppError, format: Format) -> Response {
+    let err = (dialect.refine)(err);
     let status = err.status();
     match &err {
         AppError::Internal(source) => tracing::error!(error = format!("{source:#}"), "request failed"),

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod body;
 pub mod connection;
+pub mod correlation;
 pub mod envelope;
 pub mod error;
 pub mod etag;

@@ -60,10 +60,19 @@ pub enum RouteTableError {
     NoOperations,
 }
 
-/// Path templates (`/api/setup/organizations/{entityId}`) with their operations.
+/// One path template (`/api/setup/organizations/{entityId}`) with its operations.
+#[derive(Debug, Clone)]
+struct Route {
+    segments: Vec<String>,
+    operations: Vec<Operation>,
+    /// Path parameters declared as integers (ids such as `{id}`).
+    integers: Vec<String>,
+}
+
+/// The spec's path templates with their operations.
 #[derive(Debug, Clone)]
 pub struct RouteTable {
-    routes: Vec<(Vec<String>, Vec<Operation>)>,
+    routes: Vec<Route>,
     /// The document's component schemas, which parameters' `$ref`s name.
     components: Map<String, Value>,
 }
@@ -79,10 +88,11 @@ impl RouteTable {
             .get("paths")
             .and_then(|p| p.as_object())
             .ok_or(RouteTableError::NoPaths)?;
-        let routes: Vec<(Vec<String>, Vec<Operation>)> = paths
+        let routes: Vec<Route> = paths
             .iter()
             .map(|(path, item)| {
                 let segments = path.split('/').map(str::to_string).collect();
+                let integers = integer_path_parameters(item);
                 let mut operations: Vec<Operation> = item
                     .as_object()
                     .into_iter()
@@ -96,10 +106,14 @@ impl RouteTable {
                     })
                     .collect();
                 operations.sort_by(|a, b| a.method.cmp(&b.method));
-                (segments, operations)
+                Route {
+                    segments,
+                    operations,
+                    integers,
+                }
             })
             .collect();
-        if routes.iter().all(|(_, operations)| operations.is_empty()) {
+        if routes.iter().all(|route| route.operations.is_empty()) {
             return Err(RouteTableError::NoOperations);
         }
         let components = spec
@@ -111,11 +125,12 @@ impl RouteTable {
     }
 
     /// The template `path` matches, with its operations.
-    fn matching(&self, path: &str) -> Option<&(Vec<String>, Vec<Operation>)> {
+    fn matching(&self, path: &str) -> Option<&Route> {
         let segments: Vec<&str> = path.split('/').collect();
-        self.routes.iter().find(|(template, _)| {
-            template.len() == segments.len()
-                && template
+        self.routes.iter().find(|route| {
+            route.segments.len() == segments.len()
+                && route
+                    .segments
                     .iter()
                     .zip(&segments)
                     .all(|(t, s)| t == s || (parameter_name(t).is_some() && !s.is_empty()))
@@ -124,21 +139,39 @@ impl RouteTable {
 
     fn operations(&self, path: &str) -> &[Operation] {
         self.matching(path)
-            .map(|(_, operations)| operations.as_slice())
+            .map(|route| route.operations.as_slice())
             .unwrap_or_default()
+    }
+
+    /// Whether `path` is one of the spec's paths.
+    pub fn knows(&self, path: &str) -> bool {
+        self.matching(path).is_some()
     }
 
     /// The path parameters of `path` by name, as sent (still percent-encoded).
     pub fn path_parameters<'p>(&self, path: &'p str) -> Vec<(&str, &'p str)> {
         self.matching(path)
-            .map(|(template, _)| {
-                template
+            .map(|route| {
+                route
+                    .segments
                     .iter()
                     .zip(path.split('/'))
                     .filter_map(|(t, s)| Some((parameter_name(t)?, s)))
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Whether `path` fits a template only by giving an integer parameter
+    /// something that is not an integer (`/api/user/related/abc`): such a
+    /// URL names no resource.
+    pub fn names_no_resource(&self, path: &str) -> bool {
+        let Some(route) = self.matching(path) else {
+            return false;
+        };
+        self.path_parameters(path)
+            .iter()
+            .any(|(name, value)| route.integers.iter().any(|i| i == name) && value.parse::<i64>().is_err())
     }
 
     /// The methods declared for the template `path` matches, sorted.
@@ -175,6 +208,22 @@ impl RouteTable {
     pub fn schemas(&self) -> Schemas<'_> {
         Schemas::new(&self.components)
     }
+}
+
+/// The path parameters any operation of a path item declares as integers.
+fn integer_path_parameters(item: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> = item
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, op)| op.get("parameters")?.as_array())
+        .flatten()
+        .filter(|p| p["in"] == "path" && p["schema"]["type"] == "integer")
+        .filter_map(|p| p["name"].as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// `name` for a template segment `{name}`.

@@ -21,5 +21,6 @@ mod setup;
 mod spec;
 mod timeouts;
 mod vendor_clients;
+mod vendor_words;
 mod wire_words;
 mod xml_bodies;

@@ -98,3 +98,37 @@ async fn every_api_operation_declares_its_scope() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_operation_declares_the_correlation_id_both_ways() {
+    let (json, _) = generated();
+    let spec: serde_json::Value = serde_json::from_str(&json).expect("spec is JSON");
+    let mut operations = 0;
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let declared = op["parameters"].as_array().into_iter().flatten().any(|p| {
+                p["in"] == "header"
+                    && p["name"]
+                        .as_str()
+                        .is_some_and(|n| n.eq_ignore_ascii_case("x-correlation-id"))
+                    && p["required"] == false
+                    && p["schema"]["pattern"].is_string()
+            });
+            assert!(
+                declared,
+                "{method} {path} declares no optional X-Correlation-Id request header"
+            );
+            for (status, response) in op["responses"].as_object().expect("responses") {
+                let echoed = response["headers"]
+                    .as_object()
+                    .is_some_and(|h| h.keys().any(|n| n.eq_ignore_ascii_case("x-correlation-id")));
+                assert!(
+                    echoed,
+                    "{method} {path} {status} declares no X-Correlation-Id response header"
+                );
+            }
+            operations += 1;
+        }
+    }
+    assert!(operations > 30, "checked {operations} operations");
+}

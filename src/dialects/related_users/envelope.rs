@@ -78,6 +78,9 @@ impl From<&AppError> for RelatedErrorEnvelope {
             AppError::Unauthenticated(AuthFailure::Missing) => {
                 (i64::from(status), vec!["No route matched with those values.".into()])
             }
+            AppError::Unauthenticated(AuthFailure::BadSignature) => {
+                (i64::from(status), vec!["Invalid signature".into()])
+            }
             AppError::Unauthenticated(_) => (i64::from(status), vec!["Client authentication failed.".into()]),
             AppError::Forbidden { .. } => (
                 i64::from(status),
@@ -130,8 +133,9 @@ impl ErrorDialect for RelatedDialect {
         ),
         (
             StatusCode::UNAUTHORIZED,
-            "\"No route matched with those values.\" (no Authorization header) or \"Client authentication failed.\" \
-             (bad or expired token).",
+            "\"No route matched with those values.\" (no Authorization header), \"Invalid signature\" (a token \
+             whose signature does not verify) or \"Client authentication failed.\" (a malformed, expired or \
+             revoked token).",
         ),
         (
             StatusCode::FORBIDDEN,
@@ -140,7 +144,8 @@ impl ErrorDialect for RelatedDialect {
         ),
         (
             StatusCode::NOT_FOUND,
-            "\"Resource sub not found\": no such path below /api/user/related.",
+            "\"Resource sub not found\": no such path below /api/user/related, a method the path does not take \
+             (the document knows no 405), or an id that is not a number.",
         ),
         (
             StatusCode::NOT_ACCEPTABLE,
@@ -170,6 +175,14 @@ impl ErrorDialect for RelatedDialect {
     ];
 
     type Envelope = RelatedErrorEnvelope;
+
+    /// The document's only answer for a URL it does not serve is 404.
+    fn refine(err: AppError) -> AppError {
+        match err {
+            AppError::MethodNotAllowed { .. } => AppError::RouteNotFound,
+            other => other,
+        }
+    }
 }
 
 /// The error type of every Related users operation.

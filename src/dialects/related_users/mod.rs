@@ -198,6 +198,7 @@ impl RelatedUsersApi {
         &self,
         #[oai(scope = "Scope::RelatedRead")] auth: Bearer,
         /// The related user's id.
+        #[oai(example = "crate::demo::examples::related_user")]
         id: Path<i64>,
     ) -> Result<RelatedUserFetched, RelatedApiError> {
         let stored = self.related(auth.0.tenant, id.0).await?;
@@ -266,6 +267,7 @@ impl RelatedUsersApi {
         &self,
         #[oai(scope = "Scope::RelatedWrite")] auth: Bearer,
         /// The related user's id.
+        #[oai(example = "crate::demo::examples::related_user")]
         id: Path<i64>,
     ) -> Result<RelatedUserDeactivated, RelatedApiError> {
         let mut tx = self.ctx.store.begin_write(auth.0.tenant).await?;

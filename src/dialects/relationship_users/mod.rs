@@ -84,6 +84,9 @@ impl Change<RelationshipUserRecord> for Merge {
 
     async fn apply(self, _tx: &mut WriteTx, row: &RelationshipUserRecord) -> Result<Self::Output, AppError> {
         let mut errors = Vec::new();
+        if matches!(self.form, None | Some(Value::Null)) {
+            errors.push(FieldError::new("form", "can't be blank"));
+        }
         let input = read_form(self.form, &mut errors);
         for field in ["relationship_id", "user_id"] {
             if input.named.iter().any(|n| n == field) && !errors.iter().any(|e| e.field == field) {
@@ -236,10 +239,12 @@ impl RelationshipUsersApi {
     /// (a urlencoded name without `=` is null). The properties are merged key by key into
     /// the stored ones (`null` removes a key); the configuration must list
     /// every property sent (`properties.<name>`), else 422 `is not allowed`,
-    /// and its validations apply to the merged result. Success is 204 No
-    /// Content (the document's example shows `{}`; the platform's status
-    /// table says 204 for updates, and no body is what clients expect from
-    /// it). Errors: 401, 422 missing `form_configuration_name`, 404 unknown
+    /// and its validations apply to the merged result. Success is 200 with
+    /// the document's example response, `{}` (the status table the document
+    /// refers to is not part of it; a client parsing the example's JSON must
+    /// get JSON). `form` is required: missing or `null`, 422 `{"errors":
+    /// {"form": ["can't be blank"]}}`; `{}` changes nothing. Errors: 401,
+    /// 422 missing `form_configuration_name`, 404 unknown
     /// configuration, 404 unknown relationship user (or not the caller's
     /// under `resource_owner: creator`), 422 with every failing field. With
     /// `If-Match`, only while the ETag is current (else 412, nothing changes);
@@ -254,6 +259,7 @@ impl RelationshipUsersApi {
         &self,
         #[oai(scope = "Scope::RelationshipUsersWrite")] auth: BearerOrApiKey,
         /// The relationship user's id.
+        #[oai(example = "crate::demo::examples::relationship_user")]
         relationship_user_id: Path<i64>,
         /// An ETag from an earlier GET or PUT: update only if it is still current.
         #[oai(name = "If-Match")]
@@ -271,13 +277,14 @@ impl RelationshipUsersApi {
             form: draft.form,
         };
         let updated = write::update(tx, &relationship_user_id.0, if_match.0.as_deref(), change).await?;
-        Ok(Updated::NoContent(etag(updated.version)))
+        Ok(Updated::Ok(Negotiated(RelationshipUserDone {}), etag(updated.version)))
     }
 
     /// Delete a relationship user
     ///
     /// Takes the relationship user off the team. `form_configuration_name`
-    /// comes in the query string or in the body (JSON, XML or a form). 204 No Content. Errors: 422
+    /// comes in the query string or in the body (JSON, XML or a form). Success is 200 `{}`, like
+    /// an update (the document shows no delete; its update answers `{}`). Errors: 422
     /// without a configuration name, 404 unknown configuration, 404 unknown
     /// relationship user (or not the caller's under `resource_owner: creator`).
     #[oai(
@@ -289,11 +296,12 @@ impl RelationshipUsersApi {
         &self,
         #[oai(scope = "Scope::RelationshipUsersWrite")] auth: BearerOrApiKey,
         /// The relationship user's id.
+        #[oai(example = "crate::demo::examples::relationship_user")]
         relationship_user_id: Path<i64>,
         /// Name of the form configuration (or send it in the body).
         form_configuration_name: Query<Option<String>>,
         body: MaybeBody<RelationshipUserDelete, JsonXmlOrForm>,
-    ) -> Result<NoContent, FormApiError> {
+    ) -> Result<Deleted, FormApiError> {
         let principal = auth.0;
         let name = form_configuration_name
             .0
@@ -305,7 +313,7 @@ impl RelationshipUsersApi {
             actor: principal.actor(),
         };
         write::remove::<RelationshipUserRecord, _>(tx, &relationship_user_id.0, None, change).await?;
-        Ok(NoContent::NoContent)
+        Ok(Deleted::Ok(Negotiated(RelationshipUserDone {})))
     }
 
     /// Get a relationship user
@@ -321,6 +329,7 @@ impl RelationshipUsersApi {
         &self,
         #[oai(scope = "Scope::RelationshipUsersWrite")] auth: BearerOrApiKey,
         /// The relationship user's id.
+        #[oai(example = "crate::demo::examples::relationship_user")]
         relationship_user_id: Path<i64>,
     ) -> Result<Fetched, FormApiError> {
         let row = self

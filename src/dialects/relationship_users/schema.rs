@@ -172,18 +172,23 @@ pub enum Created {
     Created(Negotiated<RelationshipUserCreated>),
 }
 
+/// What an update or a delete answers: the document's example response,
+/// `{}` (in XML, `<RelationshipUserDone></RelationshipUserDone>`).
+#[derive(Object, Debug, Clone, Default)]
+pub struct RelationshipUserDone {}
+
 #[derive(ApiResponse)]
-pub enum NoContent {
-    /// Done; no body (the platform's status table).
-    #[oai(status = 204)]
-    NoContent,
+pub enum Deleted {
+    /// Deleted: `{}`, as the document's example response.
+    #[oai(status = 200)]
+    Ok(Negotiated<RelationshipUserDone>),
 }
 
 #[derive(ApiResponse)]
 pub enum Updated {
-    /// Updated; no body (the platform's status table). `ETag` is the new version.
-    #[oai(status = 204)]
-    NoContent(#[oai(header = "ETag")] String),
+    /// Updated: `{}`, as the document's example response. `ETag` is the new version.
+    #[oai(status = 200)]
+    Ok(Negotiated<RelationshipUserDone>, #[oai(header = "ETag")] String),
 }
 
 #[derive(ApiResponse)]

@@ -180,7 +180,7 @@ impl RelationshipsApi {
         request: &Request,
         #[oai(scope = "Scope::RelationshipRead")] auth: Bearer,
         /// Relationship entityId (GUID). Must not be an empty GUID.
-        #[oai(name = "relationshipId")]
+        #[oai(name = "relationshipId", example = "crate::demo::examples::relationship")]
         relationship_id_param: Path<String>,
     ) -> Result<RelationshipFetched, RiskApiError> {
         let id = relationship_id(&relationship_id_param.0).map_err(|e| AppError::Validation(vec![e]))?;
@@ -251,7 +251,7 @@ impl RelationshipsApi {
         request: &Request,
         #[oai(scope = "Scope::RelationshipWrite")] auth: Bearer,
         /// Relationship entityId (GUID). Must not be an empty GUID.
-        #[oai(name = "relationshipId")]
+        #[oai(name = "relationshipId", example = "crate::demo::examples::relationship")]
         relationship_id_param: Path<String>,
         /// An ETag from an earlier GET or PUT: update only if it is still current.
         #[oai(name = "If-Match")]

@@ -81,6 +81,7 @@ setup_api! {
     create: "createCategory", "Create a category",
     get: "getCategory", "Get a category",
     update: "updateCategory", "Update a category",
+    example: "crate::demo::examples::category",
     unique: "the name",
 }
 
@@ -90,6 +91,7 @@ setup_api! {
     create: "createSubCategory", "Add a subcategory to a category",
     get: "getSubCategory", "Get a subcategory",
     update: "updateSubCategory", "Update a subcategory",
-    parent: "categoryId" => Category,
+    example: "crate::demo::examples::sub_category",
+    parent: "categoryId" => Category, example: "crate::demo::examples::category",
     unique: "the name within its category",
 }

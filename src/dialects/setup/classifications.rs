@@ -71,5 +71,6 @@ setup_api! {
     create: "createClassification", "Create a classification",
     get: "getClassification", "Get a classification",
     update: "updateClassification", "Update a classification",
+    example: "crate::demo::examples::classification",
     unique: "the value",
 }

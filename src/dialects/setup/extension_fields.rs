@@ -84,5 +84,6 @@ setup_api! {
     create: "createExtensionField", "Define an extension field",
     get: "getExtensionField", "Get an extension field",
     update: "updateExtensionField", "Update an extension field",
+    example: "crate::demo::examples::extension_field",
     unique: "the name",
 }

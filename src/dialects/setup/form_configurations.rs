@@ -181,5 +181,6 @@ setup_api! {
     create: "createFormConfiguration", "Create a form configuration",
     get: "getFormConfiguration", "Get a form configuration",
     update: "updateFormConfiguration", "Update a form configuration",
+    example: "crate::demo::examples::form_configuration",
     unique: "the name",
 }

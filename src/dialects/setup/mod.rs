@@ -250,7 +250,8 @@ macro_rules! setup_api {
         create: $create_id:literal, $create_summary:literal,
         get: $get_id:literal, $get_summary:literal,
         update: $update_id:literal, $update_summary:literal,
-        $(parent: $parent_name:literal => $parent:ty,)?
+        example: $example:literal,
+        $(parent: $parent_name:literal => $parent:ty, example: $parent_example:literal,)?
         $(unique: $unique:literal,)?
     ) => {
         pub struct $api {
@@ -272,7 +273,7 @@ macro_rules! setup_api {
             async fn list(
                 &self,
                 #[oai(scope = "crate::auth::Scope::SetupRead")] auth: $crate::http::auth::Bearer,
-                $(#[oai(name = $parent_name)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
+                $(#[oai(name = $parent_name, example = $parent_example)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
                 /// Page size, 1-200 (default 50).
                 #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
                 limit: poem_openapi::param::Query<Option<u32>>,
@@ -297,7 +298,7 @@ macro_rules! setup_api {
             async fn create(
                 &self,
                 #[oai(scope = "crate::auth::Scope::SetupWrite")] auth: $crate::http::auth::Bearer,
-                $(#[oai(name = $parent_name)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
+                $(#[oai(name = $parent_name, example = $parent_example)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
                 body: $crate::http::Body<$input>,
             ) -> Result<
                 $crate::dialects::setup::Created<$resource>,
@@ -323,8 +324,8 @@ macro_rules! setup_api {
             async fn get(
                 &self,
                 #[oai(scope = "crate::auth::Scope::SetupRead")] auth: $crate::http::auth::Bearer,
-                $(#[oai(name = $parent_name)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
-                #[oai(name = "entityId")] entity_id: poem_openapi::param::Path<uuid::Uuid>,
+                $(#[oai(name = $parent_name, example = $parent_example)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
+                #[oai(name = "entityId", example = $example)] entity_id: poem_openapi::param::Path<uuid::Uuid>,
             ) -> Result<$crate::dialects::setup::Fetched<$resource>, $crate::http::ProblemError> {
                 #[allow(unused_mut, unused_assignments)]
                 let mut parent_id = None;
@@ -340,8 +341,8 @@ macro_rules! setup_api {
             async fn update(
                 &self,
                 #[oai(scope = "crate::auth::Scope::SetupWrite")] auth: $crate::http::auth::Bearer,
-                $(#[oai(name = $parent_name)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
-                #[oai(name = "entityId")] entity_id: poem_openapi::param::Path<uuid::Uuid>,
+                $(#[oai(name = $parent_name, example = $parent_example)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
+                #[oai(name = "entityId", example = $example)] entity_id: poem_openapi::param::Path<uuid::Uuid>,
                 /// An ETag from an earlier GET or PUT: update only if it is still current.
                 #[oai(name = "If-Match")]
                 if_match: poem_openapi::param::Header<Option<String>>,

@@ -14,4 +14,5 @@ setup_api! {
     create: "createOrganization", "Create an organization",
     get: "getOrganization", "Get an organization",
     update: "updateOrganization", "Update an organization",
+    example: "crate::demo::examples::organization",
 }

@@ -78,5 +78,6 @@ setup_api! {
     create: "createRelationshipUserType", "Create a relationship user type",
     get: "getRelationshipUserType", "Get a relationship user type",
     update: "updateRelationshipUserType", "Update a relationship user type",
+    example: "crate::demo::examples::relationship_user_type",
     unique: "the name",
 }

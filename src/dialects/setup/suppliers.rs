@@ -111,6 +111,7 @@ setup_api! {
     create: "createSupplier", "Create a supplier",
     get: "getSupplier", "Get a supplier",
     update: "updateSupplier", "Update a supplier",
+    example: "crate::demo::examples::supplier",
 }
 
 setup_api! {
@@ -119,5 +120,6 @@ setup_api! {
     create: "createSupplierAddress", "Add an address to a supplier",
     get: "getSupplierAddress", "Get a supplier address",
     update: "updateSupplierAddress", "Update a supplier address",
-    parent: "supplierId" => Supplier,
+    example: "crate::demo::examples::supplier_address",
+    parent: "supplierId" => Supplier, example: "crate::demo::examples::supplier",
 }

@@ -100,5 +100,6 @@ setup_api! {
     create: "createUser", "Create a user",
     get: "getUser", "Get a user",
     update: "updateUser", "Update a user",
+    example: "crate::demo::examples::user",
     unique: "the username",
 }
