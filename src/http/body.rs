@@ -7,7 +7,7 @@
 //! in the spec.
 //!
 //! A body that does not fit is answered naming each field as the client
-//! spelled it and what it should be ("organizations.0 must be a string",
+//! spelled it and what it should be ("organizations.0 must be a UUID",
 //! "colour is not a known field"), never with the reader's own text, which
 //! names Rust types and schema components (see [`crate::http::expected`]).
 //! A UTF-8 byte-order mark before a JSON or XML document is ignored (RFC
@@ -20,7 +20,7 @@ use std::sync::{Arc, LazyLock, RwLock};
 
 use bytes::Bytes;
 use poem::{IntoResponse, Request, RequestBody, Response};
-use poem_openapi::registry::{MetaMediaType, MetaRequest, MetaSchema, MetaSchemaRef, Registry};
+use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
 use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, ResponseContent};
 
@@ -162,38 +162,47 @@ where
     S: Type + 'static,
 {
     let documented = known::<S>();
-    let root = S::schema_ref();
     let mut screen = Screen {
-        registry: (format == Format::Json).then_some(&documented.registry),
+        schemas: (format == Format::Json).then(|| Schemas::new(&documented.components)),
         errors: Vec::new(),
     };
-    let schema = screen.registry.and_then(|r| xml::resolve(r, &root));
-    screen.value(&value, schema, &mut String::new());
+    let root = screen.schemas.map(|_| &documented.root);
+    screen.value(&value, root, &mut String::new());
     if !screen.errors.is_empty() {
         return Err(AppError::Validation(screen.errors));
     }
     match T::parse_from_json(Some(value.clone())) {
         Ok(parsed) => Ok(parsed),
-        Err(e) => Err(explain::<T>(value, e.into_message())),
+        Err(e) => Err(explain::<T, S>(value, e.into_message())),
     }
 }
 
 /// Why `T`'s reader refused `value`, in the client's words: every field
-/// that does not fit `T`'s schema, else every field `T` does not know (the
+/// that does not fit `T`'s schema (said in the words of the documented
+/// schema `S` where it describes the field: `id` "must be an integer" where
+/// the lenient reader takes text), else every field `T` does not know (the
 /// reader stops at the first; each is taken out and the value read again,
 /// at most [`MAX_REPORTED`] times). The reader's own `message` names Rust
 /// types and schema components: it is logged, never answered.
-fn explain<T: ParseFromJSON + 'static>(mut value: Value, mut message: String) -> AppError {
-    let known = known::<T>();
-    let schemas = Schemas::new(&known.components);
+fn explain<T: ParseFromJSON + 'static, S: Type + 'static>(mut value: Value, mut message: String) -> AppError {
+    let reader = known::<T>();
+    let schemas = Schemas::new(&reader.components);
     let mut errors = Vec::new();
-    schemas.check(&value, &known.root, &mut String::new(), &mut errors);
+    schemas.check(&value, &reader.root, &mut String::new(), &mut errors);
     if !errors.is_empty() {
+        let documented = known::<S>();
+        let documented_schemas = Schemas::new(&documented.components);
+        for error in &mut errors {
+            let described = documented_schemas.at(&documented.root, &error.field);
+            if let Some(schema) = described.filter(|_| error.message.starts_with("must be ")) {
+                error.message = format!("must be {}", documented_schemas.describe(schema));
+            }
+        }
         return AppError::Validation(errors);
     }
     for _ in 0..MAX_REPORTED {
         let Some(name) = unknown_field(&message) else { break };
-        let found = schemas.take_undeclared(&mut value, &known.root, &name, &mut String::new());
+        let found = schemas.take_undeclared(&mut value, &reader.root, &name, &mut String::new());
         if found.is_empty() {
             break;
         }
@@ -228,14 +237,14 @@ fn unknown_field(message: &str) -> Option<String> {
 /// Walks a decoded body once, collecting what no field could take.
 struct Screen<'r> {
     /// The documented schemas, when types are checked (JSON bodies).
-    registry: Option<&'r Registry>,
+    schemas: Option<Schemas<'r>>,
     errors: Vec<FieldError>,
 }
 
 impl<'r> Screen<'r> {
     /// Screens `value` at `path` (`form.properties.status`, `organizations.0`;
     /// empty at the root), documented by `schema` when known.
-    fn value(&mut self, value: &Value, schema: Option<&'r MetaSchema>, path: &mut String) {
+    fn value(&mut self, value: &Value, schema: Option<&'r Value>, path: &mut String) {
         if self.errors.len() >= MAX_REPORTED {
             return;
         }
@@ -246,9 +255,15 @@ impl<'r> Screen<'r> {
                 path.to_string()
             }
         };
-        if schema.is_some_and(|s| s.ty == "string") && !matches!(value, Value::String(_) | Value::Null) {
-            self.errors.push(FieldError::new(field(path), "must be a string"));
-            return;
+        let schema = schema.zip(self.schemas).map(|(s, schemas)| schemas.resolve(s));
+        if let Some((schema, schemas)) = schema.zip(self.schemas) {
+            if schema.get("type").and_then(Value::as_str) == Some("string")
+                && !matches!(value, Value::String(_) | Value::Null)
+            {
+                let message = format!("must be {}", schemas.kind(schema));
+                self.errors.push(FieldError::new(field(path), message));
+                return;
+            }
         }
         match value {
             Value::String(text) => {
@@ -257,7 +272,7 @@ impl<'r> Screen<'r> {
                 }
             }
             Value::Array(items) => {
-                let items_schema = schema.and_then(|s| self.child(s.items.as_deref()));
+                let items_schema = schema.and_then(|s| s.get("items"));
                 for (index, item) in items.iter().enumerate() {
                     let len = path.len();
                     push_segment(path, &index.to_string());
@@ -273,8 +288,8 @@ impl<'r> Screen<'r> {
                         self.errors.push(e);
                     } else {
                         let property = schema.and_then(|s| {
-                            let declared = s.properties.iter().find(|(name, _)| name == key).map(|(_, p)| p);
-                            self.child(declared.or(s.additional_properties.as_deref()))
+                            let declared = s.get("properties").and_then(|p| p.get(key));
+                            declared.or_else(|| s.get("additionalProperties").filter(|a| a.is_object()))
                         });
                         self.value(member, property, path);
                     }
@@ -283,10 +298,6 @@ impl<'r> Screen<'r> {
             }
             Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
-    }
-
-    fn child(&self, schema: Option<&'r MetaSchemaRef>) -> Option<&'r MetaSchema> {
-        xml::resolve(self.registry?, schema?)
     }
 }
 

@@ -125,9 +125,20 @@ impl<'a> Schemas<'a> {
     /// What `schema` takes, as a noun phrase: "a UUID", "an integer from 1 to
     /// 200", "one of: asc, desc", "a list, each item a UUID".
     pub fn describe(&self, schema: &'a Value) -> String {
+        self.words(schema, true)
+    }
+
+    /// What kind of value `schema` takes, without its bounds: "a UUID", "a
+    /// string", "one of: asc, desc", "a list": the words for a value of the
+    /// wrong type altogether.
+    pub fn kind(&self, schema: &'a Value) -> String {
+        self.words(schema, false)
+    }
+
+    fn words(&self, schema: &'a Value, bounded: bool) -> String {
         let s = self.resolve(schema);
-        let get_f64 = |key: &str| s.get(key).and_then(Value::as_f64);
-        let get_u64 = |key: &str| s.get(key).and_then(Value::as_u64);
+        let get_u64 = |key: &str| s.get(key).and_then(Value::as_u64).filter(|_| bounded);
+        let get_f64 = |key: &str| s.get(key).and_then(Value::as_f64).filter(|_| bounded);
         let format = s.get("format").and_then(Value::as_str);
         if let Some(values) = s.get("enum").and_then(Value::as_array) {
             let values: Vec<String> = values
@@ -150,13 +161,13 @@ impl<'a> Schemas<'a> {
                 if let Some(length) = count(get_u64("minLength"), get_u64("maxLength"), "character") {
                     out.push_str(&format!(" of {length}"));
                 }
-                if let Some(pattern) = s.get("pattern").and_then(Value::as_str) {
+                if let Some(pattern) = s.get("pattern").and_then(Value::as_str).filter(|_| bounded) {
                     out.push_str(&format!(" matching the pattern {pattern}"));
                 }
                 out
             }
             ty @ ("integer" | "number") => {
-                let (format_min, format_max) = format_bounds(format);
+                let (format_min, format_max) = if bounded { format_bounds(format) } else { (None, None) };
                 let min = get_f64("minimum").or(format_min);
                 let max = get_f64("maximum").or(format_max);
                 let noun = if ty == "integer" { "an integer" } else { "a number" };
@@ -165,7 +176,7 @@ impl<'a> Schemas<'a> {
             "boolean" => "true or false".to_string(),
             "array" => {
                 let mut out = "a list".to_string();
-                if let Some(items) = s.get("items") {
+                if let Some(items) = s.get("items").filter(|_| bounded) {
                     let item = self.describe(items);
                     if item != "a value" {
                         out.push_str(&format!(", each item {item}"));
@@ -174,12 +185,12 @@ impl<'a> Schemas<'a> {
                 if let Some(items) = count(get_u64("minItems"), get_u64("maxItems"), "item") {
                     out.push_str(&format!(", with {items}"));
                 }
-                if s.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
+                if bounded && s.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
                     out.push_str(", without duplicates");
                 }
                 out
             }
-            "object" => match s.get("additionalProperties").filter(|a| a.is_object()) {
+            "object" => match s.get("additionalProperties").filter(|a| bounded && a.is_object()) {
                 Some(values) if s.get("properties").is_none() => {
                     let value = self.describe(values);
                     if value == "a value" {
@@ -297,6 +308,26 @@ impl<'a> Schemas<'a> {
         }
     }
 
+    /// The schema of the field at the dotted `path` (as [`Schemas::check`]
+    /// names fields; `body` is the root) below `schema`, if it describes one.
+    pub fn at(&self, schema: &'a Value, path: &str) -> Option<&'a Value> {
+        let mut current = schema;
+        if path == "body" {
+            return Some(current);
+        }
+        for segment in path.split('.') {
+            let s = self.resolve(current);
+            current = match self.ty(s) {
+                "array" => s.get("items").filter(|_| segment.parse::<usize>().is_ok())?,
+                _ => s
+                    .get("properties")
+                    .and_then(|p| p.get(segment))
+                    .or_else(|| s.get("additionalProperties").filter(|a| a.is_object()))?,
+            };
+        }
+        Some(current)
+    }
+
     /// Takes every member named `name` out of the objects of `value` whose
     /// schema declares its properties and no others, returning where each
     /// was: the fields a reader that refuses unknown fields stopped at.
@@ -405,6 +436,22 @@ mod tests {
         for (schema, words) in cases {
             assert_eq!(schemas.describe(&schema), words, "{schema}");
         }
+        let kinds = [
+            (json!({"type": "string", "maxLength": 500}), "a string"),
+            (json!({"type": "string", "format": "uuid"}), "a UUID"),
+            (json!({"$ref": "#/components/schemas/Dir"}), "one of: asc, desc"),
+            (
+                json!({"type": "integer", "format": "uint32", "maximum": 9.0}),
+                "an integer",
+            ),
+            (
+                json!({"type": "array", "items": {"type": "string"}, "minItems": 1}),
+                "a list",
+            ),
+        ];
+        for (schema, words) in kinds {
+            assert_eq!(schemas.kind(&schema), words, "{schema}");
+        }
     }
 
     #[test]
@@ -430,6 +477,20 @@ mod tests {
         ];
         let want: Vec<(String, String)> = want.iter().map(|(f, m)| (f.to_string(), m.to_string())).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn fields_are_found_by_their_paths() {
+        let components = components();
+        let schemas = Schemas::new(&components);
+        let root = json!({"$ref": "#/components/schemas/Thing"});
+        let described = |path: &str| schemas.at(&root, path).map(|s| schemas.describe(s));
+        assert_eq!(described("tags.3").as_deref(), Some("a UUID"));
+        assert_eq!(described("extra.anything").as_deref(), Some("a string"));
+        assert_eq!(described("inner.a").as_deref(), Some("true or false"));
+        assert_eq!(described("body").as_deref(), Some("an object"));
+        assert_eq!(described("inner.b"), None);
+        assert_eq!(described("tags.x"), None);
     }
 
     #[test]

@@ -189,7 +189,7 @@ engine_tests! {
             [
                 ("classification must be a string".to_string(), "ValidationError".to_string()),
                 ("extensionFields.udf must be a string".to_string(), "ValidationError".to_string()),
-                ("organizations.1 must be a string".to_string(), "ValidationError".to_string()),
+                ("organizations.1 must be a UUID".to_string(), "ValidationError".to_string()),
             ]
         );
 
