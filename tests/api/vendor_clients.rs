@@ -354,6 +354,14 @@ engine_tests! {
         let message = json(response).await["response"]["message"].as_str().unwrap_or_default().to_string();
         assert!(message.starts_with("the multipart part avatar is a file"), "{message}");
 
+        // The body cap holds for multipart bodies too.
+        let huge = multipart_form(&json!({"id": "6", "username": "dleite", "name": "x".repeat(BODY_LIMIT as usize)}));
+        let response = app.client.put(app.url("/api/user/related")).bearer_auth(&token)
+            .header("content-type", format!("multipart/form-data; boundary={MULTIPART_BOUNDARY}"))
+            .body(huge).send().await.expect("request");
+        assert_eq!(response.status(), 413);
+        assert_eq!(json(response).await["code"], 413, "in the dialect's envelope");
+
         // The token endpoint: credentials in the parts, or in HTTP Basic beside them.
         let (id, secret) = app.create_client(TENANT, &["setup.read"]).await;
         let token_request = |body: Value, basic: bool| {

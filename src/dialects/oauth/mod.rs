@@ -128,7 +128,7 @@ impl OAuthApi {
     /// Get an access token
     ///
     /// OAuth 2.0 client credentials grant (RFC 6749 section 4.4). Send
-    /// `grant_type=client_credentials` form-encoded, urlencoded or multipart
+    /// `grant_type=client_credentials` as a form, urlencoded or multipart
     /// (JSON and XML bodies are read too), with the client's credentials either as HTTP Basic
     /// (`Authorization: Basic base64(client_id:client_secret)`) or as
     /// `client_id` and `client_secret` in the body, not both. `scope` narrows
