@@ -142,4 +142,13 @@ engine_tests! {
         }
         assert!(tried >= 12, "tried {tried} operations");
     }
+
+    async fn an_unknown_field_is_named_whatever_the_documented_values_beside_it(app: &TestApp) {
+        let token = app.demo_token().await;
+        let body = json!({"id": 6, "username": "dleite", "name": "x", "unknownField": 1});
+        let response = app.client.put(app.url("/api/user/related")).bearer_auth(&token).json(&body).send().await.expect("request");
+        let (status, message) = related_error(response).await;
+        assert_eq!(status, 400);
+        assert!(message.contains("unknownField"), "{message}");
+    }
 }
