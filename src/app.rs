@@ -55,7 +55,7 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi { out } => {
-            let (json, yaml) = spec(ApiContext::detached());
+            let (json, yaml) = spec(ApiContext::detached())?;
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
             std::fs::write(out.join("openapi.json"), json)?;
             std::fs::write(out.join("openapi.yaml"), yaml)?;
@@ -137,9 +137,9 @@ async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Resul
 }
 
 /// The OpenAPI document as JSON and YAML, exactly as served.
-pub fn spec(ctx: ApiContext) -> (String, String) {
-    let service = dialects::service(ctx);
-    (service.spec(), service.spec_yaml())
+pub fn spec(ctx: ApiContext) -> anyhow::Result<(String, String)> {
+    let document = dialects::document(&dialects::service(ctx))?;
+    Ok((document.json, document.yaml))
 }
 
 /// The whole HTTP application. The scopes each operation requires are read
@@ -150,13 +150,12 @@ pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl En
     let auth = ctx.auth.clone();
     let (metrics, metrics_on_main) = (ctx.metrics.clone(), ctx.metrics_on_main);
     let service = dialects::service(ctx);
-    let spec: serde_json::Value =
-        serde_json::from_str(&service.spec()).context("the generated OpenAPI document is not JSON")?;
-    let routes = RouteTable::from_spec(&spec).context("the generated OpenAPI document gives no route table")?;
+    let document = dialects::document(&service)?;
+    let routes = RouteTable::from_spec(&document.value).context("the OpenAPI document gives no route table")?;
     let route = Route::new()
-        .at("/openapi.json", service.spec_endpoint())
-        .at("/openapi.yaml", service.spec_endpoint_yaml())
-        .nest("/docs", service.swagger_ui())
+        .at("/openapi.json", document.json_endpoint())
+        .at("/openapi.yaml", document.yaml_endpoint())
+        .nest("/docs", document.swagger_ui(&service)?)
         .nest("/", service);
     let route = if metrics_on_main {
         route.at(metrics::PATH, metrics::endpoint(metrics.clone()))

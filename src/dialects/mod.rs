@@ -11,8 +11,9 @@ pub mod setup;
 
 use crate::context::ApiContext;
 use crate::http::correlation::{self, CorrelationId};
+use crate::http::document::{Document, Finish};
 use crate::http::envelope::{Dialects, Registration};
-use crate::http::problem::ProblemDialect;
+use crate::http::problem::{self, ProblemDialect};
 use poem_openapi::{ContactObject, ExtraHeader, LicenseObject, OpenApiService, ServerObject, Tags};
 
 #[derive(Tags)]
@@ -91,6 +92,17 @@ gets 400 naming the field); a field that takes more says so in its description.\
 Authenticate with OAuth 2.0 client credentials: `POST /oauth2/token`, then `Authorization: Bearer <token>`. Each operation names the scope it needs; a token without it gets 403.\n\n\
 Send `X-Correlation-Id` (1-128 of `[A-Za-z0-9._:-]`) to trace a request; it is echoed on every response, \
 otherwise a fresh one is issued.";
+
+/// What the generated document cannot say (see [`crate::http::document`]).
+pub const FINISH: Finish<'static> = Finish {
+    open: oauth::OPEN_BODIES,
+    roots: &[problem::XML_ROOT],
+};
+
+/// The OpenAPI document as served and committed.
+pub fn document(service: &OpenApiService<Apis, ()>) -> anyhow::Result<Document> {
+    Document::finish(&service.spec(), &FINISH)
+}
 
 /// The OpenAPI service over every API: serves the operations and writes the spec.
 pub fn service(ctx: ApiContext) -> OpenApiService<Apis, ()> {

@@ -20,11 +20,10 @@ use crate::http::correlation::{self, CORRELATION_ID};
 use crate::http::envelope::{BodyKind, Dialects, Registration, Rendered};
 use crate::http::error::{AppError, AuthFailure, BodyTimedOut, BodyTooLarge, OAuthCode};
 use crate::http::negotiate::{Format, choose_format};
+use crate::http::problem;
 use crate::http::routes::RouteTable;
 use crate::http::xml;
 use crate::metrics::Metrics;
-
-const PROBLEM_NAMESPACE: &str = "urn:ietf:rfc:7807";
 
 /// Wraps the application's routes.
 pub struct Frontline<E> {
@@ -324,12 +323,12 @@ fn screen_parameters(req: &Request, routes: &RouteTable, path: &str) -> Result<(
 
 /// Writes a negotiated body in `format`.
 fn encode(response: &mut Response, rendered: &Rendered, format: Format) {
-    let problem = rendered.kind == BodyKind::Problem;
+    let is_problem = rendered.kind == BodyKind::Problem;
     let bytes = match format {
         // Forms are only read; `choose_format` never picks one for a response.
         Format::Json | Format::Form | Format::Multipart => serde_json::to_vec(&rendered.value).unwrap_or_default(),
         Format::Xml => {
-            let namespace = problem.then_some(PROBLEM_NAMESPACE);
+            let namespace = if is_problem { problem::XML_ROOT.namespace } else { None };
             xml::to_xml(&rendered.root, namespace, &rendered.value).into_bytes()
         }
     };
@@ -337,7 +336,7 @@ fn encode(response: &mut Response, rendered: &Rendered, format: Format) {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(format.media_type(problem)),
+        HeaderValue::from_static(format.media_type(is_problem)),
     );
     headers.append(header::VARY, HeaderValue::from_static("Accept"));
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod connection;
 pub mod correlation;
+pub mod document;
 pub mod envelope;
 pub mod error;
 pub mod etag;

@@ -6,10 +6,18 @@ use poem_openapi::Object;
 use poem_openapi::registry::MetaMediaType;
 use poem_openapi::types::{ToJSON, Type};
 
+use crate::http::document::Root;
 use crate::http::envelope::{ApiError, BodyKind, ErrorDialect, Rendered};
 use crate::http::error::AppError;
 
 /// RFC 9457 problem details.
+/// The XML form of a problem (RFC 7807, appendix A): `<problem xmlns="urn:ietf:rfc:7807">`.
+pub const XML_ROOT: Root = Root {
+    schema: "Problem",
+    element: "problem",
+    namespace: Some("urn:ietf:rfc:7807"),
+};
+
 #[derive(Object, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
 pub struct Problem {
@@ -137,7 +145,7 @@ impl ErrorDialect for ProblemDialect {
     fn render(err: &AppError) -> Rendered {
         Rendered {
             value: Problem::from(err).to_json().unwrap_or_default(),
-            root: "problem".into(),
+            root: XML_ROOT.element.into(),
             kind: BodyKind::Problem,
         }
     }

@@ -9,6 +9,7 @@ mod auth;
 mod challenges;
 mod cli;
 mod concurrency;
+mod contract;
 mod cross_cutting;
 mod input_screening;
 mod metrics;

@@ -5,7 +5,7 @@ use liaison::context::ApiContext;
 const REGENERATE: &str = "cargo run -- openapi --out openapi";
 
 fn generated() -> (String, String) {
-    liaison::spec(ApiContext::detached())
+    liaison::spec(ApiContext::detached()).expect("the document")
 }
 
 #[tokio::test]

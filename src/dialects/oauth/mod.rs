@@ -25,6 +25,10 @@ use envelope::OAuthApiError;
 /// Where the token endpoint lives.
 pub const PREFIX: &str = "/oauth2";
 
+/// Request bodies that take parameters they do not declare: RFC 6749 (3.2)
+/// says a token endpoint ignores the ones it does not know.
+pub const OPEN_BODIES: &[&str] = &["TokenRequest"];
+
 /// A token request. Parameters the RFC does not define are ignored, as it requires.
 #[derive(Object, Debug, Clone)]
 pub struct TokenRequest {

@@ -164,7 +164,7 @@ mod tests {
     /// kind's operators.
     #[tokio::test]
     async fn the_spec_documents_exactly_the_table() {
-        let (json, _) = crate::spec(crate::context::ApiContext::detached());
+        let (json, _) = crate::spec(crate::context::ApiContext::detached()).expect("the document");
         let spec: serde_json::Value = serde_json::from_str(&json).expect("spec");
         let parameters: Vec<serde_json::Value> = spec["paths"]["/api/relationships"]["get"]["parameters"]
             .as_array()

@@ -35,11 +35,11 @@ pub enum RelationshipStatus {
     Expired,
 }
 
-/// The body of `PUT /api/relationships/{relationshipId}` (and of `POST`, where
-/// `supplier` is required), as the vendor documents it.
+/// The fields a relationship's PUT and POST bodies share, as the vendor
+/// documents them (`supplier` differs: [`RelationshipInput`], [`RelationshipCreate`]).
 #[derive(Object, Debug, Clone)]
-#[oai(rename_all = "camelCase", deny_unknown_fields, example)]
-pub struct RelationshipInput {
+#[oai(rename_all = "camelCase")]
+pub struct RelationshipFields {
     /// Max 500 characters.
     #[oai(validator(max_length = 500))]
     pub name: String,
@@ -54,10 +54,6 @@ pub struct RelationshipInput {
     pub internal_manager: Uuid,
     /// User entityId.
     pub external_manager: Uuid,
-    /// Supplier entityId. Required on POST. On PUT: omit it, or send the
-    /// existing supplier; anything else (including `null`) fails validation.
-    #[oai(skip_serializing_if_is_none)]
-    pub supplier: Option<Uuid>,
     /// An active classification of the tenant's setup data. Max 200 characters.
     #[oai(validator(max_length = 200))]
     pub classification: String,
@@ -88,7 +84,7 @@ pub struct RelationshipInput {
     pub extension_fields: Option<BTreeMap<String, String>>,
 }
 
-impl Example for RelationshipInput {
+impl Example for RelationshipFields {
     fn example() -> Self {
         Self {
             name: "Example relationship (updated)".into(),
@@ -96,7 +92,6 @@ impl Example for RelationshipInput {
             organizations: vec![crate::demo::ORGANIZATION],
             internal_manager: crate::demo::INTERNAL_MANAGER,
             external_manager: crate::demo::EXTERNAL_MANAGER,
-            supplier: None,
             classification: "classification1".into(),
             category: "Cat1".into(),
             sub_category: None,
@@ -106,6 +101,51 @@ impl Example for RelationshipInput {
             status: RelationshipStatus::Active,
             third_party_locations: None,
             extension_fields: None,
+        }
+    }
+}
+
+/// The body of `PUT /api/relationships/{relationshipId}`, as the vendor
+/// documents it: the example is the document's own.
+#[derive(Object, Debug, Clone)]
+#[oai(example)]
+pub struct RelationshipInput {
+    #[oai(flatten)]
+    pub fields: RelationshipFields,
+    /// Supplier entityId: omit it, or send the relationship's existing
+    /// supplier; anything else (including `null`) fails validation.
+    #[oai(skip_serializing_if_is_none)]
+    pub supplier: Option<Uuid>,
+}
+
+impl Example for RelationshipInput {
+    fn example() -> Self {
+        Self {
+            fields: RelationshipFields::example(),
+            supplier: None,
+        }
+    }
+}
+
+/// The body of `POST /api/relationships`: the PUT body with `supplier`
+/// required.
+#[derive(Object, Debug, Clone)]
+#[oai(example)]
+pub struct RelationshipCreate {
+    #[oai(flatten)]
+    pub fields: RelationshipFields,
+    /// Supplier entityId: an existing supplier of the tenant.
+    pub supplier: Uuid,
+}
+
+impl Example for RelationshipCreate {
+    fn example() -> Self {
+        Self {
+            fields: RelationshipFields {
+                name: "Example relationship".into(),
+                ..RelationshipFields::example()
+            },
+            supplier: crate::demo::SUPPLIER,
         }
     }
 }

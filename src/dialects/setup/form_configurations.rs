@@ -142,8 +142,10 @@ pub struct FormConfigurationInput {
 
 impl Example for FormConfigurationInput {
     fn example() -> Self {
+        // The demo's configuration at the path parameter's example id, so
+        // that "Try it out" on PUT changes nothing it should not.
         Self {
-            name: "reference_rest_api_relationship_user_update".into(),
+            name: "reference_rest_api_relationship_update".into(),
             resource: "RelationshipUser".into(),
             resource_owner: Some("anyone".into()),
             fields: BTreeMap::from([(
@@ -151,6 +153,9 @@ impl Example for FormConfigurationInput {
                 FieldConfiguration {
                     validations: Some(FieldValidations {
                         presence: Some(true),
+                        inclusion: Some(InclusionValidation {
+                            values: ["verified", "not_verified", "pending"].map(String::from).to_vec(),
+                        }),
                         ..FieldValidations::default()
                     }),
                 },

@@ -67,10 +67,12 @@ pub struct UserInput {
 impl Example for UserInput {
     fn example() -> Self {
         Self {
-            username: "dleite".into(),
-            first_name: "Debora".into(),
-            last_name: "Leite".into(),
-            email: "dleite@example.com".into(),
+            // The demo's user at the path parameter's example id, so that
+            // "Try it out" on PUT changes nothing it should not.
+            username: "imanager".into(),
+            first_name: "Irene".into(),
+            last_name: "Internal".into(),
+            email: "imanager@example.com".into(),
             active: Some(true),
         }
     }

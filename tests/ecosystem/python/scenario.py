@@ -36,6 +36,7 @@ from liaison_client.models import (
     RelatedUserCreate,
     RelatedUserEnvelope,
     RelatedUserUpdate,
+    RelationshipCreate,
     RelationshipInput,
     RelationshipUser,
     RelationshipUserCreate,
@@ -160,7 +161,7 @@ def get_token() -> str | None:
 
 def relationships(client: AuthenticatedClient) -> str | None:
     name = f"Python client {RUN}"
-    body = RelationshipInput.from_dict({**EXAMPLE_BODY, "name": name, "supplier": SUPPLIER})
+    body = RelationshipCreate.from_dict({**EXAMPLE_BODY, "name": name, "supplier": SUPPLIER})
     written = expect(
         "createRelationship",
         create_relationship.sync_detailed(client=client, body=body),

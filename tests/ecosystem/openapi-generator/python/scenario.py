@@ -21,6 +21,7 @@ from liaison_oag.exceptions import BadRequestException, NotFoundException
 from liaison_oag.models import (
     RelatedUserCreate,
     RelatedUserUpdate,
+    RelationshipCreate,
     RelationshipInput,
     RelationshipUserCreate,
     RelationshipUserUpdate,
@@ -132,7 +133,7 @@ def get_token() -> str | None:
 def relationships(client: ApiClient) -> str | None:
     api = RiskRelationshipsApi(client)
     name = f"Python oag {RUN}"
-    written = api.create_relationship(RelationshipInput.from_dict({**EXAMPLE_BODY, "name": name, "supplier": SUPPLIER}))
+    written = api.create_relationship(RelationshipCreate.from_dict({**EXAMPLE_BODY, "name": name, "supplier": SUPPLIER}))
     entity_id = str(written.result.entity_id)
     check("createRelationship -> 201 success", written.success and written.errors == [], written.to_dict())
 

@@ -141,7 +141,7 @@ const createdName = `${run} created`;
 await step("relationships: createRelationship -> 201", async () => {
   const api = new RiskRelationshipsApi(need(bearer, "a token"));
   const written = await api.createRelationship({
-    relationshipInput: { ...DOCUMENT_EXAMPLE, name: createdName, supplier: SUPPLIER },
+    relationshipCreate: { ...DOCUMENT_EXAMPLE, name: createdName, supplier: SUPPLIER },
   });
   check(written.success && written.errors.length === 0, "success, no errors", written);
   check(/^[0-9a-f-]{36}$/.test(written.result.entityId), "a GUID entityId", written.result.entityId);

@@ -160,11 +160,20 @@ async fn token(checks: &mut Checks, base_path: &str) -> Result<String, Failure> 
 
 async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -> Result<uuid::Uuid, Failure> {
     let created_name = format!("Rust oag {run}");
-    let body = models::RelationshipInput {
-        name: created_name,
-        supplier: Some(uuid(SUPPLIER)),
-        ..document_example()
-    };
+    let example = document_example();
+    let body = models::RelationshipCreate::new(
+        created_name,
+        example.start_effective_date,
+        example.organizations,
+        example.internal_manager,
+        example.external_manager,
+        example.classification,
+        example.category,
+        example.internal_access,
+        example.external_access,
+        example.status,
+        uuid(SUPPLIER),
+    );
     let written = risk_relationships_api::create_relationship(config, body, None)
         .await
         .map_err(failure)?;

@@ -1,0 +1,397 @@
+//! The OpenAPI document as served: poem-openapi's, finished with what its
+//! derive macros cannot say.
+//!
+//! poem-openapi writes no `additionalProperties: false`, no `xml` object and
+//! no media-type examples. One pass over its document adds them, and the
+//! result is the contract everywhere: `/openapi.json`, `/openapi.yaml`, the
+//! page Swagger UI renders, the committed `openapi/` files and the route
+//! table the front line builds.
+//!
+//! - **Closed bodies.** Every object schema a request body reaches (through
+//!   properties, items, maps and compositions) gets `additionalProperties:
+//!   false`, unless it says otherwise or is listed as open: the server refuses
+//!   a field it does not know with 400 naming it, and the spec says so.
+//! - **XML names.** Every schema that is the root of a body gets
+//!   `xml.name`: its component name, the root element the codec reads and
+//!   writes ([`Root`] where that differs). A schema that is also an item of
+//!   another schema's array is left to the default mapping: an `xml.name`
+//!   there would rename the items too, which the codec writes under the
+//!   array property's name.
+//! - **XML examples.** Every XML media type whose schema has an example gets
+//!   that example written as XML by the codec's own writer, so the example
+//!   Swagger UI shows is a document the server reads as the JSON example.
+
+use anyhow::Context as _;
+use poem::endpoint::make_sync;
+use poem::web::Html;
+use poem::{Endpoint, Response};
+use poem_openapi::{OpenApi, OpenApiService, Webhook};
+use serde_json::{Map, Value, json};
+
+use crate::http::xml;
+
+/// A body schema whose XML root is not its component name.
+pub struct Root {
+    pub schema: &'static str,
+    pub element: &'static str,
+    pub namespace: Option<&'static str>,
+}
+
+/// What the finishing pass needs to know that the generated document does not say.
+pub struct Finish<'a> {
+    /// Request body schemas that take fields they do not declare (and ignore them).
+    pub open: &'a [&'static str],
+    /// Body schemas whose XML root element is not their component name.
+    pub roots: &'a [Root],
+}
+
+/// The finished document, as JSON and YAML text.
+pub struct Document {
+    pub value: Value,
+    pub json: String,
+    pub yaml: String,
+}
+
+impl Document {
+    /// Finishes poem-openapi's `generated` JSON document.
+    pub fn finish(generated: &str, finish: &Finish<'_>) -> anyhow::Result<Self> {
+        let mut value: Value = serde_json::from_str(generated).context("the generated OpenAPI document is not JSON")?;
+        let bodies = Bodies::of(&value)?;
+        let schemas = value
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+            .context("the generated OpenAPI document has no schemas")?;
+        close(schemas, &bodies.requests, finish.open);
+        name_roots(schemas, &bodies, finish.roots);
+        let examples = xml_examples(schemas, &bodies, finish.roots);
+        for (pointer, example) in examples {
+            if let Some(media) = value.pointer_mut(&pointer).and_then(Value::as_object_mut) {
+                media.insert("example".into(), Value::String(example));
+            }
+        }
+        let json = serde_json::to_string_pretty(&value).context("the finished document cannot be written as JSON")?;
+        let yaml = serde_yaml::to_string(&value).context("the finished document cannot be written as YAML")?;
+        Ok(Self { value, json, yaml })
+    }
+}
+
+impl Document {
+    /// Serves the document as JSON.
+    pub fn json_endpoint(&self) -> impl Endpoint + 'static {
+        let json = self.json.clone();
+        make_sync(move |_| Response::builder().content_type("application/json").body(json.clone()))
+    }
+
+    /// Serves the document as YAML.
+    pub fn yaml_endpoint(&self) -> impl Endpoint + 'static {
+        let yaml = self.yaml.clone();
+        make_sync(move |_| {
+            Response::builder()
+                .content_type("application/x-yaml")
+                .header("Content-Disposition", "inline; filename=\"openapi.yaml\"")
+                .body(yaml.clone())
+        })
+    }
+
+    /// Swagger UI (embedded by poem-openapi, nothing downloaded) showing this
+    /// document: poem-openapi's page with its generated document swapped for
+    /// the finished one, and its OAuth receiver page.
+    pub fn swagger_ui<T: OpenApi, W: Webhook>(
+        &self,
+        service: &OpenApiService<T, W>,
+    ) -> anyhow::Result<impl Endpoint + 'static> {
+        let generated = service.spec();
+        let page = service.swagger_ui_html();
+        anyhow::ensure!(
+            page.matches(generated.as_str()).count() == 1,
+            "Swagger UI's page does not embed the generated document once"
+        );
+        let page = page.replace(generated.as_str(), &self.json);
+        Ok(poem::Route::new()
+            .at("/", make_sync(move |_| Html(page.clone())))
+            .at("/oauth-receiver.html", service.swagger_ui()))
+    }
+}
+
+/// The schemas the document's bodies refer to.
+struct Bodies {
+    /// Component names of request bodies.
+    requests: Vec<String>,
+    /// Component names of every body, request or response.
+    roots: Vec<String>,
+    /// Every XML media type: its JSON pointer and its schema's component name.
+    xml_media: Vec<(String, String)>,
+}
+
+impl Bodies {
+    fn of(document: &Value) -> anyhow::Result<Self> {
+        let paths = document["paths"].as_object().context("the document has no paths")?;
+        let mut bodies = Bodies {
+            requests: Vec::new(),
+            roots: Vec::new(),
+            xml_media: Vec::new(),
+        };
+        for (path, item) in paths {
+            let Some(item) = item.as_object() else { continue };
+            for (method, operation) in item {
+                let here = format!("/paths/{}/{method}", escape_pointer(path));
+                if let Some(content) = operation["requestBody"]["content"].as_object() {
+                    bodies.media(&format!("{here}/requestBody/content"), content, true);
+                }
+                for (status, response) in operation["responses"].as_object().into_iter().flatten() {
+                    if let Some(content) = response["content"].as_object() {
+                        bodies.media(&format!("{here}/responses/{status}/content"), content, false);
+                    }
+                }
+            }
+        }
+        Ok(bodies)
+    }
+
+    fn media(&mut self, pointer: &str, content: &Map<String, Value>, request: bool) {
+        for (media_type, media) in content {
+            let Some(name) = component(&media["schema"]) else {
+                continue;
+            };
+            if request && !self.requests.contains(&name) {
+                self.requests.push(name.clone());
+            }
+            if !self.roots.contains(&name) {
+                self.roots.push(name.clone());
+            }
+            if media_type.ends_with("xml") {
+                self.xml_media
+                    .push((format!("{pointer}/{}", escape_pointer(media_type)), name));
+            }
+        }
+    }
+}
+
+/// The component a `$ref` schema names.
+fn component(schema: &Value) -> Option<String> {
+    schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        .map(str::to_string)
+}
+
+/// A JSON pointer's escaping of one reference token (RFC 6901).
+fn escape_pointer(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Every component `schema` refers to, at any depth of its own text.
+fn references(schema: &Value, found: &mut Vec<String>) {
+    match schema {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("$ref", Value::String(_)) => {
+                        if let Some(name) = component(schema) {
+                            found.push(name);
+                        }
+                    }
+                    // Examples hold data, not schemas.
+                    ("example" | "examples" | "default" | "enum", _) => {}
+                    _ => references(value, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| references(item, found)),
+        _ => {}
+    }
+}
+
+/// Marks every object schema reachable from a request body as closed.
+fn close(schemas: &mut Map<String, Value>, requests: &[String], open: &[&str]) {
+    let mut reached: Vec<String> = requests.to_vec();
+    let mut next = 0;
+    while next < reached.len() {
+        let mut found = Vec::new();
+        if let Some(schema) = schemas.get(&reached[next]) {
+            references(schema, &mut found);
+        }
+        for name in found {
+            if !reached.contains(&name) {
+                reached.push(name);
+            }
+        }
+        next += 1;
+    }
+    for name in reached.iter().filter(|name| !open.contains(&name.as_str())) {
+        if let Some(schema) = schemas.get_mut(name).and_then(Value::as_object_mut) {
+            close_object(schema);
+        }
+    }
+}
+
+/// Closes an object schema and the inline object schemas of its properties.
+fn close_object(schema: &mut Map<String, Value>) {
+    let is_object = schema.get("type").and_then(Value::as_str) == Some("object") || schema.contains_key("properties");
+    if !is_object || schema.contains_key("additionalProperties") || !schema.contains_key("properties") {
+        return;
+    }
+    schema.insert("additionalProperties".into(), Value::Bool(false));
+    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+        for property in properties.values_mut() {
+            if let Some(inline) = property.as_object_mut() {
+                close_object(inline);
+            }
+        }
+    }
+}
+
+/// Schemas that are the items of another schema's array.
+fn array_items(schemas: &Map<String, Value>) -> Vec<String> {
+    let mut items = Vec::new();
+    for schema in schemas.values() {
+        for property in schema["properties"].as_object().into_iter().flatten().map(|(_, p)| p) {
+            if let Some(name) = component(&property["items"]) {
+                items.push(name);
+            }
+        }
+    }
+    items
+}
+
+/// The XML root element (and namespace) of a body schema.
+fn root_of<'r>(name: &'r str, roots: &'r [Root]) -> (&'r str, Option<&'r str>) {
+    roots
+        .iter()
+        .find(|r| r.schema == name)
+        .map_or((name, None), |r| (r.element, r.namespace))
+}
+
+/// Names each body schema's XML root, where that cannot rename array items.
+fn name_roots(schemas: &mut Map<String, Value>, bodies: &Bodies, roots: &[Root]) {
+    let items = array_items(schemas);
+    for name in bodies.roots.iter().filter(|name| !items.contains(name)) {
+        let Some(schema) = schemas.get_mut(name).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let (element, namespace) = root_of(name, roots);
+        let mut xml = json!({ "name": element });
+        if let Some(namespace) = namespace {
+            xml["namespace"] = Value::String(namespace.into());
+        }
+        schema.insert("xml".into(), xml);
+    }
+}
+
+/// The XML example of each XML media type whose schema has an example.
+fn xml_examples(schemas: &Map<String, Value>, bodies: &Bodies, roots: &[Root]) -> Vec<(String, String)> {
+    bodies
+        .xml_media
+        .iter()
+        .filter_map(|(pointer, name)| {
+            let example = schemas.get(name)?.get("example")?;
+            let (element, namespace) = root_of(name, roots);
+            Some((pointer.clone(), xml::to_xml(element, namespace, example)))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document() -> String {
+        json!({
+            "paths": {
+                "/things/{id}": {
+                    "put": {
+                        "requestBody": {"content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ThingInput"}},
+                            "application/xml": {"schema": {"$ref": "#/components/schemas/ThingInput"}}
+                        }},
+                        "responses": {"200": {"content": {
+                            "application/xml": {"schema": {"$ref": "#/components/schemas/Page"}}
+                        }}}
+                    }
+                },
+                "/token": {"post": {
+                    "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Token"}}}},
+                    "responses": {"200": {"content": {"application/xml": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}
+                }}
+            },
+            "components": {"schemas": {
+                "ThingInput": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "part": {"$ref": "#/components/schemas/Part"},
+                        "tags": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "inline": {"type": "object", "properties": {"a": {"type": "integer"}}}
+                    },
+                    "example": {"name": "a & b", "part": {"size": 2}, "list": ["x", "y"], "gone": null}
+                },
+                "Part": {"type": "object", "properties": {"size": {"type": "integer"}}},
+                "Token": {"type": "object", "properties": {"grant_type": {"type": "string"}}},
+                "Page": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}}},
+                "Thing": {"type": "object", "properties": {"name": {"type": "string"}}}
+            }}
+        })
+        .to_string()
+    }
+
+    fn finished() -> Value {
+        let finish = Finish {
+            open: &["Token"],
+            roots: &[Root {
+                schema: "Page",
+                element: "page",
+                namespace: Some("urn:example"),
+            }],
+        };
+        Document::finish(&document(), &finish).expect("finished").value
+    }
+
+    #[test]
+    fn request_bodies_are_closed_to_every_depth_but_maps_and_open_ones() {
+        let schemas = &finished()["components"]["schemas"];
+        assert_eq!(schemas["ThingInput"]["additionalProperties"], false);
+        assert_eq!(schemas["Part"]["additionalProperties"], false);
+        assert_eq!(
+            schemas["ThingInput"]["properties"]["inline"]["additionalProperties"],
+            false
+        );
+        assert_eq!(
+            schemas["ThingInput"]["properties"]["tags"]["additionalProperties"],
+            json!({"type": "string"})
+        );
+        assert!(schemas["Token"].get("additionalProperties").is_none());
+        assert!(
+            schemas["Page"].get("additionalProperties").is_none(),
+            "responses stay as generated"
+        );
+    }
+
+    #[test]
+    fn body_roots_are_named_unless_they_are_array_items() {
+        let schemas = &finished()["components"]["schemas"];
+        assert_eq!(schemas["ThingInput"]["xml"], json!({"name": "ThingInput"}));
+        assert_eq!(
+            schemas["Page"]["xml"],
+            json!({"name": "page", "namespace": "urn:example"})
+        );
+        assert!(
+            schemas["Thing"].get("xml").is_none(),
+            "Thing is also an item of Page.items"
+        );
+        assert!(schemas["Part"].get("xml").is_none(), "Part is no body");
+    }
+
+    #[test]
+    fn xml_media_types_get_the_schema_example_as_xml() {
+        let doc = finished();
+        let media = &doc["paths"]["/things/{id}"]["put"]["requestBody"]["content"];
+        assert_eq!(
+            media["application/xml"]["example"],
+            r#"<?xml version="1.0" encoding="UTF-8"?><ThingInput><name>a &amp; b</name><part><size>2</size></part><list>x</list><list>y</list></ThingInput>"#
+        );
+        assert!(
+            media["application/json"].get("example").is_none(),
+            "JSON keeps the schema's example"
+        );
+    }
+}
