@@ -130,7 +130,7 @@ pub fn service(ctx: ApiContext) -> OpenApiService<Apis, ()> {
         env!("CARGO_PKG_VERSION"),
     )
     .description(DESCRIPTION)
-    .extra_request_header::<Option<CorrelationId>, _>(
+    .extra_request_header::<Option<String>, _>(
         ExtraHeader::new("X-Correlation-Id").description(correlation::REQUEST_DESCRIPTION),
     )
     .extra_response_header::<CorrelationId, _>(

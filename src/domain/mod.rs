@@ -26,6 +26,14 @@ pub struct Page {
     pub offset: u64,
 }
 
+impl Page {
+    /// The rows to skip a query parameter asks for: absent is 0, and the
+    /// parameter's documented `minimum: 0` keeps it from being negative.
+    pub fn offset(offset: Option<i64>) -> u64 {
+        offset.and_then(|o| u64::try_from(o).ok()).unwrap_or(0)
+    }
+}
+
 /// A row's version for optimistic concurrency; starts at 1, grows by one per change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version(pub i64);

@@ -366,9 +366,13 @@ impl<T: ToJSON> IntoResponse for Negotiated<T> {
 
 /// An optional request body: absent when the request has neither a
 /// `Content-Type` nor any bytes (a `DELETE` usually), else read like [`Body`].
-pub struct MaybeBody<T, A = JsonOrXml>(pub Option<T>, PhantomData<A>);
+/// With `DOCUMENTED = false` it is read but left out of the spec (a body
+/// older clients send, whose content the spec now asks for elsewhere).
+pub struct MaybeBody<T, A = JsonOrXml, const DOCUMENTED: bool = true>(pub Option<T>, PhantomData<A>);
 
-impl<'a, T: ParseFromJSON + Send + 'static, A: Accepts> ApiExtractor<'a> for MaybeBody<T, A> {
+impl<'a, T: ParseFromJSON + Send + 'static, A: Accepts, const DOCUMENTED: bool> ApiExtractor<'a>
+    for MaybeBody<T, A, DOCUMENTED>
+{
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
     type ParamType = ();
     type ParamRawType = ();
@@ -378,7 +382,7 @@ impl<'a, T: ParseFromJSON + Send + 'static, A: Accepts> ApiExtractor<'a> for May
     }
 
     fn request_meta() -> Option<MetaRequest> {
-        Some(MetaRequest {
+        DOCUMENTED.then(|| MetaRequest {
             description: None,
             content: media_types::<T>(A::FORMATS),
             required: false,

@@ -15,10 +15,12 @@ const MAX_LEN: usize = 128;
 /// The accepted syntax, as the spec states it.
 const PATTERN: &str = "^[A-Za-z0-9._:-]{1,128}$";
 
-/// How the spec describes the request header.
-pub const REQUEST_DESCRIPTION: &str = "Traces this request: 1 to 128 of `[A-Za-z0-9._:-]`, echoed on the \
-    response and written to the server's log. `X-Request-Id` is read the same way. Missing or malformed: \
-    the server issues a fresh id (never an error).";
+/// How the spec describes the request header. Its schema is any string:
+/// the server takes every value, keeping the well-formed ones.
+pub const REQUEST_DESCRIPTION: &str = "Traces this request. A value of 1 to 128 of `[A-Za-z0-9._:-]` \
+    (`^[A-Za-z0-9._:-]{1,128}$`) is echoed on the response and written to the server's log; \
+    `X-Request-Id` is read the same way. Any other value, or none, is replaced by a fresh id: \
+    never an error.";
 /// How the spec describes the response header.
 pub const RESPONSE_DESCRIPTION: &str = "The request's correlation id: the caller's when it sent a well-formed \
     one, else a fresh UUID. Quote it when reporting a problem.";

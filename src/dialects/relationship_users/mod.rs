@@ -23,6 +23,7 @@ use crate::domain::{FieldError, Page};
 use crate::http::auth::BearerOrApiKey;
 use crate::http::envelope::IfMatch;
 use crate::http::etag::etag;
+use crate::http::params::RequiredText;
 use crate::http::{AppError, Body, JsonXmlOrForm, MaybeBody, Negotiated};
 use crate::store::relationship_users::{NewRelationshipUser, RelationshipUserRecord};
 use crate::store::{WriteError, WriteTx};
@@ -283,7 +284,9 @@ impl RelationshipUsersApi {
     /// Delete a relationship user
     ///
     /// Takes the relationship user off the team. `form_configuration_name`
-    /// comes in the query string or in the body (JSON, XML or a form). Success is 200 `{}`, like
+    /// comes in the query string (a body holding it, in JSON, XML or a form,
+    /// is still read when the query has none: DELETE bodies are not
+    /// documented, as many HTTP clients cannot send one). Success is 200 `{}`, like
     /// an update (the document shows no delete; its update answers `{}`). Errors: 422
     /// without a configuration name, 404 unknown configuration, 404 unknown
     /// relationship user (or not the caller's under `resource_owner: creator`).
@@ -298,9 +301,9 @@ impl RelationshipUsersApi {
         /// The relationship user's id.
         #[oai(example = "crate::demo::examples::relationship_user")]
         relationship_user_id: Path<i64>,
-        /// Name of the form configuration (or send it in the body).
-        form_configuration_name: Query<Option<String>>,
-        body: MaybeBody<RelationshipUserDelete, JsonXmlOrForm>,
+        /// Name of the form configuration.
+        form_configuration_name: RequiredText,
+        body: MaybeBody<RelationshipUserDelete, JsonXmlOrForm, false>,
     ) -> Result<Deleted, FormApiError> {
         let principal = auth.0;
         let name = form_configuration_name
@@ -356,7 +359,8 @@ impl RelationshipUsersApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
         /// Rows to skip (default 0).
-        offset: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "0")))]
+        offset: Query<Option<i64>>,
     ) -> Result<Listed, FormApiError> {
         let tenant = auth.0.tenant;
         let relationship = self
@@ -367,7 +371,7 @@ impl RelationshipUsersApi {
             .ok_or(AppError::NotFound("Relationship"))?;
         let page = Page {
             limit: limit.0.unwrap_or(50),
-            offset: offset.0.unwrap_or(0),
+            offset: Page::offset(offset.0),
         };
         let (rows, total_count) = self
             .ctx

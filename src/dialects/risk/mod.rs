@@ -114,7 +114,8 @@ impl RelationshipsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
         limit: Query<Option<u32>>,
         /// Rows to skip (default 0).
-        offset: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "0")))]
+        offset: Query<Option<i64>>,
         /// Sort key (default `createdAt`).
         order_by: Query<Option<OrderBy>>,
         /// Sort direction (default `Asc`).
@@ -152,7 +153,7 @@ impl RelationshipsApi {
         let filters = filters::parse(request.uri().query().unwrap_or_default()).map_err(AppError::Validation)?;
         let page = Page {
             limit: limit.0.unwrap_or(MAX_LIMIT),
-            offset: offset.0.unwrap_or(0),
+            offset: Page::offset(offset.0),
         };
         let order = Order {
             by_modified: order_by.0 == Some(OrderBy::ModifiedAt),

@@ -94,10 +94,10 @@ pub enum Listed<T: ParseFromJSON + ToJSON + Type + Send + Sync + 'static> {
 }
 
 /// The page a list request asks for.
-pub fn page(limit: Option<u32>, offset: Option<u64>) -> Page {
+pub fn page(limit: Option<u32>, offset: Option<i64>) -> Page {
     Page {
         limit: limit.unwrap_or(DEFAULT_LIMIT),
-        offset: offset.unwrap_or(0),
+        offset: Page::offset(offset),
     }
 }
 
@@ -278,7 +278,8 @@ macro_rules! setup_api {
                 #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
                 limit: poem_openapi::param::Query<Option<u32>>,
                 /// Rows to skip (default 0).
-                offset: poem_openapi::param::Query<Option<u64>>,
+                #[oai(validator(minimum(value = "0")))]
+                offset: poem_openapi::param::Query<Option<i64>>,
             ) -> Result<$crate::dialects::setup::Listed<$resource>, $crate::http::ProblemError> {
                 let tenant = auth.0.tenant;
                 #[allow(unused_mut, unused_assignments)]
