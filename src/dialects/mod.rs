@@ -79,8 +79,9 @@ without an element. Wrapped arrays are read too: where an array's items are stri
 an element of the array's name holding child elements is a wrapper whose children, whatever their names \
 (`<organizations><guid>...</guid><guid>...</guid></organizations>`), are the items; arrays of objects are \
 read unwrapped only.\n\n\
-Where an operation lists `application/x-www-form-urlencoded` and `multipart/form-data` (text parts only; \
-a file part gets 415), form field names nest the Rails (Rack) way: `form[properties][status]=verified` \
+Where an operation lists `application/x-www-form-urlencoded` and `multipart/form-data` (text and JSON \
+parts; a file part gets 415; a JSON part, OpenAPI's default encoding of an object property, is read as the \
+fields it holds), form field names nest the Rails (Rack) way: `form[properties][status]=verified` \
 is `{\"form\": {\"properties\": {\"status\": \"verified\"}}}`, `a[]=1&a[]=2` is a list, and a urlencoded \
 name without `=` is null. Forms go through the same schema and validation as JSON.\n\n\
 A value that cannot be read is answered with 400 in the operation's error envelope, naming the parameter \
@@ -88,7 +89,8 @@ or field as sent (`organizations.0`, `form.properties.status`) and what it must 
 Text anywhere in a request (body values and keys, query and path parameters) must not contain U+0000 \
 to U+001F other than tab, line feed and carriage return, nor U+FFFE or U+FFFF: such a request gets 400 \
 naming the field. In JSON, a field whose schema is a string takes only a JSON string (`false` or `12345` \
-gets 400 naming the field); a field that takes more says so in its description.\n\n\
+gets 400 naming the field); a field that takes more says so in its description. An optional field marked \
+`nullable` reads `null` as absent.\n\n\
 Authenticate with OAuth 2.0 client credentials: `POST /oauth2/token`, then `Authorization: Bearer <token>`. Each operation names the scope it needs; a token without it gets 403.\n\n\
 Send `X-Correlation-Id` (1-128 of `[A-Za-z0-9._:-]`) to trace a request; it is echoed on every response, \
 otherwise a fresh one is issued.";

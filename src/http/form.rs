@@ -15,8 +15,12 @@
 //! it shapes an XML document ([`crate::http::xml`]): text takes the schema's
 //! types, and the value then goes through the same validation as JSON.
 //!
-//! Multipart bodies carry text fields only: a part with a file name, or
-//! with a media type other than `text/plain`, is refused with 415.
+//! Multipart bodies carry fields only: a part with a file name, or with a
+//! media type other than `text/plain` or `application/json`, is refused with
+//! 415. A JSON part is what OpenAPI's default encoding sends for an object
+//! or array property (`form` as `{"properties": {...}}`): its value is read
+//! as the Rack fields it stands for (`form[properties][status]`), so both
+//! ways reach the same schema.
 
 use std::collections::HashMap;
 
@@ -230,10 +234,12 @@ pub async fn multipart_fields(
             .name()
             .map(str::to_string)
             .ok_or_else(|| bad("a part has no name"))?;
+        let json_part = part.content_type().is_some_and(is_json);
         let text_part = part.file_name().is_none()
-            && part
-                .content_type()
-                .is_none_or(|ct| ct.eq_ignore_ascii_case("text/plain"));
+            && (json_part
+                || part
+                    .content_type()
+                    .is_none_or(|ct| ct.eq_ignore_ascii_case("text/plain")));
         if !text_part {
             return Err(AppError::UnsupportedMediaType(
                 UnsupportedContentType::FilePart(crate::domain::text::printable_name(&name)),
@@ -243,9 +249,45 @@ pub async fn multipart_fields(
         let bytes = part.bytes().await.map_err(|_| bad("its parts could not be read"))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| AppError::BadRequest(format!("the multipart part {name} is not valid UTF-8")))?;
-        fields.push((name, Some(text)));
+        if json_part {
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|_| AppError::BadRequest(format!("the multipart part {name} is not valid JSON")))?;
+            rack_fields(name, &value, &mut fields);
+        } else {
+            fields.push((name, Some(text)));
+        }
     }
     Ok(fields)
+}
+
+/// Whether a part's media type is JSON (`application/json`, `...+json`).
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || essence
+            .rsplit_once('+')
+            .is_some_and(|(_, suffix)| suffix.eq_ignore_ascii_case("json"))
+}
+
+/// The Rack fields a JSON value stands for at `name`: members become
+/// `name[key]`, items `name[]`, null a field without a value, and other
+/// scalars their text (the schema types them again, as for any form).
+fn rack_fields(name: String, value: &Value, fields: &mut Vec<(String, Option<String>)>) {
+    match value {
+        Value::Object(members) => {
+            for (key, member) in members {
+                rack_fields(format!("{name}[{key}]"), member, fields);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                rack_fields(format!("{name}[]"), item, fields);
+            }
+        }
+        Value::Null => fields.push((name, None)),
+        Value::String(text) => fields.push((name, Some(text.clone()))),
+        scalar => fields.push((name, Some(scalar.to_string()))),
+    }
 }
 
 /// Reads multipart text fields as the JSON value of the schema `root`.
@@ -315,6 +357,25 @@ mod tests {
             read("items[][x]=a&items[][y]=1&items[][x]=b"),
             Ok(json!({"items": [{"x": "a", "y": 1}, {"x": "b"}]}))
         );
+    }
+
+    #[test]
+    fn a_json_part_stands_for_its_rack_fields() {
+        let mut fields = Vec::new();
+        rack_fields(
+            "form".into(),
+            &json!({"properties": {"status": "verified", "gone": null}, "tags": ["x", "y"], "n": 3}),
+            &mut fields,
+        );
+        let mut registry = Registry::new();
+        Sample::register(&mut registry);
+        let read = from_fields(fields, &Sample::schema_ref(), &registry);
+        assert_eq!(
+            read,
+            Ok(json!({"form": {"properties": {"status": "verified", "gone": null}, "tags": ["x", "y"], "n": "3"}}))
+        );
+        assert!(is_json("application/json; charset=utf-8") && is_json("application/vnd.x+json"));
+        assert!(!is_json("text/plain"));
     }
 
     #[test]

@@ -186,8 +186,8 @@ impl fmt::Display for UnsupportedContentType {
             Self::Charset(cs) => write!(f, "charset {cs} is not supported; send UTF-8"),
             Self::FilePart(name) => write!(
                 f,
-                "the multipart part {name} is a file; only text fields (no filename, Content-Type text/plain or \
-                 none) are read"
+                "the multipart part {name} is a file; only fields (no filename; Content-Type text/plain, \
+                 application/json or none) are read"
             ),
         }
     }

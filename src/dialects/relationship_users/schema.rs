@@ -17,14 +17,14 @@ use crate::store::relationship_users::RelationshipUserRecord;
 #[derive(Object, Debug, Clone, Default)]
 pub struct RelationshipUserForm {
     /// On create: the relationship's entityId or number (`R00001`).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub relationship_id: Option<String>,
     /// On create: the user's integer id or entityId.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub user_id: Option<String>,
     /// Free properties, string values. On update they are merged key by
     /// key; a key sent as JSON `null` (XML `xsi:nil="true"`) is removed.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub properties: Option<BTreeMap<String, String>>,
 }
 
@@ -61,7 +61,7 @@ impl Example for RelationshipUserCreate {
 pub struct RelationshipUserUpdateForm {
     /// Merged key by key into the stored properties; a key sent as JSON
     /// `null` (XML `xsi:nil="true"`) is removed.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub properties: Option<BTreeMap<String, String>>,
 }
 

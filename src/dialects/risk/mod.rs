@@ -46,6 +46,11 @@ fn relationship_id(text: &str) -> Result<Uuid, FieldError> {
     parse_guid("relationshipId", text)
 }
 
+/// The demo's relationship, the path parameter's example.
+fn example_id() -> RelationshipIdParam {
+    RelationshipIdParam(crate::demo::examples::relationship())
+}
+
 /// Checks a state against the tenant's data (one batch of lookups, on the write's transaction).
 async fn check(tx: &mut WriteTx, id: Uuid, state: &RelationshipState) -> Result<(), AppError> {
     let refs = tx.relationship_references(state).await?;
@@ -181,10 +186,10 @@ impl RelationshipsApi {
         request: &Request,
         #[oai(scope = "Scope::RelationshipRead")] auth: Bearer,
         /// Relationship entityId (GUID). Must not be an empty GUID.
-        #[oai(name = "relationshipId", example = "crate::demo::examples::relationship")]
-        relationship_id_param: Path<String>,
+        #[oai(name = "relationshipId", example = "example_id")]
+        relationship_id_param: Path<RelationshipIdParam>,
     ) -> Result<RelationshipFetched, RiskApiError> {
-        let id = relationship_id(&relationship_id_param.0).map_err(|e| AppError::Validation(vec![e]))?;
+        let id = relationship_id(&relationship_id_param.0.0).map_err(|e| AppError::Validation(vec![e]))?;
         let view = self
             .ctx
             .store
@@ -252,8 +257,8 @@ impl RelationshipsApi {
         request: &Request,
         #[oai(scope = "Scope::RelationshipWrite")] auth: Bearer,
         /// Relationship entityId (GUID). Must not be an empty GUID.
-        #[oai(name = "relationshipId", example = "crate::demo::examples::relationship")]
-        relationship_id_param: Path<String>,
+        #[oai(name = "relationshipId", example = "example_id")]
+        relationship_id_param: Path<RelationshipIdParam>,
         /// An ETag from an earlier GET or PUT: update only if it is still current.
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
@@ -261,7 +266,7 @@ impl RelationshipsApi {
     ) -> Result<RelationshipUpdated, RiskApiError<IfMatch>> {
         let tenant = auth.0.tenant;
         let draft: RawRelationship = body.0.into();
-        let id = match relationship_id(&relationship_id_param.0) {
+        let id = match relationship_id(&relationship_id_param.0.0) {
             Ok(id) => id,
             Err(e) => {
                 // Report the body's own problems along with the path's.

@@ -367,3 +367,46 @@ pub(super) fn status(s: crate::domain::relationship::Status) -> RelationshipStat
         Status::Expired => RelationshipStatus::Expired,
     }
 }
+
+/// A relationship id in a path, as the document describes it: a GUID, not
+/// the empty GUID. Read as text, so that the dialect words the refusal
+/// (`relationshipId must be a GUID`) in its envelope.
+pub struct RelationshipIdParam(pub String);
+
+impl poem_openapi::types::Type for RelationshipIdParam {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = String;
+    type RawElementValueType = String;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        "string(relationship-id)".into()
+    }
+
+    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+        poem_openapi::registry::MetaSchemaRef::Inline(Box::new(poem_openapi::registry::MetaSchema {
+            format: Some("uuid"),
+            pattern: Some("^(?!00000000-0000-0000-0000-000000000000$)".to_string()),
+            ..poem_openapi::registry::MetaSchema::new("string")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&String> {
+        Some(&self.0)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a String> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl ToJSON for RelationshipIdParam {
+    fn to_json(&self) -> Option<serde_json::Value> {
+        Some(serde_json::Value::String(self.0.clone()))
+    }
+}
+
+impl poem_openapi::types::ParseFromParameter for RelationshipIdParam {
+    fn parse_from_parameter(value: &str) -> poem_openapi::types::ParseResult<Self> {
+        Ok(Self(value.to_string()))
+    }
+}

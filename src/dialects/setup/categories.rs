@@ -53,8 +53,8 @@ impl Resource for SubCategory {
 pub struct SubCategoryInput {
     #[oai(validator(max_length = 200))]
     pub name: String,
-    /// Defaults to `true`; `false` deactivates.
-    #[oai(skip_serializing_if_is_none)]
+    /// Defaults to `true` (absent or `null`); `false` deactivates.
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub active: Option<bool>,
 }
 

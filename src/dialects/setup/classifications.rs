@@ -44,7 +44,8 @@ impl Resource for Classification {
 pub struct ClassificationInput {
     #[oai(validator(max_length = 200))]
     pub value: String,
-    /// Defaults to `true`; `false` deactivates.
+    /// Defaults to `true` (absent or `null`); `false` deactivates.
+    #[oai(nullable)]
     pub active: Option<bool>,
 }
 

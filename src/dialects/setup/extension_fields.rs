@@ -53,9 +53,11 @@ pub struct ExtensionFieldInput {
     pub name: String,
     /// 1-4000.
     pub max_length: i64,
-    /// Defaults to `false`.
+    /// Defaults to `false` (absent or `null`).
+    #[oai(nullable)]
     pub required: Option<bool>,
-    /// Defaults to `true`; `false` deactivates.
+    /// Defaults to `true` (absent or `null`); `false` deactivates.
+    #[oai(nullable)]
     pub active: Option<bool>,
 }
 

@@ -16,9 +16,9 @@ use std::collections::BTreeMap;
 #[derive(Object, Debug, Clone, PartialEq)]
 #[oai(deny_unknown_fields)]
 pub struct LengthValidation {
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub minimum: Option<u32>,
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub maximum: Option<u32>,
 }
 
@@ -43,7 +43,7 @@ pub struct FormatValidation {
 #[oai(deny_unknown_fields)]
 pub struct FieldValidations {
     /// The value must be present and not blank.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub presence: Option<bool>,
     #[oai(skip_serializing_if_is_none)]
     pub length: Option<LengthValidation>,
@@ -135,7 +135,7 @@ pub struct FormConfigurationInput {
     /// `RelationshipUser`.
     pub resource: String,
     /// `anyone` (default) or `creator`.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(nullable, skip_serializing_if_is_none)]
     pub resource_owner: Option<String>,
     pub fields: BTreeMap<String, FieldConfiguration>,
 }

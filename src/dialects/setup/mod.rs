@@ -408,8 +408,8 @@ macro_rules! named_resource {
             /// 1-200 characters after trimming, no control characters.
             #[oai(validator(max_length = 200))]
             pub name: String,
-            /// Defaults to `true`; `false` deactivates.
-            #[oai(skip_serializing_if_is_none)]
+            /// Defaults to `true` (absent or `null`); `false` deactivates.
+            #[oai(skip_serializing_if_is_none, nullable)]
             pub active: Option<bool>,
         }
 

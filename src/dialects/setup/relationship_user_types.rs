@@ -48,7 +48,8 @@ impl Resource for RelationshipUserType {
 pub struct RelationshipUserTypeInput {
     #[oai(validator(max_length = 100))]
     pub name: String,
-    /// Defaults to `true`; `false` deactivates.
+    /// Defaults to `true` (absent or `null`); `false` deactivates.
+    #[oai(nullable)]
     pub active: Option<bool>,
 }
 

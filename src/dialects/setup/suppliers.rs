@@ -64,16 +64,16 @@ impl Resource for SupplierAddress {
 pub struct SupplierAddressInput {
     #[oai(validator(max_length = 200))]
     pub line1: String,
-    #[oai(skip_serializing_if_is_none, validator(max_length = 200))]
+    #[oai(nullable, skip_serializing_if_is_none, validator(max_length = 200))]
     pub line2: Option<String>,
     #[oai(validator(max_length = 100))]
     pub city: String,
-    #[oai(skip_serializing_if_is_none, validator(max_length = 20))]
+    #[oai(nullable, skip_serializing_if_is_none, validator(max_length = 20))]
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2, e.g. `DE`.
     pub country: String,
-    /// Defaults to `true`; `false` deactivates.
-    #[oai(skip_serializing_if_is_none)]
+    /// Defaults to `true` (absent or `null`); `false` deactivates.
+    #[oai(skip_serializing_if_is_none, nullable)]
     pub active: Option<bool>,
 }
 

@@ -60,7 +60,8 @@ pub struct UserInput {
     pub last_name: String,
     #[oai(validator(max_length = 254))]
     pub email: String,
-    /// Defaults to `true`; `false` deactivates.
+    /// Defaults to `true` (absent or `null`); `false` deactivates.
+    #[oai(nullable)]
     pub active: Option<bool>,
 }
 
