@@ -17,6 +17,10 @@
 //!   another schema's array is left to the default mapping: an `xml.name`
 //!   there would rename the items too, which the codec writes under the
 //!   array property's name.
+//! - **Form encodings.** A urlencoded body's object properties are sent the
+//!   Rack way (`form[properties][status]=verified`), which OpenAPI calls
+//!   `style: deepObject`; each gets that `encoding`, so clients do not
+//!   flatten them into top-level fields (the `form` style's default).
 //! - **XML examples.** Every XML media type whose schema has an example gets
 //!   that example written as XML by the codec's own writer, so the example
 //!   Swagger UI shows is a document the server reads as the JSON example.
@@ -64,6 +68,12 @@ impl Document {
         close(schemas, &bodies.requests, finish.open);
         name_roots(schemas, &bodies, finish.roots);
         let examples = xml_examples(schemas, &bodies, finish.roots);
+        let encodings = form_encodings(schemas, &bodies);
+        for (pointer, encoding) in encodings {
+            if let Some(media) = value.pointer_mut(&pointer).and_then(Value::as_object_mut) {
+                media.insert("encoding".into(), encoding);
+            }
+        }
         for (pointer, example) in examples {
             if let Some(media) = value.pointer_mut(&pointer).and_then(Value::as_object_mut) {
                 media.insert("example".into(), Value::String(example));
@@ -121,6 +131,8 @@ struct Bodies {
     roots: Vec<String>,
     /// Every XML media type: its JSON pointer and its schema's component name.
     xml_media: Vec<(String, String)>,
+    /// Every urlencoded request media type, the same way.
+    form_media: Vec<(String, String)>,
 }
 
 impl Bodies {
@@ -130,6 +142,7 @@ impl Bodies {
             requests: Vec::new(),
             roots: Vec::new(),
             xml_media: Vec::new(),
+            form_media: Vec::new(),
         };
         for (path, item) in paths {
             let Some(item) = item.as_object() else { continue };
@@ -158,6 +171,10 @@ impl Bodies {
             }
             if !self.roots.contains(&name) {
                 self.roots.push(name.clone());
+            }
+            if request && media_type == "application/x-www-form-urlencoded" {
+                self.form_media
+                    .push((format!("{pointer}/{}", escape_pointer(media_type)), name.clone()));
             }
             if media_type.ends_with("xml") {
                 self.xml_media
@@ -278,6 +295,29 @@ fn name_roots(schemas: &mut Map<String, Value>, bodies: &Bodies, roots: &[Root])
     }
 }
 
+/// The `encoding` of each urlencoded media type whose schema has object
+/// properties: `deepObject`, Rack's nesting.
+fn form_encodings(schemas: &Map<String, Value>, bodies: &Bodies) -> Vec<(String, Value)> {
+    bodies
+        .form_media
+        .iter()
+        .filter_map(|(pointer, name)| {
+            let properties = schemas.get(name)?.get("properties")?.as_object()?;
+            let nested: Map<String, Value> = properties
+                .iter()
+                .filter(|(_, property)| {
+                    let target = component(property)
+                        .or_else(|| component(&property["allOf"][0]))
+                        .and_then(|c| schemas.get(&c));
+                    target.unwrap_or(property)["type"] == "object"
+                })
+                .map(|(key, _)| (key.clone(), json!({"style": "deepObject", "explode": true})))
+                .collect();
+            (!nested.is_empty()).then(|| (pointer.clone(), Value::Object(nested)))
+        })
+        .collect()
+}
+
 /// The XML example of each XML media type whose schema has an example.
 fn xml_examples(schemas: &Map<String, Value>, bodies: &Bodies, roots: &[Root]) -> Vec<(String, String)> {
     bodies
@@ -302,7 +342,8 @@ mod tests {
                     "put": {
                         "requestBody": {"content": {
                             "application/json": {"schema": {"$ref": "#/components/schemas/ThingInput"}},
-                            "application/xml": {"schema": {"$ref": "#/components/schemas/ThingInput"}}
+                            "application/xml": {"schema": {"$ref": "#/components/schemas/ThingInput"}},
+                            "application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/ThingInput"}}
                         }},
                         "responses": {"200": {"content": {
                             "application/xml": {"schema": {"$ref": "#/components/schemas/Page"}}
@@ -392,6 +433,17 @@ mod tests {
         assert!(
             media["application/json"].get("example").is_none(),
             "JSON keeps the schema's example"
+        );
+    }
+
+    #[test]
+    fn urlencoded_objects_nest_the_rack_way() {
+        let doc = finished();
+        let media = &doc["paths"]["/things/{id}"]["put"]["requestBody"]["content"];
+        let deep = json!({"style": "deepObject", "explode": true});
+        assert_eq!(
+            media["application/x-www-form-urlencoded"]["encoding"],
+            json!({"part": deep, "tags": deep, "inline": deep})
         );
     }
 }

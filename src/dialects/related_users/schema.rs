@@ -62,9 +62,12 @@ pub struct RelatedStatusEnvelope {
 pub struct RelatedUserUpdate {
     /// Unique identification code of the related user: an integer, or a numeric string.
     pub id: i64,
-    /// User identification name previously registered in Segura.
+    /// User identification name previously registered in Segura. Blank is
+    /// "not informed" (1001).
+    #[oai(validator(min_length = 1))]
     pub username: String,
-    /// Name assigned to the related user.
+    /// Name assigned to the related user. Blank is "not informed" (1001).
+    #[oai(validator(min_length = 1))]
     pub name: String,
 }
 
@@ -82,9 +85,13 @@ impl Example for RelatedUserUpdate {
 #[derive(Object, Debug, Clone)]
 #[oai(example)]
 pub struct RelatedUserCreate {
-    /// User identification name previously registered in Segura.
+    /// User identification name previously registered in Segura. Blank is
+    /// "not informed" (1001).
+    #[oai(validator(min_length = 1))]
     pub username: String,
-    /// Name assigned to the related user being created.
+    /// Name assigned to the related user being created. Blank is "not
+    /// informed" (1001).
+    #[oai(validator(min_length = 1))]
     pub name: String,
 }
 
