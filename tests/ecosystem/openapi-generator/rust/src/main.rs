@@ -331,9 +331,10 @@ async fn relationship_users(
     run: &str,
 ) -> Result<(), Failure> {
     let form = models::RelationshipUserForm {
-        relationship_id: Some(relationship.to_string()),
-        user_id: Some("3".into()),
-        properties: Some(HashMap::from([("status".to_string(), "pending".to_string())])),
+        // Nullable members: the outer Option is "sent", the inner one "not null".
+        relationship_id: Some(Some(relationship.to_string())),
+        user_id: Some(Some("3".into())),
+        properties: Some(Some(HashMap::from([("status".to_string(), "pending".to_string())]))),
     };
     let created = relationship_users_api::create_relationship_user(
         config,
@@ -355,7 +356,7 @@ async fn relationship_users(
     let update = models::RelationshipUserUpdate::new(
         "reference_rest_api_relationship_update".into(),
         models::RelationshipUserUpdateForm {
-            properties: Some(HashMap::from([("status".to_string(), "not_verified".to_string())])),
+            properties: Some(Some(HashMap::from([("status".to_string(), "not_verified".to_string())]))),
         },
     );
     // The X-Correlation-Id header, through the parameter every generated operation has.
