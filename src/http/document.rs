@@ -244,8 +244,7 @@ fn close(schemas: &mut Map<String, Value>, requests: &[String], open: &[&str]) {
 
 /// Closes an object schema and the inline object schemas of its properties.
 fn close_object(schema: &mut Map<String, Value>) {
-    let is_object = schema.get("type").and_then(Value::as_str) == Some("object") || schema.contains_key("properties");
-    if !is_object || schema.contains_key("additionalProperties") || !schema.contains_key("properties") {
+    if !schema.contains_key("properties") || schema.contains_key("additionalProperties") {
         return;
     }
     schema.insert("additionalProperties".into(), Value::Bool(false));

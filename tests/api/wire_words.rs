@@ -204,30 +204,6 @@ async fn send(
     (status, response.text().await.unwrap_or_default())
 }
 
-/// A form field list for `value`, with Rack's nested names.
-fn form_pairs(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
-    match value {
-        Value::Object(map) => {
-            for (key, member) in map {
-                let name = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}[{key}]")
-                };
-                form_pairs(&name, member, out);
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                form_pairs(&format!("{prefix}[]"), item, out);
-            }
-        }
-        Value::String(s) => out.push((prefix.to_string(), s.clone())),
-        Value::Null => {}
-        other => out.push((prefix.to_string(), other.to_string())),
-    }
-}
-
 /// Every malformed request of one operation.
 async fn walk_operation(app: &TestApp, spec: &Spec, template: &str, method: &str, op: &Value) -> Vec<Case> {
     let mut cases = Vec::new();
@@ -354,10 +330,7 @@ async fn walk_operation(app: &TestApp, spec: &Spec, template: &str, method: &str
             let xml = liaison::http::xml::to_xml(root, None, &nested);
             bodies.push((format!("XML {property}"), "application/xml", xml.into_bytes()));
             if content.contains_key("application/x-www-form-urlencoded") {
-                let mut pairs = Vec::new();
-                form_pairs("", &sample, &mut pairs);
-                pairs.push((format!("{property}[][]"), "1".into()));
-                let form: String = pairs.iter().map(|(k, v)| format!("{k}={v}&")).collect();
+                let form = format!("{}&{property}[][]=1", rack_form(&sample));
                 bodies.push((
                     format!("form {property}"),
                     "application/x-www-form-urlencoded",
