@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::text::TextKind;
 use crate::domain::{FieldError, Violations};
 
 /// The resources a configuration can govern.
@@ -21,6 +22,22 @@ pub enum ResourceOwner {
     Anyone,
     /// Only the API client or key that created the row.
     Creator,
+}
+
+/// How the spec documents a form configuration's `resource`: see
+/// [`FormConfiguration::parse`].
+pub struct FormResource;
+
+impl TextKind for FormResource {
+    const PATTERN: &'static str = "^RelationshipUser$";
+}
+
+/// How the spec documents a form configuration's `resource_owner`: see
+/// [`ResourceOwner::parse`].
+pub struct FormOwner;
+
+impl TextKind for FormOwner {
+    const PATTERN: &'static str = "^(anyone|creator)$";
 }
 
 impl ResourceOwner {
@@ -208,6 +225,25 @@ fn compiled(pattern: &str) -> Option<Regex> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_spec_says_which_resources_and_owners_are_taken() {
+        let resource = Regex::new(FormResource::PATTERN).expect("pattern");
+        let owner = Regex::new(FormOwner::PATTERN).expect("pattern");
+        for text in [
+            "RelationshipUser",
+            "relationshipuser",
+            "",
+            " anyone",
+            "anyone",
+            "creator",
+            "Creator",
+            "anyonecreator",
+        ] {
+            assert_eq!(resource.is_match(text), text == RELATIONSHIP_USER, "{text:?}");
+            assert_eq!(owner.is_match(text), ResourceOwner::parse(text).is_some(), "{text:?}");
+        }
+    }
 
     fn rules(json: &str) -> Validations {
         serde_json::from_str(json).expect("rules")

@@ -1,7 +1,7 @@
 //! Tenant setup data: what relationships are made of and validated against.
 //! Each `parse` turns raw input into a valid value or every reason it is not.
 
-use crate::domain::text::{country_code, email, is_xml_name, optional_text, required_text, username};
+use crate::domain::text::{country_code, element_name, email, optional_text, required_text, snake_case_name, username};
 use crate::domain::{FieldError, Violations};
 
 pub const NAME_MAX: usize = 200;
@@ -156,16 +156,10 @@ pub struct RelationshipUserType {
 
 impl RelationshipUserType {
     pub fn parse(number: i64, name: &str, active: Option<bool>) -> Parsed<Self> {
-        let name = name.trim();
-        if !crate::domain::form::is_snake_case(name) || name.len() > 100 {
-            return Err(vec![FieldError::new(
-                "name",
-                "must be snake_case (a-z, 0-9, _), at most 100 characters",
-            )]);
-        }
+        let name = snake_case_name("name", name).map_err(|e| vec![e])?;
         Ok(Self {
             number,
-            name: name.to_string(),
+            name,
             active: active.unwrap_or(true),
         })
     }
@@ -184,16 +178,7 @@ pub struct ExtensionField {
 impl ExtensionField {
     pub fn parse(name: &str, max_length: i64, required: Option<bool>, active: Option<bool>) -> Parsed<Self> {
         let mut v = Violations::default();
-        let name = v.check(required_text("name", name, 100).and_then(|n| {
-            if is_xml_name(&n) {
-                Ok(n)
-            } else {
-                Err(FieldError::new(
-                    "name",
-                    "must be a valid XML element name (a letter or _ first; letters, digits, - . _ after; not xml...)",
-                ))
-            }
-        }));
+        let name = v.check(element_name("name", name));
         if !(1..=EXTENSION_VALUE_MAX).contains(&max_length) {
             v.add(FieldError::new(
                 "maxLength",

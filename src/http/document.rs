@@ -7,10 +7,11 @@
 //! page Swagger UI renders, the committed `openapi/` files and the route
 //! table the front line builds.
 //!
-//! - **Closed bodies.** Every object schema a request body reaches (through
-//!   properties, items, maps and compositions) gets `additionalProperties:
-//!   false`, unless it says otherwise or is listed as open: the server refuses
-//!   a field it does not know with 400 naming it, and the spec says so.
+//! - **Closed requests.** Every object schema a request body or a parameter
+//!   (a `deepObject` filter) reaches (through properties, items, maps and
+//!   compositions) gets `additionalProperties: false`, unless it says
+//!   otherwise or is listed as open: the server refuses a field it does not
+//!   know with 400 naming it, and the spec says so.
 //! - **XML names.** Every schema that is the root of a body gets
 //!   `xml.name`: its component name, the root element the codec reads and
 //!   writes ([`Root`] where that differs). A schema that is also an item of
@@ -21,6 +22,11 @@
 //!   Rack way (`form[properties][status]=verified`), which OpenAPI calls
 //!   `style: deepObject`; each gets that `encoding`, so clients do not
 //!   flatten them into top-level fields (the `form` style's default).
+//! - **Storable text.** Every string a request carries (body fields at any
+//!   depth, query and path parameters) that the schema does not already
+//!   describe by a pattern, format or enumeration gets
+//!   [`text::STORABLE_PATTERN`]: the edge refuses any other text, on every
+//!   operation, so the spec says so.
 //! - **XML examples.** Every XML media type whose schema has an example gets
 //!   that example written as XML by the codec's own writer, so the example
 //!   Swagger UI shows is a document the server reads as the JSON example.
@@ -32,6 +38,7 @@ use poem::{Endpoint, Response};
 use poem_openapi::{OpenApi, OpenApiService, Webhook};
 use serde_json::{Map, Value, json};
 
+use crate::domain::text;
 use crate::http::xml;
 
 /// A body schema whose XML root is not its component name.
@@ -61,11 +68,21 @@ impl Document {
     pub fn finish(generated: &str, finish: &Finish<'_>) -> anyhow::Result<Self> {
         let mut value: Value = serde_json::from_str(generated).context("the generated OpenAPI document is not JSON")?;
         let bodies = Bodies::of(&value)?;
+        screen_parameters(&mut value);
         let schemas = value
             .pointer_mut("/components/schemas")
             .and_then(Value::as_object_mut)
             .context("the generated OpenAPI document has no schemas")?;
-        close(schemas, &bodies.requests, finish.open);
+        let requests = reachable(
+            schemas,
+            &[bodies.requests.as_slice(), bodies.parameters.as_slice()].concat(),
+        );
+        close(schemas, &requests, finish.open);
+        for name in &requests {
+            if let Some(schema) = schemas.get_mut(name) {
+                screen_strings(schema);
+            }
+        }
         name_roots(schemas, &bodies, finish.roots);
         let examples = xml_examples(schemas, &bodies, finish.roots);
         let encodings = form_encodings(schemas, &bodies);
@@ -127,6 +144,8 @@ impl Document {
 struct Bodies {
     /// Component names of request bodies.
     requests: Vec<String>,
+    /// Component names the parameters' schemas refer to.
+    parameters: Vec<String>,
     /// Component names of every body, request or response.
     roots: Vec<String>,
     /// Every XML media type: its JSON pointer and its schema's component name.
@@ -140,6 +159,7 @@ impl Bodies {
         let paths = document["paths"].as_object().context("the document has no paths")?;
         let mut bodies = Bodies {
             requests: Vec::new(),
+            parameters: Vec::new(),
             roots: Vec::new(),
             xml_media: Vec::new(),
             form_media: Vec::new(),
@@ -148,6 +168,7 @@ impl Bodies {
             let Some(item) = item.as_object() else { continue };
             for (method, operation) in item {
                 let here = format!("/paths/{}/{method}", escape_pointer(path));
+                references(&operation["parameters"], &mut bodies.parameters);
                 if let Some(content) = operation["requestBody"]["content"].as_object() {
                     bodies.media(&format!("{here}/requestBody/content"), content, true);
                 }
@@ -219,9 +240,14 @@ fn references(schema: &Value, found: &mut Vec<String>) {
     }
 }
 
-/// Marks every object schema reachable from a request body as closed.
-fn close(schemas: &mut Map<String, Value>, requests: &[String], open: &[&str]) {
-    let mut reached: Vec<String> = requests.to_vec();
+/// `from` and every component they refer to, at any depth.
+fn reachable(schemas: &Map<String, Value>, from: &[String]) -> Vec<String> {
+    let mut reached: Vec<String> = Vec::new();
+    for name in from {
+        if !reached.contains(name) {
+            reached.push(name.clone());
+        }
+    }
     let mut next = 0;
     while next < reached.len() {
         let mut found = Vec::new();
@@ -235,9 +261,57 @@ fn close(schemas: &mut Map<String, Value>, requests: &[String], open: &[&str]) {
         }
         next += 1;
     }
+    reached
+}
+
+/// Marks every object schema of `reached` (from request bodies and
+/// parameters) as closed.
+fn close(schemas: &mut Map<String, Value>, reached: &[String], open: &[&str]) {
     for name in reached.iter().filter(|name| !open.contains(&name.as_str())) {
         if let Some(schema) = schemas.get_mut(name).and_then(Value::as_object_mut) {
             close_object(schema);
+        }
+    }
+}
+
+/// Gives every string schema in `schema` (at any depth) that has no pattern,
+/// format or enumeration the storable-text pattern.
+fn screen_strings(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let free = map.get("type").and_then(Value::as_str) == Some("string")
+                && !["pattern", "format", "enum"].iter().any(|key| map.contains_key(*key));
+            if free {
+                map.insert("pattern".into(), Value::String(text::STORABLE_PATTERN.into()));
+            }
+            for (key, value) in map.iter_mut() {
+                // Examples hold data, not schemas.
+                if !matches!(key.as_str(), "example" | "examples" | "default" | "enum") {
+                    screen_strings(value);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(screen_strings),
+        _ => {}
+    }
+}
+
+/// [`screen_strings`] on every query and path parameter's own schema.
+fn screen_parameters(document: &mut Value) {
+    let operations = document["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut());
+    for operation in operations {
+        let parameters = operation.get_mut("parameters").and_then(Value::as_array_mut);
+        for parameter in parameters.into_iter().flatten() {
+            if matches!(parameter["in"].as_str(), Some("query" | "path")) {
+                if let Some(schema) = parameter.get_mut("schema") {
+                    screen_strings(schema);
+                }
+            }
         }
     }
 }
@@ -339,6 +413,11 @@ mod tests {
             "paths": {
                 "/things/{id}": {
                     "put": {
+                        "parameters": [
+                            {"name": "id", "in": "path", "schema": {"type": "string", "format": "uuid"}},
+                            {"name": "q", "in": "query", "schema": {"type": "string"}},
+                            {"name": "filter", "in": "query", "schema": {"$ref": "#/components/schemas/Filter"}}
+                        ],
                         "requestBody": {"content": {
                             "application/json": {"schema": {"$ref": "#/components/schemas/ThingInput"}},
                             "application/xml": {"schema": {"$ref": "#/components/schemas/ThingInput"}},
@@ -366,6 +445,7 @@ mod tests {
                     "example": {"name": "a & b", "part": {"size": 2}, "list": ["x", "y"], "gone": null}
                 },
                 "Part": {"type": "object", "properties": {"size": {"type": "integer"}}},
+                "Filter": {"type": "object", "properties": {"eq": {"type": "string"}, "kind": {"type": "string", "enum": ["a"]}}},
                 "Token": {"type": "object", "properties": {"grant_type": {"type": "string"}}},
                 "Page": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}}},
                 "Thing": {"type": "object", "properties": {"name": {"type": "string"}}}
@@ -397,11 +477,35 @@ mod tests {
         );
         assert_eq!(
             schemas["ThingInput"]["properties"]["tags"]["additionalProperties"],
-            json!({"type": "string"})
+            json!({"type": "string", "pattern": text::STORABLE_PATTERN})
+        );
+        assert_eq!(
+            schemas["Filter"]["additionalProperties"], false,
+            "parameters' objects too"
         );
         assert!(schemas["Token"].get("additionalProperties").is_none());
         assert!(
             schemas["Page"].get("additionalProperties").is_none(),
+            "responses stay as generated"
+        );
+    }
+
+    #[test]
+    fn request_strings_are_storable_text_unless_described_more_narrowly() {
+        let doc = finished();
+        let schemas = &doc["components"]["schemas"];
+        let storable = json!(text::STORABLE_PATTERN);
+        assert_eq!(schemas["ThingInput"]["properties"]["name"]["pattern"], storable);
+        assert_eq!(schemas["Filter"]["properties"]["eq"]["pattern"], storable);
+        assert!(
+            schemas["Filter"]["properties"]["kind"].get("pattern").is_none(),
+            "an enumeration"
+        );
+        let parameters = &doc["paths"]["/things/{id}"]["put"]["parameters"];
+        assert_eq!(parameters[1]["schema"]["pattern"], storable);
+        assert!(parameters[0]["schema"].get("pattern").is_none(), "a format");
+        assert!(
+            schemas["Thing"]["properties"]["name"].get("pattern").is_none(),
             "responses stay as generated"
         );
     }

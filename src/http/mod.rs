@@ -18,6 +18,7 @@ pub mod negotiate;
 pub mod params;
 pub mod problem;
 pub mod routes;
+pub mod text;
 pub mod xml;
 
 pub use body::{Body, JsonXmlOrForm, MaybeBody, Negotiated};

@@ -100,8 +100,11 @@ impl Spec {
             "array" => json!([self.sample(&s["items"])]),
             "object" => {
                 let mut object = serde_json::Map::new();
+                // The schema's own example, where it has one: it fits the
+                // patterns the sampler does not read.
                 for (name, property) in s["properties"].as_object().into_iter().flatten() {
-                    object.insert(name.clone(), self.sample(property));
+                    let example = s["example"].get(name).cloned();
+                    object.insert(name.clone(), example.unwrap_or_else(|| self.sample(property)));
                 }
                 Value::Object(object)
             }

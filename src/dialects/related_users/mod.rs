@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::auth::Scope;
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
-use crate::domain::text::required_text;
+use crate::domain::text::{self, required_text};
 use crate::domain::{TenantId, Version};
 use crate::http::auth::Bearer;
 use crate::http::envelope::IfMatch;
@@ -33,7 +33,7 @@ use envelope::{RelatedApiError, RelatedStatus};
 /// Where the dialect lives.
 pub const PREFIX: &str = "/api/user/related";
 
-const NAME_MAX: usize = 200;
+pub const NAME_MAX: usize = 200;
 
 fn missing(parameter: &str) -> String {
     format!("1001: Parameter '{parameter}' was not informed!")
@@ -75,13 +75,14 @@ fn check(draft: RelatedUserDraft, with_id: bool) -> Result<Checked, AppError> {
         ),
         _ => None,
     };
-    let name = required_text("name", draft.name.as_deref().unwrap_or_default(), NAME_MAX)
-        .map_err(|e| AppError::Validation(vec![e]))?;
-    Ok(Checked {
-        id,
-        username: draft.username.unwrap_or_default().trim().to_string(),
-        name,
-    })
+    let name = required_text("name", draft.name.as_deref().unwrap_or_default(), NAME_MAX);
+    let username = text::username("username", draft.username.as_deref().unwrap_or_default());
+    match (username, name) {
+        (Ok(username), Ok(name)) => Ok(Checked { id, username, name }),
+        (username, name) => Err(AppError::Validation(
+            [username.err(), name.err()].into_iter().flatten().collect(),
+        )),
+    }
 }
 
 fn envelope(message: &str, user: Stored) -> Negotiated<RelatedUserEnvelope> {

@@ -4,8 +4,11 @@
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object};
 
+use super::NAME_MAX;
 use super::envelope::RelatedStatus;
+use crate::domain::text::{Line, Username};
 use crate::http::Negotiated;
+use crate::http::text::Text;
 use crate::store::related_users::RelatedUser as Stored;
 
 /// A related user as the vendor writes it.
@@ -62,13 +65,12 @@ pub struct RelatedStatusEnvelope {
 pub struct RelatedUserUpdate {
     /// Unique identification code of the related user: an integer, or a numeric string.
     pub id: i64,
-    /// User identification name previously registered in Segura. Blank is
-    /// "not informed" (1001).
-    #[oai(validator(min_length = 1))]
-    pub username: String,
-    /// Name assigned to the related user. Blank is "not informed" (1001).
-    #[oai(validator(min_length = 1))]
-    pub name: String,
+    /// User identification name previously registered in Segura (1-100 of
+    /// `A-Z`, `a-z`, `0-9`, `._@-`, as registered). Blank is "not informed" (1001).
+    pub username: Text<Username>,
+    /// Name assigned to the related user: up to 200 characters on one line,
+    /// stored trimmed. Blank is "not informed" (1001).
+    pub name: Text<Line<NAME_MAX>>,
 }
 
 impl Example for RelatedUserUpdate {
@@ -85,14 +87,12 @@ impl Example for RelatedUserUpdate {
 #[derive(Object, Debug, Clone)]
 #[oai(example)]
 pub struct RelatedUserCreate {
-    /// User identification name previously registered in Segura. Blank is
-    /// "not informed" (1001).
-    #[oai(validator(min_length = 1))]
-    pub username: String,
-    /// Name assigned to the related user being created. Blank is "not
-    /// informed" (1001).
-    #[oai(validator(min_length = 1))]
-    pub name: String,
+    /// User identification name previously registered in Segura (1-100 of
+    /// `A-Z`, `a-z`, `0-9`, `._@-`, as registered). Blank is "not informed" (1001).
+    pub username: Text<Username>,
+    /// Name assigned to the related user being created: up to 200
+    /// characters on one line, stored trimmed. Blank is "not informed" (1001).
+    pub name: Text<Line<NAME_MAX>>,
 }
 
 impl Example for RelatedUserCreate {

@@ -7,6 +7,7 @@
 //! `deepObject` query parameter whose properties are its operators, so that
 //! generated clients send exactly that.
 
+use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use uuid::Uuid;
 
@@ -117,8 +118,10 @@ pub struct IdFilter {
 #[oai(deny_unknown_fields)]
 pub struct TextFilter {
     /// Exactly this value.
+    #[oai(validator(min_length = 1))]
     pub eq: Option<String>,
     /// Contains this value, case-insensitively.
+    #[oai(validator(min_length = 1))]
     pub contains: Option<String>,
 }
 
@@ -130,20 +133,22 @@ pub struct StatusFilter {
     // reference in `allOf`, which generators mishandle).
     pub eq: Option<RelationshipStatus>,
     /// The status contains this, case-insensitively (e.g. `Active`).
+    #[oai(validator(min_length = 1))]
     pub contains: Option<String>,
 }
 
-/// A date field: `createdAt[gt]=2026-01-01`. Values are ISO dates
-/// (midnight UTC) or date-times.
+/// A date field: `createdAt[gt]=2026-01-01T00:00:00Z`. Documented as
+/// RFC 3339 date-times; ISO dates (`2026-01-01`, midnight UTC) and the other
+/// ISO forms of `startEffectiveDate` are accepted too.
 #[derive(Object, Debug, Clone)]
 #[oai(deny_unknown_fields)]
 pub struct DateFilter {
     /// Exactly at.
-    pub eq: Option<String>,
+    pub eq: Option<DateTime<Utc>>,
     /// Before.
-    pub lt: Option<String>,
+    pub lt: Option<DateTime<Utc>>,
     /// After.
-    pub gt: Option<String>,
+    pub gt: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

@@ -9,8 +9,10 @@ use poem_openapi::{ApiResponse, Enum, Object};
 use uuid::Uuid;
 
 use super::envelope::RiskError;
-use crate::domain::relationship::{Patch, RawRelationship};
+use crate::domain::relationship::{NAME_MAX, Patch, RawRelationship, SETUP_VALUE_MAX, StartDate};
+use crate::domain::text::{self, Line};
 use crate::http::Negotiated;
+use crate::http::text::Text;
 
 /// Who sees a relationship (`internalAccess`, `externalAccess`): `ManagerOnly`,
 /// `Team` or `All`. Read case-insensitively; stored and written as listed.
@@ -40,12 +42,13 @@ pub enum RelationshipStatus {
 #[derive(Object, Debug, Clone)]
 #[oai(rename_all = "camelCase")]
 pub struct RelationshipFields {
-    /// Max 500 characters.
-    #[oai(validator(max_length = 500))]
-    pub name: String,
-    /// Date/time. ISO forms are accepted: `yyyy-MM-dd`, `yyyy-MM-ddTHH:mm:ss`
-    /// (UTC), and either with an offset or `Z`.
-    pub start_effective_date: String,
+    /// Max 500 characters, on one line (no control characters), not blank;
+    /// stored trimmed.
+    pub name: Text<Line<NAME_MAX>>,
+    /// Date/time. Documented as a date (`yyyy-MM-dd`), the form of the
+    /// vendor's example; the other ISO forms the vendor promises are accepted
+    /// too: `yyyy-MM-ddTHH:mm:ss` (UTC), and either with an offset or `Z`.
+    pub start_effective_date: Text<StartDate>,
     /// Organization GUIDs: at least one, no duplicates, none empty, each an
     /// existing organization of the tenant.
     #[oai(validator(min_items = 1, unique_items))]
@@ -55,14 +58,12 @@ pub struct RelationshipFields {
     /// User entityId.
     pub external_manager: Uuid,
     /// An active classification of the tenant's setup data. Max 200 characters.
-    #[oai(validator(max_length = 200))]
-    pub classification: String,
+    pub classification: Text<Line<SETUP_VALUE_MAX>>,
     /// A category of the tenant's setup data. Max 200 characters.
-    #[oai(validator(max_length = 200))]
-    pub category: String,
+    pub category: Text<Line<SETUP_VALUE_MAX>>,
     /// A subcategory of `category`. On PUT: omit to keep, `null` to clear.
-    #[oai(skip_serializing_if_is_none, nullable, validator(max_length = 200))]
-    pub sub_category: Option<String>,
+    #[oai(skip_serializing_if_is_none, nullable)]
+    pub sub_category: Option<Text<Line<SETUP_VALUE_MAX>>>,
     /// Relationship entityId; not the relationship itself, no cycles.
     /// On PUT: omit to keep, `null` to clear.
     #[oai(skip_serializing_if_is_none, nullable)]
@@ -197,7 +198,7 @@ impl From<RelationshipDraft> for RawRelationship {
             },
             classification: d.classification,
             category: d.category,
-            sub_category: patch(d.sub_category, |s| s.trim().is_empty()),
+            sub_category: patch(d.sub_category, |s| text::is_blank_line(s)),
             parent_relationship: patch(d.parent_relationship, |s| s.trim().is_empty()),
             internal_access: d.internal_access,
             external_access: d.external_access,

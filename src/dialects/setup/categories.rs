@@ -9,6 +9,9 @@ use uuid::Uuid;
 use super::{Input, Resource, WriteContext, named_resource, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
+use crate::domain::setup::NAME_MAX;
+use crate::domain::text::Line;
+use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 
 named_resource! {
@@ -51,8 +54,9 @@ impl Resource for SubCategory {
 #[derive(Object, Debug, Clone)]
 #[oai(rename_all = "camelCase", deny_unknown_fields, example)]
 pub struct SubCategoryInput {
-    #[oai(validator(max_length = 200))]
-    pub name: String,
+    /// 1-200 characters on one line (no control characters), not blank;
+    /// stored trimmed.
+    pub name: Text<Line<NAME_MAX>>,
     /// Defaults to `true` (absent or `null`); `false` deactivates.
     #[oai(skip_serializing_if_is_none, nullable)]
     pub active: Option<bool>,

@@ -8,6 +8,9 @@ use uuid::Uuid;
 use super::{Input, Resource, WriteContext, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
+use crate::domain::setup::NAME_MAX;
+use crate::domain::text::Line;
+use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 
 /// A classification value; only active ones are accepted on relationships.
@@ -42,8 +45,9 @@ impl Resource for Classification {
 #[derive(Object, Debug, Clone)]
 #[oai(rename_all = "camelCase", deny_unknown_fields, example)]
 pub struct ClassificationInput {
-    #[oai(validator(max_length = 200))]
-    pub value: String,
+    /// 1-200 characters on one line (no control characters), not blank;
+    /// stored trimmed.
+    pub value: Text<Line<NAME_MAX>>,
     /// Defaults to `true` (absent or `null`); `false` deactivates.
     #[oai(nullable)]
     pub active: Option<bool>,

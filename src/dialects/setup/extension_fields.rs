@@ -8,6 +8,8 @@ use uuid::Uuid;
 use super::{Input, Resource, WriteContext, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
+use crate::domain::text::ElementName;
+use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 
 /// The definition of a user-defined field on relationships (`extensionFields`).
@@ -48,10 +50,12 @@ impl Resource for ExtensionField {
 #[derive(Object, Debug, Clone)]
 #[oai(rename_all = "camelCase", deny_unknown_fields, example)]
 pub struct ExtensionFieldInput {
-    /// A valid XML element name, at most 100 characters, unique in the tenant.
-    #[oai(validator(max_length = 100))]
-    pub name: String,
-    /// 1-4000.
+    /// Also the field's XML element name: 1-100 ASCII characters, a letter
+    /// or `_` first, then letters, digits, `-`, `.`, `_`; not starting with
+    /// `xml` in any case. Unique in the tenant.
+    pub name: Text<ElementName>,
+    /// The longest value the field takes, in characters: 1-4000.
+    #[oai(validator(minimum(value = "1"), maximum(value = "4000")))]
     pub max_length: i64,
     /// Defaults to `false` (absent or `null`).
     #[oai(nullable)]

@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use super::{Input, Resource, WriteContext, setup_api};
 use crate::domain::FieldError;
-use crate::domain::form::{self as domain, LengthRule, Validations};
+use crate::domain::form::{self as domain, FormOwner, FormResource, LengthRule, Validations};
+use crate::domain::text::SnakeCaseName;
+use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 use std::collections::BTreeMap;
 
@@ -131,12 +133,15 @@ impl Resource for FormConfiguration {
 #[derive(Object, Debug, Clone)]
 #[oai(deny_unknown_fields, example)]
 pub struct FormConfigurationInput {
-    pub name: String,
-    /// `RelationshipUser`.
-    pub resource: String,
-    /// `anyone` (default) or `creator`.
+    /// `snake_case` (a lower-case letter, then `a-z`, `0-9`, `_`), at most
+    /// 100 characters; unique in the tenant.
+    pub name: Text<SnakeCaseName>,
+    /// `RelationshipUser`: what the form writes.
+    pub resource: Text<FormResource>,
+    /// Who may change what the form wrote: `anyone` (default, also for
+    /// `null`) or `creator`.
     #[oai(nullable, skip_serializing_if_is_none)]
-    pub resource_owner: Option<String>,
+    pub resource_owner: Option<Text<FormOwner>>,
     pub fields: BTreeMap<String, FieldConfiguration>,
 }
 

@@ -405,9 +405,9 @@ macro_rules! named_resource {
         #[derive(poem_openapi::Object, Debug, Clone)]
         #[oai(rename_all = "camelCase", deny_unknown_fields, example)]
         pub struct $input {
-            /// 1-200 characters after trimming, no control characters.
-            #[oai(validator(max_length = 200))]
-            pub name: String,
+            /// 1-200 characters on one line (no control characters), not
+            /// blank; stored trimmed.
+            pub name: $crate::http::text::Text<$crate::domain::text::Line<{ $crate::domain::setup::NAME_MAX }>>,
             /// Defaults to `true` (absent or `null`); `false` deactivates.
             #[oai(skip_serializing_if_is_none, nullable)]
             pub active: Option<bool>,

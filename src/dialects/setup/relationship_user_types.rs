@@ -9,6 +9,8 @@ use uuid::Uuid;
 use super::{Input, Resource, WriteContext, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
+use crate::domain::text::SnakeCaseName;
+use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 
 /// A relationship user type.
@@ -46,8 +48,9 @@ impl Resource for RelationshipUserType {
 #[derive(Object, Debug, Clone)]
 #[oai(rename_all = "camelCase", deny_unknown_fields, example)]
 pub struct RelationshipUserTypeInput {
-    #[oai(validator(max_length = 100))]
-    pub name: String,
+    /// `snake_case` (a lower-case letter, then `a-z`, `0-9`, `_`), at most
+    /// 100 characters, as sent.
+    pub name: Text<SnakeCaseName>,
     /// Defaults to `true` (absent or `null`); `false` deactivates.
     #[oai(nullable)]
     pub active: Option<bool>,

@@ -10,6 +10,9 @@ use uuid::Uuid;
 use super::{Input, Resource, WriteContext, named_resource, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
+use crate::domain::setup::NAME_MAX;
+use crate::domain::text::{CountryCode, Line, OptionalLine};
+use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 
 named_resource! {
@@ -62,16 +65,18 @@ impl Resource for SupplierAddress {
 #[derive(Object, Debug, Clone)]
 #[oai(rename_all = "camelCase", deny_unknown_fields, example)]
 pub struct SupplierAddressInput {
-    #[oai(validator(max_length = 200))]
-    pub line1: String,
-    #[oai(nullable, skip_serializing_if_is_none, validator(max_length = 200))]
-    pub line2: Option<String>,
-    #[oai(validator(max_length = 100))]
-    pub city: String,
-    #[oai(nullable, skip_serializing_if_is_none, validator(max_length = 20))]
-    pub postal_code: Option<String>,
-    /// ISO 3166-1 alpha-2, e.g. `DE`.
-    pub country: String,
+    /// 1-200 characters on one line, not blank; stored trimmed.
+    pub line1: Text<Line<NAME_MAX>>,
+    /// Up to 200 characters on one line; blank or `null` means none.
+    #[oai(nullable, skip_serializing_if_is_none)]
+    pub line2: Option<Text<OptionalLine<NAME_MAX>>>,
+    /// 1-100 characters on one line, not blank; stored trimmed.
+    pub city: Text<Line<100>>,
+    /// Up to 20 characters on one line; blank or `null` means none.
+    #[oai(nullable, skip_serializing_if_is_none)]
+    pub postal_code: Option<Text<OptionalLine<20>>>,
+    /// ISO 3166-1 alpha-2, two letters, e.g. `DE` (stored upper-case).
+    pub country: Text<CountryCode>,
     /// Defaults to `true` (absent or `null`); `false` deactivates.
     #[oai(skip_serializing_if_is_none, nullable)]
     pub active: Option<bool>,

@@ -9,6 +9,8 @@ use uuid::Uuid;
 use super::{Input, Resource, WriteContext, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
+use crate::domain::text::{Email, Line, Username};
+use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 
 /// A user of the tenant.
@@ -52,14 +54,15 @@ impl Resource for User {
 #[derive(Object, Debug, Clone)]
 #[oai(rename_all = "camelCase", deny_unknown_fields, example)]
 pub struct UserInput {
-    #[oai(validator(max_length = 100))]
-    pub username: String,
-    #[oai(validator(max_length = 100))]
-    pub first_name: String,
-    #[oai(validator(max_length = 100))]
-    pub last_name: String,
-    #[oai(validator(max_length = 254))]
-    pub email: String,
+    /// 1-100 of `A-Z`, `a-z`, `0-9` and `._@-`, as sent.
+    pub username: Text<Username>,
+    /// 1-100 characters on one line, not blank; stored trimmed.
+    pub first_name: Text<Line<100>>,
+    /// 1-100 characters on one line, not blank; stored trimmed.
+    pub last_name: Text<Line<100>>,
+    /// At most 254 characters, no spaces: one `@` with text before it and a
+    /// dot after it.
+    pub email: Text<Email>,
     /// Defaults to `true` (absent or `null`); `false` deactivates.
     #[oai(nullable)]
     pub active: Option<bool>,

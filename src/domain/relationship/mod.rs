@@ -14,7 +14,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::text::required_text;
+use crate::domain::text::{TextKind, required_text};
 use crate::domain::{FieldError, Violations};
 
 mod references;
@@ -127,6 +127,17 @@ impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// How the spec documents a relationship's `startEffectiveDate`: a date
+/// (`yyyy-MM-dd`), the form of the document's example. [`parse_instant`]
+/// also takes the date-times the document promises, which start with one.
+pub struct StartDate;
+
+impl TextKind for StartDate {
+    const PATTERN: &'static str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}";
+    const MIN_LENGTH: Option<usize> = Some(10);
+    const FORMAT: Option<&'static str> = Some("date");
 }
 
 /// Parses the ISO date or date-time forms the document promises:

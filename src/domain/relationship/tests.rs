@@ -113,3 +113,24 @@ fn the_supplier_cannot_change_on_update() {
         "required on create"
     );
 }
+
+#[test]
+fn the_documented_start_date_forms_parse() {
+    let pattern = regex::Regex::new(StartDate::PATTERN).expect("the pattern compiles");
+    for text in [
+        "0001-01-01",
+        "2026-05-01",
+        "2024-02-29",
+        "9999-12-31",
+        "2026-05-01T10:00:00Z",
+        "2026-05-01T10:00:00+02:00",
+        "2026-05-01T10:00:00.123456-05:30",
+    ] {
+        assert!(pattern.is_match(text), "{text}");
+        assert!(parse_instant(text).is_some(), "{text}");
+    }
+    for text in ["", "yesterday", "01-05-2026"] {
+        assert!(!pattern.is_match(text), "{text}");
+        assert!(parse_instant(text).is_none(), "{text}");
+    }
+}

@@ -30,7 +30,7 @@ const SUPPLIER = "5e1f8f9a-7d1c-4a43-9f53-0b1a9e6c2d10";
 // The vendor document's example body of PUT /api/relationships/{relationshipId}.
 const DOCUMENT_EXAMPLE: RelationshipInput = {
   name: "Example relationship (updated)",
-  startEffectiveDate: "2026-05-01",
+  startEffectiveDate: new Date("2026-05-01"),
   organizations: new Set([ORGANIZATION]),
   internalManager: INTERNAL_MANAGER,
   externalManager: EXTERNAL_MANAGER,
