@@ -1,0 +1,143 @@
+use super::*;
+
+fn document() -> String {
+    json!({
+        "paths": {
+            "/things/{id}": {
+                "put": {
+                    "parameters": [
+                        {"name": "id", "in": "path", "schema": {"type": "string", "format": "uuid"}},
+                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                        {"name": "filter", "in": "query", "schema": {"$ref": "#/components/schemas/Filter"}}
+                    ],
+                    "requestBody": {"content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/ThingInput"}},
+                        "application/xml": {"schema": {"$ref": "#/components/schemas/ThingInput"}},
+                        "application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/ThingInput"}}
+                    }},
+                    "responses": {"200": {"content": {
+                        "application/xml": {"schema": {"$ref": "#/components/schemas/Page"}}
+                    }}}
+                }
+            },
+            "/token": {"post": {
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Token"}}}},
+                "responses": {"200": {"content": {"application/xml": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}
+            }}
+        },
+        "components": {"schemas": {
+            "ThingInput": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "part": {"$ref": "#/components/schemas/Part"},
+                    "tags": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "inline": {"type": "object", "properties": {"a": {"type": "integer"}}}
+                },
+                "example": {"name": "a & b", "part": {"size": 2}, "list": ["x", "y"], "gone": null}
+            },
+            "Part": {"type": "object", "properties": {"size": {"type": "integer"}}},
+            "Filter": {"type": "object", "properties": {"eq": {"type": "string"}, "kind": {"type": "string", "enum": ["a"]}}},
+            "Token": {"type": "object", "properties": {"grant_type": {"type": "string"}}},
+            "Page": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}}},
+            "Thing": {"type": "object", "properties": {"name": {"type": "string"}}}
+        }}
+    })
+    .to_string()
+}
+
+fn finished() -> Value {
+    let finish = Finish {
+        open: &["Token"],
+        roots: &[Root {
+            schema: "Page",
+            element: "page",
+            namespace: Some("urn:example"),
+        }],
+    };
+    Document::finish(&document(), &finish).expect("finished").value
+}
+
+#[test]
+fn request_bodies_are_closed_to_every_depth_but_maps_and_open_ones() {
+    let schemas = &finished()["components"]["schemas"];
+    assert_eq!(schemas["ThingInput"]["additionalProperties"], false);
+    assert_eq!(schemas["Part"]["additionalProperties"], false);
+    assert_eq!(
+        schemas["ThingInput"]["properties"]["inline"]["additionalProperties"],
+        false
+    );
+    assert_eq!(
+        schemas["ThingInput"]["properties"]["tags"]["additionalProperties"],
+        json!({"type": "string", "pattern": text::STORABLE_PATTERN})
+    );
+    assert_eq!(
+        schemas["Filter"]["additionalProperties"], false,
+        "parameters' objects too"
+    );
+    assert!(schemas["Token"].get("additionalProperties").is_none());
+    assert!(
+        schemas["Page"].get("additionalProperties").is_none(),
+        "responses stay as generated"
+    );
+}
+
+#[test]
+fn request_strings_are_storable_text_unless_described_more_narrowly() {
+    let doc = finished();
+    let schemas = &doc["components"]["schemas"];
+    let storable = json!(text::STORABLE_PATTERN);
+    assert_eq!(schemas["ThingInput"]["properties"]["name"]["pattern"], storable);
+    assert_eq!(schemas["Filter"]["properties"]["eq"]["pattern"], storable);
+    assert!(
+        schemas["Filter"]["properties"]["kind"].get("pattern").is_none(),
+        "an enumeration"
+    );
+    let parameters = &doc["paths"]["/things/{id}"]["put"]["parameters"];
+    assert_eq!(parameters[1]["schema"]["pattern"], storable);
+    assert!(parameters[0]["schema"].get("pattern").is_none(), "a format");
+    assert!(
+        schemas["Thing"]["properties"]["name"].get("pattern").is_none(),
+        "responses stay as generated"
+    );
+}
+
+#[test]
+fn body_roots_are_named_unless_they_are_array_items() {
+    let schemas = &finished()["components"]["schemas"];
+    assert_eq!(schemas["ThingInput"]["xml"], json!({"name": "ThingInput"}));
+    assert_eq!(
+        schemas["Page"]["xml"],
+        json!({"name": "page", "namespace": "urn:example"})
+    );
+    assert!(
+        schemas["Thing"].get("xml").is_none(),
+        "Thing is also an item of Page.items"
+    );
+    assert!(schemas["Part"].get("xml").is_none(), "Part is no body");
+}
+
+#[test]
+fn xml_media_types_get_the_schema_example_as_xml() {
+    let doc = finished();
+    let media = &doc["paths"]["/things/{id}"]["put"]["requestBody"]["content"];
+    assert_eq!(
+        media["application/xml"]["example"],
+        r#"<?xml version="1.0" encoding="UTF-8"?><ThingInput><name>a &amp; b</name><part><size>2</size></part><list>x</list><list>y</list></ThingInput>"#
+    );
+    assert!(
+        media["application/json"].get("example").is_none(),
+        "JSON keeps the schema's example"
+    );
+}
+
+#[test]
+fn urlencoded_objects_nest_the_rack_way() {
+    let doc = finished();
+    let media = &doc["paths"]["/things/{id}"]["put"]["requestBody"]["content"];
+    let deep = json!({"style": "deepObject", "explode": true});
+    assert_eq!(
+        media["application/x-www-form-urlencoded"]["encoding"],
+        json!({"part": deep, "tags": deep, "inline": deep})
+    );
+}
