@@ -85,7 +85,8 @@ fn uuid(text: &str) -> uuid::Uuid {
 fn document_example() -> models::RelationshipInput {
     models::RelationshipInput::new(
         "Example relationship (updated)".into(),
-        "2026-05-01".into(),
+        // `format: date`: the generator's chrono::NaiveDate.
+        "2026-05-01".parse().expect("a constant date"),
         vec![uuid(ORGANIZATION)],
         uuid(INTERNAL_MANAGER),
         uuid(EXTERNAL_MANAGER),
