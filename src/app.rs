@@ -70,7 +70,7 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
 
 /// Connects and applies pending migrations.
 async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
-    let store = Store::connect(&settings.database_url).await?;
+    let store = Store::connect_with(&settings.database_url, settings.database_pool).await?;
     store.migrate().await?;
     Ok(store)
 }

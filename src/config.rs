@@ -114,6 +114,12 @@ pub struct Settings {
           value_parser = parse_database_url)]
     pub database_url: String,
 
+    /// Database connections this instance keeps open for reading (and, on
+    /// PostgreSQL, writing); SQLite's writes take one more. Default: 8 on
+    /// SQLite, 16 on PostgreSQL.
+    #[arg(long, env = "LIAISON_DATABASE_POOL", global = true, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_pool: Option<u32>,
+
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "LIAISON_BODY_LIMIT", default_value_t = 1024 * 1024, global = true,
           value_parser = clap::value_parser!(u64).range(1..))]

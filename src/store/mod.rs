@@ -62,6 +62,14 @@ impl Engine {
         }
     }
 
+    /// How many connections the pool keeps by default.
+    pub fn default_pool(self) -> u32 {
+        match self {
+            Engine::Sqlite => 8,
+            Engine::Postgres => 16,
+        }
+    }
+
     /// What every new connection runs first (`optimize` gathers, within
     /// limits, the statistics that let the planner pick the list filters' indexes).
     fn setup(self) -> Option<&'static str> {
@@ -81,8 +89,12 @@ pub struct Store {
     pool: AnyPool,
     engine: Engine,
     /// SQLite has one writer at a time: in-process writers queue here (in
-    /// arrival order) instead of polling SQLite's busy handler.
-    writers: Arc<Mutex<()>>,
+    /// arrival order) instead of polling SQLite's busy handler, and take
+    /// turns on one connection kept for writing (opened when first needed).
+    /// Its page cache stays valid from one write to the next, where a pool
+    /// connection's would have been invalidated by the writes of the others.
+    writer: Arc<Mutex<Option<sqlx::AnyConnection>>>,
+    options: AnyConnectOptions,
 }
 
 /// The state of a [`Store`]'s connection pool.
@@ -104,6 +116,12 @@ impl Store {
     /// keys on and a busy timeout. A failure names the file or the server,
     /// and the cause.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        Self::connect_with(url, None).await
+    }
+
+    /// [`Store::connect`] with a pool of `pool` connections (the engine's
+    /// default when `None`: see [`Engine::default_pool`]).
+    pub async fn connect_with(url: &str, pool: Option<u32>) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let engine = Engine::of_url(url);
         let options = match engine {
@@ -119,23 +137,14 @@ impl Store {
         // One plain connection first, set up as the pool's will be: the pool
         // retries a refused connection (or a failing set-up) until its
         // timeout, and then says only "pool timed out".
-        let probe = async {
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options).await?;
-            if let Some(setup) = engine.setup() {
-                conn.execute(setup).await?;
-            }
-            sqlx::Connection::close(conn).await
-        };
+        let probe = async { sqlx::Connection::close(open(&options, engine).await?).await };
         match tokio::time::timeout(CONNECT_TIMEOUT, probe).await {
             Err(_) => anyhow::bail!("cannot open {target}: no answer within {} s", CONNECT_TIMEOUT.as_secs()),
             Ok(Err(err)) => anyhow::bail!("cannot open {target}: {}", cause(&err)),
             Ok(Ok(())) => {}
         }
         let pool = AnyPoolOptions::new()
-            .max_connections(match engine {
-                Engine::Sqlite => 8,
-                Engine::Postgres => 16,
-            })
+            .max_connections(pool.unwrap_or(engine.default_pool()))
             .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
@@ -145,27 +154,32 @@ impl Store {
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|err| anyhow::anyhow!("cannot open {target}: {}", cause(&err)))?;
-        Ok(Self::with_pool(pool, engine))
+        Ok(Self::with_pool(pool, engine, options))
     }
 
-    fn with_pool(pool: AnyPool, engine: Engine) -> Self {
+    fn with_pool(pool: AnyPool, engine: Engine, options: AnyConnectOptions) -> Self {
         Self {
             pool,
             engine,
-            writers: Arc::new(Mutex::new(())),
+            writer: Arc::new(Mutex::new(None)),
+            options,
         }
+    }
+
+    /// A new connection outside the pool, set up as the pool's are.
+    pub(crate) async fn open_connection(&self) -> Result<sqlx::AnyConnection, sqlx::Error> {
+        open(&self.options, self.engine).await
     }
 
     /// A store that connects only when first used (never, for the spec writer).
     pub fn detached() -> Self {
         sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new()
-            .connect_lazy("sqlite::memory:")
-            .expect("an in-memory SQLite URL always parses");
-        Self::with_pool(pool, Engine::Sqlite)
+        let options = AnyConnectOptions::from_str("sqlite::memory:").expect("an in-memory SQLite URL always parses");
+        let pool = AnyPoolOptions::new().connect_lazy_with(options.clone());
+        Self::with_pool(pool, Engine::Sqlite, options)
     }
 
     /// Applies the embedded migrations that have not run yet.
@@ -210,8 +224,22 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(conn) = self.writer.lock().await.take() {
+            if let Err(err) = sqlx::Connection::close(conn).await {
+                tracing::warn!(error = %err, "closing the writer connection failed");
+            }
+        }
         self.pool.close().await;
     }
+}
+
+/// A new connection to `options`, set up as every connection of `engine` is.
+async fn open(options: &AnyConnectOptions, engine: Engine) -> Result<sqlx::AnyConnection, sqlx::Error> {
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect_with(options).await?;
+    if let Some(setup) = engine.setup() {
+        conn.execute(setup).await?;
+    }
+    Ok(conn)
 }
 
 /// How long the first connection at start-up may take.

@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Any, AnyConnection, Transaction};
+use sqlx::{Any, AnyConnection, Executor as _, Transaction};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::domain::{TenantId, Version};
@@ -13,22 +13,30 @@ use crate::store::{Engine, Store};
 impl Store {
     /// Starts a write of `tenant`'s rows: a transaction that owns what it
     /// reads until it commits. On SQLite it holds the database's write lock
-    /// from its first statement (`BEGIN IMMEDIATE`, after waiting its turn
-    /// among this process's writers); on PostgreSQL rows are locked as they
-    /// are read ([`WriteTx::for_update`], [`WriteTx::for_share`]).
+    /// from its first statement (`BEGIN IMMEDIATE`, on the writer connection
+    /// once this process's writers before it are done); on PostgreSQL rows
+    /// are locked as they are read ([`WriteTx::for_update`], [`WriteTx::for_share`]).
     pub async fn begin_write(&self, tenant: TenantId) -> Result<WriteTx, sqlx::Error> {
-        let (turn, tx) = match self.engine {
+        let conn = match self.engine {
             Engine::Sqlite => {
-                let turn = self.writers.clone().lock_owned().await;
-                (Some(turn), self.pool.begin_with("BEGIN IMMEDIATE").await?)
+                let mut turn = self.writer.clone().lock_owned().await;
+                let conn = match turn.as_mut() {
+                    Some(conn) => conn,
+                    None => turn.insert(self.open_connection().await?),
+                };
+                if let Err(err) = conn.execute("BEGIN IMMEDIATE").await {
+                    // The next writer starts again on a new connection.
+                    *turn = None;
+                    return Err(err);
+                }
+                Conn::Writer(Some(turn))
             }
-            Engine::Postgres => (None, self.pool.begin().await?),
+            Engine::Postgres => Conn::Pooled(self.pool.begin().await?),
         };
         Ok(WriteTx {
-            tx,
+            conn,
             tenant,
             engine: self.engine,
-            _turn: turn,
         })
     }
 }
@@ -36,11 +44,41 @@ impl Store {
 /// A write in progress (see [`Store::begin_write`]). Dropped without
 /// [`WriteTx::commit`], it rolls back.
 pub struct WriteTx {
-    // Declared before `_turn`: the transaction ends before the next writer's turn.
-    tx: Transaction<'static, Any>,
+    conn: Conn,
     tenant: TenantId,
     engine: Engine,
-    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+/// Where a write's statements run.
+enum Conn {
+    /// A transaction on a pool connection (PostgreSQL).
+    Pooled(Transaction<'static, Any>),
+    /// SQLite's writer connection, in a transaction, for as long as this
+    /// write holds the turn (`None` once it is handed back).
+    Writer(Option<OwnedMutexGuard<Option<AnyConnection>>>),
+}
+
+impl Drop for WriteTx {
+    /// A write dropped unfinished keeps the writer's turn until its
+    /// transaction is rolled back, so the next writer starts clean.
+    fn drop(&mut self) {
+        let Conn::Writer(Some(mut turn)) = std::mem::replace(&mut self.conn, Conn::Writer(None)) else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    let Some(conn) = turn.as_mut() else { return };
+                    if let Err(err) = conn.execute("ROLLBACK").await {
+                        tracing::warn!(error = %err, "rolling back an abandoned write failed");
+                        *turn = None;
+                    }
+                });
+            }
+            // No runtime to roll back on: the connection goes, and its transaction with it.
+            Err(_) => *turn = None,
+        }
+    }
 }
 
 impl WriteTx {
@@ -49,7 +87,13 @@ impl WriteTx {
     }
 
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {
-        &mut self.tx
+        match &mut self.conn {
+            Conn::Pooled(tx) => tx,
+            Conn::Writer(turn) => turn
+                .as_mut()
+                .and_then(|turn| turn.as_mut())
+                .expect("a write holds an open writer connection until it ends"),
+        }
     }
 
     pub(crate) fn engine(&self) -> Engine {
@@ -83,11 +127,32 @@ impl WriteTx {
     }
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        self.end(true).await
     }
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.tx.rollback().await
+        self.end(false).await
+    }
+
+    /// Commits or rolls back; on SQLite a commit that fails leaves the
+    /// transaction to [`Drop`] to roll back.
+    async fn end(mut self, commit: bool) -> Result<(), sqlx::Error> {
+        match std::mem::replace(&mut self.conn, Conn::Writer(None)) {
+            Conn::Pooled(tx) if commit => tx.commit().await,
+            Conn::Pooled(tx) => tx.rollback().await,
+            Conn::Writer(mut turn) => {
+                let statement = if commit { "COMMIT" } else { "ROLLBACK" };
+                let conn = turn
+                    .as_mut()
+                    .and_then(|turn| turn.as_mut())
+                    .expect("a write holds an open writer connection until it ends");
+                let ended = conn.execute(statement).await.map(|_| ());
+                if ended.is_err() {
+                    self.conn = Conn::Writer(turn);
+                }
+                ended
+            }
+        }
     }
 }
 

@@ -180,6 +180,21 @@ engine_tests! {
         }
     }
 
+    async fn a_write_dropped_unfinished_is_rolled_back_and_the_next_one_proceeds(app: &TestApp) {
+        let tenant = app.store.tenant_by_name("acme").await.expect("read").expect("tenant");
+        let mut abandoned = app.store.begin_write(tenant).await.expect("begin");
+        assert_eq!(abandoned.next_number("probe").await.expect("count"), 1);
+        drop(abandoned);
+        // The next writer waits for the rollback; then the increment is undone.
+        let mut next = app.store.begin_write(tenant).await.expect("begin");
+        assert_eq!(next.next_number("probe").await.expect("count"), 1);
+        next.commit().await.expect("commit");
+        let mut refused = app.store.begin_write(tenant).await.expect("begin");
+        assert_eq!(refused.next_number("probe").await.expect("count"), 2);
+        refused.rollback().await.expect("rollback");
+        assert_eq!(app.store.next_number(tenant, "probe").await.expect("count"), 2);
+    }
+
     async fn a_delete_racing_puts_ends_in_success_or_not_found(app: &TestApp) {
         let token = app.demo_token().await;
         // Relationship users: DELETE is 200, a PUT after it finds nothing (404).
