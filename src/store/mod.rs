@@ -324,7 +324,8 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
 
 /// The next number (1, 2, ...) of the tenant's sequence `name`, on `conn`
 /// (inside the caller's transaction where there is one). The increment is
-/// one statement, so concurrent callers get distinct numbers.
+/// one statement (which also starts the sequence), so concurrent callers get
+/// distinct numbers.
 pub(crate) async fn next_number_on(
     conn: &mut sqlx::AnyConnection,
     tenant: crate::domain::TenantId,
@@ -340,20 +341,15 @@ pub(crate) async fn next_numbers_on(
     name: &str,
     count: i64,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO counters (tenant_id, name, value) VALUES ($1, $2, 0) ON CONFLICT (tenant_id, name) DO NOTHING",
+    let last: i64 = sqlx::query_scalar(
+        "INSERT INTO counters (tenant_id, name, value) VALUES ($1, $2, $3) \
+         ON CONFLICT (tenant_id, name) DO UPDATE SET value = counters.value + excluded.value RETURNING value",
     )
     .bind(tenant.to_string())
     .bind(name)
-    .execute(&mut *conn)
+    .bind(count)
+    .fetch_one(&mut *conn)
     .await?;
-    let last: i64 =
-        sqlx::query_scalar("UPDATE counters SET value = value + $3 WHERE tenant_id = $1 AND name = $2 RETURNING value")
-            .bind(tenant.to_string())
-            .bind(name)
-            .bind(count)
-            .fetch_one(&mut *conn)
-            .await?;
     Ok(last - count + 1)
 }
 

@@ -267,32 +267,33 @@ impl Aggregate for RelationshipRecord {
             .transpose()
     }
 
-    /// Writes the row, and of its lists only those that changed.
+    /// Writes the row's columns and lists that changed (an index is then
+    /// updated only when its column changed), a new version and `at`.
     async fn save(&self, tx: &mut WriteTx, next: &RelationshipState, at: DateTime<Utc>) -> Result<Version, WriteError> {
-        let assignments: Vec<String> = STATE_COLUMNS
+        let changed: Vec<(&str, Option<String>)> = STATE_COLUMNS
+            .into_iter()
+            .zip(state_columns(&self.state).into_iter().zip(state_columns(next)))
+            .filter(|(_, (before, after))| before != after)
+            .map(|(column, (_, after))| (column, after))
+            .collect();
+        let assignments: String = changed
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("{c} = ${}", i + 2))
+            .map(|(i, (column, _))| format!("{column} = ${}, ", i + 4))
             .collect();
-        let n = STATE_COLUMNS.len();
         let sql = format!(
-            "UPDATE relationships SET {}, version = version + 1, modified_at = $1 \
-             WHERE tenant_id = ${} AND entity_id = ${} RETURNING version",
-            assignments.join(", "),
-            n + 2,
-            n + 3,
+            "UPDATE relationships SET {assignments}version = version + 1, modified_at = $1 \
+             WHERE tenant_id = $2 AND entity_id = $3 RETURNING version"
         );
         let tenant = tx.tenant();
-        let mut query = sqlx::query(&sql).bind(to_db_time(at));
-        for value in state_columns(next) {
+        let mut query = sqlx::query(&sql)
+            .bind(to_db_time(at))
+            .bind(tenant.to_string())
+            .bind(self.entity_id.to_string());
+        for (_, value) in changed {
             query = query.bind(value);
         }
-        let version: i64 = query
-            .bind(tenant.to_string())
-            .bind(self.entity_id.to_string())
-            .fetch_one(tx.conn())
-            .await?
-            .try_get(0)?;
+        let version: i64 = query.fetch_one(tx.conn()).await?.try_get(0)?;
         write_lists(tx.conn(), tenant, self.entity_id, next, Some(&self.state)).await?;
         Ok(Version(version))
     }
