@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, Row as _};
+use sqlx::{Any, AnyConnection, Executor as _, Row as _};
 use uuid::Uuid;
 
 use crate::domain::relationship::{Access, RelationshipState, Status};
 use crate::domain::{TenantId, Version};
 use crate::store::{
-    Aggregate, Store, WriteError, WriteTx, from_db_time, from_db_uuid, next_number_on, next_numbers_on, now,
+    Aggregate, Engine, Store, WriteError, WriteTx, from_db_time, from_db_uuid, next_number_on, next_numbers_on, now,
     placeholders, to_db_time,
 };
 
@@ -171,7 +171,7 @@ impl WriteTx {
         template: &RelationshipState,
         epoch: DateTime<Utc>,
     ) -> Result<u64, sqlx::Error> {
-        const BATCH: u64 = 400;
+        const BATCH: usize = 400;
         let tenant_id = self.tenant();
         let first_number = next_numbers_on(
             self.conn(),
@@ -182,11 +182,14 @@ impl WriteTx {
         .await?;
         let tenant = tenant_id.to_string();
         let statuses = [Status::Active, Status::Inactive, Status::Draft, Status::Expired];
+        let batches = || {
+            (1..=count)
+                .step_by(BATCH)
+                .map(move |first| first..=(first + BATCH as u64 - 1).min(count))
+        };
         let mut inserted = 0;
-        let mut first = 1;
-        while first <= count {
-            let last = (first + BATCH - 1).min(count);
-            let n = usize::try_from(last - first + 1).unwrap_or_default();
+        for batch in batches() {
+            let n = batch.clone().count();
             let width = 6 + STATE_COLUMNS.len();
             let rows: Vec<String> = (0..n)
                 .map(|i| format!("({})", placeholders(1 + i * width, width)))
@@ -198,7 +201,7 @@ impl WriteTx {
                 rows.join(", ")
             );
             let mut query = sqlx::query(&sql);
-            for number in first..=last {
+            for number in batch {
                 let at = to_db_time(epoch + chrono::Duration::minutes(i64::try_from(number).unwrap_or_default()));
                 let state = RelationshipState {
                     name: format!("Generated relationship {number}"),
@@ -220,7 +223,16 @@ impl WriteTx {
                 }
             }
             inserted += query.execute(self.conn()).await?.rows_affected();
-            for organization in &template.organizations {
+        }
+        if self.engine() == Engine::Postgres {
+            // The foreign-key checks of the links below look each relationship
+            // up with a plan made for the table as it was: refresh the
+            // statistics first, or each check scans every row inserted above.
+            self.conn().execute("ANALYZE relationships").await?;
+        }
+        for organization in &template.organizations {
+            for batch in batches() {
+                let n = batch.clone().count();
                 let rows: Vec<String> = (0..n).map(|i| format!("($1, ${}, $2, 0)", i + 3)).collect();
                 let sql = format!(
                     "INSERT INTO relationship_organizations (tenant_id, relationship_id, organization_id, position) \
@@ -228,12 +240,11 @@ impl WriteTx {
                     rows.join(", ")
                 );
                 let mut query = sqlx::query(&sql).bind(tenant.clone()).bind(organization.to_string());
-                for number in first..=last {
+                for number in batch {
                     query = query.bind(generated_id(number).to_string());
                 }
                 query.execute(self.conn()).await?;
             }
-            first = last + 1;
         }
         Ok(inserted)
     }
