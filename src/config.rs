@@ -267,6 +267,9 @@ mod tests {
         assert_eq!(cli.settings.body_limit, 1024 * 1024);
         assert_eq!(cli.settings.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(cli.settings.metrics_bind, None);
+        assert_eq!(cli.settings.database_pool, None, "each engine's own default");
+        let cli = Cli::try_parse_from(["liaison", "--database-pool", "4"]).expect("parses");
+        assert_eq!(cli.settings.database_pool, Some(4));
     }
 
     #[test]
@@ -274,6 +277,7 @@ mod tests {
         for args in [
             &["liaison", "--bind", "nowhere"][..],
             &["liaison", "--body-limit", "0"],
+            &["liaison", "--database-pool", "0"],
             &["liaison", "--database-url", "mysql://x"],
             &["liaison", "--database-url", "sqlite://"],
             &["liaison", "--database-url", "sqlite:"],
