@@ -41,15 +41,15 @@ impl Engine {
         }
     }
 
-    /// A JSON array (as text) of one array of `items` per row, in `order`;
+    /// A JSON array (as text) of one array of `items` per row, in no
+    /// particular order (an ordered aggregate costs a sort per row read;
+    /// readers sort what they need, e.g. by a position among the items);
     /// `[]` when there are no rows.
-    pub(crate) fn json_rows(self, items: &[&str], order: &str) -> String {
+    pub(crate) fn json_rows(self, items: &[&str]) -> String {
         let items = items.join(", ");
         match self {
-            Engine::Sqlite => format!("json_group_array(json_array({items}) ORDER BY {order})"),
-            Engine::Postgres => {
-                format!("COALESCE(CAST(json_agg(json_build_array({items}) ORDER BY {order}) AS TEXT), '[]')")
-            }
+            Engine::Sqlite => format!("json_group_array(json_array({items}))"),
+            Engine::Postgres => format!("COALESCE(CAST(json_agg(json_build_array({items})) AS TEXT), '[]')"),
         }
     }
 

@@ -335,6 +335,49 @@ engine_tests! {
         assert_eq!(get(app, &token, EXAMPLE_ID).await["thirdPartyLocations"], json!([]));
     }
 
+    async fn organizations_come_back_in_the_order_sent(app: &TestApp) {
+        let token = app.demo_token().await;
+        let mut ids = Vec::new();
+        for name in ["Zeta", "Alpha", "Mu"] {
+            let response = app
+                .client
+                .post(app.url("/api/setup/organizations"))
+                .bearer_auth(&token)
+                .json(&json!({ "name": name }))
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), 201);
+            ids.push(json(response).await["entityId"].as_str().expect("id").to_string());
+        }
+        let mut sorted = ids.clone();
+        sorted.sort();
+        for order in [vec![2, 0, 1], vec![1, 2, 0], vec![0, 1, 2]] {
+            let sent: Vec<&str> = order.iter().map(|&i| ids[i].as_str()).collect();
+            let mut body = example();
+            body["organizations"] = json!(sent);
+            assert_eq!(put(app, &token, Enc::Json, &body).await.status(), 200);
+            let read = get(app, &token, EXAMPLE_ID).await;
+            let got: Vec<&str> = read["organizations"]
+                .as_array()
+                .expect("organizations")
+                .iter()
+                .map(|o| o["entityId"].as_str().expect("entityId"))
+                .collect();
+            assert_eq!(got, sent, "sorted ids would be {sorted:?}");
+            let list = json(
+                app.client
+                    .get(app.url(&format!("/api/relationships?entityId%5Beq%5D={EXAMPLE_ID}")))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .expect("request"),
+            )
+            .await;
+            assert_eq!(list["result"][0]["organizations"], read["organizations"], "the list reads them alike");
+        }
+    }
+
     async fn a_stale_if_match_gets_412_and_changes_nothing(app: &TestApp) {
         let token = app.demo_token().await;
         let fetched = app.client.get(app.url(&format!("/api/relationships/{EXAMPLE_ID}"))).bearer_auth(&token).send().await.expect("request");

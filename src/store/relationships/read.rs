@@ -152,16 +152,16 @@ pub(super) enum Names {
 /// text, then `tail`.
 pub(super) fn view_sql(engine: Engine, names: Names, condition: &str, tail: &str) -> String {
     let of_r = "x.tenant_id = r.tenant_id AND x.relationship_id = r.entity_id";
-    let extension_fields = engine.json_rows(&["x.name", "x.value"], "x.name");
+    let extension_fields = engine.json_rows(&["x.name", "x.value"]);
     let (organizations, locations, references) = match names {
         Names::Omitted => (
             format!(
                 "SELECT {} FROM relationship_organizations x WHERE {of_r}",
-                engine.json_rows(&["x.organization_id", "NULL"], "x.position")
+                engine.json_rows(&["x.position", "x.organization_id", "NULL"])
             ),
             format!(
                 "SELECT {} FROM relationship_locations x WHERE {of_r}",
-                engine.json_rows(&["x.address_id", "NULL", "NULL"], "x.position")
+                engine.json_rows(&["x.position", "x.address_id", "NULL", "NULL"])
             ),
             "NULL AS internal_manager_json, NULL AS external_manager_json, NULL AS supplier_name, NULL AS parent_name"
                 .to_string(),
@@ -172,15 +172,17 @@ pub(super) fn view_sql(engine: Engine, names: Names, condition: &str, tail: &str
                 format!(
                     "SELECT {} FROM relationship_organizations x LEFT JOIN organizations o \
                      ON o.tenant_id = x.tenant_id AND o.entity_id = x.organization_id WHERE {of_r}",
-                    engine.json_rows(&["x.organization_id", "o.name"], "x.position")
+                    engine.json_rows(&["x.position", "x.organization_id", "o.name"])
                 ),
                 format!(
                     "SELECT {} FROM relationship_locations x LEFT JOIN supplier_addresses a \
                      ON a.tenant_id = x.tenant_id AND a.entity_id = x.address_id WHERE {of_r}",
-                    engine.json_rows(
-                        &["x.address_id", "a.line1 || ', ' || a.city", "a.supplier_id"],
-                        "x.position"
-                    )
+                    engine.json_rows(&[
+                        "x.position",
+                        "x.address_id",
+                        "a.line1 || ', ' || a.city",
+                        "a.supplier_id"
+                    ])
                 ),
                 format!(
                     "(SELECT {user} FROM users u WHERE u.tenant_id = r.tenant_id AND u.entity_id = r.internal_manager_id) \
@@ -212,14 +214,18 @@ pub(super) fn view_from_row(row: &AnyRow) -> Result<RelationshipView, sqlx::Erro
     let mut record = record_from_row(row)?;
     let mut names = ReferenceNames::default();
     let state = &mut record.state;
-    let organizations: Vec<(String, Option<String>)> = parse(row, "organizations_json")?.unwrap_or_default();
-    for (id, name) in organizations {
+    // The lists come in no particular order: each item carries its position.
+    let mut organizations: Vec<(i64, String, Option<String>)> = parse(row, "organizations_json")?.unwrap_or_default();
+    organizations.sort_unstable_by_key(|item| item.0);
+    for (_, id, name) in organizations {
         let id = from_db_uuid(&id)?;
         state.organizations.push(id);
         names.organizations.extend(name.map(|n| (id, n)));
     }
-    let locations: Vec<(String, Option<String>, Option<String>)> = parse(row, "locations_json")?.unwrap_or_default();
-    for (id, label, supplier) in locations {
+    let mut locations: Vec<(i64, String, Option<String>, Option<String>)> =
+        parse(row, "locations_json")?.unwrap_or_default();
+    locations.sort_unstable_by_key(|item| item.0);
+    for (_, id, label, supplier) in locations {
         let id = from_db_uuid(&id)?;
         state.third_party_locations.push(id);
         if let (Some(label), Some(supplier)) = (label, supplier) {
