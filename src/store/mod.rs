@@ -145,6 +145,11 @@ impl Store {
         }
         let pool = AnyPoolOptions::new()
             .max_connections(pool.unwrap_or(engine.default_pool()))
+            // A pool connection is checked with a round trip before each use
+            // on PostgreSQL, whose connections a restart or a network can
+            // break; a SQLite file's connections do not break, and the check
+            // would double the hand-offs of a one-statement read.
+            .test_before_acquire(engine == Engine::Postgres)
             .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
