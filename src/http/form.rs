@@ -19,8 +19,9 @@
 //! media type other than `text/plain` or `application/json`, is refused with
 //! 415. A JSON part is what OpenAPI's default encoding sends for an object
 //! or array property (`form` as `{"properties": {...}}`): its value is read
-//! as the Rack fields it stands for (`form[properties][status]`), so both
-//! ways reach the same schema.
+//! as the fields it stands for (`form[properties][status]`), so both ways
+//! reach the same schema; its member names are taken whole (a name with
+//! brackets in it is one member, not a path).
 
 use std::collections::HashMap;
 
@@ -35,17 +36,43 @@ use crate::http::negotiate::UnsupportedContentType;
 use crate::http::xml::{self, Element, MAX_DEPTH, XmlError};
 
 /// One segment of a field name after its key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Segment<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
     /// `[name]`: the member `name` of an object.
-    Key(&'a str),
+    Key(String),
     /// `[]`: a new item of a list.
     Push,
 }
 
+/// One field of a form: where its value goes (a key, then segments) and
+/// the value; `name` is the field as a client would name it, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    name: String,
+    key: String,
+    segments: Vec<Segment>,
+    value: Option<String>,
+}
+
+impl Field {
+    /// A field named Rack's way (a name outside the grammar is one key).
+    fn named(name: String, value: Option<String>) -> Self {
+        let (key, segments) = match split_name(&name) {
+            Some((key, segments)) => (key.to_string(), segments),
+            None => (name.clone(), Vec::new()),
+        };
+        Self {
+            name,
+            key,
+            segments,
+            value,
+        }
+    }
+}
+
 /// A field name split Rack's way: its key and the bracketed segments after
 /// it; `None` when the name does not follow the grammar.
-fn split_name(name: &str) -> Option<(&str, Vec<Segment<'_>>)> {
+fn split_name(name: &str) -> Option<(&str, Vec<Segment>)> {
     let open = name.find('[')?;
     let (key, mut rest) = name.split_at(open);
     if key.is_empty() || key.contains(']') {
@@ -62,7 +89,7 @@ fn split_name(name: &str) -> Option<(&str, Vec<Segment<'_>>)> {
         segments.push(if segment.is_empty() {
             Segment::Push
         } else {
-            Segment::Key(segment)
+            Segment::Key(segment.to_string())
         });
         rest = &inner[close + 1..];
     }
@@ -108,7 +135,7 @@ impl Node {
     fn insert(
         &mut self,
         name: &str,
-        segments: &[Segment<'_>],
+        segments: &[Segment],
         value: Option<String>,
         field: &str,
     ) -> Result<(), XmlError> {
@@ -129,7 +156,7 @@ impl Node {
                 // Rack: the list's last object takes the member unless it has it already.
                 let reuse = self.last.get(name).is_some_and(|&index| {
                     let node = &self.children[index].1;
-                    node.branch && !node.last.contains_key(*key)
+                    node.branch && !node.last.contains_key(key.as_str())
                 });
                 let item = if reuse {
                     self.branch(name)
@@ -166,19 +193,18 @@ impl Node {
 }
 
 /// The element tree of a form's fields, in order.
-fn tree(fields: impl IntoIterator<Item = (String, Option<String>)>) -> Result<Element, XmlError> {
+fn tree(fields: impl IntoIterator<Item = Field>) -> Result<Element, XmlError> {
     let mut root = Node {
         branch: true,
         ..Node::default()
     };
-    for (name, value) in fields {
-        let (key, segments) = split_name(&name).unwrap_or((&name, Vec::new()));
-        if segments.len() >= MAX_DEPTH {
+    for field in fields {
+        if field.segments.len() >= MAX_DEPTH {
             return Err(XmlError::new(format!(
                 "field names nest deeper than {MAX_DEPTH} levels"
             )));
         }
-        root.insert(key, &segments, value, &name)?;
+        root.insert(&field.key, &field.segments, field.value, &field.name)?;
     }
     Ok(root.into_element("form".into()))
 }
@@ -208,7 +234,10 @@ fn urlencoded_fields(bytes: &[u8]) -> Result<Vec<(String, Option<String>)>, XmlE
 
 /// Reads a urlencoded form as the JSON value of the schema `root`.
 pub fn from_urlencoded(bytes: &[u8], root: &MetaSchemaRef, registry: &Registry) -> Result<Value, XmlError> {
-    xml::shape(&tree(urlencoded_fields(bytes)?)?, root, registry)
+    let fields = urlencoded_fields(bytes)?
+        .into_iter()
+        .map(|(name, value)| Field::named(name, value));
+    xml::shape(&tree(fields)?, root, registry)
 }
 
 /// Reads the text fields of a `multipart/form-data` body (already read in
@@ -218,7 +247,7 @@ pub async fn multipart_fields(
     request: &Request,
     bytes: Bytes,
     accept: &'static str,
-) -> Result<Vec<(String, Option<String>)>, AppError> {
+) -> Result<Vec<Field>, AppError> {
     let bad = |what: &str| AppError::BadRequest(format!("the multipart body is malformed: {what}"));
     let mut body = RequestBody::new(poem::Body::from(bytes));
     let mut multipart = Multipart::from_request(request, &mut body)
@@ -252,9 +281,9 @@ pub async fn multipart_fields(
         if json_part {
             let value: Value = serde_json::from_str(&text)
                 .map_err(|_| AppError::BadRequest(format!("the multipart part {name} is not valid JSON")))?;
-            rack_fields(name, &value, &mut fields);
+            json_fields(&name, &mut Vec::new(), &value, &mut fields);
         } else {
-            fields.push((name, Some(text)));
+            fields.push(Field::named(name, Some(text)));
         }
     }
     Ok(fields)
@@ -269,30 +298,49 @@ fn is_json(content_type: &str) -> bool {
             .is_some_and(|(_, suffix)| suffix.eq_ignore_ascii_case("json"))
 }
 
-/// The Rack fields a JSON value stands for at `name`: members become
-/// `name[key]`, items `name[]`, null a field without a value, and other
-/// scalars their text (the schema types them again, as for any form).
-fn rack_fields(name: String, value: &Value, fields: &mut Vec<(String, Option<String>)>) {
-    match value {
+/// The fields a JSON value stands for at `key` then `segments`: members
+/// are `[member]` segments, items `[]`, null a field without a value, and
+/// other scalars their text (the schema types them again, as for any form).
+/// A member's name is taken whole, brackets and all: it is not a field
+/// name to split.
+fn json_fields(key: &str, segments: &mut Vec<Segment>, value: &Value, fields: &mut Vec<Field>) {
+    let mut nested = |segment: Segment, member: &Value, fields: &mut Vec<Field>| {
+        segments.push(segment);
+        json_fields(key, segments, member, fields);
+        segments.pop();
+    };
+    let text = match value {
         Value::Object(members) => {
-            for (key, member) in members {
-                rack_fields(format!("{name}[{key}]"), member, fields);
+            for (name, member) in members {
+                nested(Segment::Key(name.clone()), member, fields);
             }
+            return;
         }
         Value::Array(items) => {
             for item in items {
-                rack_fields(format!("{name}[]"), item, fields);
+                nested(Segment::Push, item, fields);
             }
+            return;
         }
-        Value::Null => fields.push((name, None)),
-        Value::String(text) => fields.push((name, Some(text.clone()))),
-        scalar => fields.push((name, Some(scalar.to_string()))),
-    }
+        Value::Null => None,
+        Value::String(text) => Some(text.clone()),
+        scalar => Some(scalar.to_string()),
+    };
+    let name = segments.iter().fold(key.to_string(), |name, segment| match segment {
+        Segment::Key(member) => format!("{name}[{member}]"),
+        Segment::Push => format!("{name}[]"),
+    });
+    fields.push(Field {
+        name,
+        key: key.to_string(),
+        segments: segments.clone(),
+        value: text,
+    });
 }
 
 /// Reads multipart text fields as the JSON value of the schema `root`.
 pub fn from_fields(
-    fields: Vec<(String, Option<String>)>,
+    fields: Vec<Field>,
     root: &MetaSchemaRef,
     registry: &Registry,
 ) -> Result<Value, XmlError> {
@@ -332,9 +380,9 @@ mod tests {
     fn names_split_the_rack_way() {
         use Segment::*;
         assert_eq!(split_name("a"), None);
-        assert_eq!(split_name("a[b][c]"), Some(("a", vec![Key("b"), Key("c")])));
+        assert_eq!(split_name("a[b][c]"), Some(("a", vec![Key("b".into()), Key("c".into())])));
         assert_eq!(split_name("a[]"), Some(("a", vec![Push])));
-        assert_eq!(split_name("a[][x]"), Some(("a", vec![Push, Key("x")])));
+        assert_eq!(split_name("a[][x]"), Some(("a", vec![Push, Key("x".into())])));
         for literal in ["a[b", "[a]", "a[b]c", "a[b[c]]", "a]b[c]"] {
             assert_eq!(split_name(literal), None, "{literal}");
         }
@@ -360,19 +408,19 @@ mod tests {
     }
 
     #[test]
-    fn a_json_part_stands_for_its_rack_fields() {
+    fn a_json_part_stands_for_its_fields() {
+        let part = json!({"properties": {"status": "verified", "gone": null, "a[b]": "c", "[]": "d"}, "tags": ["x", "y"], "n": 3});
         let mut fields = Vec::new();
-        rack_fields(
-            "form".into(),
-            &json!({"properties": {"status": "verified", "gone": null}, "tags": ["x", "y"], "n": 3}),
-            &mut fields,
-        );
+        json_fields("form", &mut Vec::new(), &part, &mut fields);
+        assert_eq!(fields[2].name, "form[properties][a[b]]", "named as a client would, for messages");
         let mut registry = Registry::new();
         Sample::register(&mut registry);
         let read = from_fields(fields, &Sample::schema_ref(), &registry);
+        // Member names with brackets stay whole: they are not field names to split.
         assert_eq!(
             read,
-            Ok(json!({"form": {"properties": {"status": "verified", "gone": null}, "tags": ["x", "y"], "n": "3"}}))
+            Ok(json!({"form": {"properties": {"status": "verified", "gone": null, "a[b]": "c", "[]": "d"},
+                               "tags": ["x", "y"], "n": "3"}}))
         );
         assert!(is_json("application/json; charset=utf-8") && is_json("application/vnd.x+json"));
         assert!(!is_json("text/plain"));
