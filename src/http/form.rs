@@ -132,13 +132,7 @@ impl Node {
     }
 
     /// Places `value` at `name` then `segments`, below this node.
-    fn insert(
-        &mut self,
-        name: &str,
-        segments: &[Segment],
-        value: Option<String>,
-        field: &str,
-    ) -> Result<(), XmlError> {
+    fn insert(&mut self, name: &str, segments: &[Segment], value: Option<String>, field: &str) -> Result<(), XmlError> {
         match segments {
             [] | [Segment::Push] => {
                 self.push(
@@ -243,11 +237,7 @@ pub fn from_urlencoded(bytes: &[u8], root: &MetaSchemaRef, registry: &Registry) 
 /// Reads the text fields of a `multipart/form-data` body (already read in
 /// full, within the body limit), in order; `accept` lists the media types
 /// the operation reads, for the 415 a file part gets.
-pub async fn multipart_fields(
-    request: &Request,
-    bytes: Bytes,
-    accept: &'static str,
-) -> Result<Vec<Field>, AppError> {
+pub async fn multipart_fields(request: &Request, bytes: Bytes, accept: &'static str) -> Result<Vec<Field>, AppError> {
     let bad = |what: &str| AppError::BadRequest(format!("the multipart body is malformed: {what}"));
     let mut body = RequestBody::new(poem::Body::from(bytes));
     let mut multipart = Multipart::from_request(request, &mut body)
@@ -339,11 +329,7 @@ fn json_fields(key: &str, segments: &mut Vec<Segment>, value: &Value, fields: &m
 }
 
 /// Reads multipart text fields as the JSON value of the schema `root`.
-pub fn from_fields(
-    fields: Vec<Field>,
-    root: &MetaSchemaRef,
-    registry: &Registry,
-) -> Result<Value, XmlError> {
+pub fn from_fields(fields: Vec<Field>, root: &MetaSchemaRef, registry: &Registry) -> Result<Value, XmlError> {
     xml::shape(&tree(fields)?, root, registry)
 }
 
@@ -380,7 +366,10 @@ mod tests {
     fn names_split_the_rack_way() {
         use Segment::*;
         assert_eq!(split_name("a"), None);
-        assert_eq!(split_name("a[b][c]"), Some(("a", vec![Key("b".into()), Key("c".into())])));
+        assert_eq!(
+            split_name("a[b][c]"),
+            Some(("a", vec![Key("b".into()), Key("c".into())]))
+        );
         assert_eq!(split_name("a[]"), Some(("a", vec![Push])));
         assert_eq!(split_name("a[][x]"), Some(("a", vec![Push, Key("x".into())])));
         for literal in ["a[b", "[a]", "a[b]c", "a[b[c]]", "a]b[c]"] {
@@ -412,15 +401,20 @@ mod tests {
         let part = json!({"properties": {"status": "verified", "gone": null, "a[b]": "c", "[]": "d"}, "tags": ["x", "y"], "n": 3});
         let mut fields = Vec::new();
         json_fields("form", &mut Vec::new(), &part, &mut fields);
-        assert_eq!(fields[2].name, "form[properties][a[b]]", "named as a client would, for messages");
+        assert_eq!(
+            fields[2].name, "form[properties][a[b]]",
+            "named as a client would, for messages"
+        );
         let mut registry = Registry::new();
         Sample::register(&mut registry);
         let read = from_fields(fields, &Sample::schema_ref(), &registry);
         // Member names with brackets stay whole: they are not field names to split.
         assert_eq!(
             read,
-            Ok(json!({"form": {"properties": {"status": "verified", "gone": null, "a[b]": "c", "[]": "d"},
-                               "tags": ["x", "y"], "n": "3"}}))
+            Ok(
+                json!({"form": {"properties": {"status": "verified", "gone": null, "a[b]": "c", "[]": "d"},
+                               "tags": ["x", "y"], "n": "3"}})
+            )
         );
         assert!(is_json("application/json; charset=utf-8") && is_json("application/vnd.x+json"));
         assert!(!is_json("text/plain"));
