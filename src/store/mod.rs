@@ -81,6 +81,14 @@ impl Engine {
             Engine::Postgres => None,
         }
     }
+
+    /// Runs [`Engine::setup`] on a new connection.
+    async fn set_up(self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+        if let Some(setup) = self.setup() {
+            conn.execute(setup).await?;
+        }
+        Ok(())
+    }
 }
 
 /// A connection pool to either engine. Cheap to clone.
@@ -151,14 +159,7 @@ impl Store {
             // would double the hand-offs of a one-statement read.
             .test_before_acquire(engine == Engine::Postgres)
             .acquire_timeout(Duration::from_secs(5))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if let Some(setup) = engine.setup() {
-                        conn.execute(setup).await?;
-                    }
-                    Ok(())
-                })
-            })
+            .after_connect(move |conn, _meta| Box::pin(engine.set_up(conn)))
             .connect_with(options.clone())
             .await
             .map_err(|err| anyhow::anyhow!("cannot open {target}: {}", cause(&err)))?;
@@ -241,9 +242,7 @@ impl Store {
 /// A new connection to `options`, set up as every connection of `engine` is.
 async fn open(options: &AnyConnectOptions, engine: Engine) -> Result<sqlx::AnyConnection, sqlx::Error> {
     let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect_with(options).await?;
-    if let Some(setup) = engine.setup() {
-        conn.execute(setup).await?;
-    }
+    engine.set_up(&mut conn).await?;
     Ok(conn)
 }
 

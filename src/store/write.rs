@@ -134,23 +134,19 @@ impl WriteTx {
         self.end(false).await
     }
 
-    /// Commits or rolls back; on SQLite a commit that fails leaves the
+    /// Commits or rolls back; on SQLite an end that fails leaves the
     /// transaction to [`Drop`] to roll back.
     async fn end(mut self, commit: bool) -> Result<(), sqlx::Error> {
         match std::mem::replace(&mut self.conn, Conn::Writer(None)) {
             Conn::Pooled(tx) if commit => tx.commit().await,
             Conn::Pooled(tx) => tx.rollback().await,
-            Conn::Writer(mut turn) => {
+            writer => {
+                self.conn = writer;
                 let statement = if commit { "COMMIT" } else { "ROLLBACK" };
-                let conn = turn
-                    .as_mut()
-                    .and_then(|turn| turn.as_mut())
-                    .expect("a write holds an open writer connection until it ends");
-                let ended = conn.execute(statement).await.map(|_| ());
-                if ended.is_err() {
-                    self.conn = Conn::Writer(turn);
-                }
-                ended
+                self.conn().execute(statement).await?;
+                // Ended: the turn goes back without Drop's rollback.
+                self.conn = Conn::Writer(None);
+                Ok(())
             }
         }
     }
