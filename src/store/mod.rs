@@ -17,13 +17,10 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use std::sync::Arc;
-
 use anyhow::Context as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
-use tokio::sync::Mutex;
 
 /// Which engine a URL selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,10 +95,11 @@ pub struct Store {
     engine: Engine,
     /// SQLite has one writer at a time: in-process writers queue here (in
     /// arrival order) instead of polling SQLite's busy handler, and take
-    /// turns on one connection kept for writing (opened when first needed).
-    /// Its page cache stays valid from one write to the next, where a pool
-    /// connection's would have been invalidated by the writes of the others.
-    writer: Arc<Mutex<Option<sqlx::AnyConnection>>>,
+    /// turns on one connection kept for writing (opened when first needed),
+    /// sharing transactions under load ([`write::Writer`]). Its page cache
+    /// stays valid from one write to the next, where a pool connection's
+    /// would have been invalidated by the writes of the others.
+    writer: write::Turns,
     options: AnyConnectOptions,
 }
 
@@ -170,7 +168,7 @@ impl Store {
         Self {
             pool,
             engine,
-            writer: Arc::new(Mutex::new(None)),
+            writer: write::Turns::new(),
             options,
         }
     }
@@ -230,11 +228,7 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        if let Some(conn) = self.writer.lock().await.take() {
-            if let Err(err) = sqlx::Connection::close(conn).await {
-                tracing::warn!(error = %err, "closing the writer connection failed");
-            }
-        }
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

@@ -2,10 +2,12 @@
 //! the contract every aggregate's rows are written under (see [`crate::write`]).
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use sqlx::{Any, AnyConnection, Executor as _, Transaction};
-use tokio::sync::OwnedMutexGuard;
+use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
 use crate::domain::{TenantId, Version};
 use crate::store::{Engine, Store};
@@ -13,22 +15,18 @@ use crate::store::{Engine, Store};
 impl Store {
     /// Starts a write of `tenant`'s rows: a transaction that owns what it
     /// reads until it commits. On SQLite it holds the database's write lock
-    /// from its first statement (`BEGIN IMMEDIATE`, on the writer connection
-    /// once this process's writers before it are done); on PostgreSQL rows
-    /// are locked as they are read ([`WriteTx::for_update`], [`WriteTx::for_share`]).
+    /// from its first statement (on the writer connection, once this
+    /// process's writers before it are done: see [`Writer`]); on PostgreSQL
+    /// rows are locked as they are read ([`WriteTx::for_update`],
+    /// [`WriteTx::for_share`]).
     pub async fn begin_write(&self, tenant: TenantId) -> Result<WriteTx, sqlx::Error> {
         let conn = match self.engine {
             Engine::Sqlite => {
-                let mut turn = self.writer.clone().lock_owned().await;
-                let conn = match turn.as_mut() {
-                    Some(conn) => conn,
-                    None => turn.insert(self.open_connection().await?),
-                };
-                if let Err(err) = conn.execute("BEGIN IMMEDIATE").await {
-                    // The next writer starts again on a new connection.
-                    *turn = None;
-                    return Err(err);
+                let mut turn = self.writer.turn().await;
+                if turn.conn.is_none() {
+                    turn.conn = Some(self.open_connection().await?);
                 }
+                turn.start().await?;
                 Conn::Writer(Some(turn))
             }
             Engine::Postgres => Conn::Pooled(self.pool.begin().await?),
@@ -38,6 +36,156 @@ impl Store {
             tenant,
             engine: self.engine,
         })
+    }
+}
+
+/// SQLite's writing connection, which this process's writes take turns on
+/// (in arrival order: a FIFO mutex), and the transaction they share.
+///
+/// Group commit: a write that succeeds while other writers wait does not
+/// commit on its own. It leaves the transaction open for the writers queued
+/// behind it, each of which runs in its own savepoint (so a refused one
+/// undoes only itself), and waits for one COMMIT of them all, made by a task
+/// that queued for the turn behind them when the first of them finished
+/// (or by the write that fills the group, [`GROUP_LIMIT`]). A write is
+/// answered only once that COMMIT is done; if it fails, every write of the
+/// group gets the error. A write that no writer waits behind commits at
+/// once, as alone it always did; under load, one COMMIT (and one WAL append
+/// of each page changed) serves every writer that was waiting, where each
+/// paid a BEGIN and a COMMIT before.
+#[derive(Debug, Default)]
+pub(crate) struct Writer {
+    conn: Option<AnyConnection>,
+    /// How many writers wait for the turn.
+    queued: Arc<AtomicUsize>,
+    /// Whether `conn` is in a transaction (holding one savepoint, `write`: the last write's).
+    open: bool,
+    /// The writes of the open transaction that are done and wait for its COMMIT.
+    done: Vec<oneshot::Sender<Result<(), String>>>,
+}
+
+/// The [`Writer`] and how many writers wait for it.
+#[derive(Debug, Clone)]
+pub(crate) struct Turns {
+    writer: Arc<Mutex<Writer>>,
+    queued: Arc<AtomicUsize>,
+}
+
+impl Turns {
+    pub(crate) fn new() -> Self {
+        let queued = Arc::new(AtomicUsize::new(0));
+        let writer = Writer {
+            queued: queued.clone(),
+            ..Writer::default()
+        };
+        Self {
+            writer: Arc::new(Mutex::new(writer)),
+            queued,
+        }
+    }
+
+    /// Waits for the turn, counted in `queued` while waiting.
+    async fn turn(&self) -> OwnedMutexGuard<Writer> {
+        /// Counts one waiting writer until dropped, even if its wait is cancelled.
+        struct Queued<'a>(&'a AtomicUsize);
+        impl Drop for Queued<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        let _queued = Queued(&self.queued);
+        self.writer.clone().lock_owned().await
+    }
+
+    /// Commits what is done and closes the connection.
+    pub(crate) async fn close(&self) {
+        self.writer.lock().await.close().await;
+    }
+}
+
+/// The most writes one transaction holds: the one that fills it commits it.
+const GROUP_LIMIT: usize = 64;
+
+impl Writer {
+    fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
+        self.conn.as_mut().ok_or(sqlx::Error::PoolClosed)
+    }
+
+    /// Opens a write: the transaction if none is open, and the write's savepoint.
+    async fn start(&mut self) -> Result<(), sqlx::Error> {
+        let statement = if self.open {
+            "RELEASE write; SAVEPOINT write"
+        } else {
+            "BEGIN IMMEDIATE; SAVEPOINT write"
+        };
+        match self.conn()?.execute(statement).await {
+            Ok(_) => {
+                self.open = true;
+                Ok(())
+            }
+            Err(err) => Err(self.abandon(err)),
+        }
+    }
+
+    /// Undoes the write in progress: back to its savepoint, or the whole
+    /// transaction when no done write shares it.
+    async fn undo(&mut self) -> Result<(), sqlx::Error> {
+        let alone = self.done.is_empty();
+        let statement = if alone { "ROLLBACK" } else { "ROLLBACK TO write" };
+        match self.conn()?.execute(statement).await {
+            Ok(_) => {
+                self.open = !alone;
+                Ok(())
+            }
+            Err(err) => Err(self.abandon(err)),
+        }
+    }
+
+    /// Commits the open transaction and tells its done writes.
+    async fn commit(&mut self) {
+        if self.done.is_empty() {
+            return;
+        }
+        let committed = match self.conn() {
+            Ok(conn) => conn.execute("COMMIT").await.map(drop),
+            Err(err) => Err(err),
+        };
+        match committed {
+            Ok(()) => {
+                self.open = false;
+                for write in self.done.drain(..) {
+                    // A writer whose client left no longer listens: nothing to tell.
+                    let _ = write.send(Ok(()));
+                }
+            }
+            Err(err) => {
+                self.abandon(err);
+            }
+        }
+    }
+
+    /// A statement failed: the connection goes (and its transaction with
+    /// it, rolled back), the done writes it held get the error, and the
+    /// next writer starts on a new connection.
+    fn abandon(&mut self, err: sqlx::Error) -> sqlx::Error {
+        tracing::warn!(error = %err, "the writer connection failed; its transaction is rolled back");
+        self.conn = None;
+        self.open = false;
+        for write in self.done.drain(..) {
+            let _ = write.send(Err(format!("the transaction this write was part of failed: {err}")));
+        }
+        err
+    }
+
+    /// Closes the connection once the done writes are committed.
+    async fn close(&mut self) {
+        self.commit().await;
+        if let Some(conn) = self.conn.take()
+            && let Err(err) = sqlx::Connection::close(conn).await
+        {
+            tracing::warn!(error = %err, "closing the writer connection failed");
+        }
     }
 }
 
@@ -53,14 +201,14 @@ pub struct WriteTx {
 enum Conn {
     /// A transaction on a pool connection (PostgreSQL).
     Pooled(Transaction<'static, Any>),
-    /// SQLite's writer connection, in a transaction, for as long as this
+    /// SQLite's writer, in a write's savepoint, for as long as this
     /// write holds the turn (`None` once it is handed back).
-    Writer(Option<OwnedMutexGuard<Option<AnyConnection>>>),
+    Writer(Option<OwnedMutexGuard<Writer>>),
 }
 
 impl Drop for WriteTx {
-    /// A write dropped unfinished keeps the writer's turn until its
-    /// transaction is rolled back, so the next writer starts clean.
+    /// A write dropped unfinished keeps the writer's turn until it is
+    /// undone, so the next writer starts clean.
     fn drop(&mut self) {
         let Conn::Writer(Some(mut turn)) = std::mem::replace(&mut self.conn, Conn::Writer(None)) else {
             return;
@@ -68,15 +216,14 @@ impl Drop for WriteTx {
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 runtime.spawn(async move {
-                    let Some(conn) = turn.as_mut() else { return };
-                    if let Err(err) = conn.execute("ROLLBACK").await {
-                        tracing::warn!(error = %err, "rolling back an abandoned write failed");
-                        *turn = None;
-                    }
+                    // A failure is logged and handled by `abandon`.
+                    let _ = turn.undo().await;
                 });
             }
             // No runtime to roll back on: the connection goes, and its transaction with it.
-            Err(_) => *turn = None,
+            Err(_) => {
+                turn.abandon(sqlx::Error::WorkerCrashed);
+            }
         }
     }
 }
@@ -91,7 +238,7 @@ impl WriteTx {
             Conn::Pooled(tx) => tx,
             Conn::Writer(turn) => turn
                 .as_mut()
-                .and_then(|turn| turn.as_mut())
+                .and_then(|turn| turn.conn.as_mut())
                 .expect("a write holds an open writer connection until it ends"),
         }
     }
@@ -134,20 +281,31 @@ impl WriteTx {
         self.end(false).await
     }
 
-    /// Commits or rolls back; on SQLite an end that fails leaves the
-    /// transaction to [`Drop`] to roll back.
+    /// Commits or rolls back. On SQLite a commit waits for its group's
+    /// COMMIT (see [`Writer`]).
     async fn end(mut self, commit: bool) -> Result<(), sqlx::Error> {
         match std::mem::replace(&mut self.conn, Conn::Writer(None)) {
             Conn::Pooled(tx) if commit => tx.commit().await,
             Conn::Pooled(tx) => tx.rollback().await,
-            writer => {
-                self.conn = writer;
-                let statement = if commit { "COMMIT" } else { "ROLLBACK" };
-                self.conn().execute(statement).await?;
-                // Ended: the turn goes back without Drop's rollback.
-                self.conn = Conn::Writer(None);
-                Ok(())
+            Conn::Writer(Some(mut turn)) if commit => {
+                let (done, committed) = oneshot::channel();
+                turn.done.push(done);
+                if turn.done.len() >= GROUP_LIMIT || turn.queued.load(Ordering::Relaxed) == 0 {
+                    turn.commit().await;
+                } else if turn.done.len() == 1 {
+                    // The first done write of this transaction: the commit
+                    // queues behind the writers waiting now, who join it.
+                    let writer = OwnedMutexGuard::mutex(&turn).clone();
+                    tokio::spawn(async move { writer.lock().await.commit().await });
+                }
+                drop(turn);
+                match committed.await {
+                    Ok(result) => result.map_err(sqlx::Error::Protocol),
+                    Err(_) => Err(sqlx::Error::WorkerCrashed),
+                }
             }
+            Conn::Writer(Some(mut turn)) => turn.undo().await,
+            Conn::Writer(None) => Ok(()),
         }
     }
 }

@@ -195,6 +195,64 @@ engine_tests! {
         assert_eq!(app.store.next_number(tenant, "probe").await.expect("count"), 2);
     }
 
+    async fn writes_sharing_a_commit_keep_theirs_and_a_refused_one_undoes_only_itself(app: &TestApp) {
+        let tenant = app.store.tenant_by_name("acme").await.expect("read").expect("tenant");
+        let store = &app.store;
+        // While `first` holds the turn, two writers queue behind it: on SQLite
+        // the three share one transaction (one COMMIT), each in its own savepoint.
+        let mut first = store.begin_write(tenant).await.expect("begin");
+        assert_eq!(first.next_number("group").await.expect("count"), 1);
+        let kept = tokio::spawn({
+            let store = store.clone();
+            async move {
+                let mut tx = store.begin_write(tenant).await.expect("begin");
+                let n = tx.next_number("group").await.expect("count");
+                tx.commit().await.expect("commit");
+                n
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let refused = tokio::spawn({
+            let store = store.clone();
+            async move {
+                let mut tx = store.begin_write(tenant).await.expect("begin");
+                let n = tx.next_number("group").await.expect("count");
+                tx.rollback().await.expect("rollback");
+                n
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        first.commit().await.expect("commit");
+        assert_eq!(kept.await.expect("kept"), 2);
+        assert_eq!(refused.await.expect("refused"), 3);
+        // The refused write's increment is gone; the others' are committed.
+        assert_eq!(app.store.next_number(tenant, "group").await.expect("count"), 3);
+    }
+
+    async fn concurrent_refused_puts_leave_the_accepted_ones_applied(app: &TestApp) {
+        let token = app.demo_token().await;
+        let (before, _) = read(app, &app.base, &token, RELATIONSHIP).await;
+        // Every other request names an organization the tenant does not have:
+        // refused (400) after the row is locked, in the same queue as the others.
+        let requests = (0..WRITERS).map(|i| {
+            let mut body = relationship(i);
+            if i % 2 == 1 {
+                body["organizations"] = json!(["00000000-0000-4000-8000-00000000dead"]);
+            }
+            let request = app.client.put(app.url(RELATIONSHIP)).bearer_auth(&token).json(&body);
+            async move { (i, request.send().await.expect("request").status().as_u16()) }
+        });
+        for (i, status) in join_all(requests).await {
+            assert_eq!(status, if i % 2 == 0 { 200 } else { 400 }, "writer {i}");
+        }
+        let (after, row) = read(app, &app.base, &token, RELATIONSHIP).await;
+        assert_eq!(after, before + WRITERS as i64 / 2, "one version per accepted write");
+        let name = row["result"]["name"].as_str().expect("name");
+        let writer: usize = name.trim_start_matches("Writer ").parse().expect("a writer's name");
+        assert_eq!(writer % 2, 0, "{name} was refused, yet stored");
+        assert_eq!(row["result"]["organizations"][0]["entityId"], "3fa85f64-5717-4562-b3fc-2c963f66afa6", "{row}");
+    }
+
     async fn a_delete_racing_puts_ends_in_success_or_not_found(app: &TestApp) {
         let token = app.demo_token().await;
         // Relationship users: DELETE is 200, a PUT after it finds nothing (404).
