@@ -55,7 +55,7 @@ impl Store {
         .bind(secret_hash)
         .bind(scopes.join(" "))
         .bind(to_db_time(now()))
-        .execute(self.pool())
+        .execute(&mut *self.reader().await?)
         .await
         .map(|_| ())
     }
@@ -66,7 +66,7 @@ impl Store {
             .bind(secret_hash)
             .bind(scopes.join(" "))
             .bind(client_id)
-            .execute(self.pool())
+            .execute(&mut *self.reader().await?)
             .await
             .map(|_| ())
     }
@@ -78,7 +78,7 @@ impl Store {
             .bind(new)
             .bind(client_id)
             .bind(old)
-            .execute(self.pool())
+            .execute(&mut *self.reader().await?)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -87,7 +87,7 @@ impl Store {
         let row: Option<(String, String, String, i64)> =
             sqlx::query_as("SELECT tenant_id, secret_hash, scopes, active FROM api_clients WHERE client_id = $1")
                 .bind(client_id)
-                .fetch_optional(self.pool())
+                .fetch_optional(&mut *self.reader().await?)
                 .await?;
         row.map(|(tenant, secret_hash, scopes, active)| {
             Ok(ClientSecret {
@@ -105,7 +105,7 @@ impl Store {
         let tenant: Option<String> =
             sqlx::query_scalar("SELECT tenant_id FROM api_clients WHERE client_id = $1 AND active = 1")
                 .bind(client_id)
-                .fetch_optional(self.pool())
+                .fetch_optional(&mut *self.reader().await?)
                 .await?;
         tenant.map(|t| from_db_uuid(&t).map(TenantId)).transpose()
     }
@@ -115,7 +115,7 @@ impl Store {
             "SELECT c.client_id, t.name, c.name, c.scopes, c.active FROM api_clients c \
              JOIN tenants t ON t.id = c.tenant_id ORDER BY t.name, c.created_at",
         )
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         Ok(rows
             .into_iter()
@@ -133,7 +133,7 @@ impl Store {
     pub async fn client_disable(&self, client_id: &str) -> Result<bool, sqlx::Error> {
         let done = sqlx::query("UPDATE api_clients SET active = 0 WHERE client_id = $1")
             .bind(client_id)
-            .execute(self.pool())
+            .execute(&mut *self.reader().await?)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -156,7 +156,7 @@ impl Store {
         .bind(tenant.to_string())
         .bind(hash_api_key(key))
         .bind(to_db_time(now()))
-        .execute(self.pool())
+        .execute(&mut *self.reader().await?)
         .await
         .map(|_| ())
     }
@@ -166,7 +166,7 @@ impl Store {
         let row: Option<(String, String)> =
             sqlx::query_as("SELECT key_id, tenant_id FROM api_keys WHERE key_hash = $1 AND active = 1")
                 .bind(hash_api_key(key))
-                .fetch_optional(self.pool())
+                .fetch_optional(&mut *self.reader().await?)
                 .await?;
         row.map(|(key_id, tenant)| {
             Ok(Principal {
@@ -184,7 +184,7 @@ impl Store {
         sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(SIGNING_KEY)
             .bind(random_token(32))
-            .execute(self.pool())
+            .execute(&mut *self.reader().await?)
             .await?;
         self.setting(SIGNING_KEY).await?.ok_or(sqlx::Error::RowNotFound)
     }
@@ -192,7 +192,7 @@ impl Store {
     pub async fn setting(&self, name: &str) -> Result<Option<String>, sqlx::Error> {
         sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
             .bind(name)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.reader().await?)
             .await
     }
 
@@ -200,7 +200,7 @@ impl Store {
         sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = $2")
             .bind(name)
             .bind(value)
-            .execute(self.pool())
+            .execute(&mut *self.reader().await?)
             .await
             .map(|_| ())
     }

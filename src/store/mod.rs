@@ -9,12 +9,15 @@ pub mod relationships;
 pub mod setup;
 pub mod tenants;
 pub mod users;
+mod readers;
 mod write;
 
 pub use write::{Aggregate, Removable, WriteError, WriteTx};
 
 use std::path::Path;
 use std::str::FromStr;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -100,7 +103,35 @@ pub struct Store {
     /// stays valid from one write to the next, where a pool connection's
     /// would have been invalidated by the writes of the others.
     writer: write::Turns,
+    /// SQLite's read connections (PostgreSQL reads from `pool`).
+    readers: Option<Arc<readers::Readers>>,
     options: AnyConnectOptions,
+}
+
+/// A connection of a read's own, for as long as the read holds it.
+pub(crate) enum Reader {
+    Sqlite(readers::Lease),
+    Pooled(sqlx::pool::PoolConnection<sqlx::Any>),
+}
+
+impl Deref for Reader {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        match self {
+            Reader::Sqlite(lease) => lease,
+            Reader::Pooled(conn) => conn,
+        }
+    }
+}
+
+impl DerefMut for Reader {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        match self {
+            Reader::Sqlite(lease) => lease,
+            Reader::Pooled(conn) => conn,
+        }
+    }
 }
 
 /// The state of a [`Store`]'s connection pool.
@@ -149,28 +180,41 @@ impl Store {
             Ok(Err(err)) => anyhow::bail!("cannot open {target}: {}", cause(&err)),
             Ok(Ok(())) => {}
         }
+        let size = pool.unwrap_or(engine.default_pool());
+        if engine == Engine::Sqlite {
+            // Reads have their own connections (`Readers`); writes, the writer's.
+            let pool = AnyPoolOptions::new().max_connections(1).connect_lazy_with(options.clone());
+            return Ok(Self::with_pool(pool, engine, options, size));
+        }
         let pool = AnyPoolOptions::new()
-            .max_connections(pool.unwrap_or(engine.default_pool()))
-            // A pool connection is checked with a round trip before each use
-            // on PostgreSQL, whose connections a restart or a network can
-            // break; a SQLite file's connections do not break, and the check
-            // would double the hand-offs of a one-statement read.
-            .test_before_acquire(engine == Engine::Postgres)
+            .max_connections(size)
+            // A pool connection is checked with a round trip before each use:
+            // a restart or a network can break PostgreSQL's connections.
+            .test_before_acquire(true)
             .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _meta| Box::pin(engine.set_up(conn)))
             .connect_with(options.clone())
             .await
             .map_err(|err| anyhow::anyhow!("cannot open {target}: {}", cause(&err)))?;
-        Ok(Self::with_pool(pool, engine, options))
+        Ok(Self::with_pool(pool, engine, options, size))
     }
 
-    fn with_pool(pool: AnyPool, engine: Engine, options: AnyConnectOptions) -> Self {
+    fn with_pool(pool: AnyPool, engine: Engine, options: AnyConnectOptions, size: u32) -> Self {
         Self {
             pool,
             engine,
             writer: write::Turns::new(),
+            readers: (engine == Engine::Sqlite).then(|| readers::Readers::new(options.clone(), size)),
             options,
         }
+    }
+
+    /// A connection for one read, or one statement of its own (autocommit).
+    pub(crate) async fn reader(&self) -> Result<Reader, sqlx::Error> {
+        Ok(match &self.readers {
+            Some(readers) => Reader::Sqlite(readers.acquire().await?),
+            None => Reader::Pooled(self.pool.acquire().await?),
+        })
     }
 
     /// A new connection outside the pool, set up as the pool's are.
@@ -183,12 +227,15 @@ impl Store {
         sqlx::any::install_default_drivers();
         let options = AnyConnectOptions::from_str("sqlite::memory:").expect("an in-memory SQLite URL always parses");
         let pool = AnyPoolOptions::new().connect_lazy_with(options.clone());
-        Self::with_pool(pool, Engine::Sqlite, options)
+        Self::with_pool(pool, Engine::Sqlite, options, 1)
     }
 
     /// Applies the embedded migrations that have not run yet.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        MIGRATOR.run(&self.pool).await.context("migrations failed")?;
+        MIGRATOR
+            .run(&mut *self.reader().await?)
+            .await
+            .context("migrations failed")?;
         Ok(())
     }
 
@@ -196,7 +243,7 @@ impl Store {
     /// getting a connection from the pool took.
     pub async fn ping(&self) -> Result<Duration, sqlx::Error> {
         let started = Instant::now();
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.reader().await?;
         let waited = started.elapsed();
         sqlx::query("SELECT 1").execute(&mut *conn).await?;
         Ok(waited)
@@ -206,21 +253,20 @@ impl Store {
     /// what a query starting at this moment would wait.
     pub async fn acquire_wait(&self) -> Result<Duration, sqlx::Error> {
         let started = Instant::now();
-        drop(self.pool.acquire().await?);
+        drop(self.reader().await?);
         Ok(started.elapsed())
     }
 
     /// The connection pool's current state.
     pub fn pool_status(&self) -> PoolStatus {
-        PoolStatus {
-            open: self.pool.size(),
-            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
-            max: self.pool.options().get_max_connections(),
+        match &self.readers {
+            Some(readers) => readers.status(),
+            None => PoolStatus {
+                open: self.pool.size(),
+                idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+                max: self.pool.options().get_max_connections(),
+            },
         }
-    }
-
-    pub(crate) fn pool(&self) -> &AnyPool {
-        &self.pool
     }
 
     pub(crate) fn engine(&self) -> Engine {
@@ -229,6 +275,9 @@ impl Store {
 
     pub async fn close(&self) {
         self.writer.close().await;
+        if let Some(readers) = &self.readers {
+            readers.close().await;
+        }
         self.pool.close().await;
     }
 }

@@ -81,7 +81,7 @@ impl Store {
 
     /// An active related user.
     pub async fn related_user_get(&self, tenant: TenantId, id: i64) -> Result<Option<RelatedUser>, sqlx::Error> {
-        active_by_id(self.pool(), tenant, id, "").await
+        active_by_id(&mut *self.reader().await?, tenant, id, "").await
     }
 
     /// Every active related user of the tenant, by id.
@@ -90,7 +90,7 @@ impl Store {
             "{SELECT} WHERE r.tenant_id = $1 AND r.active = 1 ORDER BY r.id"
         ))
         .bind(tenant.to_string())
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await?
         .iter()
         .map(from_row)

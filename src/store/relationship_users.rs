@@ -87,7 +87,7 @@ impl Store {
         tenant: TenantId,
         id: i64,
     ) -> Result<Option<RelationshipUserRecord>, sqlx::Error> {
-        by_id(self.pool(), tenant, id, "").await
+        by_id(&mut *self.reader().await?, tenant, id, "").await
     }
 
     /// A page of a relationship's users, by id, and their total.
@@ -104,13 +104,13 @@ impl Store {
         .bind(relationship_id.to_string())
         .bind(i64::from(page.limit))
         .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         let total: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM relationship_users WHERE tenant_id = $1 AND relationship_id = $2")
                 .bind(tenant.to_string())
                 .bind(relationship_id.to_string())
-                .fetch_one(self.pool())
+                .fetch_one(&mut *self.reader().await?)
                 .await?;
         Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
     }

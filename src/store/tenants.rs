@@ -16,7 +16,7 @@ impl Store {
             .bind(id.to_string())
             .bind(name)
             .bind(to_db_time(now()))
-            .execute(self.pool())
+            .execute(&mut *self.reader().await?)
             .await?;
         // Another instance may have won the race; read whichever row stands.
         self.tenant_by_name(name).await?.ok_or_else(|| sqlx::Error::RowNotFound)
@@ -25,7 +25,7 @@ impl Store {
     pub async fn tenant_by_name(&self, name: &str) -> Result<Option<TenantId>, sqlx::Error> {
         let id: Option<String> = sqlx::query_scalar("SELECT id FROM tenants WHERE name = $1")
             .bind(name)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         id.map(|id| super::from_db_uuid(&id).map(TenantId)).transpose()
     }
@@ -49,7 +49,7 @@ impl Store {
                 .bind(id.to_string())
                 .bind(name)
                 .bind(to_db_time(now()))
-                .execute(self.pool())
+                .execute(&mut *self.reader().await?)
                 .await?
                 .rows_affected();
         Ok((inserted == 1).then_some(TenantId(id)))
@@ -60,7 +60,7 @@ impl Store {
         let row: Option<(String, String, String)> =
             sqlx::query_as("SELECT id, name, created_at FROM tenants WHERE name = $1")
                 .bind(name)
-                .fetch_optional(self.pool())
+                .fetch_optional(&mut *self.reader().await?)
                 .await?;
         row.map(tenant_info).transpose()
     }
@@ -69,7 +69,7 @@ impl Store {
     pub async fn tenant_list(&self) -> Result<Vec<TenantInfo>, sqlx::Error> {
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT id, name, created_at FROM tenants ORDER BY name")
-                .fetch_all(self.pool())
+                .fetch_all(&mut *self.reader().await?)
                 .await?;
         rows.into_iter().map(tenant_info).collect()
     }

@@ -97,7 +97,7 @@ impl Store {
         sqlx::query(&sql)
             .bind(tenant.to_string())
             .bind(id.to_string())
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.reader().await?)
             .await?
             .map(|row| view_from_row(&row))
             .transpose()
@@ -126,11 +126,11 @@ impl Store {
         let rows = bind_all(sqlx::query(&sql), &values)
             .bind(i64::from(page.limit))
             .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.reader().await?)
             .await?;
         let count_sql = format!("SELECT COUNT(*) FROM relationships WHERE {where_clause}");
         let total = bind_all(sqlx::query(&count_sql), &values)
-            .fetch_one(self.pool())
+            .fetch_one(&mut *self.reader().await?)
             .await?
             .try_get(0)?;
         let views = rows.iter().map(view_from_row).collect::<Result<Vec<_>, _>>()?;
@@ -292,7 +292,7 @@ impl Store {
         tenant: TenantId,
         text: &str,
     ) -> Result<Option<Uuid>, sqlx::Error> {
-        relationship_by_id_or_number(self.pool(), tenant, text, "").await
+        relationship_by_id_or_number(&mut *self.reader().await?, tenant, text, "").await
     }
 }
 

@@ -157,7 +157,7 @@ impl Store {
         parent_id: Option<Uuid>,
         entity_id: Uuid,
     ) -> Result<Option<Stored<R>>, sqlx::Error> {
-        get_on(self.pool(), tenant, RecordKey { parent_id, entity_id }, "").await
+        get_on(&mut *self.reader().await?, tenant, RecordKey { parent_id, entity_id }, "").await
     }
 
     /// Inserts `data` as a new row (with `entity_id`, or a fresh one), in a write of its own.
@@ -204,9 +204,9 @@ impl Store {
         let rows = query
             .bind(i64::from(page.limit))
             .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.reader().await?)
             .await?;
-        let total = count.fetch_one(self.pool()).await?;
+        let total = count.fetch_one(&mut *self.reader().await?).await?;
         let items = rows.iter().map(stored_from_row).collect::<Result<_, _>>()?;
         Ok((items, total))
     }
