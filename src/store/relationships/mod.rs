@@ -21,7 +21,7 @@ mod read;
 mod references;
 
 pub use read::{Filter, FilterField, FilterOp, FilterValue, Order, ReferenceNames, RelationshipView};
-use read::{Names, view_from_row, view_sql};
+use read::{Names, one_view_sql, view_from_row};
 
 /// A stored relationship.
 #[derive(Debug, Clone, PartialEq)]
@@ -266,10 +266,8 @@ impl Aggregate for RelationshipRecord {
     }
 
     async fn lock(tx: &mut WriteTx, id: &Uuid) -> Result<Option<Self>, sqlx::Error> {
-        let condition = "r.tenant_id = $1 AND r.entity_id = $2";
-        let sql = view_sql(tx.engine(), Names::Omitted, condition, &tx.for_update_of("r"));
         let tenant = tx.tenant();
-        sqlx::query(&sql)
+        sqlx::query(one_view_sql(tx.engine(), Names::Omitted))
             .bind(tenant.to_string())
             .bind(id.to_string())
             .fetch_optional(tx.conn())

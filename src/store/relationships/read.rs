@@ -2,6 +2,7 @@
 //! and the names it refers to aggregated as JSON; the list's filters.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
@@ -93,8 +94,7 @@ pub struct Order {
 impl Store {
     /// One relationship with its lists and the names it refers to, in one statement.
     pub async fn relationship_get(&self, tenant: TenantId, id: Uuid) -> Result<Option<RelationshipView>, sqlx::Error> {
-        let sql = view_sql(self.engine(), Names::Included, "tenant_id = $1 AND entity_id = $2", "");
-        sqlx::query(&sql)
+        sqlx::query(one_view_sql(self.engine(), Names::Included))
             .bind(tenant.to_string())
             .bind(id.to_string())
             .fetch_optional(&mut *self.reader().await?)
@@ -202,6 +202,21 @@ pub(super) fn view_sql(engine: Engine, names: Names, condition: &str, tail: &str
          (SELECT {extension_fields} FROM relationship_extension_values x WHERE {of_r}) AS extension_fields_json, \
          {references} FROM relationships r WHERE {condition}{tail}"
     )
+}
+
+/// [`view_sql`] of the relationship `$2` of the tenant `$1`, locked
+/// against other writers (PostgreSQL) when read for a write
+/// ([`Names::Omitted`]): built once for each engine and kind of read.
+pub(super) fn one_view_sql(engine: Engine, names: Names) -> &'static str {
+    static SQL: [[OnceLock<String>; 2]; 2] = [const { [const { OnceLock::new() }; 2] }; 2];
+    let (e, n) = (engine == Engine::Postgres, names == Names::Omitted);
+    SQL[usize::from(e)][usize::from(n)].get_or_init(|| {
+        let lock = match (engine, names) {
+            (Engine::Postgres, Names::Omitted) => " FOR UPDATE OF r",
+            _ => "",
+        };
+        view_sql(engine, names, "r.tenant_id = $1 AND r.entity_id = $2", lock)
+    })
 }
 
 /// A row of [`view_sql`].
