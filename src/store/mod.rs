@@ -3,20 +3,20 @@
 //! placeholders and portable types only (see `migrations/`).
 
 pub mod credentials;
+mod readers;
 pub mod related_users;
 pub mod relationship_users;
 pub mod relationships;
 pub mod setup;
 pub mod tenants;
 pub mod users;
-mod readers;
 mod write;
 
 pub use write::{Aggregate, Removable, WriteError, WriteTx};
 
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::str::FromStr;
-use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -183,7 +183,9 @@ impl Store {
         let size = pool.unwrap_or(engine.default_pool());
         if engine == Engine::Sqlite {
             // Reads have their own connections (`Readers`); writes, the writer's.
-            let pool = AnyPoolOptions::new().max_connections(1).connect_lazy_with(options.clone());
+            let pool = AnyPoolOptions::new()
+                .max_connections(1)
+                .connect_lazy_with(options.clone());
             return Ok(Self::with_pool(pool, engine, options, size));
         }
         let pool = AnyPoolOptions::new()

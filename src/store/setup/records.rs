@@ -157,7 +157,13 @@ impl Store {
         parent_id: Option<Uuid>,
         entity_id: Uuid,
     ) -> Result<Option<Stored<R>>, sqlx::Error> {
-        get_on(&mut *self.reader().await?, tenant, RecordKey { parent_id, entity_id }, "").await
+        get_on(
+            &mut *self.reader().await?,
+            tenant,
+            RecordKey { parent_id, entity_id },
+            "",
+        )
+        .await
     }
 
     /// Inserts `data` as a new row (with `entity_id`, or a fresh one), in a write of its own.
