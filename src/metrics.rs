@@ -71,6 +71,8 @@ pub struct Metrics {
     pool_max: IntGauge,
     pool_acquire: Histogram,
     pool_acquire_failures: IntCounter,
+    writer_commits: IntCounter,
+    writer_writes: IntCounter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -143,6 +145,16 @@ impl Metrics {
              stayed exhausted for 1 s).",
         )
         .expect("valid metric");
+        let writer_commits = IntCounter::new(
+            "liaison_db_writer_commits_total",
+            "SQLite: COMMITs of the writer connection; read when scraped.",
+        )
+        .expect("valid metric");
+        let writer_writes = IntCounter::new(
+            "liaison_db_writer_writes_total",
+            "SQLite: writes those COMMITs committed (several share one under load); read when scraped.",
+        )
+        .expect("valid metric");
         let build_info = IntGaugeVec::new(
             Opts::new("liaison_build_info", "Always 1; the running build's version."),
             &["version"],
@@ -152,7 +164,7 @@ impl Metrics {
         for reason in TOKEN_FAILURE_REASONS {
             token_failures.with_label_values(&[*reason]);
         }
-        let collectors: [Box<dyn prometheus::core::Collector>; 10] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 12] = [
             Box::new(requests.clone()),
             Box::new(durations.clone()),
             Box::new(in_flight.clone()),
@@ -162,6 +174,8 @@ impl Metrics {
             Box::new(pool_max.clone()),
             Box::new(pool_acquire.clone()),
             Box::new(pool_acquire_failures.clone()),
+            Box::new(writer_commits.clone()),
+            Box::new(writer_writes.clone()),
             Box::new(build_info),
         ];
         for collector in collectors {
@@ -179,6 +193,8 @@ impl Metrics {
             pool_max,
             pool_acquire,
             pool_acquire_failures,
+            writer_commits,
+            writer_writes,
         }
     }
 
@@ -208,6 +224,13 @@ impl Metrics {
             .with_label_values(&["in_use"])
             .set(i64::from(pool.open.saturating_sub(pool.idle)));
         self.pool_max.set(i64::from(pool.max));
+        let committed = self.store.writer_commits();
+        for (counter, now) in [
+            (&self.writer_commits, committed.commits),
+            (&self.writer_writes, committed.writes),
+        ] {
+            counter.inc_by(now.saturating_sub(counter.get()));
+        }
         match tokio::time::timeout(ACQUIRE_PROBE_LIMIT, self.store.acquire_wait()).await {
             Ok(Ok(waited)) => self.observe_acquire(waited),
             Ok(Err(err)) => {

@@ -12,7 +12,7 @@ pub mod tenants;
 pub mod users;
 mod write;
 
-pub use write::{Aggregate, Removable, WriteError, WriteTx};
+pub use write::{Aggregate, Removable, WriteError, WriteTx, WriterCommits};
 
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
@@ -257,6 +257,12 @@ impl Store {
         let started = Instant::now();
         drop(self.reader().await?);
         Ok(started.elapsed())
+    }
+
+    /// What SQLite's writer has committed since start-up (zero on PostgreSQL,
+    /// where each write commits its own transaction).
+    pub fn writer_commits(&self) -> WriterCommits {
+        self.writer.commits()
     }
 
     /// The connection pool's current state.

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use sqlx::{Any, AnyConnection, Executor as _, Transaction};
@@ -58,10 +58,26 @@ pub(crate) struct Writer {
     conn: Option<AnyConnection>,
     /// How many writers wait for the turn.
     queued: Arc<AtomicUsize>,
+    committed: Arc<Committed>,
     /// Whether `conn` is in a transaction (holding one savepoint, `write`: the last write's).
     open: bool,
     /// The writes of the open transaction that are done and wait for its COMMIT.
     done: Vec<oneshot::Sender<Result<(), String>>>,
+}
+
+/// What the [`Writer`] has committed since start-up.
+#[derive(Debug, Default)]
+struct Committed {
+    commits: AtomicU64,
+    writes: AtomicU64,
+}
+
+/// The SQLite writer's COMMITs since start-up and the writes they
+/// committed: writes ÷ commits is how many writes a commit served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterCommits {
+    pub commits: u64,
+    pub writes: u64,
 }
 
 /// The [`Writer`] and how many writers wait for it.
@@ -69,18 +85,28 @@ pub(crate) struct Writer {
 pub(crate) struct Turns {
     writer: Arc<Mutex<Writer>>,
     queued: Arc<AtomicUsize>,
+    committed: Arc<Committed>,
 }
 
 impl Turns {
     pub(crate) fn new() -> Self {
-        let queued = Arc::new(AtomicUsize::new(0));
+        let (queued, committed) = (Arc::default(), Arc::<Committed>::default());
         let writer = Writer {
-            queued: queued.clone(),
+            queued: Arc::clone(&queued),
+            committed: Arc::clone(&committed),
             ..Writer::default()
         };
         Self {
             writer: Arc::new(Mutex::new(writer)),
             queued,
+            committed,
+        }
+    }
+
+    pub(crate) fn commits(&self) -> WriterCommits {
+        WriterCommits {
+            commits: self.committed.commits.load(Ordering::Relaxed),
+            writes: self.committed.writes.load(Ordering::Relaxed),
         }
     }
 
@@ -154,6 +180,9 @@ impl Writer {
         match committed {
             Ok(()) => {
                 self.open = false;
+                self.committed.commits.fetch_add(1, Ordering::Relaxed);
+                let writes = u64::try_from(self.done.len()).unwrap_or(u64::MAX);
+                self.committed.writes.fetch_add(writes, Ordering::Relaxed);
                 for write in self.done.drain(..) {
                     // A writer whose client left no longer listens: nothing to tell.
                     let _ = write.send(Ok(()));

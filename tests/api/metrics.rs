@@ -137,6 +137,36 @@ engine_tests! {
         );
     }
 
+    async fn the_writer_counts_its_commits_and_the_writes_they_served(app: &TestApp) {
+        let counts = |scrape: &Scrape| {
+            (
+                value(scrape, "liaison_db_writer_commits_total", &[]),
+                value(scrape, "liaison_db_writer_writes_total", &[]),
+            )
+        };
+        let token = app.demo_token().await;
+        let (commits, writes) = counts(&scrape_metrics(&app.client, &app.url("/metrics")).await);
+        let puts = (0..32).map(|i| {
+            app.client
+                .put(app.url("/api/user/related"))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"id": 6, "username": "dleite", "name": format!("writer{i}")}))
+                .send()
+        });
+        for put in futures_util::future::join_all(puts).await {
+            assert_eq!(put.expect("request").status(), 201);
+        }
+        let (commits_after, writes_after) = counts(&scrape_metrics(&app.client, &app.url("/metrics")).await);
+        if app.database_url.starts_with("postgres") {
+            // Each write commits its own transaction: no shared writer.
+            assert_eq!((commits_after, writes_after), (0.0, 0.0));
+        } else {
+            assert_eq!(writes_after - writes, 32.0, "every PUT committed once");
+            let served = commits_after - commits;
+            assert!((1.0..=32.0).contains(&served), "{served} commits");
+        }
+    }
+
     async fn metrics_are_outside_the_api_and_its_spec(app: &TestApp) {
         let spec: serde_json::Value = app
             .client
