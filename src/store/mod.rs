@@ -381,17 +381,17 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
 /// (inside the caller's transaction where there is one). The increment is
 /// one statement (which also starts the sequence), so concurrent callers get
 /// distinct numbers.
-pub(crate) async fn next_number_on(
-    conn: &mut sqlx::AnyConnection,
+pub(crate) async fn next_number_on<'c>(
+    executor: impl sqlx::Executor<'c, Database = sqlx::Any>,
     tenant: crate::domain::TenantId,
     name: &str,
 ) -> Result<i64, sqlx::Error> {
-    next_numbers_on(conn, tenant, name, 1).await
+    next_numbers_on(executor, tenant, name, 1).await
 }
 
 /// The first of the next `count` numbers of the tenant's sequence `name`.
-pub(crate) async fn next_numbers_on(
-    conn: &mut sqlx::AnyConnection,
+pub(crate) async fn next_numbers_on<'c>(
+    executor: impl sqlx::Executor<'c, Database = sqlx::Any>,
     tenant: crate::domain::TenantId,
     name: &str,
     count: i64,
@@ -403,7 +403,7 @@ pub(crate) async fn next_numbers_on(
     .bind(tenant.to_string())
     .bind(name)
     .bind(count)
-    .fetch_one(&mut *conn)
+    .fetch_one(executor)
     .await?;
     Ok(last - count + 1)
 }

@@ -144,17 +144,18 @@ fn assert_one_of(target: &Target, row: &Value, writers: std::ops::Range<usize>) 
     );
 }
 
-/// A write of `tenant` that takes the next number of "group", then commits
+/// A write of `tenant` that takes the next number of `counter`, then commits
 /// (or rolls back); returned once it waits for the turn (20 ms).
 async fn queue_write(
     store: &liaison::store::Store,
     tenant: liaison::domain::TenantId,
+    counter: &'static str,
     commit: bool,
 ) -> tokio::task::JoinHandle<i64> {
     let store = store.clone();
     let write = tokio::spawn(async move {
         let mut tx = store.begin_write(tenant).await.expect("begin");
-        let n = tx.next_number("group").await.expect("count");
+        let n = tx.next_number(counter).await.expect("count");
         if commit {
             tx.commit().await.expect("commit");
         } else {
@@ -224,8 +225,8 @@ engine_tests! {
         // the three share one transaction (one COMMIT), each in its own savepoint.
         let mut first = store.begin_write(tenant).await.expect("begin");
         assert_eq!(first.next_number("group").await.expect("count"), 1);
-        let kept = queue_write(store, tenant, true).await;
-        let refused = queue_write(store, tenant, false).await;
+        let kept = queue_write(store, tenant, "group", true).await;
+        let refused = queue_write(store, tenant, "group", false).await;
         first.commit().await.expect("commit");
         assert_eq!(kept.await.expect("kept"), 2);
         // 3 after the kept one (SQLite's turns are FIFO); PostgreSQL may wake
@@ -234,6 +235,32 @@ engine_tests! {
         assert!(matches!(refused, 2 | 3), "{refused}");
         // The refused write's increment is gone; the others' are committed.
         assert_eq!(app.store.next_number(tenant, "group").await.expect("count"), 3);
+    }
+
+    async fn writes_that_send_no_statement_leave_the_writes_around_them_intact(app: &TestApp) {
+        let tenant = app.store.tenant_by_name("acme").await.expect("read").expect("tenant");
+        let store = &app.store;
+        // Alone: nothing was opened, so nothing is committed or undone.
+        store.begin_write(tenant).await.expect("begin").commit().await.expect("commit");
+        store.begin_write(tenant).await.expect("begin").rollback().await.expect("rollback");
+        drop(store.begin_write(tenant).await.expect("begin"));
+        // Within a group (SQLite): between a done write and the next one.
+        let mut first = store.begin_write(tenant).await.expect("begin");
+        assert_eq!(first.next_number("quiet").await.expect("count"), 1);
+        let quiet = {
+            let store = store.clone();
+            let quiet = tokio::spawn(async move {
+                store.begin_write(tenant).await.expect("begin").commit().await.expect("commit");
+                store.begin_write(tenant).await.expect("begin").rollback().await.expect("rollback");
+            });
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            quiet
+        };
+        let kept = queue_write(store, tenant, "quiet", true).await;
+        first.commit().await.expect("commit");
+        quiet.await.expect("quiet writes");
+        assert_eq!(kept.await.expect("kept"), 2);
+        assert_eq!(store.next_number(tenant, "quiet").await.expect("count"), 3);
     }
 
     async fn concurrent_refused_puts_leave_the_accepted_ones_applied(app: &TestApp) {

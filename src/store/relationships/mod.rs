@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, Executor as _, Row as _};
+use sqlx::{Any, Executor as _, Row as _};
 use uuid::Uuid;
 
 use crate::domain::relationship::{Access, RelationshipState, Status};
@@ -148,7 +148,7 @@ impl WriteTx {
             query = query.bind(value);
         }
         query.execute(self.conn()).await?;
-        write_lists(self.conn(), tenant, id, state, None).await?;
+        write_lists(self, id, state, None).await?;
         Ok(RelationshipRecord {
             entity_id: id,
             number,
@@ -303,7 +303,7 @@ impl Aggregate for RelationshipRecord {
             query = query.bind(value);
         }
         let version: i64 = query.fetch_one(tx.conn()).await?.try_get(0)?;
-        write_lists(tx.conn(), tenant, self.entity_id, next, Some(&self.state)).await?;
+        write_lists(tx, self.entity_id, next, Some(&self.state)).await?;
         Ok(Version(version))
     }
 }
@@ -325,12 +325,12 @@ impl Store {
 
 /// Writes the lists of `state` that differ from `before` (every non-empty one when there is none).
 async fn write_lists(
-    conn: &mut AnyConnection,
-    tenant: TenantId,
+    tx: &mut WriteTx,
     id: Uuid,
     state: &RelationshipState,
     before: Option<&RelationshipState>,
 ) -> Result<(), sqlx::Error> {
+    let tenant = tx.tenant();
     let rows_of = |count: usize| -> Vec<String> {
         (0..count)
             .map(|i| format!("($1, $2, ${}, ${})", 3 + 2 * i, 4 + 2 * i))
@@ -354,7 +354,7 @@ async fn write_lists(
             continue;
         }
         if old.is_some() {
-            clear(conn, table, tenant, id).await?;
+            clear(tx, table, id).await?;
         }
         if items.is_empty() {
             continue;
@@ -367,14 +367,14 @@ async fn write_lists(
         for (position, item) in items.iter().enumerate() {
             query = query.bind(item.to_string()).bind(position as i64);
         }
-        query.execute(&mut *conn).await?;
+        query.execute(tx.conn()).await?;
     }
     let old = before.map(|b| &b.extension_fields);
     if old == Some(&state.extension_fields) {
         return Ok(());
     }
     if old.is_some() {
-        clear(conn, "relationship_extension_values", tenant, id).await?;
+        clear(tx, "relationship_extension_values", id).await?;
     }
     if !state.extension_fields.is_empty() {
         let sql = format!(
@@ -385,19 +385,19 @@ async fn write_lists(
         for (name, value) in &state.extension_fields {
             query = query.bind(name.clone()).bind(value.clone());
         }
-        query.execute(&mut *conn).await?;
+        query.execute(tx.conn()).await?;
     }
     Ok(())
 }
 
 /// Deletes a relationship's rows of one list table.
-async fn clear(conn: &mut AnyConnection, table: &str, tenant: TenantId, id: Uuid) -> Result<(), sqlx::Error> {
+async fn clear(tx: &mut WriteTx, table: &str, id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
         "DELETE FROM {table} WHERE tenant_id = $1 AND relationship_id = $2"
     ))
-    .bind(tenant.to_string())
+    .bind(tx.tenant().to_string())
     .bind(id.to_string())
-    .execute(conn)
+    .execute(tx.conn())
     .await
     .map(|_| ())
 }

@@ -1,7 +1,7 @@
 //! What a relationship's rules need from the tenant's data, read in one
 //! statement on the write's transaction.
 
-use sqlx::{AnyConnection, Row as _};
+use sqlx::{Any, Executor, Row as _};
 use uuid::Uuid;
 
 use super::bind_all;
@@ -145,7 +145,11 @@ impl WriteTx {
     }
 }
 
-async fn lineage_on(conn: &mut AnyConnection, tenant: TenantId, parent: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
+async fn lineage_on<'c>(
+    executor: impl Executor<'c, Database = Any>,
+    tenant: TenantId,
+    parent: Uuid,
+) -> Result<Vec<Uuid>, sqlx::Error> {
     let rows: Vec<String> = sqlx::query_scalar(
         "WITH RECURSIVE lineage (id) AS ( \
              SELECT entity_id FROM relationships WHERE tenant_id = $1 AND entity_id = $2 \
@@ -156,7 +160,7 @@ async fn lineage_on(conn: &mut AnyConnection, tenant: TenantId, parent: Uuid) ->
     )
     .bind(tenant.to_string())
     .bind(parent.to_string())
-    .fetch_all(&mut *conn)
+    .fetch_all(executor)
     .await?;
     rows.iter().map(|s| from_db_uuid(s)).collect()
 }

@@ -345,8 +345,8 @@ impl<R: Record + 'static> Aggregate for Stored<R> {
 }
 
 /// Moves the tenant's sequence `name` forward to at least `value` (for rows created with a fixed number).
-pub(crate) async fn counter_at_least(
-    conn: &mut sqlx::AnyConnection,
+pub(crate) async fn counter_at_least<'c>(
+    executor: impl Executor<'c, Database = Any>,
     tenant: TenantId,
     name: &str,
     value: i64,
@@ -359,7 +359,7 @@ pub(crate) async fn counter_at_least(
     .bind(tenant.to_string())
     .bind(name)
     .bind(value)
-    .execute(conn)
+    .execute(executor)
     .await
     .map(|_| ())
 }
