@@ -380,8 +380,14 @@ fn group_by_name(children: &[Element]) -> Vec<(&str, Vec<&Element>)> {
 /// Writes `value` as an XML document whose root element is `root`, with an
 /// optional default namespace.
 pub fn to_xml(root: &str, namespace: Option<&str>, value: &Value) -> String {
-    let mut out = String::from(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
-    let attrs = namespace.map(|ns| format!(r#" xmlns="{}""#, escape(ns)));
+    let mut out = String::with_capacity(1024);
+    out.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    let attrs = namespace.map(|ns| {
+        let mut attr = String::from(r#" xmlns=""#);
+        escape_into(&mut attr, ns);
+        attr.push('"');
+        attr
+    });
     match value {
         Value::Array(items) => {
             open(&mut out, root, attrs.as_deref());
@@ -442,39 +448,48 @@ fn write_element(out: &mut String, name: &str, value: &Value) {
 }
 
 fn open(out: &mut String, name: &str, attrs: Option<&str>) {
-    let _ = write!(out, "<{name}{}>", attrs.unwrap_or_default());
+    out.push('<');
+    out.push_str(name);
+    out.push_str(attrs.unwrap_or_default());
+    out.push('>');
 }
 
 fn close(out: &mut String, name: &str) {
-    let _ = write!(out, "</{name}>");
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
 }
 
 fn write_scalar(out: &mut String, value: &Value) {
     match value {
-        Value::String(s) => out.push_str(&escape(s)),
+        Value::String(s) => escape_into(out, s),
         other => {
             let _ = write!(out, "{other}");
         }
     }
 }
 
-/// Escapes text for element content or attribute values; characters XML 1.0
-/// cannot carry at all become U+FFFD.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
+/// Appends `s` escaped for element content or attribute values; characters
+/// XML 1.0 cannot carry at all become U+FFFD. Runs of text that need no
+/// escaping are copied whole.
+fn escape_into(out: &mut String, s: &str) {
+    let mut plain = 0;
+    for (i, c) in s.char_indices() {
+        let replacement = match c {
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '&' => "&amp;",
+            '"' => "&quot;",
+            '\'' => "&apos;",
+            '\t' | '\n' | '\r' => continue,
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => "\u{FFFD}",
+            _ => continue,
+        };
+        out.push_str(&s[plain..i]);
+        out.push_str(replacement);
+        plain = i + c.len_utf8();
     }
-    out
+    out.push_str(&s[plain..]);
 }
 
 #[cfg(test)]

@@ -211,3 +211,19 @@ fn numeric_references_are_expanded() {
         Ok(json!({"name": "AB"}))
     );
 }
+
+#[test]
+fn text_is_escaped_and_what_xml_cannot_carry_is_replaced() {
+    let xml = to_xml("S", Some("urn:a&b"), &json!({"t": "a<b>&\"c' d\té\u{1}\u{FFFE}z"}));
+    assert_eq!(
+        xml,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><S xmlns=\"urn:a&amp;b\">\
+         <t>a&lt;b&gt;&amp;&quot;c&apos; d\té\u{FFFD}\u{FFFD}z</t></S>"
+    );
+    assert_eq!(
+        to_xml("S", None, &json!({"t": "plain"}))
+            .rsplit_once("?>")
+            .map(|(_, b)| b),
+        Some("<S><t>plain</t></S>")
+    );
+}
