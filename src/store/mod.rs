@@ -94,18 +94,27 @@ impl Engine {
 /// A connection pool to either engine. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: AnyPool,
-    engine: Engine,
-    /// SQLite has one writer at a time: in-process writers queue here (in
-    /// arrival order) instead of polling SQLite's busy handler, and take
-    /// turns on one connection kept for writing (opened when first needed),
-    /// sharing transactions under load ([`write::Writer`]). Its page cache
-    /// stays valid from one write to the next, where a pool connection's
-    /// would have been invalidated by the writes of the others.
-    writer: write::Turns,
-    /// SQLite's read connections (PostgreSQL reads from `pool`).
-    readers: Option<Arc<readers::Readers>>,
+    connections: Connections,
     options: AnyConnectOptions,
+}
+
+/// Where a store's reads and writes run.
+#[derive(Clone, Debug)]
+enum Connections {
+    Sqlite {
+        /// Read connections of their own, a fixed set.
+        readers: Arc<readers::Readers>,
+        /// SQLite has one writer at a time: in-process writers queue here
+        /// (in arrival order) instead of polling SQLite's busy handler, and
+        /// take turns on one connection kept for writing (opened when first
+        /// needed), sharing transactions under load ([`write::Writer`]). Its
+        /// page cache stays valid from one write to the next, where a pool
+        /// connection's would have been invalidated by the writes of the others.
+        writer: write::Turns,
+    },
+    /// PostgreSQL: one pool for reads and writes, each write a transaction
+    /// of its own that locks the rows it reads.
+    Postgres(AnyPool),
 }
 
 /// A connection of a read's own, for as long as the read holds it.
@@ -182,11 +191,7 @@ impl Store {
         }
         let size = pool.unwrap_or(engine.default_pool());
         if engine == Engine::Sqlite {
-            // Reads have their own connections (`Readers`); writes, the writer's.
-            let pool = AnyPoolOptions::new()
-                .max_connections(1)
-                .connect_lazy_with(options.clone());
-            return Ok(Self::with_pool(pool, engine, options, size));
+            return Ok(Self::sqlite(options, size));
         }
         let pool = AnyPoolOptions::new()
             .max_connections(size)
@@ -198,38 +203,42 @@ impl Store {
             .connect_with(options.clone())
             .await
             .map_err(|err| anyhow::anyhow!("cannot open {target}: {}", cause(&err)))?;
-        Ok(Self::with_pool(pool, engine, options, size))
+        Ok(Self {
+            connections: Connections::Postgres(pool),
+            options,
+        })
     }
 
-    fn with_pool(pool: AnyPool, engine: Engine, options: AnyConnectOptions, size: u32) -> Self {
+    /// A SQLite store of `readers` read connections and one writer, each
+    /// opened when first needed.
+    fn sqlite(options: AnyConnectOptions, readers: u32) -> Self {
         Self {
-            pool,
-            engine,
-            writer: write::Turns::new(),
-            readers: (engine == Engine::Sqlite).then(|| readers::Readers::new(options.clone(), size)),
+            connections: Connections::Sqlite {
+                readers: readers::Readers::new(options.clone(), readers),
+                writer: write::Turns::new(),
+            },
             options,
         }
     }
 
     /// A connection for one read, or one statement of its own (autocommit).
     pub(crate) async fn reader(&self) -> Result<Reader, sqlx::Error> {
-        Ok(match &self.readers {
-            Some(readers) => Reader::Sqlite(readers.acquire().await?),
-            None => Reader::Pooled(self.pool.acquire().await?),
+        Ok(match &self.connections {
+            Connections::Sqlite { readers, .. } => Reader::Sqlite(readers.acquire().await?),
+            Connections::Postgres(pool) => Reader::Pooled(pool.acquire().await?),
         })
     }
 
     /// A new connection outside the pool, set up as the pool's are.
     pub(crate) async fn open_connection(&self) -> Result<sqlx::AnyConnection, sqlx::Error> {
-        open(&self.options, self.engine).await
+        open(&self.options, self.engine()).await
     }
 
     /// A store that connects only when first used (never, for the spec writer).
     pub fn detached() -> Self {
         sqlx::any::install_default_drivers();
         let options = AnyConnectOptions::from_str("sqlite::memory:").expect("an in-memory SQLite URL always parses");
-        let pool = AnyPoolOptions::new().connect_lazy_with(options.clone());
-        Self::with_pool(pool, Engine::Sqlite, options, 1)
+        Self::sqlite(options, 1)
     }
 
     /// Applies the embedded migrations that have not run yet.
@@ -262,31 +271,39 @@ impl Store {
     /// What SQLite's writer has committed since start-up (zero on PostgreSQL,
     /// where each write commits its own transaction).
     pub fn writer_commits(&self) -> WriterCommits {
-        self.writer.commits()
+        match &self.connections {
+            Connections::Sqlite { writer, .. } => writer.commits(),
+            Connections::Postgres(_) => WriterCommits::default(),
+        }
     }
 
     /// The connection pool's current state.
     pub fn pool_status(&self) -> PoolStatus {
-        match &self.readers {
-            Some(readers) => readers.status(),
-            None => PoolStatus {
-                open: self.pool.size(),
-                idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
-                max: self.pool.options().get_max_connections(),
+        match &self.connections {
+            Connections::Sqlite { readers, .. } => readers.status(),
+            Connections::Postgres(pool) => PoolStatus {
+                open: pool.size(),
+                idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                max: pool.options().get_max_connections(),
             },
         }
     }
 
     pub(crate) fn engine(&self) -> Engine {
-        self.engine
+        match self.connections {
+            Connections::Sqlite { .. } => Engine::Sqlite,
+            Connections::Postgres(_) => Engine::Postgres,
+        }
     }
 
     pub async fn close(&self) {
-        self.writer.close().await;
-        if let Some(readers) = &self.readers {
-            readers.close().await;
+        match &self.connections {
+            Connections::Sqlite { readers, writer } => {
+                writer.close().await;
+                readers.close().await;
+            }
+            Connections::Postgres(pool) => pool.close().await,
         }
-        self.pool.close().await;
     }
 }
 

@@ -14,7 +14,7 @@ use sqlx::{Any, AnyConnection, Describe, Either, Execute, Executor, Transaction}
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
 use crate::domain::{TenantId, Version};
-use crate::store::{Engine, Store};
+use crate::store::{Connections, Engine, Store};
 
 impl Store {
     /// Starts a write of `tenant`'s rows: a transaction that owns what it
@@ -24,21 +24,21 @@ impl Store {
     /// rows are locked as they are read ([`WriteTx::for_update`],
     /// [`WriteTx::for_share`]).
     pub async fn begin_write(&self, tenant: TenantId) -> Result<WriteTx, sqlx::Error> {
-        let conn = match self.engine {
-            Engine::Sqlite => {
-                let mut turn = self.writer.turn().await;
+        let conn = match &self.connections {
+            Connections::Sqlite { writer, .. } => {
+                let mut turn = writer.turn().await;
                 if turn.conn.is_none() {
                     turn.conn = Some(self.open_connection().await?);
                 }
                 turn.start();
                 Conn::Writer(Some(turn))
             }
-            Engine::Postgres => Conn::Pooled(self.pool.begin().await?),
+            Connections::Postgres(pool) => Conn::Pooled(pool.begin().await?),
         };
         Ok(WriteTx {
             conn,
             tenant,
-            engine: self.engine,
+            engine: self.engine(),
         })
     }
 }
@@ -112,7 +112,7 @@ struct Committed {
 
 /// The SQLite writer's COMMITs since start-up and the writes they
 /// committed: writes ÷ commits is how many writes a commit served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct WriterCommits {
     pub commits: u64,
     pub writes: u64,
