@@ -195,9 +195,19 @@ impl Store {
         }
         let pool = AnyPoolOptions::new()
             .max_connections(size)
-            // A pool connection is checked with a round trip before each use:
-            // a restart or a network can break PostgreSQL's connections.
-            .test_before_acquire(true)
+            // A restart or a network can break PostgreSQL's connections: one
+            // that sat idle is checked with a round trip before it is used
+            // (and replaced if broken); one in steady use is not, as a
+            // failure would have shown on its last use moments ago.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= CHECK_AFTER_IDLE {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _meta| Box::pin(engine.set_up(conn)))
             .connect_with(options.clone())
@@ -313,6 +323,10 @@ async fn open(options: &AnyConnectOptions, engine: Engine) -> Result<sqlx::AnyCo
     engine.set_up(&mut conn).await?;
     Ok(conn)
 }
+
+/// How long a PostgreSQL connection may sit idle in the pool and still be
+/// used without a check (as HikariCP's validation bypass, 500 ms).
+const CHECK_AFTER_IDLE: Duration = Duration::from_millis(500);
 
 /// How long the first connection at start-up may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

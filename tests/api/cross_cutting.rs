@@ -179,3 +179,40 @@ fn tokio_stream_from<T: Send + 'static>(
 ) -> impl futures_util::Stream<Item = T> + Send + 'static {
     futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) })
 }
+
+/// PostgreSQL connections the server drops (a restart, a network) are not
+/// handed to requests: one that sat idle is checked before use and replaced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_dropped_by_the_server_are_replaced() {
+    use sqlx::Connection as _;
+    let Some(app) = TestApp::spawn(Engine::Postgres).await else {
+        return;
+    };
+    let token = app.demo_token().await;
+    let read = || async {
+        let response = app
+            .get("/api/relationships")
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("request");
+        response.status().as_u16()
+    };
+    // Every connection of the pool in use at once, then all dropped by the server.
+    let statuses = futures_util::future::join_all((0..16).map(|_| read())).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let mut admin = sqlx::PgConnection::connect(&app.database_url).await.expect("connect");
+    let dropped: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .expect("terminate");
+    assert!(dropped > 0, "the app's connections were dropped");
+    let _ = admin.close().await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let statuses = futures_util::future::join_all((0..16).map(|_| read())).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    app.stop().await;
+}
