@@ -11,8 +11,10 @@ pub mod setup;
 pub mod tenants;
 pub mod users;
 mod write;
+mod writer;
 
-pub use write::{Aggregate, Removable, WriteError, WriteTx, WriterCommits};
+pub use write::{Aggregate, Removable, WriteError, WriteTx};
+pub use writer::WriterCommits;
 
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
@@ -107,10 +109,10 @@ enum Connections {
         /// SQLite has one writer at a time: in-process writers queue here
         /// (in arrival order) instead of polling SQLite's busy handler, and
         /// take turns on one connection kept for writing (opened when first
-        /// needed), sharing transactions under load ([`write::Writer`]). Its
+        /// needed), sharing transactions under load ([`writer::Writer`]). Its
         /// page cache stays valid from one write to the next, where a pool
         /// connection's would have been invalidated by the writes of the others.
-        writer: write::Turns,
+        writer: writer::Turns,
     },
     /// PostgreSQL: one pool for reads and writes, each write a transaction
     /// of its own that locks the rows it reads.
@@ -225,7 +227,7 @@ impl Store {
         Self {
             connections: Connections::Sqlite {
                 readers: readers::Readers::new(options.clone(), readers),
-                writer: write::Turns::new(),
+                writer: writer::Turns::new(),
             },
             options,
         }
