@@ -291,11 +291,17 @@ impl<'a> Statements<'a> {
         Self { conn, state: None }
     }
 
-    /// The opening statements still to be sent, marking them sent.
+    /// The opening statements still to be sent.
+    fn opening(&self) -> Option<&'static str> {
+        self.state.as_deref()?.opening()
+    }
+
+    /// [`Statements::opening`], marking them sent.
     fn take_opening(&mut self) -> Option<&'static str> {
-        let state = self.state.as_deref_mut()?;
-        let opening = state.opening()?;
-        *state = TxState::Open;
+        let opening = self.opening()?;
+        if let Some(state) = self.state.as_deref_mut() {
+            *state = TxState::Open;
+        }
         Some(opening)
     }
 }
@@ -346,7 +352,7 @@ impl<'a> Executor<'a> for Statements<'a> {
         'a: 'e,
         E: 'q + Execute<'q, Any>,
     {
-        if self.state.as_deref().and_then(|state| state.opening()).is_none() {
+        if self.opening().is_none() {
             return self.conn.fetch_optional(query);
         }
         // Not the connection's own `fetch_optional`, which stops at the
@@ -383,6 +389,19 @@ mod tests {
     use crate::domain::TenantId;
     use crate::store::Store;
 
+    /// `sql` as the first (and only) statement of a write of its own,
+    /// committed or rolled back: the rows affected it reports.
+    async fn write(store: &Store, sql: &'static str, commit: bool) -> u64 {
+        let mut tx = store.begin_write(TenantId(uuid::Uuid::nil())).await.expect("begin");
+        let affected = tx.conn().execute(sql).await.expect(sql).rows_affected();
+        if commit {
+            tx.commit().await.expect("commit");
+        } else {
+            tx.rollback().await.expect("rollback");
+        }
+        affected
+    }
+
     /// A write's first statement carries the write's opening statements in
     /// front of it: what it answers (rows, rows affected) is its own.
     #[tokio::test]
@@ -391,34 +410,12 @@ mod tests {
         let store = Store::connect(&format!("sqlite://{}/w.db", dir.path().display()))
             .await
             .expect("connect");
-        let tenant = TenantId(uuid::Uuid::new_v4());
-        let mut tx = store.begin_write(tenant).await.expect("begin");
-        tx.conn()
-            .execute("CREATE TEMP TABLE probe (n INTEGER)")
-            .await
-            .expect("create");
-        tx.commit().await.expect("commit");
-
-        let mut tx = store.begin_write(tenant).await.expect("begin");
-        let inserted = tx
-            .conn()
-            .execute("INSERT INTO probe VALUES (1), (2), (3)")
-            .await
-            .expect("insert");
-        assert_eq!(inserted.rows_affected(), 3);
-        tx.commit().await.expect("commit");
-
+        write(&store, "CREATE TEMP TABLE probe (n INTEGER)", true).await;
+        assert_eq!(write(&store, "INSERT INTO probe VALUES (1), (2), (3)", true).await, 3);
         // SQLite reports the last change count for BEGIN and SAVEPOINT too (3, here).
-        let mut tx = store.begin_write(tenant).await.expect("begin");
-        let updated = tx
-            .conn()
-            .execute("UPDATE probe SET n = n + 1 WHERE n < 3")
-            .await
-            .expect("update");
-        assert_eq!(updated.rows_affected(), 2);
-        tx.commit().await.expect("commit");
+        assert_eq!(write(&store, "UPDATE probe SET n = n + 1 WHERE n < 3", true).await, 2);
 
-        let mut tx = store.begin_write(tenant).await.expect("begin");
+        let mut tx = store.begin_write(TenantId(uuid::Uuid::nil())).await.expect("begin");
         let first = tx
             .conn()
             .fetch_optional("SELECT n FROM probe ORDER BY n")
@@ -436,20 +433,12 @@ mod tests {
         );
         tx.commit().await.expect("commit");
 
-        let mut tx = store.begin_write(tenant).await.expect("begin");
+        assert_eq!(write(&store, "DELETE FROM probe", false).await, 3);
         assert_eq!(
-            tx.conn()
-                .execute("DELETE FROM probe")
-                .await
-                .expect("delete")
-                .rows_affected(),
-            3
+            write(&store, "UPDATE probe SET n = n", false).await,
+            3,
+            "the rolled-back delete undid itself"
         );
-        tx.rollback().await.expect("rollback");
-        let mut tx = store.begin_write(tenant).await.expect("begin");
-        let kept = tx.conn().fetch_all("SELECT n FROM probe").await.expect("read");
-        assert_eq!(kept.len(), 3, "the rolled-back delete undid itself");
-        tx.rollback().await.expect("rollback");
         store.close().await;
     }
 }
