@@ -17,7 +17,7 @@ impl HealthApi {
 }
 
 /// The state of a probe.
-#[derive(Object, Debug)]
+#[derive(Object, serde::Serialize, Debug)]
 pub struct Health {
     /// `ok` for liveness, `ready` for readiness.
     pub status: String,

@@ -24,6 +24,7 @@ use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
 use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, ResponseContent};
 
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::domain::FieldError;
@@ -356,12 +357,18 @@ impl<T: Type> ResponseContent for Negotiated<T> {
     }
 }
 
-impl<T: ToJSON> IntoResponse for Negotiated<T> {
+impl<T: ToJSON + Serialize + Send + Sync + 'static> IntoResponse for Negotiated<T> {
     fn into_response(self) -> Response {
         let mut response = Response::default();
-        response.extensions_mut().insert(Rendered::of(&self.0));
+        response.extensions_mut().insert(Rendered::typed(self.0));
         response
     }
+}
+
+/// A date-time in a serde-encoded answer, written as its `ToJSON` twin writes
+/// it (RFC 3339 with `+00:00`, not serde's `Z`).
+pub fn rfc3339<S: serde::Serializer>(at: &chrono::DateTime<chrono::Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&at.to_rfc3339())
 }
 
 /// An optional request body: absent when the request has neither a

@@ -10,19 +10,22 @@
 
 use std::borrow::Cow;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use poem::http::StatusCode;
 use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::{ToJSON, Type};
 use poem_openapi::{ApiResponse, ResponseContent};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::http::error::AppError;
 
 /// A response body waiting for the negotiation layer to encode it as JSON or
-/// XML: the JSON value plus what XML needs (root element, namespace).
-#[derive(Debug, Clone)]
+/// XML: the body plus what XML needs (root element, namespace).
+#[derive(Clone)]
 pub struct Rendered {
-    pub value: serde_json::Value,
+    body: Arc<dyn Encode>,
     pub root: Cow<'static, str>,
     pub kind: BodyKind,
 }
@@ -37,12 +40,73 @@ pub enum BodyKind {
 }
 
 impl Rendered {
+    /// A body from its JSON value (an error envelope: rare, so not worth a twin).
     pub fn of<T: ToJSON>(value: &T) -> Self {
+        Self::from_value(value.to_json().unwrap_or_default(), T::name(), BodyKind::Plain)
+    }
+
+    pub fn from_value(value: Value, root: Cow<'static, str>, kind: BodyKind) -> Self {
         Self {
-            value: value.to_json().unwrap_or_default(),
+            body: Arc::new(value),
+            root,
+            kind,
+        }
+    }
+
+    /// A body encoded from its own fields (serde), without building a JSON
+    /// value first; the value, which XML is written from, only when asked.
+    /// The spec documents `T` through its [`ToJSON`] twin: in debug builds
+    /// (every test) each answer checks that the two agree.
+    pub fn typed<T: ToJSON + Serialize + Send + Sync + 'static>(body: T) -> Self {
+        debug_assert_eq!(
+            serde_json::to_value(&body).ok(),
+            body.to_json(),
+            "{}: serde and the spec's ToJSON disagree",
+            T::name()
+        );
+        Self {
+            body: Arc::new(Typed(body)),
             root: T::name(),
             kind: BodyKind::Plain,
         }
+    }
+
+    /// The body as JSON text.
+    pub fn json(&self) -> Vec<u8> {
+        self.body.json()
+    }
+
+    /// The body as a JSON value (what the XML writer walks).
+    pub fn value(&self) -> Cow<'_, Value> {
+        self.body.value()
+    }
+}
+
+/// What a [`Rendered`] body is encoded from.
+trait Encode: Send + Sync {
+    fn json(&self) -> Vec<u8>;
+    fn value(&self) -> Cow<'_, Value>;
+}
+
+impl Encode for Value {
+    fn json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    fn value(&self) -> Cow<'_, Value> {
+        Cow::Borrowed(self)
+    }
+}
+
+struct Typed<T>(T);
+
+impl<T: Serialize + Send + Sync> Encode for Typed<T> {
+    fn json(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.0).unwrap_or_default()
+    }
+
+    fn value(&self) -> Cow<'_, Value> {
+        Cow::Owned(serde_json::to_value(&self.0).unwrap_or_default())
     }
 }
 

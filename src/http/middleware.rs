@@ -263,7 +263,7 @@ impl<S: Stream<Item = std::io::Result<Bytes>> + Unpin> Stream for BodyDeadline<S
 pub fn timeout_response(dialects: &Dialects, path: Option<&str>) -> Vec<u8> {
     let err = AppError::RequestTimeout;
     let rendered = (dialects.for_path(path.unwrap_or_default()).render)(&err);
-    let body = serde_json::to_vec(&rendered.value).unwrap_or_default();
+    let body = rendered.json();
     let mut response = format!(
         "HTTP/1.1 408 Request Timeout\r\ncontent-type: {}\r\ncontent-length: {}\r\n{CORRELATION_ID}: {}\r\n\
          connection: close\r\n\r\n",
@@ -326,10 +326,10 @@ fn encode(response: &mut Response, rendered: &Rendered, format: Format) {
     let is_problem = rendered.kind == BodyKind::Problem;
     let bytes = match format {
         // Forms are only read; `choose_format` never picks one for a response.
-        Format::Json | Format::Form | Format::Multipart => serde_json::to_vec(&rendered.value).unwrap_or_default(),
+        Format::Json | Format::Form | Format::Multipart => rendered.json(),
         Format::Xml => {
             let namespace = if is_problem { problem::XML_ROOT.namespace } else { None };
-            xml::to_xml(&rendered.root, namespace, &rendered.value).into_bytes()
+            xml::to_xml(&rendered.root, namespace, &rendered.value()).into_bytes()
         }
     };
     response.set_body(bytes);

@@ -143,11 +143,11 @@ impl ErrorDialect for ProblemDialect {
     }
 
     fn render(err: &AppError) -> Rendered {
-        Rendered {
-            value: Problem::from(err).to_json().unwrap_or_default(),
-            root: XML_ROOT.element.into(),
-            kind: BodyKind::Problem,
-        }
+        Rendered::from_value(
+            Problem::from(err).to_json().unwrap_or_default(),
+            XML_ROOT.element.into(),
+            BodyKind::Problem,
+        )
     }
 }
 

@@ -43,7 +43,7 @@ pub struct TokenRequest {
 }
 
 /// An access token (RFC 6749 section 5.1).
-#[derive(Object, Debug, Clone)]
+#[derive(Object, serde::Serialize, Debug, Clone)]
 pub struct TokenResponse {
     /// A signed token; send it as `Authorization: Bearer <access_token>`.
     pub access_token: String,

@@ -8,7 +8,7 @@ use crate::http::envelope::{ApiError, ErrorDialect};
 use crate::http::error::AppError;
 
 /// The status block of every Related users response.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
 pub struct RelatedStatus {
     /// The HTTP status meant (200 on success, even where the HTTP status is 201).
     pub status: u16,

@@ -12,7 +12,7 @@ use crate::http::text::Text;
 use crate::store::related_users::RelatedUser as Stored;
 
 /// A related user as the vendor writes it.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
 pub struct RelatedUser {
     /// The related user's id, written as a string (`"6"`).
     pub id: String,
@@ -32,8 +32,9 @@ impl From<Stored> for RelatedUser {
 }
 
 /// The success envelope with one related user.
-#[derive(Object, Debug, Clone)]
+#[derive(Object, serde::Serialize, Debug, Clone)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct RelatedUserEnvelope {
     /// 200.
     pub code: u16,
@@ -42,8 +43,9 @@ pub struct RelatedUserEnvelope {
 }
 
 /// The success envelope with every related user.
-#[derive(Object, Debug, Clone)]
+#[derive(Object, serde::Serialize, Debug, Clone)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct RelatedUserListEnvelope {
     /// 200.
     pub code: u16,
@@ -52,7 +54,7 @@ pub struct RelatedUserListEnvelope {
 }
 
 /// The success envelope without a related user (deactivation).
-#[derive(Object, Debug, Clone)]
+#[derive(Object, serde::Serialize, Debug, Clone)]
 pub struct RelatedStatusEnvelope {
     /// 200.
     pub code: u16,

@@ -111,7 +111,7 @@ pub struct RelationshipUserUpdateDraft {
 }
 
 /// A relationship user as stored.
-#[derive(Object, Debug, Clone)]
+#[derive(Object, serde::Serialize, Debug, Clone)]
 pub struct RelationshipUser {
     pub id: i64,
     /// The relationship's entityId.
@@ -125,7 +125,9 @@ pub struct RelationshipUser {
     pub type_id: i64,
     pub type_name: String,
     pub properties: BTreeMap<String, String>,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -148,7 +150,7 @@ impl From<RelationshipUserRecord> for RelationshipUser {
 }
 
 /// A page of a relationship's users.
-#[derive(Object, Debug, Clone)]
+#[derive(Object, serde::Serialize, Debug, Clone)]
 pub struct RelationshipUserList {
     pub relationship_users: Vec<RelationshipUser>,
     pub total_count: i64,
@@ -157,7 +159,7 @@ pub struct RelationshipUserList {
 }
 
 /// What a create answers.
-#[derive(Object, Debug, Clone)]
+#[derive(Object, serde::Serialize, Debug, Clone)]
 pub struct RelationshipUserCreated {
     /// The new relationship user's id.
     pub id: i64,
@@ -174,7 +176,7 @@ pub enum Created {
 
 /// What an update or a delete answers: the document's example response,
 /// `{}` (in XML, `<RelationshipUserDone></RelationshipUserDone>`).
-#[derive(Object, Debug, Clone, Default)]
+#[derive(Object, serde::Serialize, Debug, Clone, Default)]
 pub struct RelationshipUserDone {}
 
 #[derive(ApiResponse)]

@@ -8,7 +8,7 @@ use crate::http::envelope::{ApiError, ErrorDialect};
 use crate::http::error::AppError;
 
 /// The closed set of Risk relationships error codes.
-#[derive(poem_openapi::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(poem_openapi::Enum, serde::Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[oai(rename_all = "PascalCase")]
 pub enum RiskErrorCode {
     /// The relationship (or route) does not exist for this tenant.
@@ -40,8 +40,9 @@ pub enum RiskErrorCode {
 }
 
 /// One error of a Risk relationships response.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct RiskError {
     pub message: String,
     pub error_code: RiskErrorCode,

@@ -6,17 +6,18 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use poem_openapi::types::{Example, MaybeUndefined, ParseFromJSON, ToJSON};
 use poem_openapi::{ApiResponse, Enum, Object};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::envelope::RiskError;
 use crate::domain::relationship::{NAME_MAX, Patch, RawRelationship, SETUP_VALUE_MAX, StartDate};
 use crate::domain::text::{self, Line};
-use crate::http::Negotiated;
 use crate::http::text::Text;
+use crate::http::{Negotiated, rfc3339};
 
 /// Who sees a relationship (`internalAccess`, `externalAccess`): `ManagerOnly`,
 /// `Team` or `All`. Read case-insensitively; stored and written as listed.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Enum, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[oai(rename_all = "PascalCase")]
 pub enum AccessLevel {
     ManagerOnly,
@@ -25,15 +26,19 @@ pub enum AccessLevel {
 }
 
 /// A relationship's status.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Enum, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RelationshipStatus {
     #[oai(rename = "Relationship_Active")]
+    #[serde(rename = "Relationship_Active")]
     Active,
     #[oai(rename = "Relationship_Inactive")]
+    #[serde(rename = "Relationship_Inactive")]
     Inactive,
     #[oai(rename = "Relationship_Draft")]
+    #[serde(rename = "Relationship_Draft")]
     Draft,
     #[oai(rename = "Relationship_Expired")]
+    #[serde(rename = "Relationship_Expired")]
     Expired,
 }
 
@@ -210,7 +215,7 @@ impl From<RelationshipDraft> for RawRelationship {
 }
 
 /// A link to a related resource.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, Serialize, Debug, Clone, PartialEq)]
 pub struct Link {
     pub rel: String,
     /// Absolute URL.
@@ -220,8 +225,9 @@ pub struct Link {
 
 /// A reference to another resource: its id, display name and links. Users
 /// (`internalManager`, `externalManager`) are named "Last, First".
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, Serialize, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct Reference {
     pub entity_id: Uuid,
     pub name: String,
@@ -229,25 +235,30 @@ pub struct Reference {
 }
 
 /// A relationship as read.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, Serialize, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct Relationship {
     pub entity_id: Uuid,
     /// `R` and five digits, numbered per tenant in creation order.
     pub relationship_number: String,
     pub name: String,
     pub status: RelationshipStatus,
+    #[serde(serialize_with = "rfc3339")]
     pub start_effective_date: DateTime<Utc>,
     pub classification: String,
     pub category: String,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_category: Option<String>,
     pub internal_access: AccessLevel,
     pub external_access: AccessLevel,
     pub organizations: Vec<Reference>,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub supplier: Option<Reference>,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_relationship: Option<Reference>,
     // Manager names are "Last, First" (see `Reference`); no doc comments
     // here, so that the references stay plain `$ref`s.
@@ -255,21 +266,24 @@ pub struct Relationship {
     pub external_manager: Reference,
     pub third_party_locations: Vec<Reference>,
     pub extension_fields: BTreeMap<String, String>,
+    #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
     pub modified_at: DateTime<Utc>,
     pub links: Vec<Link>,
 }
 
 /// What a create or an update answers: the id and where to go next.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, Serialize, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct RelationshipWritten {
     pub entity_id: Uuid,
     pub links: Vec<Link>,
 }
 
 /// The vendor's success envelope.
-#[derive(Object, Debug, Clone)]
+#[derive(Object, Serialize, Debug, Clone)]
 pub struct RiskEnvelope<T: ParseFromJSON + ToJSON> {
     /// Always `true`.
     pub success: bool,
@@ -279,8 +293,9 @@ pub struct RiskEnvelope<T: ParseFromJSON + ToJSON> {
 }
 
 /// The vendor's list envelope.
-#[derive(Object, Debug, Clone)]
+#[derive(Object, Serialize, Debug, Clone)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct RiskListEnvelope<T: ParseFromJSON + ToJSON> {
     /// Always `true`.
     pub success: bool,

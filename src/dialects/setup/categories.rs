@@ -21,8 +21,9 @@ named_resource! {
 }
 
 /// A subcategory value of one category.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct SubCategory {
     pub entity_id: Uuid,
     pub category_id: Uuid,
@@ -30,7 +31,9 @@ pub struct SubCategory {
     pub name: String,
     pub active: bool,
     pub version: i64,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub modified_at: DateTime<Utc>,
 }
 

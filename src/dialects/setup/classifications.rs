@@ -14,15 +14,18 @@ use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 
 /// A classification value; only active ones are accepted on relationships.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct Classification {
     pub entity_id: Uuid,
     /// Unique in the tenant, 1-200 characters, matched exactly.
     pub value: String,
     pub active: bool,
     pub version: i64,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub modified_at: DateTime<Utc>,
 }
 

@@ -13,8 +13,9 @@ use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 
 /// The definition of a user-defined field on relationships (`extensionFields`).
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ExtensionField {
     pub entity_id: Uuid,
     /// The key in `extensionFields`, and so also an XML element name.
@@ -25,7 +26,9 @@ pub struct ExtensionField {
     pub required: bool,
     pub active: bool,
     pub version: i64,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub modified_at: DateTime<Utc>,
 }
 

@@ -15,51 +15,59 @@ use crate::store::setup::records::Stored;
 use std::collections::BTreeMap;
 
 /// `length` validation: the value's length in characters.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
 #[oai(deny_unknown_fields)]
 pub struct LengthValidation {
     #[oai(nullable, skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum: Option<u32>,
     #[oai(nullable, skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub maximum: Option<u32>,
 }
 
 /// `inclusion` validation: the value must be one of these.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
 #[oai(deny_unknown_fields)]
 pub struct InclusionValidation {
     #[oai(rename = "in")]
+    #[serde(rename = "in")]
     pub values: Vec<String>,
 }
 
 /// `format` validation: the value must match this regular expression
 /// (anywhere, as in Rails; anchor it with `^...$` to match the whole value).
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
 #[oai(deny_unknown_fields)]
 pub struct FormatValidation {
     pub with: String,
 }
 
 /// A field's validations; any other name is refused when the configuration is saved.
-#[derive(Object, Debug, Clone, PartialEq, Default)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq, Default)]
 #[oai(deny_unknown_fields)]
 pub struct FieldValidations {
     /// The value must be present and not blank.
     #[oai(nullable, skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence: Option<bool>,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<LengthValidation>,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub inclusion: Option<InclusionValidation>,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<FormatValidation>,
 }
 
 /// One writable field.
-#[derive(Object, Debug, Clone, PartialEq, Default)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq, Default)]
 #[oai(deny_unknown_fields)]
 pub struct FieldConfiguration {
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub validations: Option<FieldValidations>,
 }
 
@@ -96,7 +104,7 @@ impl From<Validations> for FieldConfiguration {
 }
 
 /// A form configuration.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
 pub struct FormConfiguration {
     pub entity_id: Uuid,
     /// snake_case, unique in the tenant.
@@ -108,7 +116,9 @@ pub struct FormConfiguration {
     /// The writable fields (`relationship_id`, `user_id`, `properties.<name>`) and their validations.
     pub fields: BTreeMap<String, FieldConfiguration>,
     pub version: i64,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub modified_at: DateTime<Utc>,
 }
 

@@ -17,6 +17,7 @@ pub mod users;
 
 use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
 use poem_openapi::{ApiResponse, Object};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::auth::Principal;
@@ -51,15 +52,16 @@ pub trait Input: ParseFromJSON + Clone + Send + 'static {
 }
 
 /// An API shape of a stored setup record.
-pub trait Resource: ToJSON + Type + Send + Sync + 'static {
+pub trait Resource: ToJSON + Serialize + Type + Send + Sync + 'static {
     type Data: Record + 'static;
 
     fn from_stored(stored: Stored<Self::Data>) -> Self;
 }
 
 /// One page of a list, oldest first.
-#[derive(Object, Debug)]
+#[derive(Object, serde::Serialize, Debug)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ListPage<T: ParseFromJSON + ToJSON> {
     pub items: Vec<T>,
     /// How many there are in all.
@@ -69,14 +71,14 @@ pub struct ListPage<T: ParseFromJSON + ToJSON> {
 }
 
 #[derive(ApiResponse)]
-pub enum Fetched<T: ToJSON + Type + Send + Sync + 'static> {
+pub enum Fetched<T: ToJSON + Serialize + Type + Send + Sync + 'static> {
     /// The resource; `ETag` is its current version.
     #[oai(status = 200)]
     Ok(Negotiated<T>, #[oai(header = "ETag")] String),
 }
 
 #[derive(ApiResponse)]
-pub enum Created<T: ToJSON + Type + Send + Sync + 'static> {
+pub enum Created<T: ToJSON + Serialize + Type + Send + Sync + 'static> {
     /// Created; `Location` names the new resource.
     #[oai(status = 201)]
     Created(
@@ -87,7 +89,7 @@ pub enum Created<T: ToJSON + Type + Send + Sync + 'static> {
 }
 
 #[derive(ApiResponse)]
-pub enum Listed<T: ParseFromJSON + ToJSON + Type + Send + Sync + 'static> {
+pub enum Listed<T: ParseFromJSON + ToJSON + Serialize + Type + Send + Sync + 'static> {
     /// One page.
     #[oai(status = 200)]
     Ok(Negotiated<ListPage<T>>),
@@ -373,8 +375,9 @@ macro_rules! named_resource {
         body: $input_doc:literal, name: $name_doc:literal, example: $example:literal
     ) => {
         $(#[$doc])*
-        #[derive(poem_openapi::Object, Debug, Clone, PartialEq)]
+        #[derive(poem_openapi::Object, serde::Serialize, Debug, Clone, PartialEq)]
         #[oai(rename_all = "camelCase")]
+        #[serde(rename_all = "camelCase")]
         pub struct $resource {
             pub entity_id: uuid::Uuid,
             #[doc = $name_doc]
@@ -382,7 +385,9 @@ macro_rules! named_resource {
             /// Inactive rows stay readable; deactivate rather than delete.
             pub active: bool,
             pub version: i64,
+            #[serde(serialize_with = "crate::http::rfc3339")]
             pub created_at: chrono::DateTime<chrono::Utc>,
+            #[serde(serialize_with = "crate::http::rfc3339")]
             pub modified_at: chrono::DateTime<chrono::Utc>,
         }
 

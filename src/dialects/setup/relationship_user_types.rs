@@ -14,8 +14,9 @@ use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 
 /// A relationship user type.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct RelationshipUserType {
     pub entity_id: Uuid,
     /// The per-tenant integer id, used as `parent_resource_id`.
@@ -24,7 +25,9 @@ pub struct RelationshipUserType {
     pub name: String,
     pub active: bool,
     pub version: i64,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub modified_at: DateTime<Utc>,
 }
 

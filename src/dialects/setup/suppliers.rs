@@ -22,22 +22,27 @@ named_resource! {
 }
 
 /// An address of a supplier.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct SupplierAddress {
     pub entity_id: Uuid,
     pub supplier_id: Uuid,
     pub line1: String,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub line2: Option<String>,
     pub city: String,
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2.
     pub country: String,
     pub active: bool,
     pub version: i64,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub modified_at: DateTime<Utc>,
 }
 

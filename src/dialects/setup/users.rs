@@ -14,8 +14,9 @@ use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 
 /// A user of the tenant.
-#[derive(Object, Debug, Clone, PartialEq)]
+#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct User {
     pub entity_id: Uuid,
     /// The per-tenant integer id (1, 2, ...), assigned at creation.
@@ -27,7 +28,9 @@ pub struct User {
     pub email: String,
     pub active: bool,
     pub version: i64,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::http::rfc3339")]
     pub modified_at: DateTime<Utc>,
 }
 
