@@ -64,6 +64,28 @@ impl Engine {
         }
     }
 
+    /// One JSON object (as text) of `members` (key, SQL expression); an
+    /// expression that is JSON text already is embedded with [`Engine::json`].
+    pub(crate) fn json_object(self, members: &[(&str, String)]) -> String {
+        let members = members
+            .iter()
+            .map(|(key, expr)| format!("'{key}', {expr}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match self {
+            Engine::Sqlite => format!("json_object({members})"),
+            Engine::Postgres => format!("CAST(json_build_object({members}) AS TEXT)"),
+        }
+    }
+
+    /// JSON text (`expr`) as a JSON value, to embed in [`Engine::json_object`].
+    pub(crate) fn json(self, expr: &str) -> String {
+        match self {
+            Engine::Sqlite => format!("json({expr})"),
+            Engine::Postgres => format!("CAST({expr} AS json)"),
+        }
+    }
+
     /// How many connections the pool keeps by default.
     pub fn default_pool(self) -> u32 {
         match self {

@@ -2,19 +2,16 @@
 //! extension values. Every write is one transaction; every read of many
 //! rows loads each kind of related data in one query.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
-use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Executor as _, Row as _};
 use uuid::Uuid;
 
-use crate::domain::relationship::{Access, RelationshipState, Status};
+use crate::domain::relationship::{RelationshipState, Status};
 use crate::domain::{TenantId, Version};
 use crate::store::{
-    Aggregate, Engine, Store, WriteError, WriteTx, from_db_time, from_db_uuid, next_number_on, next_numbers_on, now,
-    placeholders, to_db_time,
+    Aggregate, Engine, Store, WriteError, WriteTx, next_number_on, next_numbers_on, now, placeholders, to_db_time,
 };
 
 mod read;
@@ -35,9 +32,25 @@ pub struct RelationshipRecord {
 }
 
 /// The relationship columns every read selects.
-pub(super) const COLUMNS: &str = "entity_id, relationship_number, name, start_effective_date, supplier_id, classification, \
-    category, sub_category, parent_id, internal_manager_id, external_manager_id, internal_access, external_access, \
-    status, version, created_at, modified_at";
+pub(super) const COLUMNS: [&str; 17] = [
+    "entity_id",
+    "relationship_number",
+    "name",
+    "start_effective_date",
+    "supplier_id",
+    "classification",
+    "category",
+    "sub_category",
+    "parent_id",
+    "internal_manager_id",
+    "external_manager_id",
+    "internal_access",
+    "external_access",
+    "status",
+    "version",
+    "created_at",
+    "modified_at",
+];
 
 pub(super) fn bind_all<'q>(
     mut query: Query<'q, Any, AnyArguments<'q>>,
@@ -47,44 +60,6 @@ pub(super) fn bind_all<'q>(
         query = query.bind(v.clone());
     }
     query
-}
-
-fn opt_uuid(row: &AnyRow, column: &str) -> Result<Option<Uuid>, sqlx::Error> {
-    row.try_get::<Option<String>, _>(column)?
-        .map(|s| from_db_uuid(&s))
-        .transpose()
-}
-
-fn decode_enum<T: std::str::FromStr>(text: &str) -> Result<T, sqlx::Error> {
-    text.parse::<T>()
-        .map_err(|_| sqlx::Error::Decode(format!("unexpected stored value {text:?}").into()))
-}
-
-pub(super) fn record_from_row(row: &AnyRow) -> Result<RelationshipRecord, sqlx::Error> {
-    Ok(RelationshipRecord {
-        entity_id: from_db_uuid(&row.try_get::<String, _>("entity_id")?)?,
-        number: row.try_get("relationship_number")?,
-        version: Version(row.try_get("version")?),
-        created_at: from_db_time(&row.try_get::<String, _>("created_at")?)?,
-        modified_at: from_db_time(&row.try_get::<String, _>("modified_at")?)?,
-        state: RelationshipState {
-            name: row.try_get("name")?,
-            start_effective_date: from_db_time(&row.try_get::<String, _>("start_effective_date")?)?,
-            organizations: Vec::new(),
-            internal_manager: from_db_uuid(&row.try_get::<String, _>("internal_manager_id")?)?,
-            external_manager: from_db_uuid(&row.try_get::<String, _>("external_manager_id")?)?,
-            supplier: opt_uuid(row, "supplier_id")?,
-            classification: row.try_get("classification")?,
-            category: row.try_get("category")?,
-            sub_category: row.try_get("sub_category")?,
-            parent_relationship: opt_uuid(row, "parent_id")?,
-            internal_access: decode_enum::<Access>(&row.try_get::<String, _>("internal_access")?)?,
-            external_access: decode_enum::<Access>(&row.try_get::<String, _>("external_access")?)?,
-            status: decode_enum::<Status>(&row.try_get::<String, _>("status")?)?,
-            third_party_locations: Vec::new(),
-            extension_fields: BTreeMap::new(),
-        },
-    })
 }
 
 /// The state's own columns, in the order of the INSERT and UPDATE statements.

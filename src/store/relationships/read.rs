@@ -1,17 +1,20 @@
 //! Reading relationships: one statement a read, each row with its lists
 //! and the names it refers to aggregated as JSON; the list's filters.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row as _};
 use uuid::Uuid;
 
-use super::{COLUMNS, RelationshipRecord, bind_all, record_from_row};
-use crate::domain::{Page, TenantId};
-use crate::store::{Engine, Store, WriteTx, from_db_uuid, to_db_time};
+use super::{COLUMNS, RelationshipRecord, bind_all};
+use crate::domain::relationship::{Access, RelationshipState, Status};
+use crate::domain::{Page, TenantId, Version};
+use crate::store::{Engine, Store, WriteTx, from_db_time, from_db_uuid, to_db_time};
 
 /// A relationship as read, with the names of what it refers to.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,60 +150,81 @@ pub(super) enum Names {
     Omitted,
 }
 
-/// A SELECT of relationships (`r`) matching `condition`, each row with its
-/// columns, its lists and (see [`Names`]) the names it refers to, as JSON
-/// text, then `tail`.
+/// A SELECT of relationships (`r`) matching `condition`, then `tail`: one
+/// column a row, a JSON object (text) of the row's columns, its lists and
+/// (see [`Names`]) the names it refers to ([`ViewRow`]). One text value a
+/// row, not a column per field: the driver copies each value it hands over,
+/// and `Any` converts each once more.
 pub(super) fn view_sql(engine: Engine, names: Names, condition: &str, tail: &str) -> String {
     let of_r = "x.tenant_id = r.tenant_id AND x.relationship_id = r.entity_id";
+    let list = |sql: String| engine.json(&format!("({sql})"));
     let extension_fields = engine.json_rows(&["x.name", "x.value"]);
-    let (organizations, locations, references) = match names {
-        Names::Omitted => (
-            format!(
-                "SELECT {} FROM relationship_organizations x WHERE {of_r}",
-                engine.json_rows(&["x.position", "x.organization_id", "NULL"])
-            ),
-            format!(
-                "SELECT {} FROM relationship_locations x WHERE {of_r}",
-                engine.json_rows(&["x.position", "x.address_id", "NULL", "NULL"])
-            ),
-            "NULL AS internal_manager_json, NULL AS external_manager_json, NULL AS supplier_name, NULL AS parent_name"
-                .to_string(),
-        ),
+    let mut members: Vec<(&str, String)> = COLUMNS.iter().map(|c| (*c, format!("r.{c}"))).collect();
+    members.push((
+        "extension_fields",
+        list(format!(
+            "SELECT {extension_fields} FROM relationship_extension_values x WHERE {of_r}"
+        )),
+    ));
+    match names {
+        Names::Omitted => {
+            members.push((
+                "organizations",
+                list(format!(
+                    "SELECT {} FROM relationship_organizations x WHERE {of_r}",
+                    engine.json_rows(&["x.position", "x.organization_id", "NULL"])
+                )),
+            ));
+            members.push((
+                "locations",
+                list(format!(
+                    "SELECT {} FROM relationship_locations x WHERE {of_r}",
+                    engine.json_rows(&["x.position", "x.address_id", "NULL", "NULL"])
+                )),
+            ));
+        }
         Names::Included => {
             let user = engine.json_array(&["u.first_name", "u.last_name"]);
-            (
-                format!(
-                    "SELECT {} FROM relationship_organizations x LEFT JOIN organizations o \
-                     ON o.tenant_id = x.tenant_id AND o.entity_id = x.organization_id WHERE {of_r}",
-                    engine.json_rows(&["x.position", "x.organization_id", "o.name"])
+            let user_named = |column: &str| {
+                list(format!(
+                    "SELECT {user} FROM users u WHERE u.tenant_id = r.tenant_id AND u.entity_id = r.{column}"
+                ))
+            };
+            members.extend([
+                (
+                    "organizations",
+                    list(format!(
+                        "SELECT {} FROM relationship_organizations x LEFT JOIN organizations o \
+                         ON o.tenant_id = x.tenant_id AND o.entity_id = x.organization_id WHERE {of_r}",
+                        engine.json_rows(&["x.position", "x.organization_id", "o.name"])
+                    )),
                 ),
-                format!(
-                    "SELECT {} FROM relationship_locations x LEFT JOIN supplier_addresses a \
-                     ON a.tenant_id = x.tenant_id AND a.entity_id = x.address_id WHERE {of_r}",
-                    engine.json_rows(&[
-                        "x.position",
-                        "x.address_id",
-                        "a.line1 || ', ' || a.city",
-                        "a.supplier_id"
-                    ])
+                (
+                    "locations",
+                    list(format!(
+                        "SELECT {} FROM relationship_locations x LEFT JOIN supplier_addresses a \
+                         ON a.tenant_id = x.tenant_id AND a.entity_id = x.address_id WHERE {of_r}",
+                        engine.json_rows(&["x.position", "x.address_id", "a.line1 || ', ' || a.city", "a.supplier_id"])
+                    )),
                 ),
-                format!(
-                    "(SELECT {user} FROM users u WHERE u.tenant_id = r.tenant_id AND u.entity_id = r.internal_manager_id) \
-                        AS internal_manager_json, \
-                     (SELECT {user} FROM users u WHERE u.tenant_id = r.tenant_id AND u.entity_id = r.external_manager_id) \
-                        AS external_manager_json, \
-                     (SELECT s.name FROM suppliers s WHERE s.tenant_id = r.tenant_id AND s.entity_id = r.supplier_id) \
-                        AS supplier_name, \
-                     (SELECT p.name FROM relationships p WHERE p.tenant_id = r.tenant_id AND p.entity_id = r.parent_id) \
-                        AS parent_name"
+                ("internal_manager", user_named("internal_manager_id")),
+                ("external_manager", user_named("external_manager_id")),
+                (
+                    "supplier_name",
+                    "(SELECT s.name FROM suppliers s WHERE s.tenant_id = r.tenant_id AND s.entity_id = r.supplier_id)"
+                        .to_string(),
                 ),
-            )
+                (
+                    "parent_name",
+                    "(SELECT p.name FROM relationships p WHERE p.tenant_id = r.tenant_id AND p.entity_id = r.parent_id)"
+                        .to_string(),
+                ),
+            ]);
         }
-    };
+    }
     format!(
-        "SELECT {COLUMNS}, ({organizations}) AS organizations_json, ({locations}) AS locations_json, \
-         (SELECT {extension_fields} FROM relationship_extension_values x WHERE {of_r}) AS extension_fields_json, \
-         {references} FROM relationships r WHERE {condition}{tail}"
+        "SELECT {} AS view FROM relationships r WHERE {condition}{tail}",
+        engine.json_object(&members)
     )
 }
 
@@ -219,54 +243,115 @@ pub(super) fn one_view_sql(engine: Engine, names: Names) -> &'static str {
     })
 }
 
+/// A row of [`view_sql`], as its JSON object names it. The lists come in no
+/// particular order: each item carries its position.
+#[derive(Deserialize)]
+struct ViewRow<'a> {
+    entity_id: Uuid,
+    relationship_number: String,
+    name: String,
+    #[serde(borrow)]
+    start_effective_date: Cow<'a, str>,
+    supplier_id: Option<Uuid>,
+    classification: String,
+    category: String,
+    sub_category: Option<String>,
+    parent_id: Option<Uuid>,
+    internal_manager_id: Uuid,
+    external_manager_id: Uuid,
+    #[serde(borrow)]
+    internal_access: Cow<'a, str>,
+    #[serde(borrow)]
+    external_access: Cow<'a, str>,
+    #[serde(borrow)]
+    status: Cow<'a, str>,
+    version: i64,
+    #[serde(borrow)]
+    created_at: Cow<'a, str>,
+    #[serde(borrow)]
+    modified_at: Cow<'a, str>,
+    extension_fields: Vec<(String, String)>,
+    /// (position, organization, its name)
+    organizations: Vec<(i64, Uuid, Option<String>)>,
+    /// (position, address, "line1, city", its supplier)
+    locations: Vec<(i64, Uuid, Option<String>, Option<Uuid>)>,
+    /// (first name, last name)
+    #[serde(default)]
+    internal_manager: Option<(String, String)>,
+    #[serde(default)]
+    external_manager: Option<(String, String)>,
+    #[serde(default)]
+    supplier_name: Option<String>,
+    #[serde(default)]
+    parent_name: Option<String>,
+}
+
 /// A row of [`view_sql`].
 pub(super) fn view_from_row(row: &AnyRow) -> Result<RelationshipView, sqlx::Error> {
-    fn parse<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<Option<T>, sqlx::Error> {
-        row.try_get::<Option<String>, _>(column)?
-            .map(|text| serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(e.into())))
-            .transpose()
-    }
-    let mut record = record_from_row(row)?;
+    let text: String = row.try_get(0)?;
+    let row: ViewRow<'_> = serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(e.into()))?;
     let mut names = ReferenceNames::default();
-    let state = &mut record.state;
-    // The lists come in no particular order: each item carries its position.
-    let mut organizations: Vec<(i64, String, Option<String>)> = parse(row, "organizations_json")?.unwrap_or_default();
+    let mut organizations = row.organizations;
     organizations.sort_unstable_by_key(|item| item.0);
-    for (_, id, name) in organizations {
-        let id = from_db_uuid(&id)?;
-        state.organizations.push(id);
-        names.organizations.extend(name.map(|n| (id, n)));
-    }
-    let mut locations: Vec<(i64, String, Option<String>, Option<String>)> =
-        parse(row, "locations_json")?.unwrap_or_default();
+    let mut locations = row.locations;
     locations.sort_unstable_by_key(|item| item.0);
-    for (_, id, label, supplier) in locations {
-        let id = from_db_uuid(&id)?;
-        state.third_party_locations.push(id);
-        if let (Some(label), Some(supplier)) = (label, supplier) {
-            names.addresses.insert(id, (from_db_uuid(&supplier)?, label));
-        }
-    }
-    let extension_fields: Vec<(String, String)> = parse(row, "extension_fields_json")?.unwrap_or_default();
-    state.extension_fields = extension_fields.into_iter().collect();
-    for (column, id) in [
-        ("internal_manager_json", state.internal_manager),
-        ("external_manager_json", state.external_manager),
-    ] {
-        names
-            .users
-            .extend(parse::<(String, String)>(row, column)?.map(|n| (id, n)));
-    }
-    if let (Some(id), Some(name)) = (state.supplier, row.try_get::<Option<String>, _>("supplier_name")?) {
+    let state = RelationshipState {
+        name: row.name,
+        start_effective_date: from_db_time(&row.start_effective_date)?,
+        organizations: organizations
+            .into_iter()
+            .map(|(_, id, name)| {
+                names.organizations.extend(name.map(|n| (id, n)));
+                id
+            })
+            .collect(),
+        internal_manager: row.internal_manager_id,
+        external_manager: row.external_manager_id,
+        supplier: row.supplier_id,
+        classification: row.classification,
+        category: row.category,
+        sub_category: row.sub_category,
+        parent_relationship: row.parent_id,
+        internal_access: decode_enum::<Access>(&row.internal_access)?,
+        external_access: decode_enum::<Access>(&row.external_access)?,
+        status: decode_enum::<Status>(&row.status)?,
+        third_party_locations: locations
+            .into_iter()
+            .map(|(_, id, label, supplier)| {
+                if let (Some(label), Some(supplier)) = (label, supplier) {
+                    names.addresses.insert(id, (supplier, label));
+                }
+                id
+            })
+            .collect(),
+        extension_fields: row.extension_fields.into_iter().collect(),
+    };
+    names
+        .users
+        .extend(row.internal_manager.map(|n| (state.internal_manager, n)));
+    names
+        .users
+        .extend(row.external_manager.map(|n| (state.external_manager, n)));
+    if let (Some(id), Some(name)) = (state.supplier, row.supplier_name) {
         names.suppliers.insert(id, name);
     }
-    if let (Some(id), Some(name)) = (
-        state.parent_relationship,
-        row.try_get::<Option<String>, _>("parent_name")?,
-    ) {
+    if let (Some(id), Some(name)) = (state.parent_relationship, row.parent_name) {
         names.relationships.insert(id, name);
     }
+    let record = RelationshipRecord {
+        entity_id: row.entity_id,
+        number: row.relationship_number,
+        version: Version(row.version),
+        created_at: from_db_time(&row.created_at)?,
+        modified_at: from_db_time(&row.modified_at)?,
+        state,
+    };
     Ok(RelationshipView { record, names })
+}
+
+fn decode_enum<T: std::str::FromStr>(text: &str) -> Result<T, sqlx::Error> {
+    text.parse::<T>()
+        .map_err(|_| sqlx::Error::Decode(format!("unexpected stored value {text:?}").into()))
 }
 
 /// `parent` and its ancestors, the parent first (empty when it does not exist).
