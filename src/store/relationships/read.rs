@@ -121,7 +121,7 @@ impl Store {
         let order_column = if order.by_modified { "modified_at" } else { "created_at" };
         let direction = if order.descending { "DESC" } else { "ASC" };
         let tail = format!(
-            " ORDER BY {order_column} {direction}, entity_id {direction} LIMIT ${} OFFSET ${}",
+            " ORDER BY r.{order_column} {direction}, r.entity_id {direction} LIMIT ${} OFFSET ${}",
             values.len() + 1,
             values.len() + 2
         );
@@ -131,7 +131,7 @@ impl Store {
             .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
             .fetch_all(&mut *self.reader().await?)
             .await?;
-        let count_sql = format!("SELECT COUNT(*) FROM relationships WHERE {where_clause}");
+        let count_sql = format!("SELECT COUNT(*) FROM relationships r WHERE {where_clause}");
         let total = bind_all(sqlx::query(&count_sql), &values)
             .fetch_one(&mut *self.reader().await?)
             .await?
@@ -166,7 +166,7 @@ pub(super) fn view_sql(engine: Engine, names: Names, condition: &str, tail: &str
             "SELECT {extension_fields} FROM relationship_extension_values x WHERE {of_r}"
         )),
     ));
-    match names {
+    let joins = match names {
         Names::Omitted => {
             members.push((
                 "organizations",
@@ -182,13 +182,16 @@ pub(super) fn view_sql(engine: Engine, names: Names, condition: &str, tail: &str
                     engine.json_rows(&["x.position", "x.address_id", "NULL", "NULL"])
                 )),
             ));
+            ""
         }
         Names::Included => {
-            let user = engine.json_array(&["u.first_name", "u.last_name"]);
-            let user_named = |column: &str| {
-                list(format!(
-                    "SELECT {user} FROM users u WHERE u.tenant_id = r.tenant_id AND u.entity_id = r.{column}"
-                ))
+            // A name of one row is joined (one cursor for the whole read);
+            // a list is a subquery a row (an aggregate each).
+            let user = |u: &str| {
+                format!(
+                    "CASE WHEN {u}.entity_id IS NULL THEN NULL ELSE {} END",
+                    engine.json_array(&[&format!("{u}.first_name"), &format!("{u}.last_name")])
+                )
             };
             members.extend([
                 (
@@ -204,26 +207,27 @@ pub(super) fn view_sql(engine: Engine, names: Names, condition: &str, tail: &str
                     list(format!(
                         "SELECT {} FROM relationship_locations x LEFT JOIN supplier_addresses a \
                          ON a.tenant_id = x.tenant_id AND a.entity_id = x.address_id WHERE {of_r}",
-                        engine.json_rows(&["x.position", "x.address_id", "a.line1 || ', ' || a.city", "a.supplier_id"])
+                        engine.json_rows(&[
+                            "x.position",
+                            "x.address_id",
+                            "a.line1 || ', ' || a.city",
+                            "a.supplier_id"
+                        ])
                     )),
                 ),
-                ("internal_manager", user_named("internal_manager_id")),
-                ("external_manager", user_named("external_manager_id")),
-                (
-                    "supplier_name",
-                    "(SELECT s.name FROM suppliers s WHERE s.tenant_id = r.tenant_id AND s.entity_id = r.supplier_id)"
-                        .to_string(),
-                ),
-                (
-                    "parent_name",
-                    "(SELECT p.name FROM relationships p WHERE p.tenant_id = r.tenant_id AND p.entity_id = r.parent_id)"
-                        .to_string(),
-                ),
+                ("internal_manager", engine.json(&user("im"))),
+                ("external_manager", engine.json(&user("em"))),
+                ("supplier_name", "s.name".to_string()),
+                ("parent_name", "p.name".to_string()),
             ]);
+            " LEFT JOIN users im ON im.tenant_id = r.tenant_id AND im.entity_id = r.internal_manager_id \
+                      LEFT JOIN users em ON em.tenant_id = r.tenant_id AND em.entity_id = r.external_manager_id \
+                      LEFT JOIN suppliers s ON s.tenant_id = r.tenant_id AND s.entity_id = r.supplier_id \
+                      LEFT JOIN relationships p ON p.tenant_id = r.tenant_id AND p.entity_id = r.parent_id"
         }
-    }
+    };
     format!(
-        "SELECT {} AS view FROM relationships r WHERE {condition}{tail}",
+        "SELECT {} AS view FROM relationships r{joins} WHERE {condition}{tail}",
         engine.json_object(&members)
     )
 }
@@ -355,13 +359,14 @@ fn decode_enum<T: std::str::FromStr>(text: &str) -> Result<T, sqlx::Error> {
 }
 
 /// `parent` and its ancestors, the parent first (empty when it does not exist).
-/// The WHERE clause of a tenant's filtered list, and the values it binds in order.
+/// The WHERE clause of a tenant's filtered list of relationships `r`, and
+/// the values it binds in order.
 fn where_clause(tenant: TenantId, filters: &[Filter]) -> (String, Vec<String>) {
-    let mut conditions = vec!["tenant_id = $1".to_string()];
+    let mut conditions = vec!["r.tenant_id = $1".to_string()];
     let mut values = vec![tenant.to_string()];
     for f in filters {
         let p = values.len() + 1;
-        let column = f.field.column();
+        let column = format!("r.{}", f.field.column());
         let value = match &f.value {
             FilterValue::Text(text) => text.clone(),
             FilterValue::Instant(at) => to_db_time(*at),
