@@ -102,7 +102,12 @@ struct Typed<T>(T);
 
 impl<T: Serialize + Send + Sync> Encode for Typed<T> {
     fn json(&self) -> Vec<u8> {
-        serde_json::to_vec(&self.0).unwrap_or_default()
+        // Most answers fit; a list grows it a few times rather than some twenty.
+        let mut out = Vec::with_capacity(4096);
+        match serde_json::to_writer(&mut out, &self.0) {
+            Ok(()) => out,
+            Err(_) => Vec::new(),
+        }
     }
 
     fn value(&self) -> Cow<'_, Value> {
