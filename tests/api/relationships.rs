@@ -482,6 +482,13 @@ engine_tests! {
         assert_eq!(desc["totalCount"], 4, "totalCount counts past the page");
         let page2 = json(query("limit=2&offset=2").await).await;
         assert_eq!(names(&page2), ["Beta services", "Gamma alpha"]);
+        assert_eq!(page2["totalCount"], 4);
+        let past_the_end = json(query("limit=2&offset=10").await).await;
+        assert_eq!(names(&past_the_end), Vec::<String>::new());
+        assert_eq!(past_the_end["totalCount"], 4, "a page past the end still counts every match");
+        let alpha_page2 = json(query("name[contains]=alpha&limit=1&offset=1").await).await;
+        assert_eq!(names(&alpha_page2), ["Gamma alpha"]);
+        assert_eq!(alpha_page2["totalCount"], 2, "the count takes the filters");
         let by_number = json(query("relationshipNumber[eq]=R00001").await).await;
         assert_eq!(names(&by_number), ["Example relationship"]);
         let later = json(query("startEffectiveDate[gt]=2026-03-01").await).await;
