@@ -43,46 +43,54 @@ impl Engine {
         }
     }
 
-    /// A JSON array (as text) of one array of `items` per row, in no
-    /// particular order (an ordered aggregate costs a sort per row read;
-    /// readers sort what they need, e.g. by a position among the items);
-    /// `[]` when there are no rows.
+    /// A JSON array of one array of `items` per row, in no particular order
+    /// (an ordered aggregate costs a sort per row read; readers sort what
+    /// they need, e.g. by a position among the items); `[]` when there are
+    /// no rows. A JSON value: [`Engine::member`] of a subquery.
     pub(crate) fn json_rows(self, items: &[&str]) -> String {
         let items = items.join(", ");
         match self {
             Engine::Sqlite => format!("json_group_array(json_array({items}))"),
-            Engine::Postgres => format!("COALESCE(CAST(json_agg(json_build_array({items})) AS TEXT), '[]')"),
+            Engine::Postgres => format!("COALESCE(json_agg(json_build_array({items})), '[]'::json)"),
         }
     }
 
-    /// One JSON array (as text) of `items`.
+    /// One JSON array of `items`, a JSON value as [`Engine::json_rows`].
     pub(crate) fn json_array(self, items: &[&str]) -> String {
         let items = items.join(", ");
         match self {
             Engine::Sqlite => format!("json_array({items})"),
-            Engine::Postgres => format!("CAST(json_build_array({items}) AS TEXT)"),
+            Engine::Postgres => format!("json_build_array({items})"),
         }
     }
 
-    /// One JSON object (as text) of `members` (key, SQL expression); an
-    /// expression that is JSON text already is embedded with [`Engine::json`].
-    pub(crate) fn json_object(self, members: &[(&str, String)]) -> String {
-        let members = members
-            .iter()
-            .map(|(key, expr)| format!("'{key}', {expr}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+    /// A select list of `members` (name, SQL expression), as the engine's
+    /// rows are read fastest: on SQLite one JSON object (text) named `row`,
+    /// since the driver copies each value it hands over and `Any` converts
+    /// each once more; on PostgreSQL a column each, since building JSON
+    /// costs the server more than sending columns (and the server is what
+    /// instances share).
+    pub(crate) fn row_of(self, members: &[(&str, String)]) -> String {
         match self {
-            Engine::Sqlite => format!("json_object({members})"),
-            Engine::Postgres => format!("CAST(json_build_object({members}) AS TEXT)"),
+            Engine::Sqlite => {
+                let members: Vec<String> = members.iter().map(|(name, expr)| format!("'{name}', {expr}")).collect();
+                format!("json_object({}) AS row", members.join(", "))
+            }
+            Engine::Postgres => {
+                let columns: Vec<String> = members.iter().map(|(name, expr)| format!("{expr} AS {name}")).collect();
+                columns.join(", ")
+            }
         }
     }
 
-    /// JSON text (`expr`) as a JSON value, to embed in [`Engine::json_object`].
-    pub(crate) fn json(self, expr: &str) -> String {
+    /// A JSON value (a subquery or a `CASE` of one) as a member of
+    /// [`Engine::row_of`]: SQLite marks JSON text by a subtype that such
+    /// expressions are not promised to keep (`json()` marks it again); a
+    /// PostgreSQL column of JSON is read as text.
+    pub(crate) fn json_member(self, expr: &str) -> String {
         match self {
             Engine::Sqlite => format!("json({expr})"),
-            Engine::Postgres => format!("CAST({expr} AS json)"),
+            Engine::Postgres => format!("CAST({expr} AS TEXT)"),
         }
     }
 

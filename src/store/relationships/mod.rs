@@ -247,7 +247,7 @@ impl Aggregate for RelationshipRecord {
             .bind(id.to_string())
             .fetch_optional(tx.conn())
             .await?
-            .map(|row| view_from_row(&row).map(|view| view.record))
+            .map(|row| view_from_row(tx.engine(), &row).map(|view| view.record))
             .transpose()
     }
 
