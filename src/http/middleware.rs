@@ -22,7 +22,6 @@ use crate::http::error::{AppError, AuthFailure, BodyTimedOut, BodyTooLarge, OAut
 use crate::http::negotiate::{Format, choose_format};
 use crate::http::problem;
 use crate::http::routes::RouteTable;
-use crate::http::xml;
 use crate::metrics::Metrics;
 
 /// Wraps the application's routes.
@@ -329,7 +328,7 @@ fn encode(response: &mut Response, rendered: &Rendered, format: Format) {
         Format::Json | Format::Form | Format::Multipart => rendered.json(),
         Format::Xml => {
             let namespace = if is_problem { problem::XML_ROOT.namespace } else { None };
-            xml::to_xml(&rendered.root, namespace, &rendered.value()).into_bytes()
+            rendered.xml(namespace).into_bytes()
         }
     };
     response.set_body(bytes);

@@ -21,7 +21,9 @@
 //! Reading goes XML → [`serde_json::Value`] guided by the schema (which
 //! elements are arrays, numbers or booleans), after which the type's own
 //! `parse_from_json` validates, so JSON and XML share every rule. Writing
-//! goes from the type's `to_json` output to XML and needs no schema.
+//! needs no schema: [`to_xml`] writes a JSON value, [`ser::to_xml`] the
+//! same document straight from a type's serde `Serialize` (how answers are
+//! written).
 //!
 //! Parsing is safe by construction: an event reader (no recursion while
 //! reading), no DTD, no entities beyond the predefined five and numeric
@@ -491,6 +493,8 @@ fn escape_into(out: &mut String, s: &str) {
     }
     out.push_str(&s[plain..]);
 }
+
+pub mod ser;
 
 #[cfg(test)]
 mod tests;

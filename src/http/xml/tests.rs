@@ -227,3 +227,56 @@ fn text_is_escaped_and_what_xml_cannot_carry_is_replaced() {
         Some("<S><t>plain</t></S>")
     );
 }
+
+#[test]
+fn the_serde_writer_writes_what_the_value_writer_writes() {
+    let values = [
+        json!({"a": "x", "n": 5, "neg": -3, "f": 1.5, "whole": 2.0, "t": true, "none": null}),
+        json!({"list": ["a", "b"], "nested": [["a", "b"], ["c"]], "empty": [], "objs": [{"k": 1}, {"k": 2}]}),
+        json!({"obj": {}, "deep": {"inner": {"leaf": "<&>"}}, "with nulls": 1, "1st": 2, "ok": [null, "x"]}),
+        json!(["a", {"k": "v"}, ["x", "y"], null]),
+        json!(null),
+        json!("root text & more"),
+        json!(42),
+        json!({}),
+        json!({"t": "a<b>&\"c' d\té\u{1}\u{FFFE}z"}),
+    ];
+    for value in &values {
+        for namespace in [None, Some("urn:a&b")] {
+            assert_eq!(
+                ser::to_xml("Root", namespace, value).ok(),
+                Some(to_xml("Root", namespace, value)),
+                "{value}"
+            );
+        }
+    }
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Typed {
+        entity_id: uuid::Uuid,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        skipped: Option<String>,
+        kept_null: Option<String>,
+        status: Status,
+        fields: std::collections::BTreeMap<String, Vec<u32>>,
+        pair: (i64, String),
+    }
+    #[derive(serde::Serialize)]
+    enum Status {
+        #[serde(rename = "Relationship_Active")]
+        Active,
+    }
+    let typed = Typed {
+        entity_id: uuid::Uuid::nil(),
+        skipped: None,
+        kept_null: None,
+        status: Status::Active,
+        fields: [("a".to_string(), vec![1, 2]), ("not a name".to_string(), vec![3])].into(),
+        pair: (7, "seven".into()),
+    };
+    let value = serde_json::to_value(&typed).expect("a value");
+    assert_eq!(
+        ser::to_xml("Typed", None, &typed).ok(),
+        Some(to_xml("Typed", None, &value))
+    );
+}
