@@ -264,44 +264,29 @@ impl Items<'_> {
     }
 }
 
-impl ser::SerializeSeq for Items<'_> {
-    type Ok = ();
-    type Error = Error;
+/// The three kinds of sequence serde knows, each an [`Items`].
+macro_rules! items {
+    ($($trait:ident :: $method:ident),*) => {
+        $(impl ser::$trait for Items<'_> {
+            type Ok = ();
+            type Error = Error;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.item(value)
-    }
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                self.item(value)
+            }
 
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
+            fn end(self) -> Result<(), Error> {
+                self.finish()
+            }
+        })*
+    };
 }
 
-impl ser::SerializeTuple for Items<'_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.item(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for Items<'_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.item(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
+items!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 /// An object's members, each written as the element of its key.
 struct Members<'a> {
@@ -371,6 +356,10 @@ impl ser::SerializeStruct for Members<'_> {
 /// A map key, as JSON would write it: a string (numbers as their text).
 struct Key;
 
+fn not_a_key<T>() -> Result<T, Error> {
+    Err(ser::Error::custom("a map key must be a string"))
+}
+
 macro_rules! key_displayed {
     ($($method:ident: $ty:ty),*) => {
         $(fn $method(self, v: $ty) -> Result<String, Error> {
@@ -395,31 +384,31 @@ impl ser::Serializer for Key {
         serialize_i128: i128, serialize_u128: u128, serialize_char: char, serialize_str: &str);
 
     fn serialize_f32(self, _v: f32) -> Result<String, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 
     fn serialize_f64(self, _v: f64) -> Result<String, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 
     fn serialize_bytes(self, _v: &[u8]) -> Result<String, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 
     fn serialize_none(self) -> Result<String, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 
     fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<String, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 
     fn serialize_unit(self) -> Result<String, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 
     fn serialize_unit_struct(self, _name: &'static str) -> Result<String, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 
     fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<String, Error> {
@@ -437,19 +426,19 @@ impl ser::Serializer for Key {
         _variant: &'static str,
         _value: &T,
     ) -> Result<String, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 
     fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 
     fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 
     fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 
     fn serialize_tuple_variant(
@@ -459,15 +448,15 @@ impl ser::Serializer for Key {
         _variant: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 
     fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 
     fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 
     fn serialize_struct_variant(
@@ -477,6 +466,6 @@ impl ser::Serializer for Key {
         _variant: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(ser::Error::custom("a map key must be a string"))
+        not_a_key()
     }
 }

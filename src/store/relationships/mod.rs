@@ -31,27 +31,14 @@ pub struct RelationshipRecord {
     pub state: RelationshipState,
 }
 
-/// The relationship columns every read selects.
-pub(super) const COLUMNS: [&str; 17] = [
+/// The relationship columns every read selects besides [`STATE_COLUMNS`].
+pub(super) const RECORD_COLUMNS: [&str; 5] = [
     "entity_id",
     "relationship_number",
-    "name",
-    "start_effective_date",
-    "supplier_id",
-    "classification",
-    "category",
-    "sub_category",
-    "parent_id",
-    "internal_manager_id",
-    "external_manager_id",
-    "internal_access",
-    "external_access",
-    "status",
     "version",
     "created_at",
     "modified_at",
 ];
-
 pub(super) fn bind_all<'q>(
     mut query: Query<'q, Any, AnyArguments<'q>>,
     values: &[String],
@@ -80,7 +67,7 @@ fn state_columns(state: &RelationshipState) -> Vec<Option<String>> {
     ]
 }
 
-const STATE_COLUMNS: [&str; 12] = [
+pub(super) const STATE_COLUMNS: [&str; 12] = [
     "name",
     "start_effective_date",
     "supplier_id",

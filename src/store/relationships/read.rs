@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row as _};
 use uuid::Uuid;
 
-use super::{COLUMNS, RelationshipRecord, bind_all};
+use super::{RECORD_COLUMNS, RelationshipRecord, STATE_COLUMNS, bind_all};
 use crate::domain::relationship::{Access, RelationshipState, Status};
 use crate::domain::{Page, TenantId, Version};
 use crate::store::{Engine, Store, WriteTx, from_db_time, from_db_uuid, to_db_time};
@@ -160,7 +160,11 @@ pub(super) fn view_sql(engine: Engine, names: Names, condition: &str, tail: &str
     let of_r = "x.tenant_id = r.tenant_id AND x.relationship_id = r.entity_id";
     let list = |sql: String| engine.json_member(&format!("({sql})"));
     let extension_fields = engine.json_rows(&["x.name", "x.value"]);
-    let mut members: Vec<(&str, String)> = COLUMNS.iter().map(|c| (*c, format!("r.{c}"))).collect();
+    let mut members: Vec<(&str, String)> = RECORD_COLUMNS
+        .iter()
+        .chain(&STATE_COLUMNS)
+        .map(|c| (*c, format!("r.{c}")))
+        .collect();
     members.push((
         "extension_fields",
         list(format!(
