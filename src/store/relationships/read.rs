@@ -339,11 +339,10 @@ impl ViewRow<'static> {
 
 /// A row of [`view_sql`] on `engine`.
 pub(super) fn view_from_row(engine: Engine, row: &AnyRow) -> Result<RelationshipView, sqlx::Error> {
-    let text: String;
     let row = match engine {
         Engine::Sqlite => {
-            text = row.try_get(0)?;
-            serde_json::from_str::<ViewRow<'_>>(&text).map_err(|e| sqlx::Error::Decode(e.into()))?
+            let text: &str = row.try_get(0)?;
+            serde_json::from_str::<ViewRow<'_>>(text).map_err(|e| sqlx::Error::Decode(e.into()))?
         }
         Engine::Postgres => ViewRow::from_columns(row)?,
     };
