@@ -473,23 +473,34 @@ fn write_scalar(out: &mut String, value: &Value) {
 
 /// Appends `s` escaped for element content or attribute values; characters
 /// XML 1.0 cannot carry at all become U+FFFD. Runs of text that need no
-/// escaping are copied whole.
+/// escaping are copied whole; the scan is over bytes (every character it
+/// acts on starts with a byte no other character contains).
 fn escape_into(out: &mut String, s: &str) {
-    let mut plain = 0;
-    for (i, c) in s.char_indices() {
-        let replacement = match c {
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '&' => "&amp;",
-            '"' => "&quot;",
-            '\'' => "&apos;",
-            '\t' | '\n' | '\r' => continue,
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => "\u{FFFD}",
-            _ => continue,
+    let bytes = s.as_bytes();
+    let (mut plain, mut i) = (0, 0);
+    while i < bytes.len() {
+        let (replacement, len) = match bytes[i] {
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'&' => ("&amp;", 1),
+            b'"' => ("&quot;", 1),
+            b'\'' => ("&apos;", 1),
+            b'\t' | b'\n' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b if b < 0x20 => ("\u{FFFD}", 1),
+            // U+FFFE and U+FFFF (EF BF BE, EF BF BF).
+            0xEF if bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) => ("\u{FFFD}", 3),
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         out.push_str(&s[plain..i]);
         out.push_str(replacement);
-        plain = i + c.len_utf8();
+        i += len;
+        plain = i;
     }
     out.push_str(&s[plain..]);
 }

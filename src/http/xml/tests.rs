@@ -220,6 +220,14 @@ fn text_is_escaped_and_what_xml_cannot_carry_is_replaced() {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><S xmlns=\"urn:a&amp;b\">\
          <t>a&lt;b&gt;&amp;&quot;c&apos; d\té\u{FFFD}\u{FFFD}z</t></S>"
     );
+    // Around the two refused characters: their neighbours U+FFFD and U+FFEE,
+    // and other characters of three bytes, stay as they are.
+    assert_eq!(
+        to_xml("S", None, &json!({"t": "\u{FFFF}\u{FFFD}\u{FFEE}€\u{FFFE}"}))
+            .rsplit_once("?>")
+            .map(|(_, b)| b),
+        Some("<S><t>\u{FFFD}\u{FFFD}\u{FFEE}€\u{FFFD}</t></S>")
+    );
     assert_eq!(
         to_xml("S", None, &json!({"t": "plain"}))
             .rsplit_once("?>")
