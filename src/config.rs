@@ -127,6 +127,8 @@ pub struct Settings {
 
     /// Base URL for absolute links in responses (e.g. https://liaison.example.com);
     /// without it, links use the request's scheme and host.
+    // The text is also `--help`'s, where a bare URL reads best.
+    #[allow(rustdoc::bare_urls)]
     #[arg(long, env = "LIAISON_PUBLIC_URL", global = true, value_parser = parse_public_url)]
     pub public_url: Option<String>,
 

@@ -1,6 +1,6 @@
 //! liaison: a relationship registry served over HTTP.
 //!
-//! [`app`] wires the whole service (routes, docs, the front-line
+//! [`app()`] wires the whole service (routes, docs, the front-line
 //! middleware) for `main`, the tests and the spec writer alike.
 
 pub mod app;

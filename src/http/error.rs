@@ -108,7 +108,7 @@ impl AppError {
     /// Turns any error that reached the HTTP layer into an `AppError`:
     /// ours come back as they were; poem's and poem-openapi's own (unknown
     /// route, wrong method, unparsable parameter or body) get their meaning,
-    /// worded in the client's terms (see [`parameter_error`]): their own
+    /// worded in the client's terms (see `parameter_error`): their own
     /// text names internals (`param0`, `optional_integer(uint64)`) and is
     /// only logged.
     pub fn from_poem(err: poem::Error, routes: &RouteTable, method: &str, uri: &poem::http::Uri) -> Self {

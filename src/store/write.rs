@@ -15,9 +15,9 @@ impl Store {
     /// Starts a write of `tenant`'s rows: a transaction that owns what it
     /// reads until it commits. On SQLite it holds the database's write lock
     /// from its first statement (on the writer connection, once this
-    /// process's writers before it are done: see [`Writer`]); on PostgreSQL
-    /// rows are locked as they are read ([`WriteTx::for_update`],
-    /// [`WriteTx::for_share`]).
+    /// process's writers before it are done: see `store::writer::Writer`); on
+    /// PostgreSQL rows are locked as they are read (`WriteTx::for_update`,
+    /// `WriteTx::for_share`).
     pub async fn begin_write(&self, tenant: TenantId) -> Result<WriteTx, sqlx::Error> {
         let conn = match &self.connections {
             Connections::Sqlite { writer, .. } => {
