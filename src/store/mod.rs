@@ -46,7 +46,7 @@ impl Engine {
     /// A JSON array of one array of `items` per row, in no particular order
     /// (an ordered aggregate costs a sort per row read; readers sort what
     /// they need, e.g. by a position among the items); `[]` when there are
-    /// no rows. A JSON value: [`Engine::member`] of a subquery.
+    /// no rows. A JSON value: [`Engine::json_member`] of a subquery.
     pub(crate) fn json_rows(self, items: &[&str]) -> String {
         let items = items.join(", ");
         match self {

@@ -276,7 +276,7 @@ impl Writer {
     }
 }
 
-/// Where a write's statements run ([`WriteTx::conn`]): its connection, and
+/// Where a write's statements run ([`WriteTx::conn`](crate::store::WriteTx::conn)): its connection, and
 /// on SQLite's writer the statements that open the write until they are
 /// sent, in front of the first statement (one round trip for both).
 #[derive(Debug)]

@@ -410,7 +410,6 @@ fn decode_enum<T: std::str::FromStr>(text: &str) -> Result<T, sqlx::Error> {
         .map_err(|_| sqlx::Error::Decode(format!("unexpected stored value {text:?}").into()))
 }
 
-/// `parent` and its ancestors, the parent first (empty when it does not exist).
 /// The WHERE clause of a tenant's filtered list of relationships `r`, and
 /// the values it binds in order.
 fn where_clause(tenant: TenantId, filters: &[Filter]) -> (String, Vec<String>) {
