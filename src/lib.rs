@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod wire;
 pub mod write;
 
 pub use app::{app, spec};

@@ -1,6 +1,6 @@
 //! Liveness and readiness.
 
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, OpenApi};
 
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
@@ -16,11 +16,13 @@ impl HealthApi {
     }
 }
 
-/// The state of a probe.
-#[derive(Object, serde::Serialize, Debug)]
-pub struct Health {
-    /// `ok` for liveness, `ready` for readiness.
-    pub status: String,
+crate::wire! {
+    /// The state of a probe.
+    #[derive(Debug)]
+    pub struct Health {
+        /// `ok` for liveness, `ready` for readiness.
+        pub status: String,
+    }
 }
 
 #[derive(ApiResponse)]

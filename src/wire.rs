@@ -1,0 +1,167 @@
+//! One declaration per wire shape.
+//!
+//! An answer is documented by poem-openapi (`Object`, `Enum`: the spec) and
+//! written by serde (`Serialize`: the JSON and XML encoders, which skip the
+//! `serde_json::Value` tree `ToJSON` would build). [`wire!`] takes one
+//! declaration and emits both derives with the same renames and the same
+//! omissions, so the spec and the bytes cannot drift apart; `tests` holds
+//! every answer type of the application to that.
+//!
+//! The attributes a declaration may carry are this vocabulary and nothing
+//! else (anything unknown on a field is a compile error):
+//!
+//! | on | write | means |
+//! |---|---|---|
+//! | struct | `#[rename_all = "camelCase"]` | field names as the wire spells them |
+//! | struct | `#[oai(...)]`, `#[derive(...)]`, docs | passed through (they do not change what is written) |
+//! | field | `#[skip_none]` | an absent `Option` is no member at all |
+//! | field | `#[rename = "in"]` | this member's wire name |
+//! | field | `#[flatten]` | the struct's members inline |
+//! | field | `#[nullable]`, `#[validator(...)]` | documented only (how a body is read) |
+//! | enum | `Variant = "Wire_Name"` | the variant's one spelling |
+//!
+//! A generic struct takes one type parameter, bounded as poem-openapi
+//! needs (`ParseFromJSON + ToJSON`; serde adds `Serialize` itself).
+//!
+//! An enum also gets `ALL` (its values), `NAMES` (their spellings) and
+//! `as_str`: the domain parses and words its errors from those, so each
+//! spelling is written once.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+use poem_openapi::registry::MetaSchemaRef;
+use poem_openapi::types::{ParseFromJSON, ParseResult, ToJSON, Type};
+use serde_json::Value;
+
+/// Declares a wire struct or enum once; see the [module](self) for the
+/// vocabulary.
+#[macro_export]
+macro_rules! wire {
+    // Struct-level attributes.
+    (@s [$($a:tt)*] #[rename_all = $r:literal] $($rest:tt)*) => {
+        $crate::wire!(@s [$($a)* #[oai(rename_all = $r)] #[serde(rename_all = $r)]] $($rest)*);
+    };
+    (@s [$($a:tt)*] #[$($m:tt)*] $($rest:tt)*) => {
+        $crate::wire!(@s [$($a)* #[$($m)*]] $($rest)*);
+    };
+    (@s [$($a:tt)*] $v:vis struct $name:ident $(<$T:ident>)? { $($fields:tt)* }) => {
+        $crate::wire!(@f [$($a)*] [$v $name $(<$T>)?] [] [] $($fields)*);
+    };
+    (@s [$($a:tt)*] $v:vis enum $name:ident {
+        $($(#[doc = $d:literal])* $var:ident = $s:literal),* $(,)?
+    }) => {
+        #[derive(poem_openapi::Enum, serde::Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+        $($a)*
+        $v enum $name {
+            $($(#[doc = $d])* #[oai(rename = $s)] #[serde(rename = $s)] $var),*
+        }
+
+        impl $name {
+            /// Every value, in declared order.
+            pub const ALL: &'static [Self] = &[$(Self::$var),*];
+            /// Every value as the wire spells it, in declared order.
+            pub const NAMES: &'static [&'static str] = &[$($s),*];
+
+            /// The value as the wire spells it.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$var => $s),*
+                }
+            }
+        }
+    };
+    // Field attributes, gathered until the field itself.
+    (@f $a:tt $h:tt [$($o:tt)*] [$($fa:tt)*] #[doc = $d:literal] $($rest:tt)*) => {
+        $crate::wire!(@f $a $h [$($o)*] [$($fa)* #[doc = $d]] $($rest)*);
+    };
+    (@f $a:tt $h:tt [$($o:tt)*] [$($fa:tt)*] #[skip_none] $($rest:tt)*) => {
+        $crate::wire!(@f $a $h [$($o)*] [$($fa)*
+            #[oai(skip_serializing_if_is_none)] #[serde(skip_serializing_if = "Option::is_none")]] $($rest)*);
+    };
+    (@f $a:tt $h:tt [$($o:tt)*] [$($fa:tt)*] #[rename = $r:literal] $($rest:tt)*) => {
+        $crate::wire!(@f $a $h [$($o)*] [$($fa)* #[oai(rename = $r)] #[serde(rename = $r)]] $($rest)*);
+    };
+    (@f $a:tt $h:tt [$($o:tt)*] [$($fa:tt)*] #[flatten] $($rest:tt)*) => {
+        $crate::wire!(@f $a $h [$($o)*] [$($fa)* #[oai(flatten)] #[serde(flatten)]] $($rest)*);
+    };
+    (@f $a:tt $h:tt [$($o:tt)*] [$($fa:tt)*] #[nullable] $($rest:tt)*) => {
+        $crate::wire!(@f $a $h [$($o)*] [$($fa)* #[oai(nullable)]] $($rest)*);
+    };
+    (@f $a:tt $h:tt [$($o:tt)*] [$($fa:tt)*] #[validator($($v:tt)*)] $($rest:tt)*) => {
+        $crate::wire!(@f $a $h [$($o)*] [$($fa)* #[oai(validator($($v)*))]] $($rest)*);
+    };
+    (@f $a:tt $h:tt [$($o:tt)*] [$($fa:tt)*] $fv:vis $f:ident : $t:ty $(, $($rest:tt)*)?) => {
+        $crate::wire!(@f $a $h [$($o)* $($fa)* $fv $f: $t,] [] $($($rest)*)?);
+    };
+    // The struct, once every field is read.
+    (@f [$($a:tt)*] [$v:vis $name:ident] [$($o:tt)*] []) => {
+        #[derive(poem_openapi::Object, serde::Serialize)]
+        $($a)*
+        $v struct $name { $($o)* }
+    };
+    (@f [$($a:tt)*] [$v:vis $name:ident <$T:ident>] [$($o:tt)*] []) => {
+        #[derive(poem_openapi::Object, serde::Serialize)]
+        $($a)*
+        $v struct $name<$T: poem_openapi::types::ParseFromJSON + poem_openapi::types::ToJSON> { $($o)* }
+    };
+    ($($item:tt)*) => {
+        $crate::wire!(@s [] $($item)*);
+    };
+}
+
+/// An instant on the wire: RFC 3339 with a `+00:00` offset, documented as
+/// `date-time`. The spec and the encoders write it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+impl From<DateTime<Utc>> for Timestamp {
+    fn from(at: DateTime<Utc>) -> Self {
+        Self(at)
+    }
+}
+
+impl Type for Timestamp {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = DateTime<Utc>;
+    type RawElementValueType = DateTime<Utc>;
+
+    fn name() -> Cow<'static, str> {
+        <DateTime<Utc> as Type>::name()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        <DateTime<Utc> as Type>::schema_ref()
+    }
+
+    fn as_raw_value(&self) -> Option<&DateTime<Utc>> {
+        Some(&self.0)
+    }
+
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a DateTime<Utc>> + 'a> {
+        Box::new(std::iter::once(&self.0))
+    }
+}
+
+impl ToJSON for Timestamp {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::String(self.0.to_rfc3339()))
+    }
+}
+
+impl ParseFromJSON for Timestamp {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        DateTime::<Utc>::parse_from_json(value)
+            .map(Self)
+            .map_err(poem_openapi::types::ParseError::propagate)
+    }
+}
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0.to_rfc3339())
+    }
+}
+
+#[cfg(test)]
+mod tests;
