@@ -42,17 +42,19 @@ pub struct TokenRequest {
     pub client_secret: Option<String>,
 }
 
-/// An access token (RFC 6749 section 5.1).
-#[derive(Object, serde::Serialize, Debug, Clone)]
-pub struct TokenResponse {
-    /// A signed token; send it as `Authorization: Bearer <access_token>`.
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Seconds until the token expires.
-    pub expires_in: i64,
-    /// The scopes granted, space-separated.
-    pub scope: String,
+crate::wire! {
+    /// An access token (RFC 6749 section 5.1).
+    #[derive(Debug, Clone)]
+    pub struct TokenResponse {
+        /// A signed token; send it as `Authorization: Bearer <access_token>`.
+        pub access_token: String,
+        /// Always `Bearer`.
+        pub token_type: String,
+        /// Seconds until the token expires.
+        pub expires_in: i64,
+        /// The scopes granted, space-separated.
+        pub scope: String,
+    }
 }
 
 #[derive(ApiResponse)]

@@ -7,23 +7,25 @@ use poem_openapi::Object;
 use crate::http::envelope::{ApiError, ErrorDialect};
 use crate::http::error::AppError;
 
-/// The status block of every Related users response.
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
-pub struct RelatedStatus {
-    /// The HTTP status meant (200 on success, even where the HTTP status is 201).
-    pub status: u16,
-    pub message: String,
-    pub error: bool,
-    /// 0 on success, 1 on error.
-    pub error_code: i64,
-    /// `""` on success; on a 400, every problem found (the first is `message`).
-    pub detail: String,
-    /// `message` in Portuguese; the same text where the vendor documents none.
-    pub mensagem: String,
-    /// Same as `error`.
-    pub erro: bool,
-    /// Same as `error_code`.
-    pub cod_erro: i64,
+crate::wire! {
+    /// The status block of every Related users response.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct RelatedStatus {
+        /// The HTTP status meant (200 on success, even where the HTTP status is 201).
+        pub status: u16,
+        pub message: String,
+        pub error: bool,
+        /// 0 on success, 1 on error.
+        pub error_code: i64,
+        /// `""` on success; on a 400, every problem found (the first is `message`).
+        pub detail: String,
+        /// `message` in Portuguese; the same text where the vendor documents none.
+        pub mensagem: String,
+        /// Same as `error`.
+        pub erro: bool,
+        /// Same as `error_code`.
+        pub cod_erro: i64,
+    }
 }
 
 impl RelatedStatus {

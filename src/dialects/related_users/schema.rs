@@ -11,14 +11,16 @@ use crate::http::Negotiated;
 use crate::http::text::Text;
 use crate::store::related_users::RelatedUser as Stored;
 
-/// A related user as the vendor writes it.
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
-pub struct RelatedUser {
-    /// The related user's id, written as a string (`"6"`).
-    pub id: String,
-    pub name: String,
-    /// The Segura user it is bound to.
-    pub username: String,
+crate::wire! {
+    /// A related user as the vendor writes it.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct RelatedUser {
+        /// The related user's id, written as a string (`"6"`).
+        pub id: String,
+        pub name: String,
+        /// The Segura user it is bound to.
+        pub username: String,
+    }
 }
 
 impl From<Stored> for RelatedUser {
@@ -31,34 +33,38 @@ impl From<Stored> for RelatedUser {
     }
 }
 
-/// The success envelope with one related user.
-#[derive(Object, serde::Serialize, Debug, Clone)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct RelatedUserEnvelope {
-    /// 200.
-    pub code: u16,
-    pub response: RelatedStatus,
-    pub related_users: RelatedUser,
+crate::wire! {
+    /// The success envelope with one related user.
+    #[derive(Debug, Clone)]
+    #[rename_all = "camelCase"]
+    pub struct RelatedUserEnvelope {
+        /// 200.
+        pub code: u16,
+        pub response: RelatedStatus,
+        pub related_users: RelatedUser,
+    }
 }
 
-/// The success envelope with every related user.
-#[derive(Object, serde::Serialize, Debug, Clone)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct RelatedUserListEnvelope {
-    /// 200.
-    pub code: u16,
-    pub response: RelatedStatus,
-    pub related_users: Vec<RelatedUser>,
+crate::wire! {
+    /// The success envelope with every related user.
+    #[derive(Debug, Clone)]
+    #[rename_all = "camelCase"]
+    pub struct RelatedUserListEnvelope {
+        /// 200.
+        pub code: u16,
+        pub response: RelatedStatus,
+        pub related_users: Vec<RelatedUser>,
+    }
 }
 
-/// The success envelope without a related user (deactivation).
-#[derive(Object, serde::Serialize, Debug, Clone)]
-pub struct RelatedStatusEnvelope {
-    /// 200.
-    pub code: u16,
-    pub response: RelatedStatus,
+crate::wire! {
+    /// The success envelope without a related user (deactivation).
+    #[derive(Debug, Clone)]
+    pub struct RelatedStatusEnvelope {
+        /// 200.
+        pub code: u16,
+        pub response: RelatedStatus,
+    }
 }
 
 /// The body of `PUT /api/user/related`.

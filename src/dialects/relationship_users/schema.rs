@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object};
 use serde_json::Value;
 use uuid::Uuid;
+
+use crate::wire::Timestamp;
 
 use crate::http::Negotiated;
 use crate::store::relationship_users::RelationshipUserRecord;
@@ -110,25 +111,25 @@ pub struct RelationshipUserUpdateDraft {
     pub form: Option<Value>,
 }
 
-/// A relationship user as stored.
-#[derive(Object, serde::Serialize, Debug, Clone)]
-pub struct RelationshipUser {
-    pub id: i64,
-    /// The relationship's entityId.
-    pub relationship_id: Uuid,
-    pub relationship_number: String,
-    /// The user's integer id.
-    pub user_id: i64,
-    pub user_entity_id: Uuid,
-    pub username: String,
-    /// The relationship user type's integer id.
-    pub type_id: i64,
-    pub type_name: String,
-    pub properties: BTreeMap<String, String>,
-    #[serde(serialize_with = "crate::http::rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::http::rfc3339")]
-    pub updated_at: DateTime<Utc>,
+crate::wire! {
+    /// A relationship user as stored.
+    #[derive(Debug, Clone)]
+    pub struct RelationshipUser {
+        pub id: i64,
+        /// The relationship's entityId.
+        pub relationship_id: Uuid,
+        pub relationship_number: String,
+        /// The user's integer id.
+        pub user_id: i64,
+        pub user_entity_id: Uuid,
+        pub username: String,
+        /// The relationship user type's integer id.
+        pub type_id: i64,
+        pub type_name: String,
+        pub properties: BTreeMap<String, String>,
+        pub created_at: Timestamp,
+        pub updated_at: Timestamp,
+    }
 }
 
 impl From<RelationshipUserRecord> for RelationshipUser {
@@ -143,28 +144,32 @@ impl From<RelationshipUserRecord> for RelationshipUser {
             type_id: r.type_id,
             type_name: r.type_name,
             properties: r.properties,
-            created_at: r.created_at,
-            updated_at: r.modified_at,
+            created_at: r.created_at.into(),
+            updated_at: r.modified_at.into(),
         }
     }
 }
 
-/// A page of a relationship's users.
-#[derive(Object, serde::Serialize, Debug, Clone)]
-pub struct RelationshipUserList {
-    pub relationship_users: Vec<RelationshipUser>,
-    pub total_count: i64,
-    pub limit: u32,
-    pub offset: u64,
+crate::wire! {
+    /// A page of a relationship's users.
+    #[derive(Debug, Clone)]
+    pub struct RelationshipUserList {
+        pub relationship_users: Vec<RelationshipUser>,
+        pub total_count: i64,
+        pub limit: u32,
+        pub offset: u64,
+    }
 }
 
-/// What a create answers.
-#[derive(Object, serde::Serialize, Debug, Clone)]
-pub struct RelationshipUserCreated {
-    /// The new relationship user's id.
-    pub id: i64,
-    /// Always `{}`.
-    pub errors: BTreeMap<String, Vec<String>>,
+crate::wire! {
+    /// What a create answers.
+    #[derive(Debug, Clone)]
+    pub struct RelationshipUserCreated {
+        /// The new relationship user's id.
+        pub id: i64,
+        /// Always `{}`.
+        pub errors: BTreeMap<String, Vec<String>>,
+    }
 }
 
 #[derive(ApiResponse)]
@@ -174,10 +179,12 @@ pub enum Created {
     Created(Negotiated<RelationshipUserCreated>),
 }
 
-/// What an update or a delete answers: the document's example response,
-/// `{}` (in XML, `<RelationshipUserDone></RelationshipUserDone>`).
-#[derive(Object, serde::Serialize, Debug, Clone, Default)]
-pub struct RelationshipUserDone {}
+crate::wire! {
+    /// What an update or a delete answers: the document's example response,
+    /// `{}` (in XML, `<RelationshipUserDone></RelationshipUserDone>`).
+    #[derive(Debug, Clone, Default)]
+    pub struct RelationshipUserDone {}
+}
 
 #[derive(ApiResponse)]
 pub enum Deleted {
