@@ -145,3 +145,6 @@ pub fn service(ctx: ApiContext) -> OpenApiService<Apis, ()> {
             .description("This liaison instance (paths are relative to where this document is served)"),
     )
 }
+
+#[cfg(test)]
+mod tests;
