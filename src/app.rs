@@ -143,7 +143,7 @@ pub fn spec(ctx: ApiContext) -> anyhow::Result<(String, String)> {
 }
 
 /// The whole HTTP application. The scopes each operation requires are read
-/// back from the generated spec; a spec that cannot be read stops start-up
+/// from the handlers' metadata; handlers that declare none stop start-up
 /// rather than leave operations unguarded.
 pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl Endpoint + 'static> {
     let ctx = ctx.with_token_throttle(settings.token_failures);
@@ -151,7 +151,7 @@ pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl En
     let (metrics, metrics_on_main) = (ctx.metrics.clone(), ctx.metrics_on_main);
     let service = dialects::service(ctx);
     let document = dialects::document(&service)?;
-    let routes = RouteTable::from_spec(&document.value).context("the OpenAPI document gives no route table")?;
+    let routes = RouteTable::of::<dialects::Apis>().context("the handlers give no route table")?;
     let route = Route::new()
         .at("/openapi.json", document.json_endpoint())
         .at("/openapi.yaml", document.yaml_endpoint())

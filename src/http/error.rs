@@ -8,7 +8,7 @@
 use poem::http::StatusCode;
 
 use crate::http::negotiate::{SUPPORTED_MEDIA_TYPES, UnsupportedContentType};
-use crate::http::routes::RouteTable;
+use crate::http::routes::{Location, RouteTable};
 
 pub use crate::domain::FieldError;
 
@@ -200,10 +200,10 @@ fn parameter_error(request: &Parsed<'_>, name: &str, reason: &str) -> AppError {
     let Some(declared) = declared else {
         return AppError::Validation(vec![FieldError::new(name, "is not valid")]);
     };
-    let missing = match declared.location.as_str() {
-        "query" => !form_urlencoded::parse(request.uri.query().unwrap_or_default().as_bytes())
+    let missing = match declared.location {
+        Location::Query => !form_urlencoded::parse(request.uri.query().unwrap_or_default().as_bytes())
             .any(|(key, _)| key == name || key.strip_prefix(name).is_some_and(|rest| rest.starts_with('['))),
-        "path" => false,
+        Location::Path => false,
         _ => reason.contains("expects an input value"),
     };
     let message = if missing {

@@ -21,7 +21,7 @@ use crate::http::envelope::{BodyKind, Dialects, Registration, Rendered};
 use crate::http::error::{AppError, AuthFailure, BodyTimedOut, BodyTooLarge, OAuthCode};
 use crate::http::negotiate::{Format, choose_format};
 use crate::http::problem;
-use crate::http::routes::RouteTable;
+use crate::http::routes::{Location, RouteTable};
 use crate::metrics::Metrics;
 
 /// Wraps the application's routes.
@@ -298,7 +298,7 @@ fn screen_parameters(req: &Request, routes: &RouteTable, path: &str) -> Result<(
     }
     for parameter in routes.parameters(req.method().as_str(), path) {
         // The correlation id is the front line's own: a malformed one is replaced, never refused.
-        if parameter.location == "header"
+        if parameter.location == Location::Header
             && !parameter.name.eq_ignore_ascii_case(CORRELATION_ID)
             && req
                 .headers()

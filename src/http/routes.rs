@@ -1,9 +1,15 @@
-//! The operations the spec declares, by path template and method: the
+//! The operations the handlers declare, by path template and method: the
 //! `Allow` header of a 405, the scopes each operation requires, the
 //! operationId that labels its metrics, and the parameters each one
 //! declares (their names as clients spell them, and their schemas), which
 //! word the errors of parameters that cannot be parsed.
+//!
+//! Read from poem-openapi's own metadata of the handlers ([`OpenApi::meta`]
+//! and its registry), the same the spec is written from.
 
+use poem::http::Method;
+use poem_openapi::OpenApi;
+use poem_openapi::registry::{MetaApi, MetaParamIn, Registry};
 use serde_json::{Map, Value};
 
 use crate::http::expected::Schemas;
@@ -11,13 +17,22 @@ use crate::http::expected::Schemas;
 /// One declared operation.
 #[derive(Debug, Clone)]
 struct Operation {
-    method: String,
-    /// The OAuth 2.0 scopes its security requirement lists.
+    method: Method,
+    /// The OAuth 2.0 scopes its security requirements list.
     scopes: Vec<String>,
     /// Its `operationId`.
-    operation_id: Option<String>,
+    operation_id: Option<&'static str>,
     /// Its parameters, the path's own included.
     parameters: Vec<Parameter>,
+}
+
+/// Where a parameter is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Query,
+    Header,
+    Path,
+    Cookie,
 }
 
 /// A declared parameter.
@@ -25,38 +40,16 @@ struct Operation {
 pub struct Parameter {
     /// As clients spell it.
     pub name: String,
-    /// `path`, `query`, `header` or `cookie`.
-    pub location: String,
+    pub location: Location,
     pub required: bool,
     /// As the spec writes it (`$ref`s point into the document's components).
     pub schema: Value,
 }
 
-impl Parameter {
-    fn read(value: &Value) -> Option<Self> {
-        Some(Self {
-            name: value.get("name")?.as_str()?.to_string(),
-            location: value.get("in")?.as_str()?.to_string(),
-            required: value.get("required").and_then(Value::as_bool).unwrap_or(false),
-            schema: value.get("schema").cloned().unwrap_or(Value::Null),
-        })
-    }
-}
-
-fn parameters_of(item: &Value) -> impl Iterator<Item = Parameter> + '_ {
-    item.get("parameters")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Parameter::read)
-}
-
-/// Why an OpenAPI document gives no route table.
+/// Why the handlers give no route table.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RouteTableError {
-    #[error("the OpenAPI document has no `paths` object")]
-    NoPaths,
-    #[error("the OpenAPI document declares no operations")]
+    #[error("the handlers declare no operations")]
     NoOperations,
 }
 
@@ -69,58 +62,93 @@ struct Route {
     integers: Vec<String>,
 }
 
-/// The spec's path templates with their operations.
+/// The handlers' path templates with their operations.
 #[derive(Debug, Clone)]
 pub struct RouteTable {
     routes: Vec<Route>,
-    /// The document's component schemas, which parameters' `$ref`s name.
+    /// The schemas parameters' `$ref`s name.
     components: Map<String, Value>,
 }
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-
 impl RouteTable {
-    /// Reads the `paths` object of an OpenAPI document. A document without
-    /// operations is refused: an empty table would let every request pass
-    /// authentication with any token (see [`RouteTable::required_scopes`]).
-    pub fn from_spec(spec: &serde_json::Value) -> Result<Self, RouteTableError> {
-        let paths = spec
-            .get("paths")
-            .and_then(|p| p.as_object())
-            .ok_or(RouteTableError::NoPaths)?;
-        let routes: Vec<Route> = paths
-            .iter()
-            .map(|(path, item)| {
-                let segments = path.split('/').map(str::to_string).collect();
-                let integers = integer_path_parameters(item);
-                let mut operations: Vec<Operation> = item
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter(|(method, _)| METHODS.contains(&method.as_str()))
-                    .map(|(method, op)| Operation {
-                        method: method.to_ascii_uppercase(),
-                        scopes: scopes_of(op),
-                        operation_id: op.get("operationId").and_then(|id| id.as_str()).map(str::to_string),
-                        parameters: parameters_of(item).chain(parameters_of(op)).collect(),
+    /// The operations of the handlers `A`. Handlers without operations are
+    /// refused: an empty table would let every request pass authentication
+    /// with any token (see [`RouteTable::required_scopes`]).
+    pub fn of<A: OpenApi>() -> Result<Self, RouteTableError> {
+        let mut registry = Registry::new();
+        A::register(&mut registry);
+        Self::from_meta(A::meta(), &registry)
+    }
+
+    fn from_meta(apis: Vec<MetaApi>, registry: &Registry) -> Result<Self, RouteTableError> {
+        let mut routes: Vec<Route> = Vec::new();
+        for path in apis.into_iter().flat_map(|api| api.paths) {
+            let segments: Vec<String> = path.path.split('/').map(str::to_string).collect();
+            let index = match routes.iter().position(|r| r.segments == segments) {
+                Some(index) => index,
+                None => {
+                    routes.push(Route {
+                        segments,
+                        operations: Vec::new(),
+                        integers: Vec::new(),
+                    });
+                    routes.len() - 1
+                }
+            };
+            let route = &mut routes[index];
+            for op in path.operations {
+                let parameters: Vec<Parameter> = op
+                    .params
+                    .iter()
+                    .map(|p| Parameter {
+                        name: p.name.clone(),
+                        location: match p.in_type {
+                            MetaParamIn::Query => Location::Query,
+                            MetaParamIn::Header => Location::Header,
+                            MetaParamIn::Path => Location::Path,
+                            MetaParamIn::Cookie | MetaParamIn::CookiePrivate | MetaParamIn::CookieSigned => {
+                                Location::Cookie
+                            }
+                        },
+                        required: p.required,
+                        schema: serde_json::to_value(&p.schema).unwrap_or_default(),
                     })
                     .collect();
-                operations.sort_by(|a, b| a.method.cmp(&b.method));
-                Route {
-                    segments,
-                    operations,
-                    integers,
+                for p in &parameters {
+                    if p.location == Location::Path
+                        && p.schema["type"] == "integer"
+                        && !route.integers.contains(&p.name)
+                    {
+                        route.integers.push(p.name.clone());
+                    }
                 }
-            })
-            .collect();
+                let mut scopes: Vec<String> = op
+                    .security
+                    .iter()
+                    .flat_map(|requirement| requirement.values())
+                    .flatten()
+                    .map(|scope| scope.to_string())
+                    .collect();
+                scopes.sort();
+                scopes.dedup();
+                route.operations.push(Operation {
+                    method: op.method,
+                    scopes,
+                    operation_id: op.operation_id,
+                    parameters,
+                });
+            }
+            route
+                .operations
+                .sort_by(|a, b| a.method.as_str().cmp(b.method.as_str()));
+        }
         if routes.iter().all(|route| route.operations.is_empty()) {
             return Err(RouteTableError::NoOperations);
         }
-        let components = spec
-            .pointer("/components/schemas")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
+        let components = match serde_json::to_value(&registry.schemas) {
+            Ok(Value::Object(components)) => components,
+            _ => Map::new(),
+        };
         Ok(Self { routes, components })
     }
 
@@ -176,14 +204,14 @@ impl RouteTable {
 
     /// The methods declared for the template `path` matches, sorted.
     pub fn allowed_methods(&self, path: &str) -> Vec<String> {
-        self.operations(path).iter().map(|o| o.method.clone()).collect()
+        self.operations(path).iter().map(|o| o.method.to_string()).collect()
     }
 
     /// The operation at `method path`. `HEAD` is answered by the `GET`
     /// handler, so it is `GET`'s operation.
     fn operation(&self, method: &str, path: &str) -> Option<&Operation> {
         let method = if method == "HEAD" { "GET" } else { method };
-        self.operations(path).iter().find(|o| o.method == method)
+        self.operations(path).iter().find(|o| o.method.as_str() == method)
     }
 
     /// The scopes the operation at `method path` requires; `None` when the
@@ -194,7 +222,7 @@ impl RouteTable {
 
     /// The `operationId` of the operation at `method path`, if the spec declares one.
     pub fn operation_id(&self, method: &str, path: &str) -> Option<&str> {
-        self.operation(method, path)?.operation_id.as_deref()
+        self.operation(method, path)?.operation_id
     }
 
     /// The parameters the operation at `method path` declares.
@@ -210,108 +238,10 @@ impl RouteTable {
     }
 }
 
-/// The path parameters any operation of a path item declares as integers.
-fn integer_path_parameters(item: &serde_json::Value) -> Vec<String> {
-    let mut names: Vec<String> = item
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter_map(|(_, op)| op.get("parameters")?.as_array())
-        .flatten()
-        .filter(|p| p["in"] == "path" && p["schema"]["type"] == "integer")
-        .filter_map(|p| p["name"].as_str().map(str::to_string))
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-}
-
 /// `name` for a template segment `{name}`.
 fn parameter_name(segment: &str) -> Option<&str> {
     segment.strip_prefix('{')?.strip_suffix('}')
 }
 
-/// Every scope named by the operation's security requirements.
-fn scopes_of(operation: &serde_json::Value) -> Vec<String> {
-    let mut scopes: Vec<String> = operation
-        .get("security")
-        .and_then(|s| s.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|requirement| requirement.as_object())
-        .flat_map(|requirement| requirement.values())
-        .filter_map(|names| names.as_array())
-        .flatten()
-        .filter_map(|name| name.as_str().map(str::to_string))
-        .collect();
-    scopes.sort();
-    scopes.dedup();
-    scopes
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn templates_match_concrete_paths() {
-        let table = RouteTable::from_spec(&serde_json::json!({"paths": {
-            "/a/{id}": {"get": {"security": [{"oauth2": ["a.read"]}], "operationId": "getA",
-                                "parameters": [{"name": "q", "in": "query", "schema": {"type": "integer"}}]},
-                        "put": {}, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]},
-            "/a": {"post": {}, "get": {}},
-        }}))
-        .expect("a table");
-        assert_eq!(table.allowed_methods("/a/42"), ["GET", "PUT"]);
-        assert_eq!(table.allowed_methods("/a"), ["GET", "POST"]);
-        assert!(table.allowed_methods("/a/42/b").is_empty());
-        assert!(table.allowed_methods("/a/").is_empty());
-        assert_eq!(table.path_parameters("/a/4%202"), [("id", "4%202")]);
-        assert!(table.path_parameters("/a").is_empty());
-        assert_eq!(table.required_scopes("GET", "/a/1"), Some(vec!["a.read".to_string()]));
-        assert_eq!(table.required_scopes("PUT", "/a/1"), Some(vec![]));
-        assert_eq!(
-            table.required_scopes("HEAD", "/a/1"),
-            Some(vec!["a.read".to_string()]),
-            "HEAD runs the GET handler"
-        );
-        assert_eq!(table.operation_id("GET", "/a/1"), Some("getA"));
-        assert_eq!(table.operation_id("HEAD", "/a/1"), Some("getA"));
-        assert_eq!(
-            table.operation_id("PUT", "/a/1"),
-            None,
-            "declared without an operationId"
-        );
-        assert_eq!(table.operation_id("DELETE", "/a/1"), None);
-        assert_eq!(table.operation_id("GET", "/b"), None);
-        let names = |method| {
-            table
-                .parameters(method, "/a/1")
-                .iter()
-                .map(|p| (p.name.as_str(), p.location.as_str(), p.required))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(names("GET"), [("id", "path", true), ("q", "query", false)]);
-        assert_eq!(names("PUT"), [("id", "path", true)]);
-        assert!(table.parameters("GET", "/b").is_empty());
-    }
-
-    #[test]
-    fn undeclared_operations_have_no_scopes_to_pass() {
-        let table = RouteTable::from_spec(&serde_json::json!({"paths": {"/a": {"get": {}}}})).expect("a table");
-        assert_eq!(table.required_scopes("DELETE", "/a"), None);
-        assert_eq!(table.required_scopes("GET", "/b"), None);
-    }
-
-    #[test]
-    fn a_document_without_operations_gives_no_table() {
-        assert_eq!(
-            RouteTable::from_spec(&serde_json::json!({})).err(),
-            Some(RouteTableError::NoPaths)
-        );
-        assert_eq!(
-            RouteTable::from_spec(&serde_json::json!({"paths": {"/a": {"parameters": []}}})).err(),
-            Some(RouteTableError::NoOperations)
-        );
-    }
-}
+mod tests;
