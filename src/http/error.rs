@@ -158,16 +158,22 @@ impl AppError {
             return Self::UnsupportedMediaType(reason, SUPPORTED_MEDIA_TYPES);
         }
         let request = Parsed { routes, method, uri };
-        if let Some(e) = err.downcast_ref::<ParsePathError>() {
-            // The router numbers path parameters (`param0`, ...) in the template's order.
-            let index = e.name.strip_prefix("param").and_then(|n| n.parse::<usize>().ok());
-            let parameters = routes.path_parameters(path);
-            if let Some((name, _)) = index.and_then(|i| parameters.get(i)) {
-                return parameter_error(&request, name, &e.reason);
+        if err.is::<ParsePathError>() {
+            // The framework names path parameters its own way (`param0`):
+            // the one refused is the one whose value its schema does not take.
+            let schemas = routes.schemas();
+            let declared = routes.parameters(method, path);
+            for (name, raw) in routes.path_parameters(path) {
+                let value = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+                let schema = declared.iter().find(|p| p.name == name).map(|p| &p.schema);
+                if schema.is_some_and(|schema| !schemas.takes_text(&value, schema)) {
+                    return parameter_error(&request, name);
+                }
             }
         }
         if let Some(e) = err.downcast_ref::<ParseParamError>() {
-            return parameter_error(&request, e.name, &e.reason);
+            tracing::debug!(parameter = e.name, reason = e.reason, "a parameter could not be parsed");
+            return parameter_error(&request, e.name);
         }
         let status = err.status();
         tracing::debug!(error = %err, "request refused by the framework");
@@ -187,10 +193,9 @@ struct Parsed<'a> {
 
 /// The parameter `name` could not be parsed: say so by its name as sent and
 /// by what its schema takes ("must be an integer from 1 to 200"), or that it
-/// is missing ("is required"). `reason` is the parser's own text: logged, and
-/// consulted only to tell a missing header from a malformed one.
-fn parameter_error(request: &Parsed<'_>, name: &str, reason: &str) -> AppError {
-    tracing::debug!(parameter = name, reason, "a parameter could not be parsed");
+/// is missing ("is required"; a required header is refused as missing
+/// before the handler runs, so a header here is malformed).
+fn parameter_error(request: &Parsed<'_>, name: &str) -> AppError {
     let path = request.uri.path();
     let declared = request
         .routes
@@ -203,8 +208,7 @@ fn parameter_error(request: &Parsed<'_>, name: &str, reason: &str) -> AppError {
     let missing = match declared.location {
         Location::Query => !form_urlencoded::parse(request.uri.query().unwrap_or_default().as_bytes())
             .any(|(key, _)| key == name || key.strip_prefix(name).is_some_and(|rest| rest.starts_with('['))),
-        Location::Path => false,
-        _ => reason.contains("expects an input value"),
+        Location::Path | Location::Header | Location::Cookie => false,
     };
     let message = if missing {
         "is required".to_string()

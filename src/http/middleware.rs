@@ -297,6 +297,10 @@ fn screen_parameters(req: &Request, routes: &RouteTable, path: &str) -> Result<(
         }
     }
     for parameter in routes.parameters(req.method().as_str(), path) {
+        if parameter.location == Location::Header && parameter.required && !req.headers().contains_key(&parameter.name)
+        {
+            errors.push(FieldError::new(parameter.name.as_str(), "is required"));
+        }
         // The correlation id is the front line's own: a malformed one is replaced, never refused.
         if parameter.location == Location::Header
             && !parameter.name.eq_ignore_ascii_case(CORRELATION_ID)

@@ -205,6 +205,25 @@ impl<'a> Schemas<'a> {
         }
     }
 
+    /// Whether the text of a path or query parameter is what `schema`
+    /// takes (a number where it takes a number).
+    pub fn takes_text(&self, text: &str, schema: &'a Value) -> bool {
+        let s = self.resolve(schema);
+        let value = match self.ty(s) {
+            "integer" | "number" => match serde_json::from_str::<serde_json::Number>(text) {
+                Ok(n) => Value::Number(n),
+                Err(_) => return false,
+            },
+            "boolean" => match text {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => return false,
+            },
+            _ => Value::String(text.to_string()),
+        };
+        self.fits(&value, s)
+    }
+
     /// Whether a non-null `value` is what `schema` (resolved) takes, by type,
     /// format and the validators the spec states.
     fn fits(&self, value: &Value, s: &'a Value) -> bool {
@@ -328,16 +347,16 @@ impl<'a> Schemas<'a> {
         Some(current)
     }
 
-    /// Takes every member named `name` out of the objects of `value` whose
-    /// schema declares its properties and no others, returning where each
-    /// was: the fields a reader that refuses unknown fields stopped at.
-    pub fn take_undeclared(&self, value: &mut Value, schema: &'a Value, name: &str, path: &mut String) -> Vec<String> {
+    /// Takes every member out of the objects of `value` whose schema
+    /// declares its properties and no others, returning where each was:
+    /// the fields a reader that refuses unknown fields refuses.
+    pub fn take_undeclared(&self, value: &mut Value, schema: &'a Value, path: &mut String) -> Vec<String> {
         let mut found = Vec::new();
-        self.take_into(value, schema, name, path, &mut found);
+        self.take_into(value, schema, path, &mut found);
         found
     }
 
-    fn take_into(&self, value: &mut Value, schema: &'a Value, name: &str, path: &mut String, found: &mut Vec<String>) {
+    fn take_into(&self, value: &mut Value, schema: &'a Value, path: &mut String, found: &mut Vec<String>) {
         let s = self.resolve(schema);
         match value {
             Value::Array(items) => {
@@ -345,7 +364,7 @@ impl<'a> Schemas<'a> {
                     for (index, item) in items.iter_mut().enumerate() {
                         let len = path.len();
                         push_segment(path, &index.to_string());
-                        self.take_into(item, item_schema, name, path, found);
+                        self.take_into(item, item_schema, path, found);
                         path.truncate(len);
                     }
                 }
@@ -353,18 +372,22 @@ impl<'a> Schemas<'a> {
             Value::Object(members) => {
                 let properties = s.get("properties").and_then(Value::as_object);
                 let closed = properties.is_some() && s.get("additionalProperties").is_none_or(|a| a == false);
-                if closed && properties.is_some_and(|p| !p.contains_key(name)) && members.remove(name).is_some() {
-                    let len = path.len();
-                    push_segment(path, &printable_name(name));
-                    found.push(path.clone());
-                    path.truncate(len);
-                }
+                members.retain(|key, _| {
+                    let declared = !closed || properties.is_some_and(|p| p.contains_key(key));
+                    if !declared {
+                        let len = path.len();
+                        push_segment(path, &printable_name(key));
+                        found.push(path.clone());
+                        path.truncate(len);
+                    }
+                    declared
+                });
                 for (key, member) in members.iter_mut() {
                     let declared = properties.and_then(|p| p.get(key));
                     if let Some(member_schema) = declared.or_else(|| s.get("additionalProperties")) {
                         let len = path.len();
                         push_segment(path, &printable_name(key));
-                        self.take_into(member, member_schema, name, path, found);
+                        self.take_into(member, member_schema, path, found);
                         path.truncate(len);
                     }
                 }
