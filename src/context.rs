@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use crate::api::auth::AuthState;
 use crate::auth::secret::LegacyVerifier;
 use crate::auth::standing::Standings;
 use crate::auth::throttle::{FailureThrottle, ThrottlePolicy};
 use crate::auth::token::TokenKey;
-use crate::http::auth::AuthState;
 use crate::metrics::Metrics;
 use crate::store::Store;
 

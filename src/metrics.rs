@@ -26,8 +26,8 @@ use prometheus::{
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::http::AppError;
-use crate::http::routes::RouteTable;
+use crate::document::routes::RouteTable;
+use crate::error::AppError;
 use crate::store::Store;
 
 /// Where the metrics are served.

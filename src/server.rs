@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::config::Settings;
-use crate::http::connection::ConnectionLimits;
+use crate::edge::connection::ConnectionLimits;
 
 /// How long in-flight requests may take to finish once shutdown starts.
 pub const GRACE: Duration = Duration::from_secs(30);

@@ -2,7 +2,7 @@
 //!
 //! An answer is documented by poem-openapi (`Object`, `Enum`: the spec) and
 //! written by serde (`Serialize`: the JSON and XML encoders, which skip the
-//! `serde_json::Value` tree `ToJSON` would build). [`wire!`] takes one
+//! `serde_json::Value` tree `ToJSON` would build). [`crate::wire!`] takes one
 //! declaration and emits both derives with the same renames and the same
 //! omissions, so the spec and the bytes cannot drift apart; `tests` holds
 //! every answer type of the application to that.

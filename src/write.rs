@@ -15,8 +15,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::Version;
-use crate::http::AppError;
-use crate::http::etag::if_match_allows;
+use crate::domain::etag::if_match_allows;
+use crate::error::AppError;
 use crate::store::{Aggregate, Removable, WriteTx, now};
 
 /// What a request does to one row of kind `A`.

@@ -1,5 +1,5 @@
 //! Who is calling: API clients of a tenant, their OAuth 2.0 scopes, signed
-//! access tokens and hashed secrets. No HTTP here (see `http::auth`).
+//! access tokens and hashed secrets. No HTTP here (see `api::auth`).
 
 pub mod secret;
 pub mod standing;

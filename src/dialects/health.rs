@@ -2,9 +2,11 @@
 
 use poem_openapi::{ApiResponse, OpenApi};
 
+use crate::api::ProblemError;
+use crate::codec::Negotiated;
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
-use crate::http::{AppError, Negotiated, ProblemError};
+use crate::error::AppError;
 
 pub struct HealthApi {
     ctx: ApiContext,

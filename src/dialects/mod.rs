@@ -9,11 +9,11 @@ pub mod relationship_users;
 pub mod risk;
 pub mod setup;
 
+use crate::api::envelope::{Dialects, Registration};
+use crate::api::problem::{self, ProblemDialect};
 use crate::context::ApiContext;
-use crate::http::correlation::{self, CorrelationId};
-use crate::http::document::{Document, Finish};
-use crate::http::envelope::{Dialects, Registration};
-use crate::http::problem::{self, ProblemDialect};
+use crate::document::{Document, Finish};
+use crate::edge::correlation::{self, CorrelationId};
 use poem_openapi::{ContactObject, ExtraHeader, LicenseObject, OpenApiService, ServerObject, Tags};
 
 #[derive(Tags)]
@@ -95,7 +95,7 @@ Authenticate with OAuth 2.0 client credentials: `POST /oauth2/token`, then `Auth
 Send `X-Correlation-Id` (1-128 of `[A-Za-z0-9._:-]`) to trace a request; it is echoed on every response, \
 otherwise a fresh one is issued.";
 
-/// What the generated document cannot say (see [`crate::http::document`]).
+/// What the generated document cannot say (see [`crate::document`]).
 pub const FINISH: Finish<'static> = Finish {
     open: oauth::OPEN_BODIES,
     roots: &[problem::XML_ROOT],

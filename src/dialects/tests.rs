@@ -30,7 +30,7 @@ use super::setup::relationship_user_types::RelationshipUserType;
 use super::setup::suppliers::{Supplier, SupplierAddress};
 use super::setup::users::User;
 use crate::context::ApiContext;
-use crate::http::xml;
+use crate::xml;
 
 /// Checks `T` and returns its schema name.
 fn agrees<T: ParseFromJSON + ToJSON + Serialize>() -> String {

@@ -63,7 +63,7 @@ macro_rules! space {
 /// How the spec documents a kind of text: the pattern and bounds that say,
 /// to a reader of the spec, exactly what the kind's function accepts (the
 /// tests below hold each pair together). The wire types of the dialects
-/// carry these into the schema (`http::text`).
+/// carry these into the schema (`codec::text`).
 pub trait TextKind: Send + Sync + 'static {
     /// An ECMA-262 regular expression every accepted value matches, and no refused one.
     const PATTERN: &'static str;

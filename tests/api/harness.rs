@@ -379,7 +379,7 @@ pub async fn send_body(
         Enc::Json => request.json(body),
         Enc::Xml => request
             .header("content-type", "application/xml")
-            .body(liaison::http::xml::to_xml(root, None, body)),
+            .body(liaison::xml::to_xml(root, None, body)),
         Enc::Form => request
             .header("content-type", "application/x-www-form-urlencoded")
             .body(rack_form(body)),

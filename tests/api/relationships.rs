@@ -245,7 +245,7 @@ engine_tests! {
             }
         }
         // XML says null with xsi:nil.
-        let nil_supplier = liaison::http::xml::to_xml("RelationshipInput", None, &example()).replace(
+        let nil_supplier = liaison::xml::to_xml("RelationshipInput", None, &example()).replace(
             "</RelationshipInput>",
             r#"<supplier xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:nil="true"/></RelationshipInput>"#,
         );
@@ -299,7 +299,7 @@ engine_tests! {
         assert_eq!(cleared["supplier"]["entityId"], SUPPLIER);
 
         // In XML an empty element clears too.
-        let xml = liaison::http::xml::to_xml("RelationshipInput", None, &example()).replace("</RelationshipInput>", "<subCategory/></RelationshipInput>");
+        let xml = liaison::xml::to_xml("RelationshipInput", None, &example()).replace("</RelationshipInput>", "<subCategory/></RelationshipInput>");
         let mut restore = example();
         restore["subCategory"] = json!("SubCat1");
         assert_eq!(put(app, &token, Enc::Xml, &restore).await.status(), 200);
@@ -320,7 +320,7 @@ engine_tests! {
         with_location["thirdPartyLocations"] = json!([ADDRESS]);
         assert_eq!(put(app, &token, Enc::Xml, &with_location).await.status(), 200);
         assert_eq!(get(app, &token, EXAMPLE_ID).await["thirdPartyLocations"][0]["entityId"], ADDRESS);
-        let empty_list = liaison::http::xml::to_xml("RelationshipInput", None, &example())
+        let empty_list = liaison::xml::to_xml("RelationshipInput", None, &example())
             .replace("</RelationshipInput>", "<thirdPartyLocations/></RelationshipInput>");
         let response = app
             .client

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use liaison::app::RunningServer;
-use liaison::http::connection::ConnectionLimits;
+use liaison::edge::connection::ConnectionLimits;
 use liaison::server::ServerSettings;
 use liaison::store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

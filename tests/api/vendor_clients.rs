@@ -65,7 +65,7 @@ async fn stored_lists(app: &TestApp, token: &str) -> (Vec<String>, Vec<String>) 
 fn xml_with_lists(lists: &str) -> String {
     let mut body = risk_example();
     body.as_object_mut().map(|b| b.remove("organizations"));
-    liaison::http::xml::to_xml("RelationshipInput", None, &body)
+    liaison::xml::to_xml("RelationshipInput", None, &body)
         .replace("</RelationshipInput>", &format!("{lists}</RelationshipInput>"))
 }
 
@@ -138,7 +138,7 @@ engine_tests! {
         let mut body = risk_example();
         body["organizations"] = json!(organizations);
         body["thirdPartyLocations"] = json!(locations);
-        let unwrapped = liaison::http::xml::to_xml("RelationshipInput", None, &body);
+        let unwrapped = liaison::xml::to_xml("RelationshipInput", None, &body);
         assert_eq!(risk_put(app, &token, "application/xml", unwrapped).await.status(), 200);
         let reference = stored_lists(app, &token).await;
         assert_eq!(reference.0.len(), 2);
@@ -214,7 +214,7 @@ engine_tests! {
         assert_eq!(risk_put(app, &token, "application/json", json_body).await.status(), 200, "Risk, JSON");
         let mut renamed = risk_example();
         renamed["name"] = json!("Renamed through XML with a BOM");
-        let xml_body = with_bom(liaison::http::xml::to_xml("RelationshipInput", None, &renamed));
+        let xml_body = with_bom(liaison::xml::to_xml("RelationshipInput", None, &renamed));
         assert_eq!(risk_put(app, &token, "application/xml", xml_body).await.status(), 200, "Risk, XML");
         let stored = json(app.client.get(app.url(&format!("/api/relationships/{RELATIONSHIP}"))).bearer_auth(&token).send().await.expect("request")).await;
         assert_eq!(stored["result"]["name"], "Renamed through XML with a BOM");

@@ -318,7 +318,7 @@ async fn walk_operation(app: &TestApp, spec: &Spec, template: &str, method: &str
             "application/json",
             unknown.to_string().into_bytes(),
         ));
-        let xml = liaison::http::xml::to_xml(root, None, &unknown);
+        let xml = liaison::xml::to_xml(root, None, &unknown);
         bodies.push(("unknown XML element".into(), "application/xml", xml.into_bytes()));
         for (property, property_schema) in schema["properties"].as_object().into_iter().flatten() {
             let mut wrong = sample.clone();
@@ -330,7 +330,7 @@ async fn walk_operation(app: &TestApp, spec: &Spec, template: &str, method: &str
             ));
             let mut nested = sample.clone();
             nested[property] = json!({"deep": {"deeper": 1}});
-            let xml = liaison::http::xml::to_xml(root, None, &nested);
+            let xml = liaison::xml::to_xml(root, None, &nested);
             bodies.push((format!("XML {property}"), "application/xml", xml.into_bytes()));
             if content.contains_key("application/x-www-form-urlencoded") {
                 let form = format!("{}&{property}[][]=1", rack_form(&sample));

@@ -3,8 +3,8 @@
 use poem::http::StatusCode;
 use poem_openapi::Object;
 
-use crate::http::envelope::{ApiError, ErrorDialect};
-use crate::http::error::AppError;
+use crate::api::envelope::{ApiError, ErrorDialect};
+use crate::error::AppError;
 
 /// An error of the token endpoint (RFC 6749 section 5.2).
 #[derive(Object, Debug, Clone, PartialEq)]

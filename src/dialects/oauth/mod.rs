@@ -12,11 +12,12 @@ use uuid::Uuid;
 use crate::auth::parse_scopes;
 use crate::auth::secret::{LegacyError, decoy_hash, hash_secret, is_legacy, verify_sha256};
 use crate::auth::token::{Claims, ISSUER};
+use crate::codec::{Body, JsonXmlOrForm, Negotiated};
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
 use crate::domain::text::storable;
-use crate::http::error::OAuthCode;
-use crate::http::{AppError, Body, JsonXmlOrForm, Negotiated};
+use crate::error::AppError;
+use crate::error::OAuthCode;
 
 pub mod envelope;
 

@@ -4,8 +4,8 @@
 use poem::http::StatusCode;
 use poem_openapi::Object;
 
-use crate::http::envelope::{ApiError, ErrorDialect};
-use crate::http::error::AppError;
+use crate::api::envelope::{ApiError, ErrorDialect};
+use crate::error::AppError;
 
 crate::wire! {
     /// The status block of every Related users response.
@@ -66,7 +66,7 @@ pub struct RelatedErrorEnvelope {
 
 impl From<&AppError> for RelatedErrorEnvelope {
     fn from(err: &AppError) -> Self {
-        use crate::http::error::AuthFailure;
+        use crate::error::AuthFailure;
         let status = err.status().as_u16();
         let (code, messages): (i64, Vec<String>) = match err {
             AppError::Rejected { code, messages } => (i64::from(*code), messages.clone()),

@@ -10,15 +10,16 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path};
 use uuid::Uuid;
 
+use crate::api::auth::Bearer;
+use crate::api::envelope::IfMatch;
 use crate::auth::Scope;
+use crate::codec::{Body, JsonXmlOrForm, Negotiated};
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
+use crate::domain::etag::etag;
 use crate::domain::text::{self, required_text};
 use crate::domain::{TenantId, Version};
-use crate::http::auth::Bearer;
-use crate::http::envelope::IfMatch;
-use crate::http::etag::etag;
-use crate::http::{AppError, Body, JsonXmlOrForm, Negotiated};
+use crate::error::AppError;
 use crate::store::WriteTx;
 use crate::store::related_users::{Deactivation, Rebinding, RelatedUser as Stored};
 use crate::write::{self, Change};
@@ -288,7 +289,7 @@ impl RelatedUsersApi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::body::property_names;
+    use crate::codec::body::property_names;
 
     #[test]
     fn the_reader_knows_exactly_the_documented_fields() {

@@ -6,9 +6,9 @@ use poem_openapi::{ApiResponse, Object};
 
 use super::NAME_MAX;
 use super::envelope::RelatedStatus;
+use crate::codec::Negotiated;
+use crate::codec::text::Text;
 use crate::domain::text::{Line, Username};
-use crate::http::Negotiated;
-use crate::http::text::Text;
 use crate::store::related_users::RelatedUser as Stored;
 
 crate::wire! {

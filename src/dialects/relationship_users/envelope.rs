@@ -3,8 +3,8 @@
 use poem::http::StatusCode;
 use poem_openapi::Object;
 
-use crate::http::envelope::{ApiError, ErrorDialect};
-use crate::http::error::AppError;
+use crate::api::envelope::{ApiError, ErrorDialect};
+use crate::error::AppError;
 
 /// The Relationship users error envelope: messages by field (`base` for the
 /// request as a whole), in the platform's Rails style.

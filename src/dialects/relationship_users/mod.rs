@@ -14,17 +14,18 @@ use poem_openapi::param::{Header, Path, Query};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::api::auth::BearerOrApiKey;
+use crate::api::envelope::IfMatch;
+use crate::api::params::RequiredText;
 use crate::auth::{Principal, Scope};
+use crate::codec::{Body, JsonXmlOrForm, MaybeBody, Negotiated};
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
+use crate::domain::etag::etag;
 use crate::domain::form::{FormConfiguration, RELATIONSHIP_USER};
 use crate::domain::relationship_user::{may_change, merge, read_form, validate};
 use crate::domain::{FieldError, Page};
-use crate::http::auth::BearerOrApiKey;
-use crate::http::envelope::IfMatch;
-use crate::http::etag::etag;
-use crate::http::params::RequiredText;
-use crate::http::{AppError, Body, JsonXmlOrForm, MaybeBody, Negotiated};
+use crate::error::AppError;
 use crate::store::relationship_users::{NewRelationshipUser, RelationshipUserRecord};
 use crate::store::{WriteError, WriteTx};
 use crate::write::{self, Change};
@@ -390,7 +391,7 @@ impl RelationshipUsersApi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::body::property_names;
+    use crate::codec::body::property_names;
 
     #[test]
     fn the_readers_know_exactly_the_documented_fields() {

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::wire::Timestamp;
 
-use crate::http::Negotiated;
+use crate::codec::Negotiated;
 use crate::store::relationship_users::RelationshipUserRecord;
 
 /// The `form` of a create: the relationship user's fields, as the form

@@ -4,8 +4,8 @@
 use poem::http::StatusCode;
 use poem_openapi::Object;
 
-use crate::http::envelope::{ApiError, ErrorDialect};
-use crate::http::error::AppError;
+use crate::api::envelope::{ApiError, ErrorDialect};
+use crate::error::AppError;
 
 /// The closed set of Risk relationships error codes.
 #[derive(poem_openapi::Enum, serde::Serialize, Debug, Clone, Copy, PartialEq, Eq)]

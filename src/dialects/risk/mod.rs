@@ -6,20 +6,21 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use uuid::Uuid;
 
+use crate::api::auth::Bearer;
+use crate::api::envelope::IfMatch;
+use crate::api::links::base_url;
+use crate::api::params::Documented;
 use crate::auth::Scope;
+use crate::codec::body::JsonOrXml;
+use crate::codec::{Body, Negotiated};
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
+use crate::domain::etag::etag;
 use crate::domain::relationship::{
     RawRelationship, RelationshipCommand, RelationshipState, check_references, parse_guid,
 };
 use crate::domain::{FieldError, Page};
-use crate::http::auth::Bearer;
-use crate::http::body::JsonOrXml;
-use crate::http::envelope::IfMatch;
-use crate::http::etag::etag;
-use crate::http::links::base_url;
-use crate::http::params::Documented;
-use crate::http::{AppError, Body, Negotiated};
+use crate::error::AppError;
 use crate::store::WriteTx;
 use crate::store::relationships::{Order, RelationshipRecord};
 use crate::write::{self, Change};
@@ -286,7 +287,7 @@ impl RelationshipsApi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::body::property_names;
+    use crate::codec::body::property_names;
 
     #[test]
     fn the_reader_knows_exactly_the_documented_fields() {

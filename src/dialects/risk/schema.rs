@@ -10,10 +10,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::envelope::RiskError;
+use crate::codec::text::Text;
+use crate::codec::{Negotiated, rfc3339};
 use crate::domain::relationship::{NAME_MAX, Patch, RawRelationship, SETUP_VALUE_MAX, StartDate};
 use crate::domain::text::{self, Line};
-use crate::http::text::Text;
-use crate::http::{Negotiated, rfc3339};
 
 /// Who sees a relationship (`internalAccess`, `externalAccess`): `ManagerOnly`,
 /// `Team` or `All`. Read case-insensitively; stored and written as listed.

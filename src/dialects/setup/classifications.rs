@@ -6,11 +6,11 @@ use poem_openapi::types::Example;
 use uuid::Uuid;
 
 use super::{Input, Resource, WriteContext, setup_api};
+use crate::codec::text::Text;
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
 use crate::domain::setup::NAME_MAX;
 use crate::domain::text::Line;
-use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 
 /// A classification value; only active ones are accepted on relationships.
@@ -23,9 +23,9 @@ pub struct Classification {
     pub value: String,
     pub active: bool,
     pub version: i64,
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::codec::rfc3339")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::codec::rfc3339")]
     pub modified_at: DateTime<Utc>,
 }
 

@@ -6,10 +6,10 @@ use poem_openapi::types::Example;
 use uuid::Uuid;
 
 use super::{Input, Resource, WriteContext, setup_api};
+use crate::codec::text::Text;
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
 use crate::domain::text::ElementName;
-use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 
 /// The definition of a user-defined field on relationships (`extensionFields`).
@@ -26,9 +26,9 @@ pub struct ExtensionField {
     pub required: bool,
     pub active: bool,
     pub version: i64,
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::codec::rfc3339")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::codec::rfc3339")]
     pub modified_at: DateTime<Utc>,
 }
 

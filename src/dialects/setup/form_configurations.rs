@@ -7,10 +7,10 @@ use poem_openapi::types::Example;
 use uuid::Uuid;
 
 use super::{Input, Resource, WriteContext, setup_api};
+use crate::codec::text::Text;
 use crate::domain::FieldError;
 use crate::domain::form::{self as domain, FormOwner, FormResource, LengthRule, Validations};
 use crate::domain::text::SnakeCaseName;
-use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 use std::collections::BTreeMap;
 
@@ -116,9 +116,9 @@ pub struct FormConfiguration {
     /// The writable fields (`relationship_id`, `user_id`, `properties.<name>`) and their validations.
     pub fields: BTreeMap<String, FieldConfiguration>,
     pub version: i64,
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::codec::rfc3339")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::codec::rfc3339")]
     pub modified_at: DateTime<Utc>,
 }
 

@@ -21,9 +21,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::auth::Principal;
+use crate::codec::Negotiated;
+use crate::domain::etag::etag;
 use crate::domain::{FieldError, Page, TenantId};
-use crate::http::etag::etag;
-use crate::http::{AppError, Negotiated};
+use crate::error::AppError;
 use crate::store::setup::records::{Record, RecordKey, Stored};
 use crate::store::{Store, WriteTx};
 use crate::write::{self, Change};
@@ -243,9 +244,9 @@ macro_rules! setup_api {
     // The parent resource's type, or the resource's own where it has none (then unused).
     (@parent $own:ty;) => { $own };
     (@parent $own:ty; $parent:ty) => { $parent };
-    // The occasional statuses of a write (see `crate::http::envelope::Outcomes`).
+    // The occasional statuses of a write (see `crate::api::envelope::Outcomes`).
     (@unique) => { () };
-    (@unique $what:literal) => { $crate::http::envelope::Unique };
+    (@unique $what:literal) => { $crate::api::envelope::Unique };
     (
         $api:ident, $prefix:literal, $collection:literal, $item:literal, $resource:ty, $input:ty,
         list: $list_id:literal, $list_summary:literal,
@@ -274,7 +275,7 @@ macro_rules! setup_api {
             #[oai(path = $collection, method = "get", operation_id = $list_id)]
             async fn list(
                 &self,
-                #[oai(scope = "crate::auth::Scope::SetupRead")] auth: $crate::http::auth::Bearer,
+                #[oai(scope = "crate::auth::Scope::SetupRead")] auth: $crate::api::auth::Bearer,
                 $(#[oai(name = $parent_name, example = $parent_example)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
                 /// Page size, 1-200 (default 50).
                 #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
@@ -282,7 +283,7 @@ macro_rules! setup_api {
                 /// Rows to skip (default 0).
                 #[oai(validator(minimum(value = "0")))]
                 offset: poem_openapi::param::Query<Option<i64>>,
-            ) -> Result<$crate::dialects::setup::Listed<$resource>, $crate::http::ProblemError> {
+            ) -> Result<$crate::dialects::setup::Listed<$resource>, $crate::api::ProblemError> {
                 let tenant = auth.0.tenant;
                 #[allow(unused_mut, unused_assignments)]
                 let mut parent_id = None;
@@ -300,12 +301,12 @@ macro_rules! setup_api {
             #[oai(path = $collection, method = "post", operation_id = $create_id)]
             async fn create(
                 &self,
-                #[oai(scope = "crate::auth::Scope::SetupWrite")] auth: $crate::http::auth::Bearer,
+                #[oai(scope = "crate::auth::Scope::SetupWrite")] auth: $crate::api::auth::Bearer,
                 $(#[oai(name = $parent_name, example = $parent_example)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
-                body: $crate::http::Body<$input>,
+                body: $crate::codec::Body<$input>,
             ) -> Result<
                 $crate::dialects::setup::Created<$resource>,
-                $crate::http::ProblemError<$crate::dialects::setup::setup_api!(@unique $($unique)?)>,
+                $crate::api::ProblemError<$crate::dialects::setup::setup_api!(@unique $($unique)?)>,
             > {
                 #[allow(unused_mut, unused_assignments)]
                 let mut parent_id = None;
@@ -326,10 +327,10 @@ macro_rules! setup_api {
             #[oai(path = $item, method = "get", operation_id = $get_id)]
             async fn get(
                 &self,
-                #[oai(scope = "crate::auth::Scope::SetupRead")] auth: $crate::http::auth::Bearer,
+                #[oai(scope = "crate::auth::Scope::SetupRead")] auth: $crate::api::auth::Bearer,
                 $(#[oai(name = $parent_name, example = $parent_example)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
                 #[oai(name = "entityId", example = $example)] entity_id: poem_openapi::param::Path<uuid::Uuid>,
-            ) -> Result<$crate::dialects::setup::Fetched<$resource>, $crate::http::ProblemError> {
+            ) -> Result<$crate::dialects::setup::Fetched<$resource>, $crate::api::ProblemError> {
                 #[allow(unused_mut, unused_assignments)]
                 let mut parent_id = None;
                 $( parent_id = $crate::dialects::setup::under::<$parent>(parent.0); )?
@@ -343,16 +344,16 @@ macro_rules! setup_api {
             #[oai(path = $item, method = "put", operation_id = $update_id)]
             async fn update(
                 &self,
-                #[oai(scope = "crate::auth::Scope::SetupWrite")] auth: $crate::http::auth::Bearer,
+                #[oai(scope = "crate::auth::Scope::SetupWrite")] auth: $crate::api::auth::Bearer,
                 $(#[oai(name = $parent_name, example = $parent_example)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
                 #[oai(name = "entityId", example = $example)] entity_id: poem_openapi::param::Path<uuid::Uuid>,
                 /// An ETag from an earlier GET or PUT: update only if it is still current.
                 #[oai(name = "If-Match")]
                 if_match: poem_openapi::param::Header<Option<String>>,
-                body: $crate::http::Body<$input>,
+                body: $crate::codec::Body<$input>,
             ) -> Result<
                 $crate::dialects::setup::Fetched<$resource>,
-                $crate::http::ProblemError<($crate::http::envelope::IfMatch, $crate::dialects::setup::setup_api!(@unique $($unique)?))>,
+                $crate::api::ProblemError<($crate::api::envelope::IfMatch, $crate::dialects::setup::setup_api!(@unique $($unique)?))>,
             > {
                 #[allow(unused_mut, unused_assignments)]
                 let mut parent_id = None;
@@ -385,9 +386,9 @@ macro_rules! named_resource {
             /// Inactive rows stay readable; deactivate rather than delete.
             pub active: bool,
             pub version: i64,
-            #[serde(serialize_with = "crate::http::rfc3339")]
+            #[serde(serialize_with = "crate::codec::rfc3339")]
             pub created_at: chrono::DateTime<chrono::Utc>,
-            #[serde(serialize_with = "crate::http::rfc3339")]
+            #[serde(serialize_with = "crate::codec::rfc3339")]
             pub modified_at: chrono::DateTime<chrono::Utc>,
         }
 
@@ -412,7 +413,7 @@ macro_rules! named_resource {
         pub struct $input {
             /// 1-200 characters on one line (no control characters), not
             /// blank; stored trimmed.
-            pub name: $crate::http::text::Text<$crate::domain::text::Line<{ $crate::domain::setup::NAME_MAX }>>,
+            pub name: $crate::codec::text::Text<$crate::domain::text::Line<{ $crate::domain::setup::NAME_MAX }>>,
             /// Defaults to `true` (absent or `null`); `false` deactivates.
             #[oai(skip_serializing_if_is_none, nullable)]
             pub active: Option<bool>,

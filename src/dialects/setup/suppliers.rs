@@ -8,11 +8,11 @@ use poem_openapi::types::Example;
 use uuid::Uuid;
 
 use super::{Input, Resource, WriteContext, named_resource, setup_api};
+use crate::codec::text::Text;
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
 use crate::domain::setup::NAME_MAX;
 use crate::domain::text::{CountryCode, Line, OptionalLine};
-use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 
 named_resource! {
@@ -40,9 +40,9 @@ pub struct SupplierAddress {
     pub country: String,
     pub active: bool,
     pub version: i64,
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::codec::rfc3339")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::codec::rfc3339")]
     pub modified_at: DateTime<Utc>,
 }
 

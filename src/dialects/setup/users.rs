@@ -7,10 +7,10 @@ use poem_openapi::types::Example;
 use uuid::Uuid;
 
 use super::{Input, Resource, WriteContext, setup_api};
+use crate::codec::text::Text;
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
 use crate::domain::text::{Email, Line, Username};
-use crate::http::text::Text;
 use crate::store::setup::records::Stored;
 
 /// A user of the tenant.
@@ -28,9 +28,9 @@ pub struct User {
     pub email: String,
     pub active: bool,
     pub version: i64,
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::codec::rfc3339")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::http::rfc3339")]
+    #[serde(serialize_with = "crate::codec::rfc3339")]
     pub modified_at: DateTime<Utc>,
 }
 

@@ -12,7 +12,7 @@ use poem_openapi::OpenApi;
 use poem_openapi::registry::{MetaApi, MetaParamIn, Registry};
 use serde_json::{Map, Value};
 
-use crate::http::expected::Schemas;
+use crate::codec::expected::Schemas;
 
 /// One declared operation.
 #[derive(Debug, Clone)]

@@ -40,9 +40,9 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use serde_json::{Map, Number, Value};
 
+use crate::codec::expected::push_segment;
 use crate::domain::FieldError;
 use crate::domain::text::{is_xml_name, printable_name};
-use crate::http::expected::push_segment;
 
 /// The deepest element nesting accepted, the root being depth 1.
 pub const MAX_DEPTH: usize = 32;

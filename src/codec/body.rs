@@ -9,7 +9,7 @@
 //! A body that does not fit is answered naming each field as the client
 //! spelled it and what it should be ("organizations.0 must be a UUID",
 //! "colour is not a known field"), never with the reader's own text, which
-//! names Rust types and schema components (see [`crate::http::expected`]).
+//! names Rust types and schema components (see [`crate::codec::expected`]).
 //! A UTF-8 byte-order mark before a JSON or XML document is ignored (RFC
 //! 8259 section 8.1 allows it; .NET clients send one).
 
@@ -27,14 +27,14 @@ use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, Response
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::codec::expected::{MAX_REPORTED, Schemas, push_segment};
+use crate::codec::form;
+use crate::codec::negotiate::{Format, body_format};
+use crate::codec::rendered::Rendered;
 use crate::domain::FieldError;
 use crate::domain::text;
-use crate::http::envelope::Rendered;
-use crate::http::error::AppError;
-use crate::http::expected::{MAX_REPORTED, Schemas, push_segment};
-use crate::http::form;
-use crate::http::negotiate::{Format, body_format};
-use crate::http::xml::{self, XmlError};
+use crate::error::AppError;
+use crate::xml::{self, XmlError};
 
 /// The media types of `formats`, each with `T`'s schema.
 fn media_types<T: Type>(formats: &[Format]) -> Vec<MetaMediaType> {
@@ -59,11 +59,11 @@ pub struct JsonOrXml;
 
 impl Accepts for JsonOrXml {
     const FORMATS: &'static [Format] = &Format::ALL;
-    const ACCEPT: &'static str = crate::http::negotiate::SUPPORTED_MEDIA_TYPES;
+    const ACCEPT: &'static str = crate::codec::negotiate::SUPPORTED_MEDIA_TYPES;
 }
 
 /// JSON, XML or an HTML form (urlencoded or multipart, with Rack's nested
-/// names: see [`crate::http::form`]), for the operations whose vendors' clients send forms.
+/// names: see [`crate::codec::form`]), for the operations whose vendors' clients send forms.
 pub struct JsonXmlOrForm;
 
 impl Accepts for JsonXmlOrForm {

@@ -6,9 +6,10 @@ use poem_openapi::Object;
 use poem_openapi::registry::MetaMediaType;
 use poem_openapi::types::{ToJSON, Type};
 
-use crate::http::document::Root;
-use crate::http::envelope::{ApiError, BodyKind, ErrorDialect, Rendered};
-use crate::http::error::AppError;
+use crate::api::envelope::{ApiError, ErrorDialect};
+use crate::codec::rendered::{BodyKind, Rendered};
+use crate::document::Root;
+use crate::error::AppError;
 
 /// RFC 9457 problem details.
 /// The XML form of a problem (RFC 7807, appendix A): `<problem xmlns="urn:ietf:rfc:7807">`.

@@ -14,14 +14,16 @@ use poem::http::header::{self, HeaderValue};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use tracing::Instrument;
 
+use crate::api::auth::RequiredScopes;
+use crate::api::envelope::{Dialects, Registration};
+use crate::api::problem;
+use crate::codec::negotiate::{Format, choose_format};
+use crate::codec::rendered::{BodyKind, Rendered};
+use crate::document::routes::{Location, RouteTable};
 use crate::domain::{FieldError, text};
-use crate::http::auth::RequiredScopes;
-use crate::http::correlation::{self, CORRELATION_ID};
-use crate::http::envelope::{BodyKind, Dialects, Registration, Rendered};
-use crate::http::error::{AppError, AuthFailure, BodyTimedOut, BodyTooLarge, OAuthCode};
-use crate::http::negotiate::{Format, choose_format};
-use crate::http::problem;
-use crate::http::routes::{Location, RouteTable};
+use crate::edge::correlation::{self, CORRELATION_ID};
+use crate::edge::framework::{self, BodyTimedOut, BodyTooLarge};
+use crate::error::{AppError, AuthFailure, OAuthCode};
 use crate::metrics::Metrics;
 
 /// Wraps the application's routes.
@@ -119,7 +121,7 @@ impl<E: Endpoint> Frontline<E> {
         let mut response = match self.inner.call(req).await {
             Ok(output) => output.into_response(),
             Err(err) => {
-                let err = AppError::from_poem(err, &self.routes, method.as_str(), &uri);
+                let err = framework::app_error(err, &self.routes, method.as_str(), &uri);
                 return error_response(dialect, err, format);
             }
         };
@@ -258,7 +260,7 @@ impl<S: Stream<Item = std::io::Result<Bytes>> + Unpin> Stream for BodyDeadline<S
 /// The raw HTTP/1.1 response to a request whose head did not arrive in
 /// time: a 408 in the envelope of the dialect of `path` (problem details
 /// when unknown), as JSON since Accept may not have arrived, closing the
-/// connection. See [`crate::http::connection`].
+/// connection. See [`crate::edge::connection`].
 pub fn timeout_response(dialects: &Dialects, path: Option<&str>) -> Vec<u8> {
     let err = AppError::RequestTimeout;
     let rendered = (dialects.for_path(path.unwrap_or_default()).render)(&err);
@@ -281,7 +283,7 @@ pub fn timeout_response(dialects: &Dialects, path: Option<&str>) -> Vec<u8> {
 /// drop silently, as if the header had not been sent: an `If-Match`
 /// ignored), the correlation id excepted, every one at once,
 /// named as sent: bodies are screened the same way as they are decoded
-/// ([`crate::http::body::decode`]).
+/// ([`crate::codec::body::decode`]).
 fn screen_parameters(req: &Request, routes: &RouteTable, path: &str) -> Result<(), AppError> {
     let query = req.uri().query().unwrap_or_default();
     let query =

@@ -17,12 +17,12 @@
 //!   because the client reads nothing fails after `idle_timeout` too.
 //!
 //! Request bodies are held to their own idle deadline by the front line
-//! ([`crate::http::middleware`]), which answers 408 in the dialect's envelope.
+//! ([`crate::edge::frontline`]), which answers 408 in the dialect's envelope.
 //!
 //! HTTP/2 without TLS ("prior knowledge") is refused: its frames cannot be
 //! held to these deadlines here. HTTP/2 belongs behind a TLS proxy.
 
-use crate::http::envelope::Dialects;
+use crate::api::envelope::Dialects;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -223,7 +223,7 @@ impl<S: AsyncWrite + Unpin> Guarded<S> {
         match self.phase {
             Phase::Head { wrote: false, .. } if self.head.started() => {
                 let path = self.head.request_line().and_then(request_path);
-                let response = crate::http::middleware::timeout_response(&self.dialects, path.as_deref());
+                let response = crate::edge::frontline::timeout_response(&self.dialects, path.as_deref());
                 // Best effort: the socket's buffer takes a response this
                 // small at once, and the connection closes either way.
                 if let Poll::Ready(Ok(_)) = Pin::new(&mut self.inner).poll_write(cx, &response) {

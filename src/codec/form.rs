@@ -12,7 +12,7 @@
 //! where the schema has one.
 //!
 //! The fields become an element tree, which the schema shapes exactly as
-//! it shapes an XML document ([`crate::http::xml`]): text takes the schema's
+//! it shapes an XML document ([`crate::xml`]): text takes the schema's
 //! types, and the value then goes through the same validation as JSON.
 //!
 //! Multipart bodies carry fields only: a part with a file name, or with a
@@ -31,9 +31,9 @@ use poem::{FromRequest, Request, RequestBody};
 use poem_openapi::registry::{MetaSchemaRef, Registry};
 use serde_json::Value;
 
-use crate::http::error::AppError;
-use crate::http::negotiate::UnsupportedContentType;
-use crate::http::xml::{self, Element, MAX_DEPTH, XmlError};
+use crate::codec::negotiate::UnsupportedContentType;
+use crate::error::AppError;
+use crate::xml::{self, Element, MAX_DEPTH, XmlError};
 
 /// One segment of a field name after its key.
 #[derive(Debug, Clone, PartialEq, Eq)]

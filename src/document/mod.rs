@@ -31,6 +31,8 @@
 //!   that example written as XML by the codec's own writer, so the example
 //!   Swagger UI shows is a document the server reads as the JSON example.
 
+pub mod routes;
+
 use anyhow::Context as _;
 use poem::endpoint::make_sync;
 use poem::web::Html;
@@ -39,7 +41,7 @@ use poem_openapi::{OpenApi, OpenApiService, Webhook};
 use serde_json::{Map, Value, json};
 
 use crate::domain::text;
-use crate::http::xml;
+use crate::xml;
 
 /// A body schema whose XML root is not its component name.
 pub struct Root {

@@ -1,7 +1,7 @@
 //! Writing XML straight from a type's serde `Serialize`, by the same mapping
 //! as [`super::to_xml`] writes a JSON value (which stays the reference: in
 //! debug builds every answer is checked against it, see
-//! [`crate::http::envelope::Rendered::typed`]). An answer's fields go to
+//! [`crate::codec::rendered::Rendered::typed`]). An answer's fields go to
 //! their elements without building the value tree first.
 
 use std::fmt;

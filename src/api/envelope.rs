@@ -8,109 +8,15 @@
 //! before any handler runs (unknown route, 406, 408, 413, 415) look like
 //! the handlers' own.
 
-use std::borrow::Cow;
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 use poem::http::StatusCode;
 use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::{ToJSON, Type};
 use poem_openapi::{ApiResponse, ResponseContent};
-use serde::Serialize;
-use serde_json::Value;
 
-use crate::http::error::AppError;
-use crate::http::xml;
-
-/// A response body waiting for the negotiation layer to encode it as JSON or
-/// XML: the body plus what XML needs (root element, namespace).
-#[derive(Clone)]
-pub struct Rendered {
-    body: Arc<dyn Encode>,
-    pub root: Cow<'static, str>,
-    pub kind: BodyKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyKind {
-    /// `application/json` or `application/xml`.
-    Plain,
-    /// `application/problem+json` or `application/problem+xml` (namespace
-    /// `urn:ietf:rfc:7807`, root element `problem`).
-    Problem,
-}
-
-impl Rendered {
-    /// A body from its JSON value (an error envelope: rare, so not worth a twin).
-    pub fn of<T: ToJSON>(value: &T) -> Self {
-        Self::from_value(value.to_json().unwrap_or_default(), T::name(), BodyKind::Plain)
-    }
-
-    pub fn from_value(value: Value, root: Cow<'static, str>, kind: BodyKind) -> Self {
-        Self {
-            body: Arc::new(value),
-            root,
-            kind,
-        }
-    }
-
-    /// A body encoded from its own fields (serde), without building a JSON
-    /// value first: [`crate::wire!`] declares serde's attributes and the
-    /// spec's together, and a test holds every answer type to that.
-    pub fn typed<T: ToJSON + Serialize + Send + Sync + 'static>(body: T) -> Self {
-        Self {
-            body: Arc::new(Typed(body)),
-            root: T::name(),
-            kind: BodyKind::Plain,
-        }
-    }
-
-    /// The body as JSON text.
-    pub fn json(&self) -> Vec<u8> {
-        self.body.json()
-    }
-
-    /// The body as an XML document, its root element [`Rendered::root`].
-    pub fn xml(&self, namespace: Option<&str>) -> String {
-        self.body.xml(&self.root, namespace)
-    }
-}
-
-/// What a [`Rendered`] body is encoded from.
-trait Encode: Send + Sync {
-    fn json(&self) -> Vec<u8>;
-    fn xml(&self, root: &str, namespace: Option<&str>) -> String;
-}
-
-impl Encode for Value {
-    fn json(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
-    }
-
-    fn xml(&self, root: &str, namespace: Option<&str>) -> String {
-        xml::to_xml(root, namespace, self)
-    }
-}
-
-struct Typed<T>(T);
-
-impl<T: Serialize + Send + Sync> Encode for Typed<T> {
-    fn json(&self) -> Vec<u8> {
-        // Most answers fit; a list grows it a few times rather than some twenty.
-        let mut out = Vec::with_capacity(4096);
-        match serde_json::to_writer(&mut out, &self.0) {
-            Ok(()) => out,
-            Err(_) => Vec::new(),
-        }
-    }
-
-    fn xml(&self, root: &str, namespace: Option<&str>) -> String {
-        // Only a shape the mapping lacks (an enum variant with data) fails;
-        // the value writer then writes it as its JSON value.
-        xml::ser::to_xml(root, namespace, &self.0)
-            .unwrap_or_else(|_| xml::to_xml(root, namespace, &serde_json::to_value(&self.0).unwrap_or_default()))
-    }
-}
+use crate::codec::rendered::Rendered;
+use crate::error::AppError;
 
 /// A family of routes and its error envelope, as served and as the spec
 /// documents it.
@@ -126,7 +32,7 @@ pub trait ErrorDialect: Send + Sync + 'static {
 
     /// The error body's media types, each with the envelope's schema.
     fn media_types() -> Vec<MetaMediaType> {
-        crate::http::Negotiated::<Self::Envelope>::media_types()
+        crate::codec::Negotiated::<Self::Envelope>::media_types()
     }
 
     fn register(registry: &mut Registry) {

@@ -18,7 +18,7 @@ use crate::auth::standing::Standings;
 use crate::auth::throttle::FailureThrottle;
 use crate::auth::token::TokenKey;
 use crate::auth::{Credential, Principal, Scope};
-use crate::http::error::{AppError, AuthFailure};
+use crate::error::{AppError, AuthFailure};
 use crate::store::Store;
 
 /// The security scheme names in the spec.
