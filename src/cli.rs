@@ -2,7 +2,7 @@
 
 use anyhow::{Context as _, bail};
 
-use crate::auth::secret::{hash_secret, random_token};
+use crate::auth::secret::{hash_api_key, hash_secret, random_token};
 use crate::auth::{Scope, parse_scopes};
 use crate::config::{ApikeysAction, ClientsAction, TenantsAction};
 use crate::domain::TenantId;
@@ -109,7 +109,8 @@ pub async fn apikeys(store: &Store, action: ApikeysAction) -> anyhow::Result<()>
     match action {
         ApikeysAction::Create { tenant: tenant_name } => {
             let tenant = tenant(store, &tenant_name).await?;
-            let (key_id, key) = store.api_key_create(tenant).await?;
+            let (key_id, key) = (uuid::Uuid::new_v4().to_string(), random_token(32));
+            store.api_key_insert(tenant, &key_id, &hash_api_key(&key)).await?;
             println!("key_id:  {key_id}");
             println!("api_key: {key}");
             println!("send it as: Authorization: Token token={key}");

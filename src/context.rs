@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::api::auth::AuthState;
 use crate::auth::secret::LegacyVerifier;
+use crate::auth::secret::random_token;
 use crate::auth::standing::Standings;
 use crate::auth::throttle::{FailureThrottle, ThrottlePolicy};
 use crate::auth::token::TokenKey;
@@ -30,7 +31,7 @@ impl ApiContext {
     pub async fn new(store: Store, settings: &ContextSettings) -> Result<Self, sqlx::Error> {
         let key = match &settings.token_key {
             Some(key) => key.clone(),
-            None => store.signing_key().await?,
+            None => store.signing_key(&random_token(32)).await?,
         };
         Ok(Self {
             auth: Arc::new(AuthState {

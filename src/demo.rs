@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use uuid::{Uuid, uuid};
 
 use crate::auth::Scope;
-use crate::auth::secret::{hash_secret, is_legacy, random_token, verify_secret};
+use crate::auth::secret::{hash_api_key, hash_secret, is_legacy, random_token, verify_secret};
 use crate::domain::TenantId;
 use crate::domain::form::{FormConfiguration, RELATIONSHIP_USER, Validations};
 use crate::domain::relationship::{Access, RelationshipState, Status};
@@ -165,7 +165,7 @@ pub async fn seed(store: &Store, settings: &DemoSettings) -> anyhow::Result<Demo
         Some(_) => {}
     }
     let api_key = kept(store, "demo_api_key", None, || random_token(32)).await?;
-    store.api_key_insert(tenant, "demo", &api_key).await?;
+    store.api_key_insert(tenant, "demo", &hash_api_key(&api_key)).await?;
     Ok(DemoCredentials {
         tenant,
         client_id,

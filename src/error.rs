@@ -7,7 +7,7 @@
 
 use poem::http::StatusCode;
 
-use crate::codec::negotiate::{SUPPORTED_MEDIA_TYPES, UnsupportedContentType};
+use std::fmt;
 
 pub use crate::domain::FieldError;
 
@@ -178,6 +178,34 @@ impl From<crate::store::WriteError> for AppError {
         match err {
             WriteError::Conflict(what) => Self::Conflict(what),
             WriteError::Database(e) => e.into(),
+        }
+    }
+}
+
+/// The media types a client may send or ask for, as listed in 406 and 415 answers.
+pub const SUPPORTED_MEDIA_TYPES: &str = "application/json, application/xml";
+
+/// Why a request body's `Content-Type` cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnsupportedContentType {
+    Missing,
+    Unsupported(String),
+    Charset(String),
+    /// A multipart part that is a file (or not text), by its field name.
+    FilePart(String),
+}
+
+impl fmt::Display for UnsupportedContentType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing => write!(f, "a request body needs a Content-Type"),
+            Self::Unsupported(ct) => write!(f, "Content-Type {ct} is not supported"),
+            Self::Charset(cs) => write!(f, "charset {cs} is not supported; send UTF-8"),
+            Self::FilePart(name) => write!(
+                f,
+                "the multipart part {name} is a file; only fields (no filename; Content-Type text/plain, \
+                 application/json or none) are read"
+            ),
         }
     }
 }

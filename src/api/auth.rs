@@ -13,7 +13,7 @@ use poem::{Request, RequestBody};
 use poem_openapi::registry::{MetaOAuthFlow, MetaOAuthFlows, MetaSecurityScheme, Registry};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OAuthScopes};
 
-use crate::auth::secret::LegacyVerifier;
+use crate::auth::secret::{LegacyVerifier, hash_api_key};
 use crate::auth::standing::Standings;
 use crate::auth::throttle::FailureThrottle;
 use crate::auth::token::TokenKey;
@@ -158,11 +158,16 @@ async fn authenticate(request: &Request, allow_api_key: bool) -> Result<Principa
                 .strip_prefix("token=")
                 .map(|k| k.trim_matches('"'))
                 .ok_or(AppError::Unauthenticated(AuthFailure::Invalid))?;
-            state
+            let (key_id, tenant) = state
                 .store
-                .api_key_principal(key)
+                .api_key_tenant(&hash_api_key(key))
                 .await?
-                .ok_or(AppError::Unauthenticated(AuthFailure::Invalid))?
+                .ok_or(AppError::Unauthenticated(AuthFailure::Invalid))?;
+            Principal {
+                tenant,
+                credential: Credential::ApiKey(key_id),
+                scopes: vec!["relationship_users.write".to_string()],
+            }
         }
         _ => return Err(AppError::Unauthenticated(AuthFailure::Invalid)),
     };

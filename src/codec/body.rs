@@ -59,7 +59,7 @@ pub struct JsonOrXml;
 
 impl Accepts for JsonOrXml {
     const FORMATS: &'static [Format] = &Format::ALL;
-    const ACCEPT: &'static str = crate::codec::negotiate::SUPPORTED_MEDIA_TYPES;
+    const ACCEPT: &'static str = crate::error::SUPPORTED_MEDIA_TYPES;
 }
 
 /// JSON, XML or an HTML form (urlencoded or multipart, with Rack's nested

@@ -31,8 +31,8 @@ use poem::{FromRequest, Request, RequestBody};
 use poem_openapi::registry::{MetaSchemaRef, Registry};
 use serde_json::Value;
 
-use crate::codec::negotiate::UnsupportedContentType;
 use crate::error::AppError;
+use crate::error::UnsupportedContentType;
 use crate::xml::{self, Element, MAX_DEPTH, XmlError};
 
 /// One segment of a field name after its key.

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::error::UnsupportedContentType;
+
 /// The two encodings every operation reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
@@ -61,9 +63,6 @@ impl fmt::Display for Format {
         f.write_str(self.media_type(false))
     }
 }
-
-/// The media types a client may send or ask for, as listed in 406 and 415 answers.
-pub const SUPPORTED_MEDIA_TYPES: &str = "application/json, application/xml";
 
 /// One media range of an `Accept` header.
 #[derive(Debug, PartialEq)]
@@ -167,31 +166,6 @@ pub fn choose_format(accept: Option<&str>) -> Result<Format, NotAcceptable> {
 /// No format the client accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotAcceptable;
-
-/// Why a request body's `Content-Type` cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UnsupportedContentType {
-    Missing,
-    Unsupported(String),
-    Charset(String),
-    /// A multipart part that is a file (or not text), by its field name.
-    FilePart(String),
-}
-
-impl fmt::Display for UnsupportedContentType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Missing => write!(f, "a request body needs a Content-Type"),
-            Self::Unsupported(ct) => write!(f, "Content-Type {ct} is not supported"),
-            Self::Charset(cs) => write!(f, "charset {cs} is not supported; send UTF-8"),
-            Self::FilePart(name) => write!(
-                f,
-                "the multipart part {name} is a file; only fields (no filename; Content-Type text/plain, \
-                 application/json or none) are read"
-            ),
-        }
-    }
-}
 
 /// Decides how a request body is encoded from its `Content-Type`, among
 /// the `allowed` formats.

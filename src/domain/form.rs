@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::text::TextKind;
+use crate::domain::text::{TextKind, is_snake_case};
 use crate::domain::{FieldError, Violations};
 
 /// The resources a configuration can govern.
@@ -91,13 +91,6 @@ pub struct FormConfiguration {
     pub fields: BTreeMap<String, Validations>,
     /// The credential that created the configuration.
     pub created_by: String,
-}
-
-/// `snake_case`: a lower-case letter, then lower-case letters, digits and `_`.
-pub fn is_snake_case(text: &str) -> bool {
-    let mut chars = text.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Whether `field` is one a relationship-user form can carry.

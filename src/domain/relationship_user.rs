@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::domain::FieldError;
-use crate::domain::form::{FormConfiguration, ResourceOwner, is_snake_case, validate_value};
+use crate::domain::form::{FormConfiguration, ResourceOwner, validate_value};
+use crate::domain::text::is_snake_case;
 use crate::domain::text::is_xml_name;
 
 /// A form as sent: the values given and every field named.

@@ -245,7 +245,7 @@ pub fn country_code(field: &str, value: &str) -> Result<String, FieldError> {
 /// A `snake_case` name (a lower-case letter, then lower-case letters, digits
 /// and `_`) of at most 100 characters, as sent.
 pub fn snake_case_name(field: &str, value: &str) -> Result<String, FieldError> {
-    if value.len() <= NAME_100 && crate::domain::form::is_snake_case(value) {
+    if value.len() <= NAME_100 && is_snake_case(value) {
         Ok(value.to_string())
     } else {
         Err(FieldError::new(
@@ -279,6 +279,13 @@ pub fn is_xml_name(name: &str) -> bool {
     start(first)
         && chars.all(|c| start(c) || c.is_numeric() || c == '-' || c == '.')
         && !name.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("xml"))
+}
+
+/// `snake_case`: a lower-case letter, then lower-case letters, digits and `_`.
+pub fn is_snake_case(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 //! framework's message text, which names internals (`param0`,
 //! `optional_integer(uint64)`) and is only logged.
 
-use crate::codec::negotiate::{SUPPORTED_MEDIA_TYPES, UnsupportedContentType};
 use crate::document::routes::{Location, RouteTable};
 use crate::domain::FieldError;
 use crate::error::AppError;
+use crate::error::{SUPPORTED_MEDIA_TYPES, UnsupportedContentType};
 
 /// Turns any error that reached the HTTP layer into an [`AppError`]:
 /// ours come back as they were; poem's and poem-openapi's own (unknown

@@ -1,9 +1,5 @@
 //! API clients, API keys, and the token signing key.
 
-use uuid::Uuid;
-
-use crate::auth::secret::{hash_api_key, random_token};
-use crate::auth::{Credential, Principal};
 use crate::domain::TenantId;
 use crate::store::{Store, from_db_uuid, now, to_db_time};
 
@@ -138,52 +134,39 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Creates an API key for the tenant; returns the key id and the key (shown once).
-    pub async fn api_key_create(&self, tenant: TenantId) -> Result<(String, String), sqlx::Error> {
-        let key_id = Uuid::new_v4().to_string();
-        let key = random_token(32);
-        self.api_key_insert(tenant, &key_id, &key).await?;
-        Ok((key_id, key))
-    }
-
-    /// Stores an API key given in full (the demo's fixed key); nothing when it exists.
-    pub async fn api_key_insert(&self, tenant: TenantId, key_id: &str, key: &str) -> Result<(), sqlx::Error> {
+    /// Stores an API key by its hash; nothing when the key id exists.
+    pub async fn api_key_insert(&self, tenant: TenantId, key_id: &str, key_hash: &str) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO api_keys (key_id, tenant_id, key_hash, active, created_at) VALUES ($1, $2, $3, 1, $4) \
              ON CONFLICT (key_id) DO NOTHING",
         )
         .bind(key_id)
         .bind(tenant.to_string())
-        .bind(hash_api_key(key))
+        .bind(key_hash)
         .bind(to_db_time(now()))
         .execute(&mut *self.reader().await?)
         .await
         .map(|_| ())
     }
 
-    /// The caller an active API key stands for.
-    pub async fn api_key_principal(&self, key: &str) -> Result<Option<Principal>, sqlx::Error> {
+    /// The id and tenant of the active API key with this hash.
+    pub async fn api_key_tenant(&self, key_hash: &str) -> Result<Option<(String, TenantId)>, sqlx::Error> {
         let row: Option<(String, String)> =
             sqlx::query_as("SELECT key_id, tenant_id FROM api_keys WHERE key_hash = $1 AND active = 1")
-                .bind(hash_api_key(key))
+                .bind(key_hash)
                 .fetch_optional(&mut *self.reader().await?)
                 .await?;
-        row.map(|(key_id, tenant)| {
-            Ok(Principal {
-                tenant: TenantId(from_db_uuid(&tenant)?),
-                credential: Credential::ApiKey(key_id),
-                scopes: vec!["relationship_users.write".to_string()],
-            })
-        })
-        .transpose()
+        row.map(|(key_id, tenant)| Ok((key_id, TenantId(from_db_uuid(&tenant)?))))
+            .transpose()
     }
 
-    /// The instance-wide token signing key, generated and kept on first use,
-    /// so that every liaison sharing this database signs with the same key.
-    pub async fn signing_key(&self) -> Result<String, sqlx::Error> {
+    /// The instance-wide token signing key, kept on first use (`fresh`, a
+    /// new random key), so that every liaison sharing this database signs
+    /// with the same key.
+    pub async fn signing_key(&self, fresh: &str) -> Result<String, sqlx::Error> {
         sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(SIGNING_KEY)
-            .bind(random_token(32))
+            .bind(fresh)
             .execute(&mut *self.reader().await?)
             .await?;
         self.setting(SIGNING_KEY).await?.ok_or(sqlx::Error::RowNotFound)

@@ -40,7 +40,6 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use serde_json::{Map, Number, Value};
 
-use crate::codec::expected::push_segment;
 use crate::domain::FieldError;
 use crate::domain::text::{is_xml_name, printable_name};
 
@@ -506,6 +505,14 @@ fn escape_into(out: &mut String, s: &str) {
 }
 
 pub mod ser;
+
+/// Appends `segment` to a dotted field path (`form.properties.status`, `organizations.0`).
+pub fn push_segment(path: &mut String, segment: &str) {
+    if !path.is_empty() {
+        path.push('.');
+    }
+    path.push_str(segment);
+}
 
 #[cfg(test)]
 mod tests;

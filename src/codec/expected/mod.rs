@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::FieldError;
 use crate::domain::text::printable_name;
+pub use crate::xml::push_segment;
 
 /// At most this many problems of one input are reported.
 pub const MAX_REPORTED: usize = 20;
@@ -80,14 +81,6 @@ fn field(path: &str) -> String {
     } else {
         path.to_string()
     }
-}
-
-/// Appends `segment` to a dotted field path (`form.properties.status`, `organizations.0`).
-pub fn push_segment(path: &mut String, segment: &str) {
-    if !path.is_empty() {
-        path.push('.');
-    }
-    path.push_str(segment);
 }
 
 impl<'a> Schemas<'a> {
