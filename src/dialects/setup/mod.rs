@@ -15,8 +15,8 @@ pub mod relationship_user_types;
 pub mod suppliers;
 pub mod users;
 
+use poem_openapi::ApiResponse;
 use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
-use poem_openapi::{ApiResponse, Object};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -26,6 +26,7 @@ use crate::http::etag::etag;
 use crate::http::{AppError, Negotiated};
 use crate::store::setup::records::{Record, RecordKey, Stored};
 use crate::store::{Store, WriteTx};
+use crate::wire::Timestamp;
 use crate::write::{self, Change};
 
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -58,16 +59,39 @@ pub trait Resource: ToJSON + Serialize + Type + Send + Sync + 'static {
     fn from_stored(stored: Stored<Self::Data>) -> Self;
 }
 
-/// One page of a list, oldest first.
-#[derive(Object, serde::Serialize, Debug)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct ListPage<T: ParseFromJSON + ToJSON> {
-    pub items: Vec<T>,
-    /// How many there are in all.
-    pub total_count: i64,
-    pub limit: u32,
-    pub offset: u64,
+crate::wire! {
+    /// What every setup answer ends with, whatever the resource: the row's
+    /// version (its `ETag`) and when it was created and last changed.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct Meta {
+        pub version: i64,
+        pub created_at: Timestamp,
+        pub modified_at: Timestamp,
+    }
+}
+
+impl<D> From<&Stored<D>> for Meta {
+    fn from(s: &Stored<D>) -> Self {
+        Self {
+            version: s.version.0,
+            created_at: s.created_at.into(),
+            modified_at: s.modified_at.into(),
+        }
+    }
+}
+
+crate::wire! {
+    /// One page of a list, oldest first.
+    #[derive(Debug)]
+    #[rename_all = "camelCase"]
+    pub struct ListPage<T> {
+        pub items: Vec<T>,
+        /// How many there are in all.
+        pub total_count: i64,
+        pub limit: u32,
+        pub offset: u64,
+    }
 }
 
 #[derive(ApiResponse)]
@@ -374,21 +398,19 @@ macro_rules! named_resource {
         $(#[$doc:meta])* $resource:ident, $input:ident,
         body: $input_doc:literal, name: $name_doc:literal, example: $example:literal
     ) => {
-        $(#[$doc])*
-        #[derive(poem_openapi::Object, serde::Serialize, Debug, Clone, PartialEq)]
-        #[oai(rename_all = "camelCase")]
-        #[serde(rename_all = "camelCase")]
-        pub struct $resource {
-            pub entity_id: uuid::Uuid,
-            #[doc = $name_doc]
-            pub name: String,
-            /// Inactive rows stay readable; deactivate rather than delete.
-            pub active: bool,
-            pub version: i64,
-            #[serde(serialize_with = "crate::http::rfc3339")]
-            pub created_at: chrono::DateTime<chrono::Utc>,
-            #[serde(serialize_with = "crate::http::rfc3339")]
-            pub modified_at: chrono::DateTime<chrono::Utc>,
+        $crate::wire! {
+            $(#[$doc])*
+            #[derive(Debug, Clone, PartialEq)]
+            #[rename_all = "camelCase"]
+            pub struct $resource {
+                pub entity_id: uuid::Uuid,
+                #[doc = $name_doc]
+                pub name: String,
+                /// Inactive rows stay readable; deactivate rather than delete.
+                pub active: bool,
+                #[flatten]
+                pub meta: $crate::dialects::setup::Meta,
+            }
         }
 
         impl $crate::dialects::setup::Resource for $resource {
@@ -396,12 +418,10 @@ macro_rules! named_resource {
 
             fn from_stored(s: $crate::store::setup::records::Stored<Self::Data>) -> Self {
                 Self {
+                    meta: (&s).into(),
                     entity_id: s.entity_id,
                     name: s.data.name,
                     active: s.data.active,
-                    version: s.version.0,
-                    created_at: s.created_at,
-                    modified_at: s.modified_at,
                 }
             }
         }
