@@ -137,21 +137,20 @@ pub fn under<P: Resource>(id: Uuid) -> Option<Uuid> {
     Some(id)
 }
 
-/// 404 unless the parent row `parent_id` of type `P` exists in the tenant.
-pub async fn require_parent<P: Resource>(store: &Store, tenant: TenantId, parent_id: Uuid) -> Result<(), AppError> {
-    store
-        .record_get::<P::Data>(tenant, None, parent_id)
-        .await?
-        .map(|_| ())
-        .ok_or(AppError::NotFound(P::Data::NAME))
-}
-
-pub async fn list<R: Resource + ParseFromJSON>(
+/// Lists the records under `parent_id` (a row of `P`, for child resources:
+/// 404 unless it exists in the tenant).
+pub async fn list<R: Resource + ParseFromJSON, P: Resource>(
     store: &Store,
     tenant: TenantId,
     parent_id: Option<Uuid>,
     page: Page,
 ) -> Result<Listed<R>, AppError> {
+    if let Some(parent_id) = parent_id {
+        store
+            .record_get::<P::Data>(tenant, None, parent_id)
+            .await?
+            .ok_or(AppError::NotFound(P::Data::NAME))?;
+    }
     let (items, total_count) = store.record_list::<R::Data>(tenant, parent_id, page).await?;
     Ok(Listed::Ok(Negotiated(ListPage {
         items: items.into_iter().map(R::from_stored).collect(),
@@ -307,14 +306,11 @@ macro_rules! setup_api {
                 #[oai(validator(minimum(value = "0")))]
                 offset: poem_openapi::param::Query<Option<i64>>,
             ) -> Result<$crate::dialects::setup::Listed<$resource>, $crate::http::ProblemError> {
-                let tenant = auth.0.tenant;
-                #[allow(unused_mut, unused_assignments)]
-                let mut parent_id = None;
-                $(
-                    $crate::dialects::setup::require_parent::<$parent>(&self.ctx.store, tenant, parent.0).await?;
-                    parent_id = Some(parent.0);
-                )?
-                Ok($crate::dialects::setup::list(&self.ctx.store, tenant, parent_id, $crate::dialects::setup::page(limit.0, offset.0)).await?)
+                let parent_id = None $(.or($crate::dialects::setup::under::<$parent>(parent.0)))?;
+                let page = $crate::dialects::setup::page(limit.0, offset.0);
+                Ok($crate::dialects::setup::list::<$resource, $crate::dialects::setup::setup_api!(@parent $resource; $($parent)?)>(
+                    &self.ctx.store, auth.0.tenant, parent_id, page,
+                ).await?)
             }
 
             #[doc = $create_summary]
@@ -331,14 +327,9 @@ macro_rules! setup_api {
                 $crate::dialects::setup::Created<$resource>,
                 $crate::http::ProblemError<$crate::dialects::setup::setup_api!(@unique $($unique)?)>,
             > {
-                #[allow(unused_mut, unused_assignments)]
-                let mut parent_id = None;
-                #[allow(unused_mut)]
-                let mut collection = concat!($prefix, $collection).trim_end_matches('/').to_string();
-                $(
-                    parent_id = $crate::dialects::setup::under::<$parent>(parent.0);
-                    collection = collection.replace(concat!(":", $parent_name), &parent.0.to_string());
-                )?
+                let parent_id = None $(.or($crate::dialects::setup::under::<$parent>(parent.0)))?;
+                let collection = concat!($prefix, $collection).trim_end_matches('/')
+                    $(.replace(concat!(":", $parent_name), &parent.0.to_string()))?;
                 Ok($crate::dialects::setup::create::<$resource, $input, $crate::dialects::setup::setup_api!(@parent $resource; $($parent)?)>(
                     &self.ctx.store, &auth.0, parent_id, &collection, body.0,
                 ).await?)
@@ -354,9 +345,7 @@ macro_rules! setup_api {
                 $(#[oai(name = $parent_name, example = $parent_example)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
                 #[oai(name = "entityId", example = $example)] entity_id: poem_openapi::param::Path<uuid::Uuid>,
             ) -> Result<$crate::dialects::setup::Fetched<$resource>, $crate::http::ProblemError> {
-                #[allow(unused_mut, unused_assignments)]
-                let mut parent_id = None;
-                $( parent_id = $crate::dialects::setup::under::<$parent>(parent.0); )?
+                let parent_id = None $(.or($crate::dialects::setup::under::<$parent>(parent.0)))?;
                 Ok($crate::dialects::setup::get(&self.ctx.store, auth.0.tenant, parent_id, entity_id.0).await?)
             }
 
@@ -378,9 +367,7 @@ macro_rules! setup_api {
                 $crate::dialects::setup::Fetched<$resource>,
                 $crate::http::ProblemError<($crate::http::envelope::IfMatch, $crate::dialects::setup::setup_api!(@unique $($unique)?))>,
             > {
-                #[allow(unused_mut, unused_assignments)]
-                let mut parent_id = None;
-                $( parent_id = $crate::dialects::setup::under::<$parent>(parent.0); )?
+                let parent_id = None $(.or($crate::dialects::setup::under::<$parent>(parent.0)))?;
                 let key = $crate::store::setup::records::RecordKey { parent_id, entity_id: entity_id.0 };
                 Ok($crate::dialects::setup::update(&self.ctx.store, &auth.0, key, if_match.0.as_deref(), body.0).await?)
             }
