@@ -1,9 +1,9 @@
 //! Tenant setup data: what relationships are made of and validated against.
 //! Each `parse` turns raw input into a valid value or every reason it is not.
 
-use crate::domain::text::{country_code, element_name, email, optional_text, required_text, snake_case_name, username};
 use std::marker::PhantomData;
 
+use crate::domain::text::{country_code, element_name, email, optional_text, required_text, snake_case_name, username};
 use crate::domain::{FieldError, Violations};
 
 pub const NAME_MAX: usize = 200;
@@ -28,6 +28,7 @@ macro_rules! all_or_violations {
 pub struct Named<K> {
     pub name: String,
     pub active: bool,
+    /// Which list the value is in: a type, no data.
     pub kind: PhantomData<K>,
 }
 

@@ -377,9 +377,10 @@ macro_rules! setup_api {
 
 pub(crate) use setup_api;
 
-/// Writes the API shapes of a setup resource that is a name and an active
-/// flag (as `domain::setup::named_value!` writes its data): the resource as
-/// read, the body that creates or replaces it, its example, and the reading.
+/// Writes the API shapes of a setup resource whose data is a
+/// [`Named`](crate::domain::setup::Named) value (a name and an active
+/// flag): the resource as read, the body that creates or replaces it, its
+/// example, and the reading.
 macro_rules! named_resource {
     (
         $(#[$doc:meta])* $resource:ident, $input:ident,
