@@ -3,8 +3,8 @@
 //! Every resource works the same way (list with paging, get, create,
 //! update; deactivate with `active: false` rather than delete), so the work
 //! is done once, here: a resource module declares its shapes (a
-//! [`Resource`] to answer with, an [`Input`] to read) and `setup_api!`
-//! writes its four documented operations.
+//! [`Resource`] to answer with, ending in the shared [`Meta`]; an [`Input`]
+//! to read) and `setup_api!` writes its four documented operations.
 
 pub mod categories;
 pub mod classifications;
