@@ -1,6 +1,8 @@
 //! Tenant setup data: what relationships are made of and validated against.
 //! Each `parse` turns raw input into a valid value or every reason it is not.
 
+use std::marker::PhantomData;
+
 use crate::domain::text::{country_code, element_name, email, optional_text, required_text, snake_case_name, username};
 use crate::domain::{FieldError, Violations};
 
@@ -19,40 +21,44 @@ macro_rules! all_or_violations {
     };
 }
 
-/// Setup values that are a name (1-200 characters) and an active flag.
-macro_rules! named_value {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq)]
-        pub struct $name {
-            pub name: String,
-            pub active: bool,
-        }
-
-        impl $name {
-            pub fn parse(name: &str, active: Option<bool>) -> Parsed<Self> {
-                let name = required_text("name", name, NAME_MAX).map_err(|e| vec![e])?;
-                Ok(Self {
-                    name,
-                    active: active.unwrap_or(true),
-                })
-            }
-        }
-    };
+/// A setup value that is a name (1-200 characters) and an active flag;
+/// its kind `K` (one of [`kind`]) keeps the lists apart, so that an
+/// organization is never taken for a supplier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named<K> {
+    pub name: String,
+    pub active: bool,
+    /// Which list the value is in: a type, no data.
+    pub kind: PhantomData<K>,
 }
 
-named_value!(
-    /// An organization of the tenant.
-    Organization
-);
-named_value!(
-    /// A supplier (third party) relationships are with.
-    Supplier
-);
-named_value!(
-    /// A category; subcategories are categories under one.
-    Category
-);
+impl<K> Named<K> {
+    pub fn parse(name: &str, active: Option<bool>) -> Parsed<Self> {
+        let name = required_text("name", name, NAME_MAX).map_err(|e| vec![e])?;
+        Ok(Self {
+            name,
+            active: active.unwrap_or(true),
+            kind: PhantomData,
+        })
+    }
+}
+
+/// The kinds of [`Named`] values: types with no values, names only.
+pub mod kind {
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum Organization {}
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum Supplier {}
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum Category {}
+}
+
+/// An organization of the tenant.
+pub type Organization = Named<kind::Organization>;
+/// A supplier (third party) relationships are with.
+pub type Supplier = Named<kind::Supplier>;
+/// A category; subcategories are categories under one.
+pub type Category = Named<kind::Category>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {

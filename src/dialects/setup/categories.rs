@@ -1,17 +1,16 @@
 //! `/api/setup/categories`: the values of a relationship's `category`, each
 //! with its subcategories (`/api/setup/categories/{categoryId}/subcategories`).
 
-use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use poem_openapi::types::Example;
 use uuid::Uuid;
 
-use super::{Input, Resource, WriteContext, named_resource, setup_api};
-use crate::codec::text::Text;
+use super::{Input, Meta, Resource, WriteContext, named_resource, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
 use crate::domain::setup::NAME_MAX;
 use crate::domain::text::Line;
+use crate::codec::text::Text;
 use crate::store::setup::records::Stored;
 
 named_resource! {
@@ -20,21 +19,19 @@ named_resource! {
     body: "What a client sends to create or replace a category.", name: "Unique in the tenant, 1-200 characters, matched exactly.", example: "Cat1"
 }
 
-/// A subcategory value of one category.
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct SubCategory {
-    pub entity_id: Uuid,
-    pub category_id: Uuid,
-    /// Unique within its category, 1-200 characters.
-    pub name: String,
-    pub active: bool,
-    pub version: i64,
-    #[serde(serialize_with = "crate::codec::rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::codec::rfc3339")]
-    pub modified_at: DateTime<Utc>,
+crate::wire! {
+    /// A subcategory value of one category.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct SubCategory {
+        pub entity_id: Uuid,
+        pub category_id: Uuid,
+        /// Unique within its category, 1-200 characters.
+        pub name: String,
+        pub active: bool,
+        #[flatten]
+        pub meta: Meta,
+    }
 }
 
 impl Resource for SubCategory {
@@ -42,13 +39,11 @@ impl Resource for SubCategory {
 
     fn from_stored(s: Stored<Self::Data>) -> Self {
         Self {
+            meta: (&s).into(),
             entity_id: s.entity_id,
             category_id: s.parent_id.unwrap_or_default(),
             name: s.data.0.name,
             active: s.data.0.active,
-            version: s.version.0,
-            created_at: s.created_at,
-            modified_at: s.modified_at,
         }
     }
 }

@@ -1,32 +1,29 @@
 //! `/api/setup/classifications`: the values a relationship's `classification` may take.
 
-use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use poem_openapi::types::Example;
 use uuid::Uuid;
 
-use super::{Input, Resource, WriteContext, setup_api};
-use crate::codec::text::Text;
+use super::{Input, Meta, Resource, WriteContext, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
 use crate::domain::setup::NAME_MAX;
 use crate::domain::text::Line;
+use crate::codec::text::Text;
 use crate::store::setup::records::Stored;
 
-/// A classification value; only active ones are accepted on relationships.
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct Classification {
-    pub entity_id: Uuid,
-    /// Unique in the tenant, 1-200 characters, matched exactly.
-    pub value: String,
-    pub active: bool,
-    pub version: i64,
-    #[serde(serialize_with = "crate::codec::rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::codec::rfc3339")]
-    pub modified_at: DateTime<Utc>,
+crate::wire! {
+    /// A classification value; only active ones are accepted on relationships.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct Classification {
+        pub entity_id: Uuid,
+        /// Unique in the tenant, 1-200 characters, matched exactly.
+        pub value: String,
+        pub active: bool,
+        #[flatten]
+        pub meta: Meta,
+    }
 }
 
 impl Resource for Classification {
@@ -34,12 +31,10 @@ impl Resource for Classification {
 
     fn from_stored(s: Stored<Self::Data>) -> Self {
         Self {
+            meta: (&s).into(),
             entity_id: s.entity_id,
             value: s.data.value,
             active: s.data.active,
-            version: s.version.0,
-            created_at: s.created_at,
-            modified_at: s.modified_at,
         }
     }
 }

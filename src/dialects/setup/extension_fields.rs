@@ -1,35 +1,32 @@
 //! `/api/setup/extension_fields`: user-defined fields on relationships.
 
-use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use poem_openapi::types::Example;
 use uuid::Uuid;
 
-use super::{Input, Resource, WriteContext, setup_api};
-use crate::codec::text::Text;
+use super::{Input, Meta, Resource, WriteContext, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
 use crate::domain::text::ElementName;
+use crate::codec::text::Text;
 use crate::store::setup::records::Stored;
 
-/// The definition of a user-defined field on relationships (`extensionFields`).
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct ExtensionField {
-    pub entity_id: Uuid,
-    /// The key in `extensionFields`, and so also an XML element name.
-    pub name: String,
-    /// The longest value accepted, in characters.
-    pub max_length: i64,
-    /// Whether every relationship must carry a value.
-    pub required: bool,
-    pub active: bool,
-    pub version: i64,
-    #[serde(serialize_with = "crate::codec::rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::codec::rfc3339")]
-    pub modified_at: DateTime<Utc>,
+crate::wire! {
+    /// The definition of a user-defined field on relationships (`extensionFields`).
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct ExtensionField {
+        pub entity_id: Uuid,
+        /// The key in `extensionFields`, and so also an XML element name.
+        pub name: String,
+        /// The longest value accepted, in characters.
+        pub max_length: i64,
+        /// Whether every relationship must carry a value.
+        pub required: bool,
+        pub active: bool,
+        #[flatten]
+        pub meta: Meta,
+    }
 }
 
 impl Resource for ExtensionField {
@@ -37,14 +34,12 @@ impl Resource for ExtensionField {
 
     fn from_stored(s: Stored<Self::Data>) -> Self {
         Self {
+            meta: (&s).into(),
             entity_id: s.entity_id,
             name: s.data.name,
             max_length: s.data.max_length,
             required: s.data.required,
             active: s.data.active,
-            version: s.version.0,
-            created_at: s.created_at,
-            modified_at: s.modified_at,
         }
     }
 }

@@ -1,74 +1,79 @@
 //! `/api/setup/form_configurations`: what a Relationship users write may
 //! set, and how each field is validated. Changes apply to the next request.
 
-use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use poem_openapi::types::Example;
 use uuid::Uuid;
 
-use super::{Input, Resource, WriteContext, setup_api};
-use crate::codec::text::Text;
+use super::{Input, Meta, Resource, WriteContext, setup_api};
 use crate::domain::FieldError;
 use crate::domain::form::{self as domain, FormOwner, FormResource, LengthRule, Validations};
 use crate::domain::text::SnakeCaseName;
+use crate::codec::text::Text;
 use crate::store::setup::records::Stored;
+use crate::wire::Timestamp;
 use std::collections::BTreeMap;
 
-/// `length` validation: the value's length in characters.
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
-#[oai(deny_unknown_fields)]
-pub struct LengthValidation {
-    #[oai(nullable, skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub minimum: Option<u32>,
-    #[oai(nullable, skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub maximum: Option<u32>,
+crate::wire! {
+    /// `length` validation: the value's length in characters.
+    #[derive(Debug, Clone, PartialEq)]
+    #[oai(deny_unknown_fields)]
+    pub struct LengthValidation {
+        #[nullable]
+        #[skip_none]
+        pub minimum: Option<u32>,
+        #[nullable]
+        #[skip_none]
+        pub maximum: Option<u32>,
+    }
 }
 
-/// `inclusion` validation: the value must be one of these.
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
-#[oai(deny_unknown_fields)]
-pub struct InclusionValidation {
-    #[oai(rename = "in")]
-    #[serde(rename = "in")]
-    pub values: Vec<String>,
+crate::wire! {
+    /// `inclusion` validation: the value must be one of these.
+    #[derive(Debug, Clone, PartialEq)]
+    #[oai(deny_unknown_fields)]
+    pub struct InclusionValidation {
+        #[rename = "in"]
+        pub values: Vec<String>,
+    }
 }
 
-/// `format` validation: the value must match this regular expression
-/// (anywhere, as in Rails; anchor it with `^...$` to match the whole value).
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
-#[oai(deny_unknown_fields)]
-pub struct FormatValidation {
-    pub with: String,
+crate::wire! {
+    /// `format` validation: the value must match this regular expression
+    /// (anywhere, as in Rails; anchor it with `^...$` to match the whole value).
+    #[derive(Debug, Clone, PartialEq)]
+    #[oai(deny_unknown_fields)]
+    pub struct FormatValidation {
+        pub with: String,
+    }
 }
 
-/// A field's validations; any other name is refused when the configuration is saved.
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq, Default)]
-#[oai(deny_unknown_fields)]
-pub struct FieldValidations {
-    /// The value must be present and not blank.
-    #[oai(nullable, skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub presence: Option<bool>,
-    #[oai(skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub length: Option<LengthValidation>,
-    #[oai(skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub inclusion: Option<InclusionValidation>,
-    #[oai(skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub format: Option<FormatValidation>,
+crate::wire! {
+    /// A field's validations; any other name is refused when the configuration is saved.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    #[oai(deny_unknown_fields)]
+    pub struct FieldValidations {
+        /// The value must be present and not blank.
+        #[nullable]
+        #[skip_none]
+        pub presence: Option<bool>,
+        #[skip_none]
+        pub length: Option<LengthValidation>,
+        #[skip_none]
+        pub inclusion: Option<InclusionValidation>,
+        #[skip_none]
+        pub format: Option<FormatValidation>,
+    }
 }
 
-/// One writable field.
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq, Default)]
-#[oai(deny_unknown_fields)]
-pub struct FieldConfiguration {
-    #[oai(skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub validations: Option<FieldValidations>,
+crate::wire! {
+    /// One writable field.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    #[oai(deny_unknown_fields)]
+    pub struct FieldConfiguration {
+        #[skip_none]
+        pub validations: Option<FieldValidations>,
+    }
 }
 
 impl From<FieldConfiguration> for Validations {
@@ -103,38 +108,44 @@ impl From<Validations> for FieldConfiguration {
     }
 }
 
-/// A form configuration.
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
-pub struct FormConfiguration {
-    pub entity_id: Uuid,
-    /// snake_case, unique in the tenant.
-    pub name: String,
-    /// `RelationshipUser`.
-    pub resource: String,
-    /// `anyone`, or `creator`: only the API client or key that created a row may change it.
-    pub resource_owner: String,
-    /// The writable fields (`relationship_id`, `user_id`, `properties.<name>`) and their validations.
-    pub fields: BTreeMap<String, FieldConfiguration>,
-    pub version: i64,
-    #[serde(serialize_with = "crate::codec::rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::codec::rfc3339")]
-    pub modified_at: DateTime<Utc>,
+crate::wire! {
+    /// A form configuration.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct FormConfiguration {
+        pub entity_id: Uuid,
+        /// snake_case, unique in the tenant.
+        pub name: String,
+        /// `RelationshipUser`.
+        pub resource: String,
+        /// `anyone`, or `creator`: only the API client or key that created a row may change it.
+        pub resource_owner: String,
+        /// The writable fields (`relationship_id`, `user_id`, `properties.<name>`) and their validations.
+        pub fields: BTreeMap<String, FieldConfiguration>,
+        // The members of `Meta`, spelled as this resource spells its own.
+        pub version: i64,
+        pub created_at: Timestamp,
+        pub modified_at: Timestamp,
+    }
 }
 
 impl Resource for FormConfiguration {
     type Data = domain::FormConfiguration;
 
     fn from_stored(s: Stored<Self::Data>) -> Self {
+        let Meta {
+            version,
+            created_at,
+            modified_at,
+        } = (&s).into();
         Self {
             entity_id: s.entity_id,
             name: s.data.name,
             resource: s.data.resource,
             resource_owner: s.data.resource_owner.as_str().into(),
             fields: s.data.fields.into_iter().map(|(k, v)| (k, v.into())).collect(),
-            version: s.version.0,
-            created_at: s.created_at,
-            modified_at: s.modified_at,
+            version,
+            created_at,
+            modified_at,
         }
     }
 }

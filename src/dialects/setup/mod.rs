@@ -3,8 +3,8 @@
 //! Every resource works the same way (list with paging, get, create,
 //! update; deactivate with `active: false` rather than delete), so the work
 //! is done once, here: a resource module declares its shapes (a
-//! [`Resource`] to answer with, an [`Input`] to read) and `setup_api!`
-//! writes its four documented operations.
+//! [`Resource`] to answer with, ending in the shared [`Meta`]; an [`Input`]
+//! to read) and `setup_api!` writes its four documented operations.
 
 pub mod categories;
 pub mod classifications;
@@ -15,18 +15,19 @@ pub mod relationship_user_types;
 pub mod suppliers;
 pub mod users;
 
+use poem_openapi::ApiResponse;
 use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
-use poem_openapi::{ApiResponse, Object};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::codec::Negotiated;
-use crate::domain::etag::etag;
 use crate::domain::{FieldError, Page, TenantId};
+use crate::domain::etag::etag;
 use crate::error::AppError;
+use crate::codec::Negotiated;
 use crate::store::setup::records::{Record, RecordKey, Stored};
 use crate::store::{Store, WriteTx};
+use crate::wire::Timestamp;
 use crate::write::{self, Change};
 
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -59,16 +60,39 @@ pub trait Resource: ToJSON + Serialize + Type + Send + Sync + 'static {
     fn from_stored(stored: Stored<Self::Data>) -> Self;
 }
 
-/// One page of a list, oldest first.
-#[derive(Object, serde::Serialize, Debug)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct ListPage<T: ParseFromJSON + ToJSON> {
-    pub items: Vec<T>,
-    /// How many there are in all.
-    pub total_count: i64,
-    pub limit: u32,
-    pub offset: u64,
+crate::wire! {
+    /// What every setup answer ends with, whatever the resource: the row's
+    /// version (its `ETag`) and when it was created and last changed.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct Meta {
+        pub version: i64,
+        pub created_at: Timestamp,
+        pub modified_at: Timestamp,
+    }
+}
+
+impl<D> From<&Stored<D>> for Meta {
+    fn from(s: &Stored<D>) -> Self {
+        Self {
+            version: s.version.0,
+            created_at: s.created_at.into(),
+            modified_at: s.modified_at.into(),
+        }
+    }
+}
+
+crate::wire! {
+    /// One page of a list, oldest first.
+    #[derive(Debug)]
+    #[rename_all = "camelCase"]
+    pub struct ListPage<T> {
+        pub items: Vec<T>,
+        /// How many there are in all.
+        pub total_count: i64,
+        pub limit: u32,
+        pub offset: u64,
+    }
 }
 
 #[derive(ApiResponse)]
@@ -114,21 +138,20 @@ pub fn under<P: Resource>(id: Uuid) -> Option<Uuid> {
     Some(id)
 }
 
-/// 404 unless the parent row `parent_id` of type `P` exists in the tenant.
-pub async fn require_parent<P: Resource>(store: &Store, tenant: TenantId, parent_id: Uuid) -> Result<(), AppError> {
-    store
-        .record_get::<P::Data>(tenant, None, parent_id)
-        .await?
-        .map(|_| ())
-        .ok_or(AppError::NotFound(P::Data::NAME))
-}
-
-pub async fn list<R: Resource + ParseFromJSON>(
+/// Lists the records under `parent_id` (a row of `P`, for child resources:
+/// 404 unless it exists in the tenant).
+pub async fn list<R: Resource + ParseFromJSON, P: Resource>(
     store: &Store,
     tenant: TenantId,
     parent_id: Option<Uuid>,
     page: Page,
 ) -> Result<Listed<R>, AppError> {
+    if let Some(parent_id) = parent_id {
+        store
+            .record_get::<P::Data>(tenant, None, parent_id)
+            .await?
+            .ok_or(AppError::NotFound(P::Data::NAME))?;
+    }
     let (items, total_count) = store.record_list::<R::Data>(tenant, parent_id, page).await?;
     Ok(Listed::Ok(Negotiated(ListPage {
         items: items.into_iter().map(R::from_stored).collect(),
@@ -284,14 +307,11 @@ macro_rules! setup_api {
                 #[oai(validator(minimum(value = "0")))]
                 offset: poem_openapi::param::Query<Option<i64>>,
             ) -> Result<$crate::dialects::setup::Listed<$resource>, $crate::api::ProblemError> {
-                let tenant = auth.0.tenant;
-                #[allow(unused_mut, unused_assignments)]
-                let mut parent_id = None;
-                $(
-                    $crate::dialects::setup::require_parent::<$parent>(&self.ctx.store, tenant, parent.0).await?;
-                    parent_id = Some(parent.0);
-                )?
-                Ok($crate::dialects::setup::list(&self.ctx.store, tenant, parent_id, $crate::dialects::setup::page(limit.0, offset.0)).await?)
+                let parent_id = None $(.or($crate::dialects::setup::under::<$parent>(parent.0)))?;
+                let page = $crate::dialects::setup::page(limit.0, offset.0);
+                Ok($crate::dialects::setup::list::<$resource, $crate::dialects::setup::setup_api!(@parent $resource; $($parent)?)>(
+                    &self.ctx.store, auth.0.tenant, parent_id, page,
+                ).await?)
             }
 
             #[doc = $create_summary]
@@ -308,14 +328,9 @@ macro_rules! setup_api {
                 $crate::dialects::setup::Created<$resource>,
                 $crate::api::ProblemError<$crate::dialects::setup::setup_api!(@unique $($unique)?)>,
             > {
-                #[allow(unused_mut, unused_assignments)]
-                let mut parent_id = None;
-                #[allow(unused_mut)]
-                let mut collection = concat!($prefix, $collection).trim_end_matches('/').to_string();
-                $(
-                    parent_id = $crate::dialects::setup::under::<$parent>(parent.0);
-                    collection = collection.replace(concat!(":", $parent_name), &parent.0.to_string());
-                )?
+                let parent_id = None $(.or($crate::dialects::setup::under::<$parent>(parent.0)))?;
+                let collection = concat!($prefix, $collection).trim_end_matches('/')
+                    $(.replace(concat!(":", $parent_name), &parent.0.to_string()))?;
                 Ok($crate::dialects::setup::create::<$resource, $input, $crate::dialects::setup::setup_api!(@parent $resource; $($parent)?)>(
                     &self.ctx.store, &auth.0, parent_id, &collection, body.0,
                 ).await?)
@@ -331,9 +346,7 @@ macro_rules! setup_api {
                 $(#[oai(name = $parent_name, example = $parent_example)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
                 #[oai(name = "entityId", example = $example)] entity_id: poem_openapi::param::Path<uuid::Uuid>,
             ) -> Result<$crate::dialects::setup::Fetched<$resource>, $crate::api::ProblemError> {
-                #[allow(unused_mut, unused_assignments)]
-                let mut parent_id = None;
-                $( parent_id = $crate::dialects::setup::under::<$parent>(parent.0); )?
+                let parent_id = None $(.or($crate::dialects::setup::under::<$parent>(parent.0)))?;
                 Ok($crate::dialects::setup::get(&self.ctx.store, auth.0.tenant, parent_id, entity_id.0).await?)
             }
 
@@ -355,9 +368,7 @@ macro_rules! setup_api {
                 $crate::dialects::setup::Fetched<$resource>,
                 $crate::api::ProblemError<($crate::api::envelope::IfMatch, $crate::dialects::setup::setup_api!(@unique $($unique)?))>,
             > {
-                #[allow(unused_mut, unused_assignments)]
-                let mut parent_id = None;
-                $( parent_id = $crate::dialects::setup::under::<$parent>(parent.0); )?
+                let parent_id = None $(.or($crate::dialects::setup::under::<$parent>(parent.0)))?;
                 let key = $crate::store::setup::records::RecordKey { parent_id, entity_id: entity_id.0 };
                 Ok($crate::dialects::setup::update(&self.ctx.store, &auth.0, key, if_match.0.as_deref(), body.0).await?)
             }
@@ -367,29 +378,28 @@ macro_rules! setup_api {
 
 pub(crate) use setup_api;
 
-/// Writes the API shapes of a setup resource that is a name and an active
-/// flag (as `domain::setup::named_value!` writes its data): the resource as
-/// read, the body that creates or replaces it, its example, and the reading.
+/// Writes the API shapes of a setup resource whose data is a
+/// [`Named`](crate::domain::setup::Named) value (a name and an active
+/// flag): the resource as read, the body that creates or replaces it, its
+/// example, and the reading.
 macro_rules! named_resource {
     (
         $(#[$doc:meta])* $resource:ident, $input:ident,
         body: $input_doc:literal, name: $name_doc:literal, example: $example:literal
     ) => {
-        $(#[$doc])*
-        #[derive(poem_openapi::Object, serde::Serialize, Debug, Clone, PartialEq)]
-        #[oai(rename_all = "camelCase")]
-        #[serde(rename_all = "camelCase")]
-        pub struct $resource {
-            pub entity_id: uuid::Uuid,
-            #[doc = $name_doc]
-            pub name: String,
-            /// Inactive rows stay readable; deactivate rather than delete.
-            pub active: bool,
-            pub version: i64,
-            #[serde(serialize_with = "crate::codec::rfc3339")]
-            pub created_at: chrono::DateTime<chrono::Utc>,
-            #[serde(serialize_with = "crate::codec::rfc3339")]
-            pub modified_at: chrono::DateTime<chrono::Utc>,
+        $crate::wire! {
+            $(#[$doc])*
+            #[derive(Debug, Clone, PartialEq)]
+            #[rename_all = "camelCase"]
+            pub struct $resource {
+                pub entity_id: uuid::Uuid,
+                #[doc = $name_doc]
+                pub name: String,
+                /// Inactive rows stay readable; deactivate rather than delete.
+                pub active: bool,
+                #[flatten]
+                pub meta: $crate::dialects::setup::Meta,
+            }
         }
 
         impl $crate::dialects::setup::Resource for $resource {
@@ -397,12 +407,10 @@ macro_rules! named_resource {
 
             fn from_stored(s: $crate::store::setup::records::Stored<Self::Data>) -> Self {
                 Self {
+                    meta: (&s).into(),
                     entity_id: s.entity_id,
                     name: s.data.name,
                     active: s.data.active,
-                    version: s.version.0,
-                    created_at: s.created_at,
-                    modified_at: s.modified_at,
                 }
             }
         }

@@ -1,34 +1,31 @@
 //! `/api/setup/relationship_user_types`: the kinds of relationship users
 //! (e.g. `team_members`), with per-tenant integer ids.
 
-use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use poem_openapi::types::Example;
 use uuid::Uuid;
 
-use super::{Input, Resource, WriteContext, setup_api};
-use crate::codec::text::Text;
+use super::{Input, Meta, Resource, WriteContext, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
 use crate::domain::text::SnakeCaseName;
+use crate::codec::text::Text;
 use crate::store::setup::records::Stored;
 
-/// A relationship user type.
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct RelationshipUserType {
-    pub entity_id: Uuid,
-    /// The per-tenant integer id, used as `parent_resource_id`.
-    pub id: i64,
-    /// snake_case, unique in the tenant; also usable as `parent_resource_id`.
-    pub name: String,
-    pub active: bool,
-    pub version: i64,
-    #[serde(serialize_with = "crate::codec::rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::codec::rfc3339")]
-    pub modified_at: DateTime<Utc>,
+crate::wire! {
+    /// A relationship user type.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct RelationshipUserType {
+        pub entity_id: Uuid,
+        /// The per-tenant integer id, used as `parent_resource_id`.
+        pub id: i64,
+        /// snake_case, unique in the tenant; also usable as `parent_resource_id`.
+        pub name: String,
+        pub active: bool,
+        #[flatten]
+        pub meta: Meta,
+    }
 }
 
 impl Resource for RelationshipUserType {
@@ -36,13 +33,11 @@ impl Resource for RelationshipUserType {
 
     fn from_stored(s: Stored<Self::Data>) -> Self {
         Self {
+            meta: (&s).into(),
             entity_id: s.entity_id,
             id: s.data.number,
             name: s.data.name,
             active: s.data.active,
-            version: s.version.0,
-            created_at: s.created_at,
-            modified_at: s.modified_at,
         }
     }
 }

@@ -2,17 +2,16 @@
 //! (`/api/setup/suppliers/{supplierId}/addresses`), which relationships
 //! name as `thirdPartyLocations`.
 
-use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use poem_openapi::types::Example;
 use uuid::Uuid;
 
-use super::{Input, Resource, WriteContext, named_resource, setup_api};
-use crate::codec::text::Text;
+use super::{Input, Meta, Resource, WriteContext, named_resource, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
 use crate::domain::setup::NAME_MAX;
 use crate::domain::text::{CountryCode, Line, OptionalLine};
+use crate::codec::text::Text;
 use crate::store::setup::records::Stored;
 
 named_resource! {
@@ -21,29 +20,25 @@ named_resource! {
     body: "What a client sends to create or replace a supplier.", name: "Display name, 1-200 characters.", example: "Acme Supplies"
 }
 
-/// An address of a supplier.
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct SupplierAddress {
-    pub entity_id: Uuid,
-    pub supplier_id: Uuid,
-    pub line1: String,
-    #[oai(skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line2: Option<String>,
-    pub city: String,
-    #[oai(skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-    /// ISO 3166-1 alpha-2.
-    pub country: String,
-    pub active: bool,
-    pub version: i64,
-    #[serde(serialize_with = "crate::codec::rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::codec::rfc3339")]
-    pub modified_at: DateTime<Utc>,
+crate::wire! {
+    /// An address of a supplier.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct SupplierAddress {
+        pub entity_id: Uuid,
+        pub supplier_id: Uuid,
+        pub line1: String,
+        #[skip_none]
+        pub line2: Option<String>,
+        pub city: String,
+        #[skip_none]
+        pub postal_code: Option<String>,
+        /// ISO 3166-1 alpha-2.
+        pub country: String,
+        pub active: bool,
+        #[flatten]
+        pub meta: Meta,
+    }
 }
 
 impl Resource for SupplierAddress {
@@ -51,6 +46,7 @@ impl Resource for SupplierAddress {
 
     fn from_stored(s: Stored<Self::Data>) -> Self {
         Self {
+            meta: (&s).into(),
             entity_id: s.entity_id,
             supplier_id: s.parent_id.unwrap_or_default(),
             line1: s.data.line1,
@@ -59,9 +55,6 @@ impl Resource for SupplierAddress {
             postal_code: s.data.postal_code,
             country: s.data.country,
             active: s.data.active,
-            version: s.version.0,
-            created_at: s.created_at,
-            modified_at: s.modified_at,
         }
     }
 }

@@ -1,37 +1,34 @@
 //! `/api/setup/users`: the people relationships point at (managers, team
 //! members, related-user owners).
 
-use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use poem_openapi::types::Example;
 use uuid::Uuid;
 
-use super::{Input, Resource, WriteContext, setup_api};
-use crate::codec::text::Text;
+use super::{Input, Meta, Resource, WriteContext, setup_api};
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
 use crate::domain::text::{Email, Line, Username};
+use crate::codec::text::Text;
 use crate::store::setup::records::Stored;
 
-/// A user of the tenant.
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct User {
-    pub entity_id: Uuid,
-    /// The per-tenant integer id (1, 2, ...), assigned at creation.
-    pub id: i64,
-    /// Unique in the tenant: 1-100 of letters, digits and `._@-`.
-    pub username: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub active: bool,
-    pub version: i64,
-    #[serde(serialize_with = "crate::codec::rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::codec::rfc3339")]
-    pub modified_at: DateTime<Utc>,
+crate::wire! {
+    /// A user of the tenant.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct User {
+        pub entity_id: Uuid,
+        /// The per-tenant integer id (1, 2, ...), assigned at creation.
+        pub id: i64,
+        /// Unique in the tenant: 1-100 of letters, digits and `._@-`.
+        pub username: String,
+        pub first_name: String,
+        pub last_name: String,
+        pub email: String,
+        pub active: bool,
+        #[flatten]
+        pub meta: Meta,
+    }
 }
 
 impl Resource for User {
@@ -39,6 +36,7 @@ impl Resource for User {
 
     fn from_stored(s: Stored<Self::Data>) -> Self {
         Self {
+            meta: (&s).into(),
             entity_id: s.entity_id,
             id: s.data.number,
             username: s.data.username,
@@ -46,9 +44,6 @@ impl Resource for User {
             last_name: s.data.last_name,
             email: s.data.email,
             active: s.data.active,
-            version: s.version.0,
-            created_at: s.created_at,
-            modified_at: s.modified_at,
         }
     }
 }

@@ -1,12 +1,13 @@
 //! The setup tables as [`Record`]s.
 
+use std::marker::PhantomData;
+
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
 use crate::domain::form::{FormConfiguration, ResourceOwner};
 use crate::domain::setup::{
-    Category, Classification, ExtensionField, Organization, RelationshipUserType, SubCategory, Supplier,
-    SupplierAddress,
+    Category, Classification, ExtensionField, Named, RelationshipUserType, SubCategory, SupplierAddress, kind,
 };
 pub mod records;
 
@@ -64,31 +65,45 @@ impl Record for Classification {
     }
 }
 
-/// The records that are a name and an active flag, each in its own table.
-macro_rules! named_record {
-    ($name:ty, $table:literal) => {
-        impl Record for $name {
-            const TABLE: &'static str = $table;
-            const NAME: &'static str = stringify!($name);
-            const COLUMNS: &'static [&'static str] = &["name", "active"];
-
-            fn columns(&self) -> Vec<Col> {
-                vec![Col::Text(self.name.clone()), Col::Flag(self.active)]
-            }
-
-            fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-                Ok(Self {
-                    name: row.try_get("name")?,
-                    active: flag(row, "active")?,
-                })
-            }
-        }
-    };
+/// Where each kind of [`Named`] value is stored.
+pub trait NamedTable: Send + Sync {
+    const TABLE: &'static str;
+    /// The name used in "… not found".
+    const NAME: &'static str;
 }
 
-named_record!(Organization, "organizations");
-named_record!(Supplier, "suppliers");
-named_record!(Category, "categories");
+impl NamedTable for kind::Organization {
+    const TABLE: &'static str = "organizations";
+    const NAME: &'static str = "Organization";
+}
+
+impl NamedTable for kind::Supplier {
+    const TABLE: &'static str = "suppliers";
+    const NAME: &'static str = "Supplier";
+}
+
+impl NamedTable for kind::Category {
+    const TABLE: &'static str = "categories";
+    const NAME: &'static str = "Category";
+}
+
+impl<K: NamedTable> Record for Named<K> {
+    const TABLE: &'static str = K::TABLE;
+    const NAME: &'static str = K::NAME;
+    const COLUMNS: &'static [&'static str] = &["name", "active"];
+
+    fn columns(&self) -> Vec<Col> {
+        vec![Col::Text(self.name.clone()), Col::Flag(self.active)]
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            name: row.try_get("name")?,
+            active: flag(row, "active")?,
+            kind: PhantomData,
+        })
+    }
+}
 
 impl Record for SubCategory {
     const TABLE: &'static str = "sub_categories";

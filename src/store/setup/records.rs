@@ -100,27 +100,27 @@ pub struct RecordKey {
     pub entity_id: Uuid,
 }
 
-/// The row `key` of the tenant, read with `lock` (see [`WriteTx::for_update`]).
-async fn get_on<'c, R: Record>(
+/// The tenant's row whose every `(column, value)` matches, read with
+/// `lock` (see [`WriteTx::for_update`]).
+async fn select_one<'c, R: Record>(
     executor: impl Executor<'c, Database = Any>,
     tenant: TenantId,
-    key: RecordKey,
+    filters: Vec<(&str, Col)>,
     lock: &str,
 ) -> Result<Option<Stored<R>>, sqlx::Error> {
-    let parent_filter = match (R::PARENT, key.parent_id) {
-        (Some(column), Some(_)) => format!(" AND {column} = $3"),
-        _ => String::new(),
-    };
+    let conditions: String = filters
+        .iter()
+        .enumerate()
+        .map(|(i, (column, _))| format!(" AND {column} = ${}", i + 2))
+        .collect();
     let sql = format!(
-        "SELECT {} FROM {} WHERE tenant_id = $1 AND entity_id = $2{parent_filter}{lock}",
+        "SELECT {} FROM {} WHERE tenant_id = $1{conditions}{lock}",
         select_list::<R>(),
         R::TABLE
     );
-    let mut query = sqlx::query(&sql)
-        .bind(tenant.to_string())
-        .bind(key.entity_id.to_string());
-    if !parent_filter.is_empty() {
-        query = query.bind(key.parent_id.map(|p| p.to_string()));
+    let mut query = sqlx::query(&sql).bind(tenant.to_string());
+    for (_, value) in filters {
+        query = bind(query, value);
     }
     query
         .fetch_optional(executor)
@@ -129,24 +129,13 @@ async fn get_on<'c, R: Record>(
         .transpose()
 }
 
-/// The tenant's row whose `column` equals `value` (a unique column), read with `lock`.
-async fn find_on<'c, R: Record>(
-    executor: impl Executor<'c, Database = Any>,
-    tenant: TenantId,
-    column: &str,
-    value: Col,
-    lock: &str,
-) -> Result<Option<Stored<R>>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {} FROM {} WHERE tenant_id = $1 AND {column} = $2{lock}",
-        select_list::<R>(),
-        R::TABLE
-    );
-    bind(sqlx::query(&sql).bind(tenant.to_string()), value)
-        .fetch_optional(executor)
-        .await?
-        .map(|row| stored_from_row(&row))
-        .transpose()
+/// The filters that find the row `key` (under its parent, for child resources).
+fn by_key<R: Record>(key: RecordKey) -> Vec<(&'static str, Col)> {
+    let mut filters = vec![("entity_id", Col::Text(key.entity_id.to_string()))];
+    if let (Some(column), Some(parent_id)) = (R::PARENT, key.parent_id) {
+        filters.push((column, Col::Text(parent_id.to_string())));
+    }
+    filters
 }
 
 impl Store {
@@ -157,13 +146,8 @@ impl Store {
         parent_id: Option<Uuid>,
         entity_id: Uuid,
     ) -> Result<Option<Stored<R>>, sqlx::Error> {
-        get_on(
-            &mut *self.reader().await?,
-            tenant,
-            RecordKey { parent_id, entity_id },
-            "",
-        )
-        .await
+        let filters = by_key::<R>(RecordKey { parent_id, entity_id });
+        select_one(&mut *self.reader().await?, tenant, filters, "").await
     }
 
     /// Inserts `data` as a new row (with `entity_id`, or a fresh one), in a write of its own.
@@ -235,7 +219,8 @@ impl WriteTx {
         entity_id: Uuid,
     ) -> Result<Option<Stored<R>>, sqlx::Error> {
         let (tenant, lock) = (self.tenant(), self.for_share());
-        get_on(self.conn(), tenant, RecordKey { parent_id, entity_id }, lock).await
+        let filters = by_key::<R>(RecordKey { parent_id, entity_id });
+        select_one(self.conn(), tenant, filters, lock).await
     }
 
     /// The tenant's row whose unique `column` equals `value`, kept from
@@ -246,7 +231,7 @@ impl WriteTx {
         value: Col,
     ) -> Result<Option<Stored<R>>, sqlx::Error> {
         let (tenant, lock) = (self.tenant(), self.for_share());
-        find_on(self.conn(), tenant, column, value, lock).await
+        select_one(self.conn(), tenant, vec![(column, value)], lock).await
     }
 
     /// Inserts `data` as a new row (with `entity_id`, or a fresh one).
@@ -312,7 +297,7 @@ impl<R: Record + 'static> Aggregate for Stored<R> {
 
     async fn lock(tx: &mut WriteTx, key: &RecordKey) -> Result<Option<Self>, sqlx::Error> {
         let (tenant, lock) = (tx.tenant(), tx.for_update());
-        get_on(tx.conn(), tenant, *key, lock).await
+        select_one(tx.conn(), tenant, by_key::<R>(*key), lock).await
     }
 
     async fn save(&self, tx: &mut WriteTx, next: &R, at: DateTime<Utc>) -> Result<Version, WriteError> {
