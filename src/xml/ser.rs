@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::ser::{self, Impossible, Serialize};
 
-use super::{close, escape_into, open};
+use super::write::{close, escape_into, open};
 use crate::domain::text::is_xml_name;
 
 /// Writes `value` as an XML document whose root element is `root`, with an

@@ -5,11 +5,11 @@ use poem_openapi::types::Example;
 use uuid::Uuid;
 
 use super::{Input, Meta, Resource, WriteContext, setup_api};
+use crate::codec::text::Text;
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
 use crate::domain::setup::NAME_MAX;
 use crate::domain::text::Line;
-use crate::codec::text::Text;
 use crate::store::setup::records::Stored;
 
 crate::wire! {

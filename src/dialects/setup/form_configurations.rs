@@ -6,10 +6,10 @@ use poem_openapi::types::Example;
 use uuid::Uuid;
 
 use super::{Input, Meta, Resource, WriteContext, setup_api};
+use crate::codec::text::Text;
 use crate::domain::FieldError;
 use crate::domain::form::{self as domain, FormOwner, FormResource, LengthRule, Validations};
 use crate::domain::text::SnakeCaseName;
-use crate::codec::text::Text;
 use crate::store::setup::records::Stored;
 use crate::wire::Timestamp;
 use std::collections::BTreeMap;

@@ -21,10 +21,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::domain::{FieldError, Page, TenantId};
-use crate::domain::etag::etag;
-use crate::error::AppError;
 use crate::codec::Negotiated;
+use crate::domain::etag::etag;
+use crate::domain::{FieldError, Page, TenantId};
+use crate::error::AppError;
 use crate::store::setup::records::{Record, RecordKey, Stored};
 use crate::store::{Store, WriteTx};
 use crate::wire::Timestamp;

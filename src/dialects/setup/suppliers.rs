@@ -7,11 +7,11 @@ use poem_openapi::types::Example;
 use uuid::Uuid;
 
 use super::{Input, Meta, Resource, WriteContext, named_resource, setup_api};
+use crate::codec::text::Text;
 use crate::domain::FieldError;
 use crate::domain::setup as domain;
 use crate::domain::setup::NAME_MAX;
 use crate::domain::text::{CountryCode, Line, OptionalLine};
-use crate::codec::text::Text;
 use crate::store::setup::records::Stored;
 
 named_resource! {
