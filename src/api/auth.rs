@@ -2,9 +2,9 @@
 //!
 //! The scopes an operation needs are declared once, on its handler
 //! (`#[oai(scopes(...))]`), and so appear in the spec. The front line reads
-//! them back from the spec's route table for the matched route and leaves
-//! them on the request; the extractors here enforce them. The spec is the
-//! contract, and the server enforces exactly what it documents.
+//! them from the route table (built from the same metadata as the spec) for
+//! the matched route and leaves them on the request; the extractors here
+//! enforce them. The server enforces exactly what the spec documents.
 
 use std::sync::Arc;
 
@@ -41,7 +41,7 @@ pub struct AuthState {
 }
 
 /// The scopes the matched operation declares, left on the request by the
-/// front line when the spec declares the operation; its absence denies.
+/// front line when a handler declares the operation; its absence denies.
 #[derive(Debug, Clone)]
 pub struct RequiredScopes(pub Vec<String>);
 
@@ -176,7 +176,7 @@ async fn authenticate(request: &Request, allow_api_key: bool) -> Result<Principa
 }
 
 /// Whether `principal` holds every scope the operation declares. Without a
-/// declaration (the front line found no operation in the spec for this
+/// declaration (the front line found no declared operation for this
 /// request) nothing is known to be allowed, so the request is refused.
 fn check_scopes(required: Option<&RequiredScopes>, principal: &Principal) -> Result<(), AppError> {
     let required = required.ok_or_else(|| {
