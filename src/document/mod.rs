@@ -4,8 +4,9 @@
 //! poem-openapi writes no `additionalProperties: false`, no `xml` object and
 //! no media-type examples. One pass over its document adds them, and the
 //! result is the contract everywhere: `/openapi.json`, `/openapi.yaml`, the
-//! page Swagger UI renders, the committed `openapi/` files and the route
-//! table the front line builds.
+//! page Swagger UI renders and the committed `openapi/` files. The route
+//! table ([`routes`]) is read from the handlers' own metadata, not from this
+//! document.
 //!
 //! - **Closed requests.** Every object schema a request body or a parameter
 //!   (a `deepObject` filter) reaches (through properties, items, maps and
