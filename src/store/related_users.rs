@@ -84,12 +84,21 @@ impl Store {
         active_by_id(&mut *self.reader().await?, tenant, id, "").await
     }
 
-    /// Every active related user of the tenant, by id.
-    pub async fn related_user_list(&self, tenant: TenantId) -> Result<Vec<RelatedUser>, sqlx::Error> {
+    /// At most `limit` active related users of the tenant whose id is
+    /// greater than `after`, by id: read by the primary key from `after` on,
+    /// so a page's cost does not grow with its depth.
+    pub async fn related_user_page(
+        &self,
+        tenant: TenantId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<RelatedUser>, sqlx::Error> {
         sqlx::query(&format!(
-            "{SELECT} WHERE r.tenant_id = $1 AND r.active = 1 ORDER BY r.id"
+            "{SELECT} WHERE r.tenant_id = $1 AND r.id > $2 AND r.active = 1 ORDER BY r.id LIMIT $3"
         ))
         .bind(tenant.to_string())
+        .bind(after)
+        .bind(i64::from(limit))
         .fetch_all(&mut *self.reader().await?)
         .await?
         .iter()

@@ -281,9 +281,18 @@ async fn the_generated_signing_key_is_shared_through_the_database() {
     let first = liaison::store::Store::connect(&url).await.expect("connect");
     first.migrate().await.expect("migrate");
     let second = liaison::store::Store::connect(&url).await.expect("connect");
-    let key = first.signing_key("first").await.expect("key");
+    let key = first
+        .signing_key(&liaison::auth::secret::random_token(32))
+        .await
+        .expect("key");
     assert!(key.len() >= 32);
-    assert_eq!(second.signing_key("second").await.expect("key"), key);
+    assert_eq!(
+        second
+            .signing_key(&liaison::auth::secret::random_token(32))
+            .await
+            .expect("key"),
+        key
+    );
 }
 
 /// `template` with each path parameter replaced by a value of its schema's

@@ -198,4 +198,39 @@ engine_tests! {
             }
         }
     }
+
+    async fn the_list_is_paged_by_id_and_links_its_next_page(app: &TestApp) {
+        let token = app.demo_token().await;
+        for name in ["page one", "page two", "page three", "page four"] {
+            let created = send(app, reqwest::Method::POST, &token, Enc::Json, "RelatedUserCreate", &json!({"username": "dleite", "name": name})).await;
+            assert_eq!(created.status(), 200);
+        }
+        let list = |query: &str| app.client.get(app.url(&format!("/api/user/related{query}"))).bearer_auth(&token).send();
+        let mut ids = Vec::new();
+        let mut next = "?limit=2".to_string();
+        for pages in 1.. {
+            assert!(pages <= 3, "five related users take three pages of two");
+            let response = list(&next).await.expect("request");
+            assert_eq!(response.status(), 200);
+            let link = header(&response, "link");
+            let body = json(response).await;
+            let page: Vec<i64> = body["relatedUsers"].as_array().expect("a list").iter()
+                .map(|u| u["id"].as_str().and_then(|id| id.parse().ok()).expect("an id")).collect();
+            assert_eq!(body["response"]["message"], format!("{} related users found", page.len()));
+            ids.extend(page);
+            if link.is_empty() {
+                break;
+            }
+            let target = link.strip_prefix("</api/user/related").and_then(|l| l.strip_suffix(">; rel=\"next\"")).expect("a next link");
+            next = target.to_string();
+        }
+        assert_eq!(ids.len(), 5, "the demo's related user and the four created: {ids:?}");
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "by id, each once: {ids:?}");
+
+        let everything = json(list("").await.expect("request")).await;
+        assert_eq!(everything["relatedUsers"].as_array().map(Vec::len), Some(5), "the default page holds them all");
+        for bad in ["?limit=0", "?limit=1001", "?after=-1", "?after=x"] {
+            assert_eq!(error(list(bad).await.expect("request")).await.0, 400, "{bad}");
+        }
+    }
 }

@@ -7,7 +7,7 @@
 //! `mensagem` field.
 
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Header, Path};
+use poem_openapi::param::{Header, Path, Query};
 use uuid::Uuid;
 
 use crate::api::auth::Bearer;
@@ -35,6 +35,9 @@ use envelope::{RelatedApiError, RelatedStatus};
 pub const PREFIX: &str = "/api/user/related";
 
 pub const NAME_MAX: usize = 200;
+
+/// A page of related users when the client names no `limit`.
+const PAGE: u32 = 100;
 
 fn missing(parameter: &str) -> String {
     format!("1001: Parameter '{parameter}' was not informed!")
@@ -174,20 +177,46 @@ impl RelatedUsersApi {
 
     /// List related users
     ///
-    /// Every active related user of the tenant, by id, with message
-    /// "N related users found". Deactivated ones are not listed.
+    /// The tenant's active related users, by id, a page at a time, with
+    /// message "N related users found" (N: on this page). Deactivated ones
+    /// are not listed. Beyond the vendor document, which shows no list: a
+    /// page holds `limit` related users (default 100, at most 1000), those
+    /// whose id comes after `after`; a full page carries
+    /// `Link: </api/user/related?after=ID&limit=N>; rel="next"` (RFC 8288),
+    /// and the last page none. Every page costs the same, however deep.
     #[oai(path = "/", method = "get", operation_id = "listRelatedUsers")]
     async fn related_users_list(
         &self,
         #[oai(scope = "Scope::RelatedRead")] auth: Bearer,
+        /// Page size, 1-1000 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
+        limit: Query<Option<u32>>,
+        /// The last id of the previous page: this page starts after it.
+        #[oai(validator(minimum(value = "0")))]
+        after: Query<Option<i64>>,
     ) -> Result<RelatedUsersListed, RelatedApiError> {
-        let users = self.ctx.store.related_user_list(auth.0.tenant).await?;
+        let limit = limit.0.unwrap_or(PAGE);
+        let users = self
+            .ctx
+            .store
+            .related_user_page(auth.0.tenant, after.0.unwrap_or(0), limit)
+            .await?;
+        let next = match users.last() {
+            Some(last) if users.len() == limit as usize => Some(format!(
+                "</api/user/related?after={}&limit={limit}>; rel=\"next\"",
+                last.id
+            )),
+            _ => None,
+        };
         let message = format!("{} related users found", users.len());
-        Ok(RelatedUsersListed::Ok(Negotiated(RelatedUserListEnvelope {
-            code: 200,
-            response: RelatedStatus::success(message),
-            related_users: users.into_iter().map(RelatedUser::from).collect(),
-        })))
+        Ok(RelatedUsersListed::Ok(
+            Negotiated(RelatedUserListEnvelope {
+                code: 200,
+                response: RelatedStatus::success(message),
+                related_users: users.into_iter().map(RelatedUser::from).collect(),
+            }),
+            next,
+        ))
     }
 
     /// Get a related user

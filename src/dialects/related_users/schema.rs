@@ -146,9 +146,13 @@ pub enum RelatedUserFetched {
 
 #[derive(ApiResponse)]
 pub enum RelatedUsersListed {
-    /// Every active related user: "N related users found".
+    /// A page of active related users: "N related users found"; `Link`
+    /// names the next page when there may be one.
     #[oai(status = 200)]
-    Ok(Negotiated<RelatedUserListEnvelope>),
+    Ok(
+        Negotiated<RelatedUserListEnvelope>,
+        #[oai(header = "Link")] Option<String>,
+    ),
 }
 
 #[derive(ApiResponse)]
