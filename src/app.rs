@@ -99,11 +99,14 @@ fn context_settings(settings: &Settings) -> ContextSettings {
 
 async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
+    let context = context_settings(settings);
+    // A deployment without a key it can use stops before seeding anything.
+    context.key_source(store.sqlite_path())?;
     let demo = match demo {
         Some(demo_settings) => Some(demo::seed(&store, &demo_settings).await?),
         None => None,
     };
-    let ctx = ApiContext::new(store.clone(), &context_settings(settings)).await?;
+    let ctx = ApiContext::new(store.clone(), &context).await?;
     let metrics_server = match settings.metrics_bind {
         Some(bind) => Some(metrics::serve(ctx.metrics.clone(), bind).await?),
         None => None,

@@ -118,6 +118,24 @@ fn an_unreachable_postgresql_server_says_connection_refused() {
 }
 
 engine_tests! {
+    async fn serve_on_postgresql_without_a_token_key_stops_naming_both_options(app: &TestApp) {
+        if !app.database_url.starts_with("postgres") {
+            return; // SQLite's key file is beside its database.
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let output = liaison_output(
+            dir.path(),
+            &["--database-url", &app.database_url, "serve", "--demo", "--bind", "127.0.0.1:0"],
+        );
+        assert_eq!(output.status.code(), Some(1));
+        let message = stderr(&output);
+        assert!(message.contains("--token-key-file PATH (LIAISON_TOKEN_KEY_FILE"), "{message}");
+        assert!(message.contains("--token-key (LIAISON_TOKEN_KEY)"), "{message}");
+        assert!(stdout(&output).is_empty(), "nothing served: {}", stdout(&output));
+        let demo = app.store.tenant_by_name("demo").await.expect("query");
+        assert!(demo.is_none(), "stopped before seeding the demo");
+    }
+
     async fn tenants_and_clients_are_listed_under_a_header(app: &TestApp) {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = app.database_url.as_str();
