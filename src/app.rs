@@ -3,6 +3,7 @@
 //! `main`, the tests and the spec writer share.
 
 use std::net::SocketAddr;
+use std::path::Path;
 
 use anyhow::Context as _;
 use poem::listener::{Acceptor, Listener, TcpListener};
@@ -20,7 +21,7 @@ use crate::edge::connection::GuardedAcceptor;
 use crate::edge::frontline::Frontline;
 use crate::metrics;
 use crate::server::{self, ServerSettings};
-use crate::store::Store;
+use crate::store::{Engine, Store, sqlite_file};
 use crate::telemetry;
 
 /// Runs one command of the command line (`serve` when none is given).
@@ -65,6 +66,15 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
         Command::Tenants { action } => cli::tenants(&open_store(settings).await?, action).await,
         Command::Clients { action } => cli::clients(&open_store(settings).await?, action).await,
         Command::Apikeys { action } => cli::apikeys(&open_store(settings).await?, action).await,
+        Command::Keys { action } => {
+            let context = context_settings(settings);
+            // Said before connecting: a PostgreSQL deployment without a key file.
+            let sqlite = (Engine::of_url(&settings.database_url) == Engine::Sqlite)
+                .then(|| sqlite_file(&settings.database_url).ok().map(Path::new))
+                .flatten();
+            context.key_source(sqlite)?;
+            cli::keys(&open_store(settings).await?, &context, action).await
+        }
     }
 }
 
@@ -75,23 +85,28 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// What an [`ApiContext`] is made from, as the command line says.
+fn context_settings(settings: &Settings) -> ContextSettings {
+    ContextSettings {
+        token_key: settings.token_key.clone(),
+        token_key_file: settings.token_key_file.clone(),
+        token_ttl: settings.token_ttl,
+        public_url: settings.public_url.clone(),
+        metrics_on_main: settings.metrics_bind.is_none(),
+        client_cache_ttl: std::time::Duration::from_secs(settings.client_cache_ttl),
+    }
+}
+
 async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
+    let context = context_settings(settings);
+    // A deployment without a key it can use stops before seeding anything.
+    context.key_source(store.sqlite_path())?;
     let demo = match demo {
         Some(demo_settings) => Some(demo::seed(&store, &demo_settings).await?),
         None => None,
     };
-    let ctx = ApiContext::new(
-        store.clone(),
-        &ContextSettings {
-            token_key: settings.token_key.clone(),
-            token_ttl: settings.token_ttl,
-            public_url: settings.public_url.clone(),
-            metrics_on_main: settings.metrics_bind.is_none(),
-            client_cache_ttl: std::time::Duration::from_secs(settings.client_cache_ttl),
-        },
-    )
-    .await?;
+    let ctx = ApiContext::new(store.clone(), &context).await?;
     let metrics_server = match settings.metrics_bind {
         Some(bind) => Some(metrics::serve(ctx.metrics.clone(), bind).await?),
         None => None,

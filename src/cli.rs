@@ -1,10 +1,12 @@
-//! The administrative subcommands: tenants, clients, API keys.
+//! The administrative subcommands: tenants, clients, API keys, token keys.
 
 use anyhow::{Context as _, bail};
 
+use crate::auth::keys::{GRACE_SLACK, KeyFile};
 use crate::auth::secret::{hash_api_key, hash_secret, random_token};
 use crate::auth::{Scope, parse_scopes};
-use crate::config::{ApikeysAction, ClientsAction, TenantsAction};
+use crate::config::{ApikeysAction, ClientsAction, KeysAction, TenantsAction};
+use crate::context::{ContextSettings, KeySource, token_keys};
 use crate::domain::TenantId;
 use crate::store::Store;
 
@@ -114,6 +116,40 @@ pub async fn apikeys(store: &Store, action: ApikeysAction) -> anyhow::Result<()>
             println!("key_id:  {key_id}");
             println!("api_key: {key}");
             println!("send it as: Authorization: Token token={key}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn keys(store: &Store, settings: &ContextSettings, action: KeysAction) -> anyhow::Result<()> {
+    match action {
+        KeysAction::Rotate => {
+            let path = match settings.key_source(store.sqlite_path())? {
+                KeySource::File(path) => path,
+                KeySource::Given(_) => bail!(
+                    "the token key is given by --token-key (LIAISON_TOKEN_KEY), so there is no key file to rotate: \
+                     use a key file (--token-key-file PATH) to rotate keys without downtime"
+                ),
+            };
+            // The key file as the server would find it (created, or with a
+            // key from the database moved in), then rotated.
+            token_keys(store, settings).await?;
+            let before = KeyFile::read(&path)?;
+            let retired = before.current_kid().to_string();
+            let now = chrono::Utc::now();
+            let rotated = before.rotate(now);
+            rotated.replace(&path)?;
+            let until = now + chrono::Duration::seconds(settings.token_ttl + GRACE_SLACK);
+            println!("key file:  {}", path.display());
+            println!(
+                "new key:   {} (signs from now on; running instances pick it up within a second)",
+                rotated.current_kid()
+            );
+            println!(
+                "retired:   {retired} (still verifies its tokens until {}, one token lifetime of {} s from now)",
+                until.format("%Y-%m-%d %H:%M:%S UTC"),
+                settings.token_ttl
+            );
         }
     }
     Ok(())

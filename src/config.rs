@@ -46,6 +46,11 @@ pub enum Command {
         #[command(subcommand)]
         action: ApikeysAction,
     },
+    /// Manage the token signing keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Apply the database migrations and exit.
     Migrate,
     /// Seed the demo tenant with generated relationships (for benchmarks at
@@ -100,6 +105,14 @@ pub enum ApikeysAction {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Make a new signing key in the key file; the current one still
+    /// verifies the tokens it signed until they have expired (one token
+    /// lifetime). Running instances pick the new key up within a second.
+    Rotate,
+}
+
 /// Settings shared by every subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
@@ -132,10 +145,18 @@ pub struct Settings {
     #[arg(long, env = "LIAISON_PUBLIC_URL", global = true, value_parser = parse_public_url)]
     pub public_url: Option<String>,
 
-    /// Key that signs access tokens (at least 32 bytes). Without it, a key is
-    /// generated once and kept in the database, shared by every instance on it.
-    #[arg(long, env = "LIAISON_TOKEN_KEY", global = true, hide_env_values = true, value_parser = parse_token_key)]
+    /// Key that signs access tokens (at least 32 bytes), instead of a key
+    /// file. It cannot be rotated by `liaison keys rotate`.
+    #[arg(long, env = "LIAISON_TOKEN_KEY", global = true, hide_env_values = true, value_parser = parse_token_key,
+          conflicts_with = "token_key_file")]
     pub token_key: Option<String>,
+
+    /// File that keeps the keys that sign access tokens (created 0600 with a
+    /// new key when missing; rotated with `liaison keys rotate`). Default: on
+    /// SQLite, beside the database file (`data/liaison.key` beside
+    /// `data/liaison.db`); PostgreSQL needs this or `--token-key`.
+    #[arg(long, env = "LIAISON_TOKEN_KEY_FILE", global = true)]
+    pub token_key_file: Option<PathBuf>,
 
     /// Access-token lifetime in seconds.
     #[arg(long, env = "LIAISON_TOKEN_TTL", default_value_t = 3600, global = true,
@@ -291,6 +312,13 @@ mod tests {
             &["liaison", "--public-url", "ftp://x"],
             &["liaison", "--log-format", "xml"],
             &["liaison", "--token-key", "short"],
+            &[
+                "liaison",
+                "--token-key",
+                "0123456789abcdef0123456789abcdef",
+                "--token-key-file",
+                "x.key",
+            ],
             &["liaison", "--token-ttl", "5"],
             &["liaison", "migrate", "--demo"],
             &["liaison", "--no-such-flag"],

@@ -1,16 +1,18 @@
 //! What every handler is given: the store, the auth state, the metrics and
 //! the public URL, made once at start-up from [`ContextSettings`].
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::api::auth::AuthState;
+use crate::auth::keys::{self, Keyring};
 use crate::auth::secret::LegacyVerifier;
-use crate::auth::secret::random_token;
 use crate::auth::standing::Standings;
 use crate::auth::throttle::{FailureThrottle, ThrottlePolicy};
 use crate::auth::token::TokenKey;
 use crate::metrics::Metrics;
 use crate::store::Store;
+use crate::store::credentials::SIGNING_KEY;
 
 /// What every API needs.
 #[derive(Clone)]
@@ -26,17 +28,14 @@ pub struct ApiContext {
 }
 
 impl ApiContext {
-    /// The context for a store: tokens are signed with `token_key` when
-    /// given, else with the key kept in the database.
-    pub async fn new(store: Store, settings: &ContextSettings) -> Result<Self, sqlx::Error> {
-        let key = match &settings.token_key {
-            Some(key) => key.clone(),
-            None => store.signing_key(&random_token(32)).await?,
-        };
+    /// The context for a store: tokens are signed with the keys
+    /// [`token_keys`] finds.
+    pub async fn new(store: Store, settings: &ContextSettings) -> anyhow::Result<Self> {
+        let key = token_keys(&store, settings).await?;
         Ok(Self {
             auth: Arc::new(AuthState {
                 store: store.clone(),
-                key: TokenKey::new(key.into_bytes()),
+                key,
                 token_ttl: settings.token_ttl,
                 standings: Arc::new(Standings::new(settings.client_cache_ttl)),
                 legacy: LegacyVerifier::default(),
@@ -66,7 +65,7 @@ impl ApiContext {
         Self {
             auth: Arc::new(AuthState {
                 store: store.clone(),
-                key: TokenKey::new(Vec::new()),
+                key: Keyring::fixed(TokenKey::new(Vec::new())),
                 token_ttl: 0,
                 standings: Arc::new(Standings::new(std::time::Duration::ZERO)),
                 legacy: LegacyVerifier::default(),
@@ -83,7 +82,10 @@ impl ApiContext {
 /// The settings an [`ApiContext`] is made from.
 #[derive(Debug, Clone)]
 pub struct ContextSettings {
+    /// A key that signs tokens, given in the configuration.
     pub token_key: Option<String>,
+    /// The key file (see `auth::keys`); by default beside the SQLite file.
+    pub token_key_file: Option<PathBuf>,
     pub token_ttl: i64,
     pub public_url: Option<String>,
     /// Serve `/metrics` on the app's own address (false: it has its own).
@@ -96,6 +98,7 @@ impl Default for ContextSettings {
     fn default() -> Self {
         Self {
             token_key: None,
+            token_key_file: None,
             token_ttl: 3600,
             public_url: None,
             metrics_on_main: true,
@@ -106,3 +109,72 @@ impl Default for ContextSettings {
 
 /// Seconds a client's standing is trusted by default (see `auth::standing`).
 pub const DEFAULT_CLIENT_CACHE_TTL: u64 = 5;
+
+/// What a PostgreSQL deployment without a configured key is told.
+pub const NO_SHARED_KEY: &str = "PostgreSQL deployments need one token signing key that every instance shares: \
+     give a key file with --token-key-file PATH (LIAISON_TOKEN_KEY_FILE; created when missing, rotated with \
+     `liaison keys rotate`) or a key with --token-key (LIAISON_TOKEN_KEY)";
+
+/// Where an instance's token keys come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// One key given in the configuration (`--token-key`).
+    Given(String),
+    /// A key file (see `auth::keys`).
+    File(PathBuf),
+}
+
+impl ContextSettings {
+    /// Where the token keys come from: the configured key, else the
+    /// configured key file, else a key file beside the SQLite file (`sqlite`)
+    /// named as it with the extension `.key` (`data/liaison.key` beside
+    /// `data/liaison.db`). PostgreSQL has no such place: instances must share
+    /// one key, so a key or a key file must be configured.
+    pub fn key_source(&self, sqlite: Option<&Path>) -> anyhow::Result<KeySource> {
+        match (&self.token_key, &self.token_key_file, sqlite) {
+            (Some(key), _, _) => Ok(KeySource::Given(key.clone())),
+            (None, Some(file), _) => Ok(KeySource::File(file.clone())),
+            (None, None, Some(db)) => Ok(KeySource::File(default_key_file(db))),
+            (None, None, None) => anyhow::bail!(NO_SHARED_KEY),
+        }
+    }
+}
+
+/// The key file's default place: beside the SQLite file `db`.
+pub fn default_key_file(db: &Path) -> PathBuf {
+    if db.extension().is_some_and(|e| e == "key") {
+        let mut name = db.as_os_str().to_owned();
+        name.push(".key");
+        return name.into();
+    }
+    db.with_extension("key")
+}
+
+/// The token keys of an instance on `store`. A key that earlier versions
+/// kept in the database is moved into the key file (its current key when
+/// the file is new, else a retired one, so that the tokens it signed live
+/// out their time) and removed from the database; with a configured key it
+/// is only removed.
+pub async fn token_keys(store: &Store, settings: &ContextSettings) -> anyhow::Result<Keyring> {
+    let source = settings.key_source(store.sqlite_path())?;
+    let legacy = store.plain_signing_key().await?;
+    let ring = match &source {
+        KeySource::Given(key) => Keyring::fixed(TokenKey::new(key.as_bytes())),
+        KeySource::File(path) => {
+            let file = keys::ensure(path, legacy.clone())?;
+            Keyring::from_file(path.clone(), &file, settings.token_ttl)
+        }
+    };
+    if legacy.is_some() && store.forget_settings(&[SIGNING_KEY]).await? {
+        match &source {
+            KeySource::File(path) => tracing::info!(
+                path = %path.display(),
+                "the token signing key kept in the database moved to the key file"
+            ),
+            KeySource::Given(_) => {
+                tracing::info!("the token signing key kept in the database removed: --token-key signs instead")
+            }
+        }
+    }
+    Ok(ring)
+}

@@ -136,10 +136,9 @@ pub async fn seed(store: &Store, settings: &DemoSettings) -> anyhow::Result<Demo
         format!("demo-{}", random_token(9))
     })
     .await?;
-    let client_secret = kept(store, "demo_client_secret", settings.client_secret.clone(), || {
-        random_token(32)
-    })
-    .await?;
+    // Stored only as a hash, so it can be printed only now: the given one,
+    // else a new one each start (the previous one stops working).
+    let client_secret = settings.client_secret.clone().unwrap_or_else(|| random_token(32));
     let scopes: Vec<String> = Scope::all_names().into_iter().map(str::to_string).collect();
     match store.client_secret(&client_id).await? {
         None => {
@@ -164,8 +163,9 @@ pub async fn seed(store: &Store, settings: &DemoSettings) -> anyhow::Result<Demo
         }
         Some(_) => {}
     }
-    let api_key = kept(store, "demo_api_key", None, || random_token(32)).await?;
-    store.api_key_insert(tenant, "demo", &hash_api_key(&api_key)).await?;
+    // Likewise: a new API key each start, replacing the demo's previous one.
+    let api_key = random_token(32);
+    store.api_key_replace(tenant, "demo", &hash_api_key(&api_key)).await?;
     Ok(DemoCredentials {
         tenant,
         client_id,
@@ -174,9 +174,9 @@ pub async fn seed(store: &Store, settings: &DemoSettings) -> anyhow::Result<Demo
     })
 }
 
-/// A demo value: the given one, else the one kept from an earlier run, else
-/// a new one; kept for the next run either way. (Demo credentials are kept
-/// in clear in `settings` so they can be printed again; no real client's are.)
+/// A demo value that is no secret (the client id): the given one, else the
+/// one kept from an earlier run, else a new one; kept for the next run
+/// either way. Secrets are never kept in clear.
 async fn kept(
     store: &Store,
     name: &str,

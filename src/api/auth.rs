@@ -13,10 +13,10 @@ use poem::{Request, RequestBody};
 use poem_openapi::registry::{MetaOAuthFlow, MetaOAuthFlows, MetaSecurityScheme, Registry};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, OAuthScopes};
 
+use crate::auth::keys::Keyring;
 use crate::auth::secret::{LegacyVerifier, hash_api_key};
 use crate::auth::standing::Standings;
 use crate::auth::throttle::FailureThrottle;
-use crate::auth::token::TokenKey;
 use crate::auth::{Credential, Principal, Scope};
 use crate::error::{AppError, AuthFailure};
 use crate::store::Store;
@@ -29,7 +29,7 @@ pub const API_KEY: &str = "relationshipUsersToken";
 #[derive(Clone)]
 pub struct AuthState {
     pub store: Store,
-    pub key: TokenKey,
+    pub key: Keyring,
     /// Access-token lifetime in seconds.
     pub token_ttl: i64,
     /// Clients' standing, read at most once per time to live.

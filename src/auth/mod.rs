@@ -1,6 +1,7 @@
 //! Who is calling: API clients of a tenant, their OAuth 2.0 scopes, signed
 //! access tokens and hashed secrets. No HTTP here (see `api::auth`).
 
+pub mod keys;
 pub mod secret;
 pub mod standing;
 pub mod throttle;

@@ -1,7 +1,8 @@
-//! API clients, API keys, and the token signing key.
+//! API clients, API keys, and settings (where earlier versions kept the
+//! token signing key and the demo's credentials in plain text).
 
 use crate::domain::TenantId;
-use crate::store::{Store, from_db_uuid, now, to_db_time};
+use crate::store::{Engine, Store, from_db_uuid, now, placeholders, to_db_time};
 
 /// An API client as listed (never its secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +23,11 @@ pub struct ClientSecret {
     pub active: bool,
 }
 
-const SIGNING_KEY: &str = "token_signing_key";
+/// Where versions before the key file kept the token signing key.
+pub const SIGNING_KEY: &str = "token_signing_key";
+
+/// Where versions before hashed demo credentials kept them, in plain text.
+pub const PLAIN_DEMO_SECRETS: [&str; 2] = ["demo_client_secret", "demo_api_key"];
 
 fn split_scopes(scopes: &str) -> Vec<String> {
     scopes
@@ -149,6 +154,21 @@ impl Store {
         .map(|_| ())
     }
 
+    /// Stores an API key by its hash under `key_id`, replacing the key it had.
+    pub async fn api_key_replace(&self, tenant: TenantId, key_id: &str, key_hash: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO api_keys (key_id, tenant_id, key_hash, active, created_at) VALUES ($1, $2, $3, 1, $4) \
+             ON CONFLICT (key_id) DO UPDATE SET tenant_id = $2, key_hash = $3, active = 1",
+        )
+        .bind(key_id)
+        .bind(tenant.to_string())
+        .bind(key_hash)
+        .bind(to_db_time(now()))
+        .execute(&mut *self.reader().await?)
+        .await
+        .map(|_| ())
+    }
+
     /// The id and tenant of the active API key with this hash.
     pub async fn api_key_tenant(&self, key_hash: &str) -> Result<Option<(String, TenantId)>, sqlx::Error> {
         let row: Option<(String, String)> =
@@ -160,16 +180,36 @@ impl Store {
             .transpose()
     }
 
-    /// The instance-wide token signing key, kept on first use (`fresh`, a
-    /// new random key), so that every liaison sharing this database signs
-    /// with the same key.
-    pub async fn signing_key(&self, fresh: &str) -> Result<String, sqlx::Error> {
-        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-            .bind(SIGNING_KEY)
-            .bind(fresh)
-            .execute(&mut *self.reader().await?)
-            .await?;
-        self.setting(SIGNING_KEY).await?.ok_or(sqlx::Error::RowNotFound)
+    /// The token signing key as versions before the key file kept it, in
+    /// the database (to be moved out: see [`Store::forget_settings`]).
+    pub async fn plain_signing_key(&self) -> Result<Option<String>, sqlx::Error> {
+        self.setting(SIGNING_KEY).await
+    }
+
+    /// Removes the settings `names` (secrets earlier versions kept in plain
+    /// text), leaving no copy in the SQLite file: deleted content is
+    /// overwritten and the write-ahead log emptied. `true` when one was there.
+    pub async fn forget_settings(&self, names: &[&str]) -> Result<bool, sqlx::Error> {
+        let mut conn = self.reader().await?;
+        let sqlite = self.engine() == Engine::Sqlite;
+        if sqlite {
+            sqlx::query("PRAGMA secure_delete = ON").execute(&mut *conn).await?;
+        }
+        let sql = format!("DELETE FROM settings WHERE name IN ({})", placeholders(1, names.len()));
+        let deleted = names
+            .iter()
+            .fold(sqlx::query(&sql), |query, name| query.bind(*name))
+            .execute(&mut *conn)
+            .await;
+        if sqlite {
+            sqlx::query("PRAGMA secure_delete = OFF").execute(&mut *conn).await?;
+        }
+        let deleted = deleted?.rows_affected() > 0;
+        if sqlite && deleted {
+            // Best effort: a reader in the middle of a read keeps the log.
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await;
+        }
+        Ok(deleted)
     }
 
     pub async fn setting(&self, name: &str) -> Result<Option<String>, sqlx::Error> {

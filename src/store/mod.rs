@@ -12,7 +12,7 @@ mod sqlite_file;
 pub mod tenants;
 pub mod users;
 pub use sqlite_file::sqlite_file;
-use sqlite_file::sqlite_url;
+use sqlite_file::{make_private, sqlite_url};
 mod write;
 mod writer;
 
@@ -20,6 +20,7 @@ pub use write::{Aggregate, Removable, WriteError, WriteTx};
 pub use writer::WriterCommits;
 
 use std::ops::{Deref, DerefMut};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -130,6 +131,9 @@ impl Engine {
 pub struct Store {
     connections: Connections,
     options: AnyConnectOptions,
+    /// The SQLite file (`None` on PostgreSQL): the token key file's default
+    /// place is beside it.
+    file: Option<Arc<Path>>,
 }
 
 /// Where a store's reads and writes run.
@@ -225,7 +229,12 @@ impl Store {
         }
         let size = pool.unwrap_or(engine.default_pool());
         if engine == Engine::Sqlite {
-            return Ok(Self::sqlite(options, size));
+            let file: Arc<Path> = Path::new(sqlite_file(url).map_err(anyhow::Error::msg)?).into();
+            make_private(&file);
+            return Ok(Self {
+                file: Some(file),
+                ..Self::sqlite(options, size)
+            });
         }
         let pool = AnyPoolOptions::new()
             .max_connections(size)
@@ -250,6 +259,7 @@ impl Store {
         Ok(Self {
             connections: Connections::Postgres(pool),
             options,
+            file: None,
         })
     }
 
@@ -262,6 +272,7 @@ impl Store {
                 writer: writer::Turns::new(),
             },
             options,
+            file: None,
         }
     }
 
@@ -291,6 +302,9 @@ impl Store {
             .run(&mut *self.reader().await?)
             .await
             .context("migrations failed")?;
+        // Earlier versions kept the demo's credentials in plain text: gone,
+        // the demo makes new ones (see `demo::seed`).
+        self.forget_settings(&credentials::PLAIN_DEMO_SECRETS).await?;
         Ok(())
     }
 
@@ -331,6 +345,11 @@ impl Store {
                 max: pool.options().get_max_connections(),
             },
         }
+    }
+
+    /// The SQLite file this store keeps its data in (`None` on PostgreSQL).
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        self.file.as_deref()
     }
 
     pub(crate) fn engine(&self) -> Engine {

@@ -1,6 +1,7 @@
 //! Where a `sqlite:` URL keeps its data: the file it names, created with
 //! its folder before the driver opens it, or why it names none.
 
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -22,9 +23,15 @@ pub fn sqlite_file(url: &str) -> Result<&str, &'static str> {
     }
 }
 
+/// The mode of the database file and its companions: private to the owner.
+/// (SQLite gives its write-ahead log and shared-memory index the mode of the
+/// database file when it creates them.)
+const PRIVATE_MODE: u32 = 0o600;
+
 /// Turns `sqlite://PATH` into a URL that creates the file, and creates its
-/// folder. With the default mode the file is opened here first, so that a
-/// path that cannot be used is reported with the system's reason.
+/// folder. With the default mode the file is opened here first (and so
+/// created 0600, whatever the umask), so that a path that cannot be used is
+/// reported with the system's reason.
 pub(super) fn sqlite_url(url: &str) -> anyhow::Result<String> {
     let path = sqlite_file(url).map_err(anyhow::Error::msg)?;
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
@@ -47,11 +54,38 @@ pub(super) fn sqlite_url(url: &str) -> anyhow::Result<String> {
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(PRIVATE_MODE)
             .open(path)
             .map_err(|err| anyhow::anyhow!("cannot open the SQLite database {path}: {err}"))?;
     }
     let sep = if query.is_empty() || mode.is_empty() { "" } else { "&" };
     Ok(format!("sqlite://{path}?{query}{sep}{mode}"))
+}
+
+/// Takes away what others than the owner may do with the database file,
+/// its write-ahead log and its shared-memory index, when they exist (files
+/// from versions that created them readable by all). Best effort: a file
+/// of another owner stays as it is, with a warning.
+pub(super) fn make_private(path: &Path) {
+    let mut names = vec![path.to_path_buf()];
+    for suffix in ["-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        names.push(name.into());
+    }
+    for name in names {
+        let Ok(meta) = std::fs::metadata(&name) else { continue };
+        let mode = meta.permissions().mode() & 0o777;
+        if !meta.is_file() || mode & 0o077 == 0 {
+            continue;
+        }
+        match std::fs::set_permissions(&name, std::fs::Permissions::from_mode(mode & 0o700)) {
+            Ok(()) => {
+                tracing::info!(path = %name.display(), was = format!("{mode:o}"), "database file made private to its owner")
+            }
+            Err(err) => tracing::warn!(path = %name.display(), error = %err, "the database file is readable by others"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -66,7 +100,29 @@ mod tests {
             sqlite_url(&url).ok(),
             Some(format!("sqlite://{}/x.db?cache=shared&mode=rwc", dir.display()))
         );
-        assert!(dir.join("x.db").is_file());
+        let mode = std::fs::metadata(dir.join("x.db"))
+            .expect("created")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, PRIVATE_MODE, "{mode:o}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn database_files_readable_by_others_are_made_private() {
+        let dir = tempfile_path("modes");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let db = dir.join("x.db");
+        for name in ["x.db", "x.db-wal", "x.db-shm"] {
+            std::fs::write(dir.join(name), b"").expect("write");
+            std::fs::set_permissions(dir.join(name), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        }
+        make_private(&db);
+        for name in ["x.db", "x.db-wal", "x.db-shm"] {
+            let mode = std::fs::metadata(dir.join(name)).expect("exists").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{name}: {mode:o}");
+        }
         let _ = std::fs::remove_dir_all(dir);
     }
 

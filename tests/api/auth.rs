@@ -258,6 +258,46 @@ engine_tests! {
         }
     }
 
+    async fn instances_sharing_a_key_file_accept_each_others_tokens(app: &TestApp) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = liaison::context::ContextSettings {
+            token_key: None,
+            token_key_file: Some(dir.path().join("shared.key")),
+            ..test_settings()
+        };
+        let limits = || liaison::server::ServerSettings::from(BODY_LIMIT);
+        let (first_store, first) = serve_with(&app.database_url, &settings, limits()).await;
+        let (second_store, second) = serve_with(&app.database_url, &settings, limits()).await;
+        let (id, secret) = app.create_client(TENANT, &["setup.read"]).await;
+        let issued = app
+            .client
+            .post(format!("http://{}/oauth2/token", first.addr))
+            .basic_auth(&id, Some(&secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(issued.status(), 200);
+        let token = json(issued).await["access_token"].as_str().expect("token").to_string();
+        for (server, expected) in [(&second, 200), (&first, 200)] {
+            let response = app
+                .client
+                .get(format!("http://{}/api/setup/organizations", server.addr))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), expected);
+        }
+        // The instance configured with another key does not.
+        let refused = app.client.get(app.url("/api/setup/organizations")).bearer_auth(&token).send().await.expect("request");
+        assert_eq!(refused.status(), 401);
+        for (store, server) in [(first_store, first), (second_store, second)] {
+            server.shutdown().await.expect("shutdown");
+            store.close().await;
+        }
+    }
+
     async fn instances_sharing_a_database_accept_each_others_tokens(app: &TestApp) {
         let (_store, second) = serve(&app.database_url).await;
         let response = app
@@ -272,27 +312,48 @@ engine_tests! {
     }
 }
 
-/// Without a configured key, the generated one is kept in the database, so
-/// a second instance on the same database signs and verifies alike.
-#[tokio::test]
-async fn the_generated_signing_key_is_shared_through_the_database() {
+/// Without a configured key, the key file beside the SQLite file is made
+/// once and shared: a second instance on the same file verifies the first's tokens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_on_one_sqlite_file_share_the_key_file_beside_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/shared.db", dir.path().display());
-    let first = liaison::store::Store::connect(&url).await.expect("connect");
-    first.migrate().await.expect("migrate");
-    let second = liaison::store::Store::connect(&url).await.expect("connect");
-    let key = first
-        .signing_key(&liaison::auth::secret::random_token(32))
-        .await
-        .expect("key");
-    assert!(key.len() >= 32);
-    assert_eq!(
-        second
-            .signing_key(&liaison::auth::secret::random_token(32))
-            .await
-            .expect("key"),
-        key
+    let settings = liaison::context::ContextSettings::default();
+    let limits = || liaison::server::ServerSettings::from(BODY_LIMIT);
+    let (first, first_server) = serve_with(&url, &settings, limits()).await;
+    let (second, second_server) = serve_with(&url, &settings, limits()).await;
+    assert!(
+        dir.path().join("shared.key").is_file(),
+        "the key file beside the database"
     );
+    let tenant = first.ensure_tenant(TENANT).await.expect("tenant");
+    let secret = "a-secret-of-the-shared-client";
+    let hash = liaison::auth::secret::hash_secret(secret).expect("hash");
+    first
+        .client_create(tenant, "shared", "test client", &hash, &["setup.read".to_string()])
+        .await
+        .expect("client");
+    let client = reqwest::Client::new();
+    let issued = client
+        .post(format!("http://{}/oauth2/token", first_server.addr))
+        .basic_auth("shared", Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(issued.status(), 200);
+    let token = json(issued).await["access_token"].as_str().expect("token").to_string();
+    let read = client
+        .get(format!("http://{}/api/setup/organizations", second_server.addr))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(read.status(), 200, "the second instance verifies the first's token");
+    for (store, server) in [(first, first_server), (second, second_server)] {
+        server.shutdown().await.expect("shutdown");
+        store.close().await;
+    }
 }
 
 /// `template` with each path parameter replaced by a value of its schema's

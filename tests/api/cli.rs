@@ -118,6 +118,24 @@ fn an_unreachable_postgresql_server_says_connection_refused() {
 }
 
 engine_tests! {
+    async fn serve_on_postgresql_without_a_token_key_stops_naming_both_options(app: &TestApp) {
+        if !app.database_url.starts_with("postgres") {
+            return; // SQLite's key file is beside its database.
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let output = liaison_output(
+            dir.path(),
+            &["--database-url", &app.database_url, "serve", "--demo", "--bind", "127.0.0.1:0"],
+        );
+        assert_eq!(output.status.code(), Some(1));
+        let message = stderr(&output);
+        assert!(message.contains("--token-key-file PATH (LIAISON_TOKEN_KEY_FILE"), "{message}");
+        assert!(message.contains("--token-key (LIAISON_TOKEN_KEY)"), "{message}");
+        assert!(stdout(&output).is_empty(), "nothing served: {}", stdout(&output));
+        let demo = app.store.tenant_by_name("demo").await.expect("query");
+        assert!(demo.is_none(), "stopped before seeding the demo");
+    }
+
     async fn tenants_and_clients_are_listed_under_a_header(app: &TestApp) {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = app.database_url.as_str();
@@ -275,4 +293,114 @@ fn the_readmes_first_screen_shows_the_two_commands_and_how_to_run_the_binary() {
             "the README uses {stray}; the demo exports LIAISON_*"
         );
     }
+}
+
+/// `liaison keys rotate` against the SQLite file of a running server: the
+/// server signs with the new key within a second, and the tokens the old
+/// key signed keep working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_rotate_makes_a_new_key_while_the_old_ones_tokens_keep_working() {
+    use liaison::auth::keys::KeyFile;
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/data/liaison.db", dir.path().display());
+    let key_file = dir.path().join("data").join("liaison.key");
+    let settings = liaison::context::ContextSettings::default();
+    let (store, server) =
+        crate::harness::serve_with(&url, &settings, liaison::server::ServerSettings::from(1024 * 1024)).await;
+    let base = format!("http://{}", server.addr);
+    let tenant = store.ensure_tenant("acme").await.expect("tenant");
+    let hash = liaison::auth::secret::hash_secret("the-secret-of-the-cli-client").expect("hash");
+    store
+        .client_create(tenant, "cli-client", "test client", &hash, &["setup.read".to_string()])
+        .await
+        .expect("client");
+    let client = reqwest::Client::new();
+    let token = || async {
+        let response = client
+            .post(format!("{base}/oauth2/token"))
+            .basic_auth("cli-client", Some("the-secret-of-the-cli-client"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(response.status(), 200);
+        crate::harness::json(response).await["access_token"]
+            .as_str()
+            .expect("token")
+            .to_string()
+    };
+    let read = |token: String| {
+        let request = client.get(format!("{base}/api/setup/organizations")).bearer_auth(token);
+        async move { request.send().await.expect("request").status().as_u16() }
+    };
+    let before = token().await;
+    let old_kid = KeyFile::read(&key_file).expect("key file").current_kid().to_string();
+
+    let rotated = liaison_output(dir.path(), &["--database-url", &url, "keys", "rotate"]);
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    let file = KeyFile::read(&key_file).expect("key file");
+    assert_ne!(file.current_kid(), old_kid);
+    let said = stdout(&rotated);
+    assert!(said.contains(&format!("new key:   {}", file.current_kid())), "{said}");
+    assert!(said.contains(&format!("retired:   {old_kid}")), "{said}");
+    assert_eq!(
+        file.retired().map(|(kid, _)| kid.to_string()).collect::<Vec<_>>(),
+        [old_kid]
+    );
+    let mode = std::fs::metadata(&key_file).expect("exists").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+
+    tokio::time::sleep(liaison::auth::keys::RELOAD_EVERY + Duration::from_millis(100)).await;
+    let after = token().await;
+    assert_ne!(after, before);
+    assert_eq!(read(before).await, 200, "the retired key's token still works");
+    assert_eq!(read(after.clone()).await, 200);
+    let header = after.split('.').next().expect("header");
+    let header = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .expect("base64")
+    };
+    let header: serde_json::Value = serde_json::from_slice(&header).expect("json");
+    assert_eq!(header["kid"], file.current_kid(), "the new key signs");
+    server.shutdown().await.expect("shutdown");
+    store.close().await;
+}
+
+#[test]
+fn keys_rotate_says_why_when_there_is_no_key_file_to_rotate() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let postgres = liaison_output(
+        dir.path(),
+        &[
+            "--database-url",
+            "postgres://liaison:s3cret@127.0.0.1:1/liaison",
+            "keys",
+            "rotate",
+        ],
+    );
+    assert_eq!(postgres.status.code(), Some(1));
+    let message = stderr(&postgres);
+    assert!(message.contains("--token-key-file PATH"), "{message}");
+    assert!(message.contains("--token-key (LIAISON_TOKEN_KEY)"), "{message}");
+    assert!(
+        !message.to_lowercase().contains("connection refused"),
+        "said before connecting: {message}"
+    );
+    let given = liaison_output(
+        dir.path(),
+        &[
+            "--database-url",
+            "sqlite://liaison.db",
+            "--token-key",
+            "0123456789abcdef0123456789abcdef",
+            "keys",
+            "rotate",
+        ],
+    );
+    assert_eq!(given.status.code(), Some(1));
+    assert!(stderr(&given).contains("no key file to rotate"), "{}", stderr(&given));
 }

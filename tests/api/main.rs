@@ -12,6 +12,7 @@ mod concurrency;
 mod contract;
 mod cross_cutting;
 mod input_screening;
+mod keys;
 mod metrics;
 mod negotiation;
 mod organizations;
