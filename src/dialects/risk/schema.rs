@@ -10,37 +10,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::envelope::RiskError;
-use crate::domain::relationship::{NAME_MAX, Patch, RawRelationship, SETUP_VALUE_MAX, StartDate};
+use crate::domain::relationship::{Access, NAME_MAX, Patch, RawRelationship, SETUP_VALUE_MAX, StartDate, Status};
 use crate::domain::text::{self, Line};
 use crate::http::text::Text;
 use crate::http::{Negotiated, rfc3339};
-
-/// Who sees a relationship (`internalAccess`, `externalAccess`): `ManagerOnly`,
-/// `Team` or `All`. Read case-insensitively; stored and written as listed.
-#[derive(Enum, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "PascalCase")]
-pub enum AccessLevel {
-    ManagerOnly,
-    Team,
-    All,
-}
-
-/// A relationship's status.
-#[derive(Enum, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RelationshipStatus {
-    #[oai(rename = "Relationship_Active")]
-    #[serde(rename = "Relationship_Active")]
-    Active,
-    #[oai(rename = "Relationship_Inactive")]
-    #[serde(rename = "Relationship_Inactive")]
-    Inactive,
-    #[oai(rename = "Relationship_Draft")]
-    #[serde(rename = "Relationship_Draft")]
-    Draft,
-    #[oai(rename = "Relationship_Expired")]
-    #[serde(rename = "Relationship_Expired")]
-    Expired,
-}
 
 /// The fields a relationship's PUT and POST bodies share, as the vendor
 /// documents them (`supplier` differs: [`RelationshipInput`], [`RelationshipCreate`]).
@@ -75,10 +48,10 @@ pub struct RelationshipFields {
     pub parent_relationship: Option<Uuid>,
     // A doc comment on a field of a referenced type makes poem-openapi wrap
     // the reference in `allOf`, which client generators mishandle; the
-    // values are described on `AccessLevel` itself.
-    pub internal_access: AccessLevel,
-    pub external_access: AccessLevel,
-    pub status: RelationshipStatus,
+    // values are described on `Access` itself.
+    pub internal_access: Access,
+    pub external_access: Access,
+    pub status: Status,
     /// Addresses of the relationship's supplier; no duplicates. On PUT: omit
     /// to keep, `null` or `[]` to clear.
     #[oai(skip_serializing_if_is_none, nullable, validator(unique_items))]
@@ -102,9 +75,9 @@ impl Example for RelationshipFields {
             category: "Cat1".into(),
             sub_category: None,
             parent_relationship: None,
-            internal_access: AccessLevel::Team,
-            external_access: AccessLevel::Team,
-            status: RelationshipStatus::Active,
+            internal_access: Access::Team,
+            external_access: Access::Team,
+            status: Status::Active,
             third_party_locations: None,
             extension_fields: None,
         }
@@ -243,7 +216,7 @@ pub struct Relationship {
     /// `R` and five digits, numbered per tenant in creation order.
     pub relationship_number: String,
     pub name: String,
-    pub status: RelationshipStatus,
+    pub status: Status,
     #[serde(serialize_with = "rfc3339")]
     pub start_effective_date: DateTime<Utc>,
     pub classification: String,
@@ -251,8 +224,8 @@ pub struct Relationship {
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_category: Option<String>,
-    pub internal_access: AccessLevel,
-    pub external_access: AccessLevel,
+    pub internal_access: Access,
+    pub external_access: Access,
     pub organizations: Vec<Reference>,
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -363,25 +336,6 @@ pub enum OrderBy {
 pub enum Direction {
     Asc,
     Desc,
-}
-
-pub(super) fn access_level(a: crate::domain::relationship::Access) -> AccessLevel {
-    use crate::domain::relationship::Access;
-    match a {
-        Access::ManagerOnly => AccessLevel::ManagerOnly,
-        Access::Team => AccessLevel::Team,
-        Access::All => AccessLevel::All,
-    }
-}
-
-pub(super) fn status(s: crate::domain::relationship::Status) -> RelationshipStatus {
-    use crate::domain::relationship::Status;
-    match s {
-        Status::Active => RelationshipStatus::Active,
-        Status::Inactive => RelationshipStatus::Inactive,
-        Status::Draft => RelationshipStatus::Draft,
-        Status::Expired => RelationshipStatus::Expired,
-    }
 }
 
 /// A relationship id in a path, as the document describes it: a GUID, not

@@ -53,23 +53,14 @@ impl<T> Patch<T> {
     }
 }
 
-/// Who sees a relationship: `ManagerOnly`, `Team` or `All` (read case-insensitively).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    ManagerOnly,
-    Team,
-    All,
-}
-
-impl Access {
-    pub const NAMES: [&'static str; 3] = ["ManagerOnly", "Team", "All"];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Access::ManagerOnly => "ManagerOnly",
-            Access::Team => "Team",
-            Access::All => "All",
-        }
+crate::wire! {
+    /// Who sees a relationship (`internalAccess`, `externalAccess`): `ManagerOnly`,
+    /// `Team` or `All`. Read case-insensitively; stored and written as listed.
+    #[oai(rename = "AccessLevel")]
+    pub enum Access {
+        ManagerOnly = "ManagerOnly",
+        Team = "Team",
+        All = "All",
     }
 }
 
@@ -77,37 +68,22 @@ impl FromStr for Access {
     type Err = ();
 
     fn from_str(s: &str) -> Result<Self, ()> {
-        [Access::ManagerOnly, Access::Team, Access::All]
-            .into_iter()
+        Self::ALL
+            .iter()
+            .copied()
             .find(|a| a.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or(())
     }
 }
 
-/// The lifecycle state of a relationship.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Active,
-    Inactive,
-    Draft,
-    Expired,
-}
-
-impl Status {
-    pub const NAMES: [&'static str; 4] = [
-        "Relationship_Active",
-        "Relationship_Inactive",
-        "Relationship_Draft",
-        "Relationship_Expired",
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Active => "Relationship_Active",
-            Status::Inactive => "Relationship_Inactive",
-            Status::Draft => "Relationship_Draft",
-            Status::Expired => "Relationship_Expired",
-        }
+crate::wire! {
+    /// A relationship's status.
+    #[oai(rename = "RelationshipStatus")]
+    pub enum Status {
+        Active = "Relationship_Active",
+        Inactive = "Relationship_Inactive",
+        Draft = "Relationship_Draft",
+        Expired = "Relationship_Expired",
     }
 }
 
@@ -116,10 +92,7 @@ impl FromStr for Status {
 
     /// Exactly as documented (the document lists these spellings only).
     fn from_str(s: &str) -> Result<Self, ()> {
-        [Status::Active, Status::Inactive, Status::Draft, Status::Expired]
-            .into_iter()
-            .find(|st| st.as_str() == s.trim())
-            .ok_or(())
+        Self::ALL.iter().copied().find(|st| st.as_str() == s.trim()).ok_or(())
     }
 }
 
