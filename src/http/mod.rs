@@ -21,7 +21,7 @@ pub mod routes;
 pub mod text;
 pub mod xml;
 
-pub use body::{Body, JsonXmlOrForm, MaybeBody, Negotiated, rfc3339};
+pub use body::{Body, BodyObject, JsonXmlOrForm, MaybeBody, Negotiated, rfc3339};
 pub use envelope::ApiError;
 pub use error::{AppError, FieldError};
 pub use problem::ProblemError;

@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use poem_openapi::types::{Example, MaybeUndefined, ParseFromJSON, ToJSON};
+use poem_openapi::types::{Example, ParseFromJSON, ToJSON};
 use poem_openapi::{ApiResponse, Enum, Object};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::envelope::RiskError;
-use crate::domain::relationship::{Access, NAME_MAX, Patch, RawRelationship, SETUP_VALUE_MAX, StartDate, Status};
-use crate::domain::text::{self, Line};
+use crate::domain::relationship::{Access, NAME_MAX, SETUP_VALUE_MAX, StartDate, Status};
+use crate::domain::text::Line;
 use crate::http::text::Text;
 use crate::http::{Negotiated, rfc3339};
 
@@ -125,64 +125,6 @@ impl Example for RelationshipCreate {
                 ..RelationshipFields::example()
             },
             supplier: crate::demo::SUPPLIER,
-        }
-    }
-}
-
-/// How a relationship body is read: [`RelationshipInput`] with every field
-/// optional, so that all missing and invalid fields are reported together.
-#[derive(Object, Debug, Clone)]
-#[oai(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RelationshipDraft {
-    pub name: Option<String>,
-    pub start_effective_date: Option<String>,
-    pub organizations: Option<Vec<String>>,
-    pub internal_manager: Option<String>,
-    pub external_manager: Option<String>,
-    pub supplier: MaybeUndefined<String>,
-    pub classification: Option<String>,
-    pub category: Option<String>,
-    pub sub_category: MaybeUndefined<String>,
-    pub parent_relationship: MaybeUndefined<String>,
-    pub internal_access: Option<String>,
-    pub external_access: Option<String>,
-    pub status: Option<String>,
-    pub third_party_locations: MaybeUndefined<Vec<String>>,
-    pub extension_fields: MaybeUndefined<BTreeMap<String, String>>,
-}
-
-fn patch<T>(value: MaybeUndefined<T>, is_empty: impl Fn(&T) -> bool) -> Patch<T> {
-    match value {
-        MaybeUndefined::Undefined => Patch::Keep,
-        MaybeUndefined::Null => Patch::Clear,
-        MaybeUndefined::Value(v) if is_empty(&v) => Patch::Clear,
-        MaybeUndefined::Value(v) => Patch::Set(v),
-    }
-}
-
-impl From<RelationshipDraft> for RawRelationship {
-    fn from(d: RelationshipDraft) -> Self {
-        RawRelationship {
-            name: d.name,
-            start_effective_date: d.start_effective_date,
-            organizations: d.organizations,
-            internal_manager: d.internal_manager,
-            external_manager: d.external_manager,
-            // A supplier is never "cleared": null is a (refused) change.
-            supplier: match d.supplier {
-                MaybeUndefined::Undefined => Patch::Keep,
-                MaybeUndefined::Null => Patch::Clear,
-                MaybeUndefined::Value(v) => Patch::Set(v),
-            },
-            classification: d.classification,
-            category: d.category,
-            sub_category: patch(d.sub_category, |s| text::is_blank_line(s)),
-            parent_relationship: patch(d.parent_relationship, |s| s.trim().is_empty()),
-            internal_access: d.internal_access,
-            external_access: d.external_access,
-            status: d.status,
-            third_party_locations: patch(d.third_party_locations, Vec::is_empty),
-            extension_fields: patch(d.extension_fields, BTreeMap::is_empty),
         }
     }
 }
