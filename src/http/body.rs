@@ -190,8 +190,9 @@ fn screen<S: Type + 'static>(format: Format, value: &Value) -> Result<(), AppErr
 /// screened and documented as `S`, in one of the encodings `A` accepts.
 ///
 /// Refused before the domain sees it, as a typed reader would: a member
-/// whose JSON type is not the documented one (a list sent as text, an item
-/// that is `null`), then every member `S` does not declare.
+/// whose JSON type is not the documented one (a list sent as text), then
+/// every member `S` does not declare (in the body's order), then a `null`
+/// body or item.
 pub struct BodyObject<S, A = JsonOrXml>(pub serde_json::Map<String, Value>, PhantomData<(A, S)>);
 
 impl<'a, S: Type + Send + Sync + 'static, A: Accepts> ApiExtractor<'a> for BodyObject<S, A> {
@@ -226,12 +227,13 @@ impl<'a, S: Type + Send + Sync + 'static, A: Accepts> ApiExtractor<'a> for BodyO
             schemas: Schemas::new(&documented.components),
             misfits: Vec::new(),
             unknown: Vec::new(),
+            null_item: false,
         };
         shape.value(&value, &documented.root, &mut String::new(), 0);
         match value {
             _ if !shape.misfits.is_empty() => Err(AppError::Validation(shape.misfits).into()),
             _ if !shape.unknown.is_empty() => Err(AppError::Validation(shape.unknown).into()),
-            Value::Object(members) => Ok(Self(members, PhantomData)),
+            Value::Object(members) if !shape.null_item => Ok(Self(members, PhantomData)),
             _ => Err(AppError::BadRequest("the body does not fit the operation's schema".into()).into()),
         }
     }
@@ -242,6 +244,8 @@ struct Shape<'r> {
     schemas: Schemas<'r>,
     misfits: Vec<FieldError>,
     unknown: Vec<FieldError>,
+    /// Whether the body or an item is `null`.
+    null_item: bool,
 }
 
 impl<'r> Shape<'r> {
@@ -254,7 +258,10 @@ impl<'r> Shape<'r> {
         let fits = match (s.get("type").and_then(Value::as_str), value) {
             (Some("array"), Value::Array(_)) | (Some("object"), Value::Object(_)) => true,
             // A member may be null (omitted, cleared); the body or an item may not.
-            (_, Value::Null) => depth == 1,
+            (_, Value::Null) => {
+                self.null_item |= depth != 1;
+                true
+            }
             (Some("array" | "object"), _) => false,
             _ => true,
         };
