@@ -67,7 +67,7 @@ impl Links {
             relationship_number: record.number,
             name: s.name,
             status: s.status,
-            start_effective_date: s.start_effective_date,
+            start_effective_date: s.start_effective_date.into(),
             classification: s.classification,
             category: s.category,
             sub_category: s.sub_category,
@@ -103,8 +103,8 @@ impl Links {
                 })
                 .collect(),
             extension_fields: s.extension_fields,
-            created_at: record.created_at,
-            modified_at: record.modified_at,
+            created_at: record.created_at.into(),
+            modified_at: record.modified_at.into(),
             links: written.links,
         }
     }

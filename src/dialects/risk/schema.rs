@@ -3,17 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use poem_openapi::types::{Example, ParseFromJSON, ToJSON};
 use poem_openapi::{ApiResponse, Enum, Object};
-use serde::Serialize;
 use uuid::Uuid;
 
 use super::envelope::RiskError;
 use crate::domain::relationship::{Access, NAME_MAX, SETUP_VALUE_MAX, StartDate, Status};
 use crate::domain::text::Line;
+use crate::http::Negotiated;
 use crate::http::text::Text;
-use crate::http::{Negotiated, rfc3339};
+use crate::wire::Timestamp;
 
 /// The fields a relationship's PUT and POST bodies share, as the vendor
 /// documents them (`supplier` differs: [`RelationshipInput`], [`RelationshipCreate`]).
@@ -129,96 +128,98 @@ impl Example for RelationshipCreate {
     }
 }
 
-/// A link to a related resource.
-#[derive(Object, Serialize, Debug, Clone, PartialEq)]
-pub struct Link {
-    pub rel: String,
-    /// Absolute URL.
-    pub href: String,
-    pub method: String,
+crate::wire! {
+    /// A link to a related resource.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Link {
+        pub rel: String,
+        /// Absolute URL.
+        pub href: String,
+        pub method: String,
+    }
 }
 
-/// A reference to another resource: its id, display name and links. Users
-/// (`internalManager`, `externalManager`) are named "Last, First".
-#[derive(Object, Serialize, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct Reference {
-    pub entity_id: Uuid,
-    pub name: String,
-    pub links: Vec<Link>,
+crate::wire! {
+    /// A reference to another resource: its id, display name and links. Users
+    /// (`internalManager`, `externalManager`) are named "Last, First".
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct Reference {
+        pub entity_id: Uuid,
+        pub name: String,
+        pub links: Vec<Link>,
+    }
 }
 
-/// A relationship as read.
-#[derive(Object, Serialize, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct Relationship {
-    pub entity_id: Uuid,
-    /// `R` and five digits, numbered per tenant in creation order.
-    pub relationship_number: String,
-    pub name: String,
-    pub status: Status,
-    #[serde(serialize_with = "rfc3339")]
-    pub start_effective_date: DateTime<Utc>,
-    pub classification: String,
-    pub category: String,
-    #[oai(skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sub_category: Option<String>,
-    pub internal_access: Access,
-    pub external_access: Access,
-    pub organizations: Vec<Reference>,
-    #[oai(skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub supplier: Option<Reference>,
-    #[oai(skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_relationship: Option<Reference>,
-    // Manager names are "Last, First" (see `Reference`); no doc comments
-    // here, so that the references stay plain `$ref`s.
-    pub internal_manager: Reference,
-    pub external_manager: Reference,
-    pub third_party_locations: Vec<Reference>,
-    pub extension_fields: BTreeMap<String, String>,
-    #[serde(serialize_with = "rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "rfc3339")]
-    pub modified_at: DateTime<Utc>,
-    pub links: Vec<Link>,
+crate::wire! {
+    /// A relationship as read.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct Relationship {
+        pub entity_id: Uuid,
+        /// `R` and five digits, numbered per tenant in creation order.
+        pub relationship_number: String,
+        pub name: String,
+        pub status: Status,
+        pub start_effective_date: Timestamp,
+        pub classification: String,
+        pub category: String,
+        #[skip_none]
+        pub sub_category: Option<String>,
+        pub internal_access: Access,
+        pub external_access: Access,
+        pub organizations: Vec<Reference>,
+        #[skip_none]
+        pub supplier: Option<Reference>,
+        #[skip_none]
+        pub parent_relationship: Option<Reference>,
+        // Manager names are "Last, First" (see `Reference`); no doc comments
+        // here, so that the references stay plain `$ref`s.
+        pub internal_manager: Reference,
+        pub external_manager: Reference,
+        pub third_party_locations: Vec<Reference>,
+        pub extension_fields: BTreeMap<String, String>,
+        pub created_at: Timestamp,
+        pub modified_at: Timestamp,
+        pub links: Vec<Link>,
+    }
 }
 
-/// What a create or an update answers: the id and where to go next.
-#[derive(Object, Serialize, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct RelationshipWritten {
-    pub entity_id: Uuid,
-    pub links: Vec<Link>,
+crate::wire! {
+    /// What a create or an update answers: the id and where to go next.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct RelationshipWritten {
+        pub entity_id: Uuid,
+        pub links: Vec<Link>,
+    }
 }
 
-/// The vendor's success envelope.
-#[derive(Object, Serialize, Debug, Clone)]
-pub struct RiskEnvelope<T: ParseFromJSON + ToJSON> {
-    /// Always `true`.
-    pub success: bool,
-    pub result: T,
-    /// Always empty.
-    pub errors: Vec<RiskError>,
+crate::wire! {
+    /// The vendor's success envelope.
+    #[derive(Debug, Clone)]
+    pub struct RiskEnvelope<T> {
+        /// Always `true`.
+        pub success: bool,
+        pub result: T,
+        /// Always empty.
+        pub errors: Vec<RiskError>,
+    }
 }
 
-/// The vendor's list envelope.
-#[derive(Object, Serialize, Debug, Clone)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct RiskListEnvelope<T: ParseFromJSON + ToJSON> {
-    /// Always `true`.
-    pub success: bool,
-    /// How many relationships match the filters in all.
-    pub total_count: i64,
-    pub result: Vec<T>,
-    /// Always empty.
-    pub errors: Vec<RiskError>,
+crate::wire! {
+    /// The vendor's list envelope.
+    #[derive(Debug, Clone)]
+    #[rename_all = "camelCase"]
+    pub struct RiskListEnvelope<T> {
+        /// Always `true`.
+        pub success: bool,
+        /// How many relationships match the filters in all.
+        pub total_count: i64,
+        pub result: Vec<T>,
+        /// Always empty.
+        pub errors: Vec<RiskError>,
+    }
 }
 
 pub(super) fn ok<T: ParseFromJSON + ToJSON>(result: T) -> Negotiated<RiskEnvelope<T>> {
