@@ -6,12 +6,14 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row as _};
+use sqlx::{Any, Column as _, Executor, Row as _};
 use uuid::Uuid;
 
-use super::{RECORD_COLUMNS, RelationshipRecord, STATE_COLUMNS, bind_all};
+use super::{RECORD_COLUMNS, RelationshipRecord, STATE, bind_all};
 use crate::domain::relationship::{Access, RelationshipState, Status};
 use crate::domain::{Page, TenantId, Version};
 use crate::store::{Engine, Store, WriteTx, from_db_time, from_db_uuid, to_db_time};
@@ -162,7 +164,7 @@ pub(super) fn view_sql(engine: Engine, names: Names, condition: &str, tail: &str
     let extension_fields = engine.json_rows(&["x.name", "x.value"]);
     let mut members: Vec<(&str, String)> = RECORD_COLUMNS
         .iter()
-        .chain(&STATE_COLUMNS)
+        .chain(STATE.iter().map(|(name, _)| name))
         .map(|c| (*c, format!("r.{c}")))
         .collect();
     members.push((
@@ -294,46 +296,75 @@ struct ViewRow<'a> {
     parent_name: Option<String>,
 }
 
-impl ViewRow<'static> {
-    /// A row read a column each (PostgreSQL's, see [`Engine::row_of`]).
-    fn from_columns(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T, sqlx::Error> {
-            let text: Option<String> = row.try_get(column)?;
-            serde_json::from_str(text.as_deref().unwrap_or("null")).map_err(|e| sqlx::Error::Decode(e.into()))
+/// A row of [`view_sql`] read a column each (PostgreSQL's, see
+/// [`Engine::row_of`]), as a map of the columns' names to their values, so
+/// that [`ViewRow`]'s own list of members reads both engines' rows.
+struct Columns<'r> {
+    row: &'r AnyRow,
+    next: usize,
+}
+
+impl<'de> MapAccess<'de> for Columns<'de> {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Self::Error> {
+        match self.row.columns().get(self.next) {
+            None => Ok(None),
+            Some(column) => seed.deserialize(column.name().into_deserializer()).map(Some),
         }
-        let uuid = |column: &str| from_db_uuid(&row.try_get::<String, _>(column)?);
-        let opt_uuid = |column: &str| {
-            row.try_get::<Option<String>, _>(column)?
-                .map(|text| from_db_uuid(&text))
-                .transpose()
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Self::Error> {
+        let i = self.next;
+        self.next += 1;
+        let value = match self.row.try_get::<Option<&str>, _>(i) {
+            Ok(text) => ColumnValue::Text(text),
+            Err(_) => ColumnValue::Integer(self.row.try_get(i).map_err(serde::de::Error::custom)?),
         };
-        let text = |column: &str| row.try_get::<String, _>(column).map(Cow::Owned);
-        Ok(Self {
-            entity_id: uuid("entity_id")?,
-            relationship_number: row.try_get("relationship_number")?,
-            name: row.try_get("name")?,
-            start_effective_date: text("start_effective_date")?,
-            supplier_id: opt_uuid("supplier_id")?,
-            classification: row.try_get("classification")?,
-            category: row.try_get("category")?,
-            sub_category: row.try_get("sub_category")?,
-            parent_id: opt_uuid("parent_id")?,
-            internal_manager_id: uuid("internal_manager_id")?,
-            external_manager_id: uuid("external_manager_id")?,
-            internal_access: text("internal_access")?,
-            external_access: text("external_access")?,
-            status: text("status")?,
-            version: row.try_get("version")?,
-            created_at: text("created_at")?,
-            modified_at: text("modified_at")?,
-            extension_fields: json(row, "extension_fields")?,
-            organizations: json(row, "organizations")?,
-            locations: json(row, "locations")?,
-            internal_manager: json(row, "internal_manager")?,
-            external_manager: json(row, "external_manager")?,
-            supplier_name: row.try_get("supplier_name")?,
-            parent_name: row.try_get("parent_name")?,
-        })
+        seed.deserialize(value)
+    }
+}
+
+/// One column's value: text (or `NULL`) or an integer. A list or a pair
+/// asked of text reads it as JSON (the lists' columns are JSON as text).
+enum ColumnValue<'r> {
+    Text(Option<&'r str>),
+    Integer(i64),
+}
+
+impl<'de> Deserializer<'de> for ColumnValue<'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self {
+            ColumnValue::Text(Some(text)) => visitor.visit_borrowed_str(text),
+            ColumnValue::Text(None) => visitor.visit_none(),
+            ColumnValue::Integer(n) => visitor.visit_i64(n),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self {
+            ColumnValue::Text(None) => visitor.visit_none(),
+            value => visitor.visit_some(value),
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self {
+            ColumnValue::Text(Some(json)) => serde_json::Deserializer::from_str(json).deserialize_seq(visitor),
+            value => value.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Self::Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct tuple_struct
+        map struct enum identifier ignored_any
     }
 }
 
@@ -344,7 +375,8 @@ pub(super) fn view_from_row(engine: Engine, row: &AnyRow) -> Result<Relationship
             let text: &str = row.try_get(0)?;
             serde_json::from_str::<ViewRow<'_>>(text).map_err(|e| sqlx::Error::Decode(e.into()))?
         }
-        Engine::Postgres => ViewRow::from_columns(row)?,
+        Engine::Postgres => ViewRow::deserialize(MapAccessDeserializer::new(Columns { row, next: 0 }))
+            .map_err(|e| sqlx::Error::Decode(e.into()))?,
     };
     let mut names = ReferenceNames::default();
     let mut organizations = row.organizations;
