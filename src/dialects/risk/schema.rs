@@ -64,22 +64,19 @@ pub struct RelationshipFields {
 
 impl Example for RelationshipFields {
     fn example() -> Self {
-        Self {
-            name: "Example relationship (updated)".into(),
-            start_effective_date: "2026-05-01".into(),
-            organizations: vec![crate::demo::ORGANIZATION],
-            internal_manager: crate::demo::INTERNAL_MANAGER,
-            external_manager: crate::demo::EXTERNAL_MANAGER,
-            classification: "classification1".into(),
-            category: "Cat1".into(),
-            sub_category: None,
-            parent_relationship: None,
-            internal_access: Access::Team,
-            external_access: Access::Team,
-            status: Status::Active,
-            third_party_locations: None,
-            extension_fields: None,
-        }
+        let example = serde_json::json!({
+            "name": "Example relationship (updated)",
+            "startEffectiveDate": "2026-05-01",
+            "organizations": [crate::demo::ORGANIZATION],
+            "internalManager": crate::demo::INTERNAL_MANAGER,
+            "externalManager": crate::demo::EXTERNAL_MANAGER,
+            "classification": "classification1",
+            "category": "Cat1",
+            "internalAccess": "Team",
+            "externalAccess": "Team",
+            "status": "Relationship_Active",
+        });
+        Self::parse_from_json(Some(example)).expect("the document's example fits its schema")
     }
 }
 
