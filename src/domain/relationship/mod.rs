@@ -169,7 +169,7 @@ pub enum Onto<'a> {
 }
 
 /// What a relationship holds, as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RelationshipState {
     pub name: String,
     pub start_effective_date: DateTime<Utc>,

@@ -11,7 +11,8 @@ use uuid::Uuid;
 use crate::domain::relationship::{RelationshipState, Status};
 use crate::domain::{TenantId, Version};
 use crate::store::{
-    Aggregate, Engine, Store, WriteError, WriteTx, next_number_on, next_numbers_on, now, placeholders, to_db_time,
+    Aggregate, Engine, Store, WriteError, WriteTx, from_db_time, from_db_uuid, next_number_on, next_numbers_on, now,
+    placeholders, to_db_time,
 };
 
 mod read;
@@ -49,34 +50,103 @@ pub(super) fn bind_all<'q>(
     query
 }
 
-/// A column of the relationship row and how a state writes it.
-type Column = (&'static str, fn(&RelationshipState) -> Option<String>);
+/// A column of the relationship row: its name, how a state writes it, and
+/// how its stored text (`None` for `NULL`) is read back into one.
+type Column = (
+    &'static str,
+    fn(&RelationshipState) -> Option<String>,
+    fn(&mut RelationshipState, Option<&str>) -> Result<(), sqlx::Error>,
+);
 
 /// The state's own columns: the INSERT, the UPDATE and every read (see
-/// `view_sql`) take their names and values from this one list.
+/// `view_sql`) take their names, values and readers from this one list.
 pub(super) const STATE: [Column; 12] = [
-    ("name", |s| Some(s.name.clone())),
-    ("start_effective_date", |s| Some(to_db_time(s.start_effective_date))),
-    ("supplier_id", |s| s.supplier.map(|id| id.to_string())),
-    ("classification", |s| Some(s.classification.clone())),
-    ("category", |s| Some(s.category.clone())),
-    ("sub_category", |s| s.sub_category.clone()),
-    ("parent_id", |s| s.parent_relationship.map(|id| id.to_string())),
-    ("internal_manager_id", |s| Some(s.internal_manager.to_string())),
-    ("external_manager_id", |s| Some(s.external_manager.to_string())),
-    ("internal_access", |s| Some(s.internal_access.as_str().into())),
-    ("external_access", |s| Some(s.external_access.as_str().into())),
-    ("status", |s| Some(s.status.as_str().into())),
+    (
+        "name",
+        |s| Some(s.name.clone()),
+        |s, v| set(&mut s.name, text(v).map(str::to_string)),
+    ),
+    (
+        "start_effective_date",
+        |s| Some(to_db_time(s.start_effective_date)),
+        |s, v| set(&mut s.start_effective_date, text(v).and_then(from_db_time)),
+    ),
+    (
+        "supplier_id",
+        |s| s.supplier.map(|id| id.to_string()),
+        |s, v| set(&mut s.supplier, v.map(from_db_uuid).transpose()),
+    ),
+    (
+        "classification",
+        |s| Some(s.classification.clone()),
+        |s, v| set(&mut s.classification, text(v).map(str::to_string)),
+    ),
+    (
+        "category",
+        |s| Some(s.category.clone()),
+        |s, v| set(&mut s.category, text(v).map(str::to_string)),
+    ),
+    (
+        "sub_category",
+        |s| s.sub_category.clone(),
+        |s, v| set(&mut s.sub_category, Ok(v.map(str::to_string))),
+    ),
+    (
+        "parent_id",
+        |s| s.parent_relationship.map(|id| id.to_string()),
+        |s, v| set(&mut s.parent_relationship, v.map(from_db_uuid).transpose()),
+    ),
+    (
+        "internal_manager_id",
+        |s| Some(s.internal_manager.to_string()),
+        |s, v| set(&mut s.internal_manager, text(v).and_then(from_db_uuid)),
+    ),
+    (
+        "external_manager_id",
+        |s| Some(s.external_manager.to_string()),
+        |s, v| set(&mut s.external_manager, text(v).and_then(from_db_uuid)),
+    ),
+    (
+        "internal_access",
+        |s| Some(s.internal_access.as_str().into()),
+        |s, v| set(&mut s.internal_access, text(v).and_then(stored)),
+    ),
+    (
+        "external_access",
+        |s| Some(s.external_access.as_str().into()),
+        |s, v| set(&mut s.external_access, text(v).and_then(stored)),
+    ),
+    (
+        "status",
+        |s| Some(s.status.as_str().into()),
+        |s, v| set(&mut s.status, text(v).and_then(stored)),
+    ),
 ];
+
+fn set<T>(slot: &mut T, value: Result<T, sqlx::Error>) -> Result<(), sqlx::Error> {
+    *slot = value?;
+    Ok(())
+}
+
+/// A stored text that may not be `NULL`.
+fn text(value: Option<&str>) -> Result<&str, sqlx::Error> {
+    value.ok_or_else(|| sqlx::Error::Decode("unexpected NULL".into()))
+}
+
+/// A stored enumeration value.
+fn stored<T: std::str::FromStr>(text: &str) -> Result<T, sqlx::Error> {
+    text.parse::<T>()
+        .map_err(|_| sqlx::Error::Decode(format!("unexpected stored value {text:?}").into()))
+}
 
 /// The names of [`STATE`]'s columns, joined for an INSERT.
 fn state_names() -> String {
-    STATE.map(|(name, _)| name).join(", ")
+    STATE.map(|(name, ..)| name).join(", ")
 }
 
 /// The values of [`STATE`]'s columns for `state`, in its order.
 fn state_values(state: &RelationshipState) -> impl Iterator<Item = Option<String>> + '_ {
-    STATE.iter().map(move |(_, value)| value(state))
+    STATE.iter().map(move |(_, value, _)| value(state))
 }
 
 impl WriteTx {
@@ -240,7 +310,7 @@ impl Aggregate for RelationshipRecord {
     async fn save(&self, tx: &mut WriteTx, next: &RelationshipState, at: DateTime<Utc>) -> Result<Version, WriteError> {
         let changed: Vec<(&str, Option<String>)> = STATE
             .iter()
-            .map(|(column, value)| (*column, value(&self.state), value(next)))
+            .map(|(column, value, _)| (*column, value(&self.state), value(next)))
             .filter(|(_, before, after)| before != after)
             .map(|(column, _, after)| (column, after))
             .collect();
