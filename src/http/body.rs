@@ -266,11 +266,9 @@ impl<'r> Shape<'r> {
             _ => true,
         };
         if !fits {
-            let field = if path.is_empty() {
-                "body".to_string()
-            } else {
-                path.clone()
-            };
+            let field = Some(path.clone())
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| "body".into());
             let message = format!("must be {}", self.schemas.describe(s));
             self.misfits.push(FieldError::new(field, message));
             return;

@@ -8,7 +8,6 @@
 //! batch. Every violation is reported, not the first.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -98,12 +97,6 @@ impl FromStr for Status {
     /// Exactly as documented (the document lists these spellings only).
     fn from_str(s: &str) -> Result<Self, ()> {
         Self::ALL.iter().copied().find(|st| st.as_str() == s.trim()).ok_or(())
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -222,20 +215,22 @@ impl RelationshipState {
             classification: r.required("classification", line(SETUP_VALUE_MAX)),
             category: r.required("category", line(SETUP_VALUE_MAX)),
             sub_category: r
-                .optional("subCategory", |v| v.as_str().is_some_and(text::is_blank_line))
-                .map(|v, s| {
-                    v.check(required_text(
-                        "subCategory",
-                        s.as_str().unwrap_or_default(),
-                        SETUP_VALUE_MAX,
-                    ))
-                })
+                .optional(
+                    "subCategory",
+                    |v| v.as_str().is_some_and(text::is_blank_line),
+                    |v, s| {
+                        v.check(required_text(
+                            "subCategory",
+                            s.as_str().unwrap_or_default(),
+                            SETUP_VALUE_MAX,
+                        ))
+                    },
+                )
                 .over(current.and_then(|c| c.sub_category.clone())),
             parent_relationship: r
-                .optional("parentRelationship", |v| {
-                    v.as_str().is_some_and(|s| s.trim().is_empty())
-                })
-                .map(
+                .optional(
+                    "parentRelationship",
+                    |v| v.as_str().is_some_and(|s| s.trim().is_empty()),
                     |v, p| match v.check(parse_guid("parentRelationship", p.as_str().unwrap_or_default())) {
                         Some(p) if Some(p) == id => {
                             v.add(FieldError::new(
@@ -248,27 +243,30 @@ impl RelationshipState {
                     },
                 )
                 .over(current.and_then(|c| c.parent_relationship)),
-            internal_access: r.required("internalAccess", parse_access),
-            external_access: r.required("externalAccess", parse_access),
-            status: r.required("status", |field, text| {
-                text.parse::<Status>()
-                    .map_err(|()| FieldError::new(field, format!("must be one of {}", Status::NAMES.join(", "))))
-            }),
+            internal_access: r.required("internalAccess", one_of(Access::NAMES)),
+            external_access: r.required("externalAccess", one_of(Access::NAMES)),
+            status: r.required("status", one_of(Status::NAMES)),
             third_party_locations: r
-                .optional("thirdPartyLocations", |v| v.as_array().is_some_and(Vec::is_empty))
-                .map(|v, items| Some(guid_list(v, "thirdPartyLocations", items.as_array()?)))
+                .optional(
+                    "thirdPartyLocations",
+                    |v| v.as_array().is_some_and(Vec::is_empty),
+                    |v, items| Some(guid_list(v, "thirdPartyLocations", items.as_array()?)),
+                )
                 .over(current.map(|c| c.third_party_locations.clone()))
                 .unwrap_or_default(),
             extension_fields: r
-                .optional("extensionFields", |v| v.as_object().is_some_and(Members::is_empty))
-                .map(|_, fields| {
-                    let fields = fields.as_object()?.iter();
-                    Some(
-                        fields
-                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                            .collect(),
-                    )
-                })
+                .optional(
+                    "extensionFields",
+                    |v| v.as_object().is_some_and(Members::is_empty),
+                    |_, fields| {
+                        let fields = fields.as_object()?.iter();
+                        Some(
+                            fields
+                                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                                .collect(),
+                        )
+                    },
+                )
                 .over(current.map(|c| c.extension_fields.clone()))
                 .unwrap_or_default(),
         };
@@ -280,9 +278,12 @@ impl RelationshipState {
     }
 }
 
-fn parse_access(field: &str, text: &str) -> Result<Access, FieldError> {
-    text.parse::<Access>()
-        .map_err(|()| FieldError::new(field, format!("must be one of {}", Access::NAMES.join(", "))))
+/// A value of an enumeration, read by its `FromStr`; `names` are its spellings.
+fn one_of<T: FromStr<Err = ()>>(names: &'static [&'static str]) -> impl Fn(&str, &str) -> Result<T, FieldError> {
+    move |field, text| {
+        text.parse()
+            .map_err(|()| FieldError::new(field, format!("must be one of {}", names.join(", "))))
+    }
 }
 
 /// Reads a body's members, recording every violation; a field that breaks
@@ -308,15 +309,20 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// An optional member: omitted, emptied (`null`, or a value `empty` holds for), or set.
-    fn optional(&mut self, field: &str, empty: impl FnOnce(&Value) -> bool) -> Read<'_, 'a> {
-        let patch = match self.body.get(field) {
+    /// An optional member: omitted, emptied (`null`, or a value `empty`
+    /// holds for), or set and read by `parse` (which records why it cannot be).
+    fn optional<T>(
+        &mut self,
+        field: &str,
+        empty: impl FnOnce(&Value) -> bool,
+        parse: impl FnOnce(&mut Violations, &'a Value) -> Option<T>,
+    ) -> Patch<T> {
+        match self.body.get(field) {
             None => Patch::Keep,
             Some(Value::Null) => Patch::Clear,
             Some(value) if empty(value) => Patch::Clear,
-            Some(value) => Patch::Set(value),
-        };
-        Read { v: &mut self.v, patch }
+            Some(value) => parse(&mut self.v, value).map_or(Patch::Keep, Patch::Set),
+        }
     }
 
     /// The supplier written `onto` the stored one.
@@ -324,10 +330,7 @@ impl<'a> Reader<'a> {
         let sent = match self.body.get("supplier") {
             None => Patch::Keep,
             Some(Value::Null) => Patch::Clear,
-            Some(s) => match self.v.check(parse_guid("supplier", s.as_str().unwrap_or_default())) {
-                Some(s) => Patch::Set(s),
-                None => return None,
-            },
+            Some(s) => Patch::Set(self.v.check(parse_guid("supplier", s.as_str().unwrap_or_default()))?),
         };
         let rule = match (onto, sent) {
             (Onto::Unread, _) => return None,
@@ -339,23 +342,6 @@ impl<'a> Reader<'a> {
         };
         self.supplier_rule = Some(FieldError::new("supplier", rule));
         None
-    }
-}
-
-/// An optional member as sent, to be read.
-struct Read<'r, 'a> {
-    v: &'r mut Violations,
-    patch: Patch<&'a Value>,
-}
-
-impl<'a> Read<'_, 'a> {
-    /// The member read by `parse` (which records why it cannot be).
-    fn map<T>(self, parse: impl FnOnce(&mut Violations, &'a Value) -> Option<T>) -> Patch<T> {
-        match self.patch {
-            Patch::Keep => Patch::Keep,
-            Patch::Clear => Patch::Clear,
-            Patch::Set(value) => parse(self.v, value).map_or(Patch::Keep, Patch::Set),
-        }
     }
 }
 

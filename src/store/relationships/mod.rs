@@ -60,67 +60,20 @@ type Column = (
 
 /// The state's own columns: the INSERT, the UPDATE and every read (see
 /// `view_sql`) take their names, values and readers from this one list.
+#[rustfmt::skip] // a table: one column a line
 pub(super) const STATE: [Column; 12] = [
-    (
-        "name",
-        |s| Some(s.name.clone()),
-        |s, v| set(&mut s.name, text(v).map(str::to_string)),
-    ),
-    (
-        "start_effective_date",
-        |s| Some(to_db_time(s.start_effective_date)),
-        |s, v| set(&mut s.start_effective_date, text(v).and_then(from_db_time)),
-    ),
-    (
-        "supplier_id",
-        |s| s.supplier.map(|id| id.to_string()),
-        |s, v| set(&mut s.supplier, v.map(from_db_uuid).transpose()),
-    ),
-    (
-        "classification",
-        |s| Some(s.classification.clone()),
-        |s, v| set(&mut s.classification, text(v).map(str::to_string)),
-    ),
-    (
-        "category",
-        |s| Some(s.category.clone()),
-        |s, v| set(&mut s.category, text(v).map(str::to_string)),
-    ),
-    (
-        "sub_category",
-        |s| s.sub_category.clone(),
-        |s, v| set(&mut s.sub_category, Ok(v.map(str::to_string))),
-    ),
-    (
-        "parent_id",
-        |s| s.parent_relationship.map(|id| id.to_string()),
-        |s, v| set(&mut s.parent_relationship, v.map(from_db_uuid).transpose()),
-    ),
-    (
-        "internal_manager_id",
-        |s| Some(s.internal_manager.to_string()),
-        |s, v| set(&mut s.internal_manager, text(v).and_then(from_db_uuid)),
-    ),
-    (
-        "external_manager_id",
-        |s| Some(s.external_manager.to_string()),
-        |s, v| set(&mut s.external_manager, text(v).and_then(from_db_uuid)),
-    ),
-    (
-        "internal_access",
-        |s| Some(s.internal_access.as_str().into()),
-        |s, v| set(&mut s.internal_access, text(v).and_then(stored)),
-    ),
-    (
-        "external_access",
-        |s| Some(s.external_access.as_str().into()),
-        |s, v| set(&mut s.external_access, text(v).and_then(stored)),
-    ),
-    (
-        "status",
-        |s| Some(s.status.as_str().into()),
-        |s, v| set(&mut s.status, text(v).and_then(stored)),
-    ),
+    ("name", |s| Some(s.name.clone()), |s, v| set(&mut s.name, owned(v))),
+    ("start_effective_date", |s| Some(to_db_time(s.start_effective_date)), |s, v| set(&mut s.start_effective_date, time(v))),
+    ("supplier_id", |s| s.supplier.map(|id| id.to_string()), |s, v| set(&mut s.supplier, opt_id(v))),
+    ("classification", |s| Some(s.classification.clone()), |s, v| set(&mut s.classification, owned(v))),
+    ("category", |s| Some(s.category.clone()), |s, v| set(&mut s.category, owned(v))),
+    ("sub_category", |s| s.sub_category.clone(), |s, v| set(&mut s.sub_category, Ok(v.map(str::to_string)))),
+    ("parent_id", |s| s.parent_relationship.map(|id| id.to_string()), |s, v| set(&mut s.parent_relationship, opt_id(v))),
+    ("internal_manager_id", |s| Some(s.internal_manager.to_string()), |s, v| set(&mut s.internal_manager, id(v))),
+    ("external_manager_id", |s| Some(s.external_manager.to_string()), |s, v| set(&mut s.external_manager, id(v))),
+    ("internal_access", |s| Some(s.internal_access.as_str().into()), |s, v| set(&mut s.internal_access, stored(v))),
+    ("external_access", |s| Some(s.external_access.as_str().into()), |s, v| set(&mut s.external_access, stored(v))),
+    ("status", |s| Some(s.status.as_str().into()), |s, v| set(&mut s.status, stored(v))),
 ];
 
 fn set<T>(slot: &mut T, value: Result<T, sqlx::Error>) -> Result<(), sqlx::Error> {
@@ -133,8 +86,25 @@ fn text(value: Option<&str>) -> Result<&str, sqlx::Error> {
     value.ok_or_else(|| sqlx::Error::Decode("unexpected NULL".into()))
 }
 
+fn owned(value: Option<&str>) -> Result<String, sqlx::Error> {
+    text(value).map(str::to_string)
+}
+
+fn time(value: Option<&str>) -> Result<DateTime<Utc>, sqlx::Error> {
+    text(value).and_then(from_db_time)
+}
+
+fn id(value: Option<&str>) -> Result<Uuid, sqlx::Error> {
+    text(value).and_then(from_db_uuid)
+}
+
+fn opt_id(value: Option<&str>) -> Result<Option<Uuid>, sqlx::Error> {
+    value.map(from_db_uuid).transpose()
+}
+
 /// A stored enumeration value.
-fn stored<T: std::str::FromStr>(text: &str) -> Result<T, sqlx::Error> {
+fn stored<T: std::str::FromStr>(value: Option<&str>) -> Result<T, sqlx::Error> {
+    let text = text(value)?;
     text.parse::<T>()
         .map_err(|_| sqlx::Error::Decode(format!("unexpected stored value {text:?}").into()))
 }

@@ -414,9 +414,10 @@ impl<'de> Visitor<'de> for Row {
                 id
             })
             .collect();
-        let [internal, external] = managers;
-        names.users.extend(internal.map(|n| (state.internal_manager, n)));
-        names.users.extend(external.map(|n| (state.external_manager, n)));
+        let users = [state.internal_manager, state.external_manager]
+            .into_iter()
+            .zip(managers);
+        names.users.extend(users.filter_map(|(id, n)| Some((id, n?))));
         names.suppliers.extend(state.supplier.zip(supplier));
         names.relationships.extend(state.parent_relationship.zip(parent));
         Ok(RelationshipView { record, names })
