@@ -10,7 +10,7 @@ use crate::auth::Scope;
 use crate::auth::secret::{hash_api_key, hash_secret, is_legacy, random_token, verify_secret};
 use crate::domain::TenantId;
 use crate::domain::form::{FormConfiguration, RELATIONSHIP_USER, Validations};
-use crate::domain::relationship::{Access, RelationshipState, Status};
+use crate::domain::relationship::{Onto, RelationshipState};
 use crate::domain::setup::{
     Category, Classification, ExtensionField, Organization, RelationshipUserType, SubCategory, Supplier,
     SupplierAddress, User,
@@ -380,25 +380,26 @@ async fn seed_relationship_users(store: &Store, tenant: TenantId) -> anyhow::Res
     Ok(())
 }
 
-/// The demo's own relationship, as the document's example names it.
+/// The demo's own relationship, as the document's example names it, read
+/// as a create's body.
 fn example_relationship() -> anyhow::Result<RelationshipState> {
-    Ok(RelationshipState {
-        name: "Example relationship".into(),
-        start_effective_date: chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")?.to_utc(),
-        organizations: vec![ORGANIZATION],
-        internal_manager: INTERNAL_MANAGER,
-        external_manager: EXTERNAL_MANAGER,
-        supplier: Some(SUPPLIER),
-        classification: "classification1".into(),
-        category: "Cat1".into(),
-        sub_category: None,
-        parent_relationship: None,
-        internal_access: Access::Team,
-        external_access: Access::Team,
-        status: Status::Active,
-        third_party_locations: vec![SUPPLIER_ADDRESS],
-        extension_fields: [("riskScore".to_string(), "low".to_string())].into(),
-    })
+    let body = serde_json::json!({
+        "name": "Example relationship",
+        "startEffectiveDate": "2026-01-01T00:00:00Z",
+        "organizations": [ORGANIZATION],
+        "internalManager": INTERNAL_MANAGER,
+        "externalManager": EXTERNAL_MANAGER,
+        "supplier": SUPPLIER,
+        "classification": "classification1",
+        "category": "Cat1",
+        "internalAccess": "Team",
+        "externalAccess": "Team",
+        "status": "Relationship_Active",
+        "thirdPartyLocations": [SUPPLIER_ADDRESS],
+        "extensionFields": {"riskScore": "low"},
+    });
+    let members = body.as_object().cloned().unwrap_or_default();
+    RelationshipState::parse(&members, Onto::New).map_err(|errors| anyhow::anyhow!("the demo relationship: {errors:?}"))
 }
 
 /// Seeds the demo tenant and adds generated relationships up to `count`

@@ -10,4 +10,4 @@ pub mod negotiate;
 pub mod rendered;
 pub mod text;
 
-pub use body::{Body, JsonXmlOrForm, MaybeBody, Negotiated, rfc3339};
+pub use body::{Body, BodyObject, JsonXmlOrForm, MaybeBody, Negotiated, rfc3339};

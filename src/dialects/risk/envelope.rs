@@ -2,61 +2,63 @@
 //! `{success: false, result: null, errors: [{message, errorCode}]}`.
 
 use poem::http::StatusCode;
-use poem_openapi::Object;
 
 use crate::api::envelope::{ApiError, ErrorDialect};
 use crate::error::AppError;
 
-/// The closed set of Risk relationships error codes.
-#[derive(poem_openapi::Enum, serde::Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "PascalCase")]
-pub enum RiskErrorCode {
-    /// The relationship (or route) does not exist for this tenant.
-    DataNotFound,
-    /// A field breaks a rule; one entry per violation.
-    ValidationError,
-    /// No valid access token.
-    Unauthorized,
-    /// The token lacks the operation's scope.
-    Forbidden,
-    /// If-Match names a version that is no longer current.
-    PreconditionFailed,
-    /// The request's headers or body did not arrive in time.
-    RequestTimeout,
-    /// Accept names no media type liaison produces.
-    NotAcceptable,
-    /// The body is not JSON or XML in UTF-8.
-    UnsupportedMediaType,
-    /// The body exceeds the configured limit.
-    PayloadTooLarge,
-    /// The path does not take this method.
-    MethodNotAllowed,
-    /// A uniqueness rule would break.
-    Conflict,
-    /// The database cannot be reached.
-    ServiceUnavailable,
-    /// Anything unexpected; logged with the correlation id.
-    InternalError,
+crate::wire! {
+    /// The closed set of Risk relationships error codes.
+    pub enum RiskErrorCode {
+        /// The relationship (or route) does not exist for this tenant.
+        DataNotFound = "DataNotFound",
+        /// A field breaks a rule; one entry per violation.
+        ValidationError = "ValidationError",
+        /// No valid access token.
+        Unauthorized = "Unauthorized",
+        /// The token lacks the operation's scope.
+        Forbidden = "Forbidden",
+        /// If-Match names a version that is no longer current.
+        PreconditionFailed = "PreconditionFailed",
+        /// The request's headers or body did not arrive in time.
+        RequestTimeout = "RequestTimeout",
+        /// Accept names no media type liaison produces.
+        NotAcceptable = "NotAcceptable",
+        /// The body is not JSON or XML in UTF-8.
+        UnsupportedMediaType = "UnsupportedMediaType",
+        /// The body exceeds the configured limit.
+        PayloadTooLarge = "PayloadTooLarge",
+        /// The path does not take this method.
+        MethodNotAllowed = "MethodNotAllowed",
+        /// A uniqueness rule would break.
+        Conflict = "Conflict",
+        /// The database cannot be reached.
+        ServiceUnavailable = "ServiceUnavailable",
+        /// Anything unexpected; logged with the correlation id.
+        InternalError = "InternalError",
+    }
 }
 
-/// One error of a Risk relationships response.
-#[derive(Object, serde::Serialize, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct RiskError {
-    pub message: String,
-    pub error_code: RiskErrorCode,
+crate::wire! {
+    /// One error of a Risk relationships response.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct RiskError {
+        pub message: String,
+        pub error_code: RiskErrorCode,
+    }
 }
 
-/// The Risk relationships error envelope, exactly as the vendor documents it.
-#[derive(Object, Debug, Clone, PartialEq)]
-pub struct RiskErrorEnvelope {
-    /// Always `false`.
-    pub success: bool,
-    /// Always `null`.
-    #[oai(nullable)]
-    pub result: Option<String>,
-    pub errors: Vec<RiskError>,
+crate::wire! {
+    /// The Risk relationships error envelope, exactly as the vendor documents it.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct RiskErrorEnvelope {
+        /// Always `false`.
+        pub success: bool,
+        /// Always `null`.
+        #[nullable]
+        pub result: Option<String>,
+        pub errors: Vec<RiskError>,
+    }
 }
 
 impl From<&AppError> for RiskErrorEnvelope {

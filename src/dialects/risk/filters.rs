@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use uuid::Uuid;
 
-use super::schema::RelationshipStatus;
 use crate::domain::FieldError;
 use crate::domain::relationship::{Status, parse_guid, parse_instant};
 use crate::store::relationships::{Filter, FilterField, FilterOp, FilterValue};
@@ -131,7 +130,7 @@ pub struct TextFilter {
 pub struct StatusFilter {
     // Exactly this status (a doc comment here would wrap the enum's
     // reference in `allOf`, which generators mishandle).
-    pub eq: Option<RelationshipStatus>,
+    pub eq: Option<Status>,
     /// The status contains this, case-insensitively (e.g. `Active`).
     #[oai(validator(min_length = 1))]
     pub contains: Option<String>,

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::PATH;
-use super::schema::{Link, Reference, Relationship, RelationshipWritten, access_level, status};
+use super::schema::{Link, Reference, Relationship, RelationshipWritten};
 use crate::store::relationships::RelationshipView;
 
 /// Builds absolute links under one base URL.
@@ -66,13 +66,13 @@ impl Links {
             entity_id: record.entity_id,
             relationship_number: record.number,
             name: s.name,
-            status: status(s.status),
-            start_effective_date: s.start_effective_date,
+            status: s.status,
+            start_effective_date: s.start_effective_date.into(),
             classification: s.classification,
             category: s.category,
             sub_category: s.sub_category,
-            internal_access: access_level(s.internal_access),
-            external_access: access_level(s.external_access),
+            internal_access: s.internal_access,
+            external_access: s.external_access,
             organizations: s
                 .organizations
                 .iter()
@@ -103,8 +103,8 @@ impl Links {
                 })
                 .collect(),
             extension_fields: s.extension_fields,
-            created_at: record.created_at,
-            modified_at: record.modified_at,
+            created_at: record.created_at.into(),
+            modified_at: record.modified_at.into(),
             links: written.links,
         }
     }

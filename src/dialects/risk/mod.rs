@@ -6,21 +6,18 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use uuid::Uuid;
 
-use crate::api::auth::Bearer;
-use crate::api::envelope::IfMatch;
-use crate::api::links::base_url;
-use crate::api::params::Documented;
 use crate::auth::Scope;
-use crate::codec::body::JsonOrXml;
-use crate::codec::{Body, Negotiated};
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
-use crate::domain::etag::etag;
-use crate::domain::relationship::{
-    RawRelationship, RelationshipCommand, RelationshipState, check_references, parse_guid,
-};
+use crate::domain::relationship::{Members, Onto, RelationshipState, check_references, parse_guid};
 use crate::domain::{FieldError, Page};
+use crate::api::auth::Bearer;
+use crate::api::envelope::IfMatch;
+use crate::domain::etag::etag;
+use crate::api::links::base_url;
+use crate::api::params::Documented;
 use crate::error::AppError;
+use crate::codec::{BodyObject, Negotiated};
 use crate::store::WriteTx;
 use crate::store::relationships::{Order, RelationshipRecord};
 use crate::write::{self, Change};
@@ -66,15 +63,14 @@ async fn check(tx: &mut WriteTx, id: Uuid, state: &RelationshipState) -> Result<
 /// A PUT's body, applied to the relationship as stored.
 struct Replace {
     id: Uuid,
-    draft: RawRelationship,
+    body: Members,
 }
 
 impl Change<RelationshipRecord> for Replace {
     type Output = RelationshipState;
 
     async fn apply(self, tx: &mut WriteTx, current: &RelationshipRecord) -> Result<RelationshipState, AppError> {
-        let state = RelationshipCommand::parse(self.draft, Some(self.id))
-            .and_then(|command| command.apply(Some(&current.state)))
+        let state = RelationshipState::parse(&self.body, Onto::Stored(self.id, &current.state))
             .map_err(AppError::Validation)?;
         check(tx, self.id, &state).await?;
         Ok(state)
@@ -212,12 +208,10 @@ impl RelationshipsApi {
         &self,
         request: &Request,
         #[oai(scope = "Scope::RelationshipWrite")] auth: Bearer,
-        body: Body<RelationshipDraft, JsonOrXml, RelationshipCreate>,
+        body: BodyObject<RelationshipCreate>,
     ) -> Result<RelationshipCreated, RiskApiError> {
         let id = Uuid::new_v4();
-        let state = RelationshipCommand::parse(body.0.into(), None)
-            .and_then(|command| command.apply(None))
-            .map_err(AppError::Validation)?;
+        let state = RelationshipState::parse(&body.0, Onto::New).map_err(AppError::Validation)?;
         let mut tx = self.ctx.store.begin_write(auth.0.tenant).await?;
         let result = async {
             check(&mut tx, id, &state).await?;
@@ -263,21 +257,24 @@ impl RelationshipsApi {
         /// An ETag from an earlier GET or PUT: update only if it is still current.
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
-        body: Body<RelationshipDraft, JsonOrXml, RelationshipInput>,
+        body: BodyObject<RelationshipInput>,
     ) -> Result<RelationshipUpdated, RiskApiError<IfMatch>> {
         let tenant = auth.0.tenant;
-        let draft: RawRelationship = body.0.into();
         let id = match relationship_id(&relationship_id_param.0.0) {
             Ok(id) => id,
             Err(e) => {
                 // Report the body's own problems along with the path's.
                 let mut errors = vec![e];
-                errors.extend(RelationshipCommand::parse(draft, None).err().unwrap_or_default());
+                errors.extend(
+                    RelationshipState::parse(&body.0, Onto::Unread)
+                        .err()
+                        .unwrap_or_default(),
+                );
                 return Err(AppError::Validation(errors).into());
             }
         };
         let tx = self.ctx.store.begin_write(tenant).await?;
-        let updated = write::update(tx, &id, if_match.0.as_deref(), Replace { id, draft }).await?;
+        let updated = write::update(tx, &id, if_match.0.as_deref(), Replace { id, body: body.0 }).await?;
         let version = updated.version;
         let links = self.links(request);
         Ok(RelationshipUpdated::Ok(ok(links.written(id)), etag(version)))
@@ -290,15 +287,12 @@ mod tests {
     use crate::codec::body::property_names;
 
     #[test]
-    fn the_reader_knows_exactly_the_documented_fields() {
+    fn create_and_update_document_the_same_fields() {
         let mut documented = property_names::<RelationshipInput>();
         assert_eq!(documented.len(), 15);
-        let mut read = property_names::<RelationshipDraft>();
-        documented.sort();
-        read.sort();
-        assert_eq!(documented, read);
         let mut created = property_names::<RelationshipCreate>();
+        documented.sort();
         created.sort();
-        assert_eq!(created, read);
+        assert_eq!(created, documented);
     }
 }

@@ -3,44 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
-use poem_openapi::types::{Example, MaybeUndefined, ParseFromJSON, ToJSON};
+use poem_openapi::types::{Example, ParseFromJSON, ToJSON};
 use poem_openapi::{ApiResponse, Enum, Object};
-use serde::Serialize;
 use uuid::Uuid;
 
 use super::envelope::RiskError;
+use crate::domain::relationship::{Access, NAME_MAX, SETUP_VALUE_MAX, StartDate, Status};
+use crate::domain::text::Line;
+use crate::codec::Negotiated;
 use crate::codec::text::Text;
-use crate::codec::{Negotiated, rfc3339};
-use crate::domain::relationship::{NAME_MAX, Patch, RawRelationship, SETUP_VALUE_MAX, StartDate};
-use crate::domain::text::{self, Line};
-
-/// Who sees a relationship (`internalAccess`, `externalAccess`): `ManagerOnly`,
-/// `Team` or `All`. Read case-insensitively; stored and written as listed.
-#[derive(Enum, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[oai(rename_all = "PascalCase")]
-pub enum AccessLevel {
-    ManagerOnly,
-    Team,
-    All,
-}
-
-/// A relationship's status.
-#[derive(Enum, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RelationshipStatus {
-    #[oai(rename = "Relationship_Active")]
-    #[serde(rename = "Relationship_Active")]
-    Active,
-    #[oai(rename = "Relationship_Inactive")]
-    #[serde(rename = "Relationship_Inactive")]
-    Inactive,
-    #[oai(rename = "Relationship_Draft")]
-    #[serde(rename = "Relationship_Draft")]
-    Draft,
-    #[oai(rename = "Relationship_Expired")]
-    #[serde(rename = "Relationship_Expired")]
-    Expired,
-}
+use crate::wire::Timestamp;
 
 /// The fields a relationship's PUT and POST bodies share, as the vendor
 /// documents them (`supplier` differs: [`RelationshipInput`], [`RelationshipCreate`]).
@@ -75,10 +47,10 @@ pub struct RelationshipFields {
     pub parent_relationship: Option<Uuid>,
     // A doc comment on a field of a referenced type makes poem-openapi wrap
     // the reference in `allOf`, which client generators mishandle; the
-    // values are described on `AccessLevel` itself.
-    pub internal_access: AccessLevel,
-    pub external_access: AccessLevel,
-    pub status: RelationshipStatus,
+    // values are described on `Access` itself.
+    pub internal_access: Access,
+    pub external_access: Access,
+    pub status: Status,
     /// Addresses of the relationship's supplier; no duplicates. On PUT: omit
     /// to keep, `null` or `[]` to clear.
     #[oai(skip_serializing_if_is_none, nullable, validator(unique_items))]
@@ -92,22 +64,19 @@ pub struct RelationshipFields {
 
 impl Example for RelationshipFields {
     fn example() -> Self {
-        Self {
-            name: "Example relationship (updated)".into(),
-            start_effective_date: "2026-05-01".into(),
-            organizations: vec![crate::demo::ORGANIZATION],
-            internal_manager: crate::demo::INTERNAL_MANAGER,
-            external_manager: crate::demo::EXTERNAL_MANAGER,
-            classification: "classification1".into(),
-            category: "Cat1".into(),
-            sub_category: None,
-            parent_relationship: None,
-            internal_access: AccessLevel::Team,
-            external_access: AccessLevel::Team,
-            status: RelationshipStatus::Active,
-            third_party_locations: None,
-            extension_fields: None,
-        }
+        let example = serde_json::json!({
+            "name": "Example relationship (updated)",
+            "startEffectiveDate": "2026-05-01",
+            "organizations": [crate::demo::ORGANIZATION],
+            "internalManager": crate::demo::INTERNAL_MANAGER,
+            "externalManager": crate::demo::EXTERNAL_MANAGER,
+            "classification": "classification1",
+            "category": "Cat1",
+            "internalAccess": "Team",
+            "externalAccess": "Team",
+            "status": "Relationship_Active",
+        });
+        Self::parse_from_json(Some(example)).expect("the document's example fits its schema")
     }
 }
 
@@ -156,154 +125,98 @@ impl Example for RelationshipCreate {
     }
 }
 
-/// How a relationship body is read: [`RelationshipInput`] with every field
-/// optional, so that all missing and invalid fields are reported together.
-#[derive(Object, Debug, Clone)]
-#[oai(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RelationshipDraft {
-    pub name: Option<String>,
-    pub start_effective_date: Option<String>,
-    pub organizations: Option<Vec<String>>,
-    pub internal_manager: Option<String>,
-    pub external_manager: Option<String>,
-    pub supplier: MaybeUndefined<String>,
-    pub classification: Option<String>,
-    pub category: Option<String>,
-    pub sub_category: MaybeUndefined<String>,
-    pub parent_relationship: MaybeUndefined<String>,
-    pub internal_access: Option<String>,
-    pub external_access: Option<String>,
-    pub status: Option<String>,
-    pub third_party_locations: MaybeUndefined<Vec<String>>,
-    pub extension_fields: MaybeUndefined<BTreeMap<String, String>>,
-}
-
-fn patch<T>(value: MaybeUndefined<T>, is_empty: impl Fn(&T) -> bool) -> Patch<T> {
-    match value {
-        MaybeUndefined::Undefined => Patch::Keep,
-        MaybeUndefined::Null => Patch::Clear,
-        MaybeUndefined::Value(v) if is_empty(&v) => Patch::Clear,
-        MaybeUndefined::Value(v) => Patch::Set(v),
+crate::wire! {
+    /// A link to a related resource.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Link {
+        pub rel: String,
+        /// Absolute URL.
+        pub href: String,
+        pub method: String,
     }
 }
 
-impl From<RelationshipDraft> for RawRelationship {
-    fn from(d: RelationshipDraft) -> Self {
-        RawRelationship {
-            name: d.name,
-            start_effective_date: d.start_effective_date,
-            organizations: d.organizations,
-            internal_manager: d.internal_manager,
-            external_manager: d.external_manager,
-            // A supplier is never "cleared": null is a (refused) change.
-            supplier: match d.supplier {
-                MaybeUndefined::Undefined => Patch::Keep,
-                MaybeUndefined::Null => Patch::Clear,
-                MaybeUndefined::Value(v) => Patch::Set(v),
-            },
-            classification: d.classification,
-            category: d.category,
-            sub_category: patch(d.sub_category, |s| text::is_blank_line(s)),
-            parent_relationship: patch(d.parent_relationship, |s| s.trim().is_empty()),
-            internal_access: d.internal_access,
-            external_access: d.external_access,
-            status: d.status,
-            third_party_locations: patch(d.third_party_locations, Vec::is_empty),
-            extension_fields: patch(d.extension_fields, BTreeMap::is_empty),
-        }
+crate::wire! {
+    /// A reference to another resource: its id, display name and links. Users
+    /// (`internalManager`, `externalManager`) are named "Last, First".
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct Reference {
+        pub entity_id: Uuid,
+        pub name: String,
+        pub links: Vec<Link>,
     }
 }
 
-/// A link to a related resource.
-#[derive(Object, Serialize, Debug, Clone, PartialEq)]
-pub struct Link {
-    pub rel: String,
-    /// Absolute URL.
-    pub href: String,
-    pub method: String,
+crate::wire! {
+    /// A relationship as read.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct Relationship {
+        pub entity_id: Uuid,
+        /// `R` and five digits, numbered per tenant in creation order.
+        pub relationship_number: String,
+        pub name: String,
+        pub status: Status,
+        pub start_effective_date: Timestamp,
+        pub classification: String,
+        pub category: String,
+        #[skip_none]
+        pub sub_category: Option<String>,
+        pub internal_access: Access,
+        pub external_access: Access,
+        pub organizations: Vec<Reference>,
+        #[skip_none]
+        pub supplier: Option<Reference>,
+        #[skip_none]
+        pub parent_relationship: Option<Reference>,
+        // Manager names are "Last, First" (see `Reference`); no doc comments
+        // here, so that the references stay plain `$ref`s.
+        pub internal_manager: Reference,
+        pub external_manager: Reference,
+        pub third_party_locations: Vec<Reference>,
+        pub extension_fields: BTreeMap<String, String>,
+        pub created_at: Timestamp,
+        pub modified_at: Timestamp,
+        pub links: Vec<Link>,
+    }
 }
 
-/// A reference to another resource: its id, display name and links. Users
-/// (`internalManager`, `externalManager`) are named "Last, First".
-#[derive(Object, Serialize, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct Reference {
-    pub entity_id: Uuid,
-    pub name: String,
-    pub links: Vec<Link>,
+crate::wire! {
+    /// What a create or an update answers: the id and where to go next.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct RelationshipWritten {
+        pub entity_id: Uuid,
+        pub links: Vec<Link>,
+    }
 }
 
-/// A relationship as read.
-#[derive(Object, Serialize, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct Relationship {
-    pub entity_id: Uuid,
-    /// `R` and five digits, numbered per tenant in creation order.
-    pub relationship_number: String,
-    pub name: String,
-    pub status: RelationshipStatus,
-    #[serde(serialize_with = "rfc3339")]
-    pub start_effective_date: DateTime<Utc>,
-    pub classification: String,
-    pub category: String,
-    #[oai(skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sub_category: Option<String>,
-    pub internal_access: AccessLevel,
-    pub external_access: AccessLevel,
-    pub organizations: Vec<Reference>,
-    #[oai(skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub supplier: Option<Reference>,
-    #[oai(skip_serializing_if_is_none)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_relationship: Option<Reference>,
-    // Manager names are "Last, First" (see `Reference`); no doc comments
-    // here, so that the references stay plain `$ref`s.
-    pub internal_manager: Reference,
-    pub external_manager: Reference,
-    pub third_party_locations: Vec<Reference>,
-    pub extension_fields: BTreeMap<String, String>,
-    #[serde(serialize_with = "rfc3339")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "rfc3339")]
-    pub modified_at: DateTime<Utc>,
-    pub links: Vec<Link>,
+crate::wire! {
+    /// The vendor's success envelope.
+    #[derive(Debug, Clone)]
+    pub struct RiskEnvelope<T> {
+        /// Always `true`.
+        pub success: bool,
+        pub result: T,
+        /// Always empty.
+        pub errors: Vec<RiskError>,
+    }
 }
 
-/// What a create or an update answers: the id and where to go next.
-#[derive(Object, Serialize, Debug, Clone, PartialEq)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct RelationshipWritten {
-    pub entity_id: Uuid,
-    pub links: Vec<Link>,
-}
-
-/// The vendor's success envelope.
-#[derive(Object, Serialize, Debug, Clone)]
-pub struct RiskEnvelope<T: ParseFromJSON + ToJSON> {
-    /// Always `true`.
-    pub success: bool,
-    pub result: T,
-    /// Always empty.
-    pub errors: Vec<RiskError>,
-}
-
-/// The vendor's list envelope.
-#[derive(Object, Serialize, Debug, Clone)]
-#[oai(rename_all = "camelCase")]
-#[serde(rename_all = "camelCase")]
-pub struct RiskListEnvelope<T: ParseFromJSON + ToJSON> {
-    /// Always `true`.
-    pub success: bool,
-    /// How many relationships match the filters in all.
-    pub total_count: i64,
-    pub result: Vec<T>,
-    /// Always empty.
-    pub errors: Vec<RiskError>,
+crate::wire! {
+    /// The vendor's list envelope.
+    #[derive(Debug, Clone)]
+    #[rename_all = "camelCase"]
+    pub struct RiskListEnvelope<T> {
+        /// Always `true`.
+        pub success: bool,
+        /// How many relationships match the filters in all.
+        pub total_count: i64,
+        pub result: Vec<T>,
+        /// Always empty.
+        pub errors: Vec<RiskError>,
+    }
 }
 
 pub(super) fn ok<T: ParseFromJSON + ToJSON>(result: T) -> Negotiated<RiskEnvelope<T>> {
@@ -363,25 +276,6 @@ pub enum OrderBy {
 pub enum Direction {
     Asc,
     Desc,
-}
-
-pub(super) fn access_level(a: crate::domain::relationship::Access) -> AccessLevel {
-    use crate::domain::relationship::Access;
-    match a {
-        Access::ManagerOnly => AccessLevel::ManagerOnly,
-        Access::Team => AccessLevel::Team,
-        Access::All => AccessLevel::All,
-    }
-}
-
-pub(super) fn status(s: crate::domain::relationship::Status) -> RelationshipStatus {
-    use crate::domain::relationship::Status;
-    match s {
-        Status::Active => RelationshipStatus::Active,
-        Status::Inactive => RelationshipStatus::Inactive,
-        Status::Draft => RelationshipStatus::Draft,
-        Status::Expired => RelationshipStatus::Expired,
-    }
 }
 
 /// A relationship id in a path, as the document describes it: a GUID, not

@@ -1,46 +1,59 @@
+use serde_json::json;
+
 use super::*;
 
-fn raw() -> RawRelationship {
-    RawRelationship {
-        name: Some("Example".into()),
-        start_effective_date: Some("2026-05-01".into()),
-        organizations: Some(vec!["3fa85f64-5717-4562-b3fc-2c963f66afa6".into()]),
-        internal_manager: Some("a218d8e5-8c7a-4f3e-9b12-111111111111".into()),
-        external_manager: Some("b218d8e5-8c7a-4f3e-9b12-222222222222".into()),
-        classification: Some("classification1".into()),
-        category: Some("Cat1".into()),
-        internal_access: Some("team".into()),
-        external_access: Some("TEAM".into()),
-        status: Some("Relationship_Active".into()),
-        ..RawRelationship::default()
+fn raw() -> Members {
+    let body = json!({
+        "name": "Example",
+        "startEffectiveDate": "2026-05-01",
+        "organizations": ["3fa85f64-5717-4562-b3fc-2c963f66afa6"],
+        "internalManager": "a218d8e5-8c7a-4f3e-9b12-111111111111",
+        "externalManager": "b218d8e5-8c7a-4f3e-9b12-222222222222",
+        "classification": "classification1",
+        "category": "Cat1",
+        "internalAccess": "team",
+        "externalAccess": "TEAM",
+        "status": "Relationship_Active",
+    });
+    body.as_object().expect("an object").clone()
+}
+
+/// `raw()` with `changes` over it (a `null` takes a member out).
+fn with(changes: Value) -> Members {
+    let mut body = raw();
+    for (name, value) in changes.as_object().expect("an object") {
+        match value {
+            Value::Null => body.remove(name),
+            value => body.insert(name.clone(), value.clone()),
+        };
     }
+    body
 }
 
 #[test]
 fn the_documented_example_parses() {
-    let command = RelationshipCommand::parse(raw(), None).expect("valid");
-    assert_eq!(command.internal_access, Access::Team);
-    assert_eq!(command.start_effective_date.to_rfc3339(), "2026-05-01T00:00:00+00:00");
+    let state = RelationshipState::parse(&raw(), Onto::Unread).expect("valid");
+    assert_eq!(state.internal_access, Access::Team);
+    assert_eq!(state.start_effective_date.to_rfc3339(), "2026-05-01T00:00:00+00:00");
 }
 
 #[test]
 fn every_field_violation_is_reported_together() {
     let nil = Uuid::nil().to_string();
-    let bad = RawRelationship {
-        name: Some("x".repeat(501)),
-        start_effective_date: Some("May 1st".into()),
-        organizations: Some(vec![
-            nil.clone(),
-            "3fa85f64-5717-4562-b3fc-2c963f66afa6".into(),
-            "3fa85f64-5717-4562-b3fc-2c963f66afa6".into(),
-        ]),
-        internal_manager: None,
-        external_manager: Some("nope".into()),
-        internal_access: Some("Everyone".into()),
-        status: Some("Active".into()),
-        ..raw()
-    };
-    let errors = RelationshipCommand::parse(bad, None).expect_err("invalid");
+    let bad = with(json!({
+        "name": "x".repeat(501),
+        "startEffectiveDate": "May 1st",
+        "organizations": [
+            nil,
+            "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+            "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        ],
+        "internalManager": null,
+        "externalManager": "nope",
+        "internalAccess": "Everyone",
+        "status": "Active",
+    }));
+    let errors = RelationshipState::parse(&bad, Onto::Unread).expect_err("invalid");
     let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(
         fields,
@@ -76,42 +89,16 @@ fn iso_forms_are_accepted() {
 #[test]
 fn the_supplier_cannot_change_on_update() {
     let supplier = Uuid::new_v4();
-    let create = RelationshipCommand::parse(
-        RawRelationship {
-            supplier: Patch::Set(supplier.to_string()),
-            ..raw()
-        },
-        None,
-    )
-    .expect("valid");
-    let state = create.apply(None).expect("applies");
-    let same = RelationshipCommand::parse(
-        RawRelationship {
-            supplier: Patch::Set(supplier.to_string()),
-            ..raw()
-        },
-        None,
-    )
-    .expect("valid");
-    assert!(same.apply(Some(&state)).is_ok());
-    let other = RelationshipCommand::parse(
-        RawRelationship {
-            supplier: Patch::Set(Uuid::new_v4().to_string()),
-            ..raw()
-        },
-        None,
-    )
-    .expect("valid");
-    assert!(other.apply(Some(&state)).is_err());
-    let omitted = RelationshipCommand::parse(raw(), None).expect("valid");
-    assert_eq!(omitted.apply(Some(&state)).expect("applies").supplier, Some(supplier));
-    assert!(
-        RelationshipCommand::parse(raw(), None)
-            .expect("valid")
-            .apply(None)
-            .is_err(),
-        "required on create"
-    );
+    let id = Uuid::new_v4();
+    let state = RelationshipState::parse(&with(json!({"supplier": supplier.to_string()})), Onto::New).expect("valid");
+    let same = with(json!({"supplier": supplier.to_string()}));
+    assert!(RelationshipState::parse(&same, Onto::Stored(id, &state)).is_ok());
+    let other = with(json!({"supplier": Uuid::new_v4().to_string()}));
+    assert!(RelationshipState::parse(&other, Onto::Stored(id, &state)).is_err());
+    let omitted = RelationshipState::parse(&raw(), Onto::Stored(id, &state)).expect("applies");
+    assert_eq!(omitted.supplier, Some(supplier));
+    let created = RelationshipState::parse(&raw(), Onto::New);
+    assert!(created.is_err(), "required on create");
 }
 
 #[test]

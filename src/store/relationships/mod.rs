@@ -11,7 +11,8 @@ use uuid::Uuid;
 use crate::domain::relationship::{RelationshipState, Status};
 use crate::domain::{TenantId, Version};
 use crate::store::{
-    Aggregate, Engine, Store, WriteError, WriteTx, next_number_on, next_numbers_on, now, placeholders, to_db_time,
+    Aggregate, Engine, Store, WriteError, WriteTx, from_db_time, from_db_uuid, next_number_on, next_numbers_on, now,
+    placeholders, to_db_time,
 };
 
 mod read;
@@ -31,7 +32,7 @@ pub struct RelationshipRecord {
     pub state: RelationshipState,
 }
 
-/// The relationship columns every read selects besides [`STATE_COLUMNS`].
+/// The relationship columns every read selects besides [`STATE`].
 pub(super) const RECORD_COLUMNS: [&str; 5] = [
     "entity_id",
     "relationship_number",
@@ -49,38 +50,74 @@ pub(super) fn bind_all<'q>(
     query
 }
 
-/// The state's own columns, in the order of the INSERT and UPDATE statements.
-fn state_columns(state: &RelationshipState) -> Vec<Option<String>> {
-    vec![
-        Some(state.name.clone()),
-        Some(to_db_time(state.start_effective_date)),
-        state.supplier.map(|s| s.to_string()),
-        Some(state.classification.clone()),
-        Some(state.category.clone()),
-        state.sub_category.clone(),
-        state.parent_relationship.map(|p| p.to_string()),
-        Some(state.internal_manager.to_string()),
-        Some(state.external_manager.to_string()),
-        Some(state.internal_access.as_str().to_string()),
-        Some(state.external_access.as_str().to_string()),
-        Some(state.status.as_str().to_string()),
-    ]
+/// A column of the relationship row: its name, how a state writes it, and
+/// how its stored text (`None` for `NULL`) is read back into one.
+type Column = (
+    &'static str,
+    fn(&RelationshipState) -> Option<String>,
+    fn(&mut RelationshipState, Option<&str>) -> Result<(), sqlx::Error>,
+);
+
+/// The state's own columns: the INSERT, the UPDATE and every read (see
+/// `view_sql`) take their names, values and readers from this one list.
+#[rustfmt::skip] // a table: one column a line
+pub(super) const STATE: [Column; 12] = [
+    ("name", |s| Some(s.name.clone()), |s, v| set(&mut s.name, owned(v))),
+    ("start_effective_date", |s| Some(to_db_time(s.start_effective_date)), |s, v| set(&mut s.start_effective_date, time(v))),
+    ("supplier_id", |s| s.supplier.map(|id| id.to_string()), |s, v| set(&mut s.supplier, opt_id(v))),
+    ("classification", |s| Some(s.classification.clone()), |s, v| set(&mut s.classification, owned(v))),
+    ("category", |s| Some(s.category.clone()), |s, v| set(&mut s.category, owned(v))),
+    ("sub_category", |s| s.sub_category.clone(), |s, v| set(&mut s.sub_category, Ok(v.map(str::to_string)))),
+    ("parent_id", |s| s.parent_relationship.map(|id| id.to_string()), |s, v| set(&mut s.parent_relationship, opt_id(v))),
+    ("internal_manager_id", |s| Some(s.internal_manager.to_string()), |s, v| set(&mut s.internal_manager, id(v))),
+    ("external_manager_id", |s| Some(s.external_manager.to_string()), |s, v| set(&mut s.external_manager, id(v))),
+    ("internal_access", |s| Some(s.internal_access.as_str().into()), |s, v| set(&mut s.internal_access, stored(v))),
+    ("external_access", |s| Some(s.external_access.as_str().into()), |s, v| set(&mut s.external_access, stored(v))),
+    ("status", |s| Some(s.status.as_str().into()), |s, v| set(&mut s.status, stored(v))),
+];
+
+fn set<T>(slot: &mut T, value: Result<T, sqlx::Error>) -> Result<(), sqlx::Error> {
+    *slot = value?;
+    Ok(())
 }
 
-pub(super) const STATE_COLUMNS: [&str; 12] = [
-    "name",
-    "start_effective_date",
-    "supplier_id",
-    "classification",
-    "category",
-    "sub_category",
-    "parent_id",
-    "internal_manager_id",
-    "external_manager_id",
-    "internal_access",
-    "external_access",
-    "status",
-];
+/// A stored text that may not be `NULL`.
+fn text(value: Option<&str>) -> Result<&str, sqlx::Error> {
+    value.ok_or_else(|| sqlx::Error::Decode("unexpected NULL".into()))
+}
+
+fn owned(value: Option<&str>) -> Result<String, sqlx::Error> {
+    text(value).map(str::to_string)
+}
+
+fn time(value: Option<&str>) -> Result<DateTime<Utc>, sqlx::Error> {
+    text(value).and_then(from_db_time)
+}
+
+fn id(value: Option<&str>) -> Result<Uuid, sqlx::Error> {
+    text(value).and_then(from_db_uuid)
+}
+
+fn opt_id(value: Option<&str>) -> Result<Option<Uuid>, sqlx::Error> {
+    value.map(from_db_uuid).transpose()
+}
+
+/// A stored enumeration value.
+fn stored<T: std::str::FromStr>(value: Option<&str>) -> Result<T, sqlx::Error> {
+    let text = text(value)?;
+    text.parse::<T>()
+        .map_err(|_| sqlx::Error::Decode(format!("unexpected stored value {text:?}").into()))
+}
+
+/// The names of [`STATE`]'s columns, joined for an INSERT.
+fn state_names() -> String {
+    STATE.map(|(name, ..)| name).join(", ")
+}
+
+/// The values of [`STATE`]'s columns for `state`, in its order.
+fn state_values(state: &RelationshipState) -> impl Iterator<Item = Option<String>> + '_ {
+    STATE.iter().map(move |(_, value, _)| value(state))
+}
 
 impl WriteTx {
     /// Creates a relationship with the tenant's next number (`R00001`, ...).
@@ -96,8 +133,8 @@ impl WriteTx {
         let sql = format!(
             "INSERT INTO relationships (tenant_id, entity_id, relationship_number, version, created_at, modified_at, {}) \
              VALUES ({})",
-            STATE_COLUMNS.join(", "),
-            placeholders(1, 6 + STATE_COLUMNS.len())
+            state_names(),
+            placeholders(1, 6 + STATE.len())
         );
         let mut query = sqlx::query(&sql)
             .bind(tenant.to_string())
@@ -106,7 +143,7 @@ impl WriteTx {
             .bind(1_i64)
             .bind(to_db_time(at))
             .bind(to_db_time(at));
-        for value in state_columns(state) {
+        for value in state_values(state) {
             query = query.bind(value);
         }
         query.execute(self.conn()).await?;
@@ -152,14 +189,14 @@ impl WriteTx {
         let mut inserted = 0;
         for batch in batches() {
             let n = batch.clone().count();
-            let width = 6 + STATE_COLUMNS.len();
+            let width = 6 + STATE.len();
             let rows: Vec<String> = (0..n)
                 .map(|i| format!("({})", placeholders(1 + i * width, width)))
                 .collect();
             let sql = format!(
                 "INSERT INTO relationships (tenant_id, entity_id, relationship_number, version, created_at, modified_at, {}) \
                  VALUES {} ON CONFLICT DO NOTHING",
-                STATE_COLUMNS.join(", "),
+                state_names(),
                 rows.join(", ")
             );
             let mut query = sqlx::query(&sql);
@@ -180,7 +217,7 @@ impl WriteTx {
                     .bind(1_i64)
                     .bind(at.clone())
                     .bind(at);
-                for value in state_columns(&state) {
+                for value in state_values(&state) {
                     query = query.bind(value);
                 }
             }
@@ -241,11 +278,11 @@ impl Aggregate for RelationshipRecord {
     /// Writes the row's columns and lists that changed (an index is then
     /// updated only when its column changed), a new version and `at`.
     async fn save(&self, tx: &mut WriteTx, next: &RelationshipState, at: DateTime<Utc>) -> Result<Version, WriteError> {
-        let changed: Vec<(&str, Option<String>)> = STATE_COLUMNS
-            .into_iter()
-            .zip(state_columns(&self.state).into_iter().zip(state_columns(next)))
-            .filter(|(_, (before, after))| before != after)
-            .map(|(column, (_, after))| (column, after))
+        let changed: Vec<(&str, Option<String>)> = STATE
+            .iter()
+            .map(|(column, value, _)| (*column, value(&self.state), value(next)))
+            .filter(|(_, before, after)| before != after)
+            .map(|(column, _, after)| (column, after))
             .collect();
         let assignments: String = changed
             .iter()

@@ -6,13 +6,15 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::de::value::BorrowedStrDeserializer;
+use serde::de::{DeserializeSeed, Error as _, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row as _};
+use sqlx::{Any, Column as _, Executor, Row as _};
 use uuid::Uuid;
 
-use super::{RECORD_COLUMNS, RelationshipRecord, STATE_COLUMNS, bind_all};
-use crate::domain::relationship::{Access, RelationshipState, Status};
+use super::{RECORD_COLUMNS, RelationshipRecord, STATE, bind_all};
+use crate::domain::relationship::RelationshipState;
 use crate::domain::{Page, TenantId, Version};
 use crate::store::{Engine, Store, WriteTx, from_db_time, from_db_uuid, to_db_time};
 
@@ -162,7 +164,7 @@ pub(super) fn view_sql(engine: Engine, names: Names, condition: &str, tail: &str
     let extension_fields = engine.json_rows(&["x.name", "x.value"]);
     let mut members: Vec<(&str, String)> = RECORD_COLUMNS
         .iter()
-        .chain(&STATE_COLUMNS)
+        .chain(STATE.iter().map(|(name, ..)| name))
         .map(|c| (*c, format!("r.{c}")))
         .collect();
     members.push((
@@ -255,123 +257,155 @@ pub(super) fn one_view_sql(engine: Engine, names: Names) -> &'static str {
     })
 }
 
-/// A row of [`view_sql`], by the names it gives its members. The lists come
-/// in no particular order: each item carries its position.
-#[derive(Deserialize)]
-struct ViewRow<'a> {
-    entity_id: Uuid,
-    relationship_number: String,
-    name: String,
-    #[serde(borrow)]
-    start_effective_date: Cow<'a, str>,
-    supplier_id: Option<Uuid>,
-    classification: String,
-    category: String,
-    sub_category: Option<String>,
-    parent_id: Option<Uuid>,
-    internal_manager_id: Uuid,
-    external_manager_id: Uuid,
-    #[serde(borrow)]
-    internal_access: Cow<'a, str>,
-    #[serde(borrow)]
-    external_access: Cow<'a, str>,
-    #[serde(borrow)]
-    status: Cow<'a, str>,
-    version: i64,
-    #[serde(borrow)]
-    created_at: Cow<'a, str>,
-    #[serde(borrow)]
-    modified_at: Cow<'a, str>,
-    extension_fields: Vec<(String, String)>,
-    /// (position, organization, its name)
-    organizations: Vec<(i64, Uuid, Option<String>)>,
-    /// (position, address, "line1, city", its supplier)
-    locations: Vec<(i64, Uuid, Option<String>, Option<Uuid>)>,
-    /// (first name, last name)
-    internal_manager: Option<(String, String)>,
-    external_manager: Option<(String, String)>,
-    supplier_name: Option<String>,
-    parent_name: Option<String>,
+/// A row of [`view_sql`] read a column each (PostgreSQL's, see
+/// [`Engine::row_of`]), as a map of the columns' names to their values, so
+/// that [`Row`] reads both engines' rows.
+struct Columns<'r> {
+    row: &'r AnyRow,
+    next: usize,
 }
 
-impl ViewRow<'static> {
-    /// A row read a column each (PostgreSQL's, see [`Engine::row_of`]).
-    fn from_columns(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T, sqlx::Error> {
-            let text: Option<String> = row.try_get(column)?;
-            serde_json::from_str(text.as_deref().unwrap_or("null")).map_err(|e| sqlx::Error::Decode(e.into()))
+impl<'de> MapAccess<'de> for Columns<'de> {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Self::Error> {
+        match self.row.columns().get(self.next) {
+            None => Ok(None),
+            Some(column) => seed.deserialize(BorrowedStrDeserializer::new(column.name())).map(Some),
         }
-        let uuid = |column: &str| from_db_uuid(&row.try_get::<String, _>(column)?);
-        let opt_uuid = |column: &str| {
-            row.try_get::<Option<String>, _>(column)?
-                .map(|text| from_db_uuid(&text))
-                .transpose()
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Self::Error> {
+        let i = self.next;
+        self.next += 1;
+        let value = match self.row.try_get::<Option<&str>, _>(i) {
+            Ok(text) => ColumnValue::Text(text),
+            Err(_) => ColumnValue::Integer(self.row.try_get(i).map_err(serde::de::Error::custom)?),
         };
-        let text = |column: &str| row.try_get::<String, _>(column).map(Cow::Owned);
-        Ok(Self {
-            entity_id: uuid("entity_id")?,
-            relationship_number: row.try_get("relationship_number")?,
-            name: row.try_get("name")?,
-            start_effective_date: text("start_effective_date")?,
-            supplier_id: opt_uuid("supplier_id")?,
-            classification: row.try_get("classification")?,
-            category: row.try_get("category")?,
-            sub_category: row.try_get("sub_category")?,
-            parent_id: opt_uuid("parent_id")?,
-            internal_manager_id: uuid("internal_manager_id")?,
-            external_manager_id: uuid("external_manager_id")?,
-            internal_access: text("internal_access")?,
-            external_access: text("external_access")?,
-            status: text("status")?,
-            version: row.try_get("version")?,
-            created_at: text("created_at")?,
-            modified_at: text("modified_at")?,
-            extension_fields: json(row, "extension_fields")?,
-            organizations: json(row, "organizations")?,
-            locations: json(row, "locations")?,
-            internal_manager: json(row, "internal_manager")?,
-            external_manager: json(row, "external_manager")?,
-            supplier_name: row.try_get("supplier_name")?,
-            parent_name: row.try_get("parent_name")?,
-        })
+        seed.deserialize(value)
     }
 }
 
-/// A row of [`view_sql`] on `engine`.
-pub(super) fn view_from_row(engine: Engine, row: &AnyRow) -> Result<RelationshipView, sqlx::Error> {
-    let row = match engine {
-        Engine::Sqlite => {
-            let text: &str = row.try_get(0)?;
-            serde_json::from_str::<ViewRow<'_>>(text).map_err(|e| sqlx::Error::Decode(e.into()))?
+/// One column's value: text (or `NULL`) or an integer. A list or a pair
+/// asked of text reads it as JSON (the lists' columns are JSON as text).
+enum ColumnValue<'r> {
+    Text(Option<&'r str>),
+    Integer(i64),
+}
+
+impl<'de> Deserializer<'de> for ColumnValue<'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self {
+            ColumnValue::Text(Some(text)) => visitor.visit_borrowed_str(text),
+            ColumnValue::Text(None) => visitor.visit_none(),
+            ColumnValue::Integer(n) => visitor.visit_i64(n),
         }
-        Engine::Postgres => ViewRow::from_columns(row)?,
-    };
-    let mut names = ReferenceNames::default();
-    let mut organizations = row.organizations;
-    organizations.sort_unstable_by_key(|item| item.0);
-    let mut locations = row.locations;
-    locations.sort_unstable_by_key(|item| item.0);
-    let state = RelationshipState {
-        name: row.name,
-        start_effective_date: from_db_time(&row.start_effective_date)?,
-        organizations: organizations
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self {
+            ColumnValue::Text(None) => visitor.visit_none(),
+            value => visitor.visit_some(value),
+        }
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self {
+            ColumnValue::Text(Some(json)) => serde_json::Deserializer::from_str(json).deserialize_seq(visitor),
+            value => value.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Self::Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &str, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct tuple_struct
+        map struct enum identifier ignored_any
+    }
+}
+
+/// A stored text (borrowed from the row where it can be).
+#[derive(Deserialize)]
+struct Stored<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// Reads a row of [`view_sql`], by the names it gives its members, straight
+/// into a view: the state's own columns through [`STATE`]; the lists, which
+/// come in no particular order, sorted by the position each item carries.
+struct Row;
+
+impl<'de> Visitor<'de> for Row {
+    type Value = RelationshipView;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a relationship row")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RelationshipView, A::Error> {
+        let bad = |e: sqlx::Error| A::Error::custom(e);
+        let time = |text: Stored<'_>| from_db_time(&text.0).map_err(bad);
+        let mut record = RelationshipRecord {
+            entity_id: Uuid::nil(),
+            number: String::new(),
+            version: Version(0),
+            created_at: DateTime::default(),
+            modified_at: DateTime::default(),
+            state: RelationshipState::default(),
+        };
+        // (position, organization, its name)
+        let mut organizations: Vec<(i64, Uuid, Option<String>)> = Vec::new();
+        // (position, address, "line1, city", its supplier)
+        let mut locations: Vec<(i64, Uuid, Option<String>, Option<Uuid>)> = Vec::new();
+        // Each manager's (first name, last name); the supplier's and the parent's names.
+        let mut managers: [Option<(String, String)>; 2] = [None, None];
+        let (mut supplier, mut parent): (Option<String>, Option<String>) = (None, None);
+        while let Some(key) = map.next_key::<&str>()? {
+            match key {
+                "entity_id" => record.entity_id = map.next_value()?,
+                "relationship_number" => record.number = map.next_value()?,
+                "version" => record.version = Version(map.next_value()?),
+                "created_at" => record.created_at = time(map.next_value()?)?,
+                "modified_at" => record.modified_at = time(map.next_value()?)?,
+                "extension_fields" => {
+                    let fields: Vec<(String, String)> = map.next_value()?;
+                    record.state.extension_fields = fields.into_iter().collect();
+                }
+                "organizations" => organizations = map.next_value()?,
+                "locations" => locations = map.next_value()?,
+                "internal_manager" => managers[0] = map.next_value()?,
+                "external_manager" => managers[1] = map.next_value()?,
+                "supplier_name" => supplier = map.next_value()?,
+                "parent_name" => parent = map.next_value()?,
+                column => {
+                    let value: Option<Stored<'de>> = map.next_value()?;
+                    let (_, _, read) = STATE
+                        .iter()
+                        .find(|(name, ..)| *name == column)
+                        .ok_or_else(|| A::Error::unknown_field(column, &[]))?;
+                    read(&mut record.state, value.as_ref().map(|v| &*v.0)).map_err(bad)?;
+                }
+            }
+        }
+        let state = &mut record.state;
+        let mut names = ReferenceNames::default();
+        organizations.sort_unstable_by_key(|item| item.0);
+        state.organizations = organizations
             .into_iter()
             .map(|(_, id, name)| {
                 names.organizations.extend(name.map(|n| (id, n)));
                 id
             })
-            .collect(),
-        internal_manager: row.internal_manager_id,
-        external_manager: row.external_manager_id,
-        supplier: row.supplier_id,
-        classification: row.classification,
-        category: row.category,
-        sub_category: row.sub_category,
-        parent_relationship: row.parent_id,
-        internal_access: decode_enum::<Access>(&row.internal_access)?,
-        external_access: decode_enum::<Access>(&row.external_access)?,
-        status: decode_enum::<Status>(&row.status)?,
-        third_party_locations: locations
+            .collect();
+        locations.sort_unstable_by_key(|item| item.0);
+        state.third_party_locations = locations
             .into_iter()
             .map(|(_, id, label, supplier)| {
                 if let (Some(label), Some(supplier)) = (label, supplier) {
@@ -379,35 +413,24 @@ pub(super) fn view_from_row(engine: Engine, row: &AnyRow) -> Result<Relationship
                 }
                 id
             })
-            .collect(),
-        extension_fields: row.extension_fields.into_iter().collect(),
-    };
-    names
-        .users
-        .extend(row.internal_manager.map(|n| (state.internal_manager, n)));
-    names
-        .users
-        .extend(row.external_manager.map(|n| (state.external_manager, n)));
-    if let (Some(id), Some(name)) = (state.supplier, row.supplier_name) {
-        names.suppliers.insert(id, name);
+            .collect();
+        let users = [state.internal_manager, state.external_manager]
+            .into_iter()
+            .zip(managers);
+        names.users.extend(users.filter_map(|(id, n)| Some((id, n?))));
+        names.suppliers.extend(state.supplier.zip(supplier));
+        names.relationships.extend(state.parent_relationship.zip(parent));
+        Ok(RelationshipView { record, names })
     }
-    if let (Some(id), Some(name)) = (state.parent_relationship, row.parent_name) {
-        names.relationships.insert(id, name);
-    }
-    let record = RelationshipRecord {
-        entity_id: row.entity_id,
-        number: row.relationship_number,
-        version: Version(row.version),
-        created_at: from_db_time(&row.created_at)?,
-        modified_at: from_db_time(&row.modified_at)?,
-        state,
-    };
-    Ok(RelationshipView { record, names })
 }
 
-fn decode_enum<T: std::str::FromStr>(text: &str) -> Result<T, sqlx::Error> {
-    text.parse::<T>()
-        .map_err(|_| sqlx::Error::Decode(format!("unexpected stored value {text:?}").into()))
+/// A row of [`view_sql`] on `engine`.
+pub(super) fn view_from_row(engine: Engine, row: &AnyRow) -> Result<RelationshipView, sqlx::Error> {
+    let decoded = match engine {
+        Engine::Sqlite => serde_json::Deserializer::from_str(row.try_get(0)?).deserialize_map(Row),
+        Engine::Postgres => Row.visit_map(Columns { row, next: 0 }),
+    };
+    decoded.map_err(|e| sqlx::Error::Decode(e.into()))
 }
 
 /// The WHERE clause of a tenant's filtered list of relationships `r`, and
