@@ -37,7 +37,7 @@ use crate::error::AppError;
 use crate::xml::{self, XmlError};
 
 /// The media types of `formats`, each with `T`'s schema.
-fn media_types<T: Type>(formats: &[Format]) -> Vec<MetaMediaType> {
+pub(super) fn media_types<T: Type>(formats: &[Format]) -> Vec<MetaMediaType> {
     formats
         .iter()
         .map(|format| MetaMediaType {
@@ -122,7 +122,7 @@ fn without_bom(bytes: &[u8]) -> &[u8] {
 
 /// Reads `bytes` in `format` as a JSON value; XML and forms are shaped by
 /// `T`'s schema (which elements are lists, numbers, booleans).
-async fn read<T: Type + 'static>(
+pub(super) async fn read<T: Type + 'static>(
     request: &Request,
     format: Format,
     bytes: Bytes,
@@ -170,7 +170,7 @@ where
 }
 
 /// Screens a body's `value`, read in `format`, against `S`'s schema (see [`decode`]).
-fn screen<S: Type + 'static>(format: Format, value: &Value) -> Result<(), AppError> {
+pub(super) fn screen<S: Type + 'static>(format: Format, value: &Value) -> Result<(), AppError> {
     let documented = known::<S>();
     let mut screen = Screen {
         schemas: (format == Format::Json).then(|| Schemas::new(&documented.components)),
@@ -182,131 +182,6 @@ fn screen<S: Type + 'static>(format: Format, value: &Value) -> Result<(), AppErr
         Ok(())
     } else {
         Err(AppError::Validation(screen.errors))
-    }
-}
-
-/// A request body handed over as its JSON object, for a domain that reads
-/// the members itself (and reports every rule it breaks at once): read,
-/// screened and documented as `S`, in one of the encodings `A` accepts.
-///
-/// Refused before the domain sees it, as a typed reader would: a member
-/// whose JSON type is not the documented one (a list sent as text), then
-/// every member `S` does not declare (in the body's order), then a `null`
-/// body or item.
-pub struct BodyObject<S, A = JsonOrXml>(pub serde_json::Map<String, Value>, PhantomData<(A, S)>);
-
-impl<'a, S: Type + Send + Sync + 'static, A: Accepts> ApiExtractor<'a> for BodyObject<S, A> {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
-    type ParamType = ();
-    type ParamRawType = ();
-
-    fn register(registry: &mut Registry) {
-        S::register(registry);
-    }
-
-    fn request_meta() -> Option<MetaRequest> {
-        Some(MetaRequest {
-            description: None,
-            content: media_types::<S>(A::FORMATS),
-            required: true,
-        })
-    }
-
-    async fn from_request(
-        request: &'a Request,
-        body: &mut RequestBody,
-        _param_opts: ExtractParamOptions<Self::ParamType>,
-    ) -> poem::Result<Self> {
-        let format = body_format(request.content_type(), A::FORMATS)
-            .map_err(|reason| AppError::UnsupportedMediaType(reason, A::ACCEPT))?;
-        let bytes = body.take()?.into_bytes().await?;
-        let value = read::<S>(request, format, bytes, A::ACCEPT).await?;
-        screen::<S>(format, &value)?;
-        let documented = known::<S>();
-        let mut shape = Shape {
-            schemas: Schemas::new(&documented.components),
-            misfits: Vec::new(),
-            unknown: Vec::new(),
-            null_item: false,
-        };
-        shape.value(&value, &documented.root, &mut String::new(), 0);
-        match value {
-            _ if !shape.misfits.is_empty() => Err(AppError::Validation(shape.misfits).into()),
-            _ if !shape.unknown.is_empty() => Err(AppError::Validation(shape.unknown).into()),
-            Value::Object(members) if !shape.null_item => Ok(Self(members, PhantomData)),
-            _ => Err(AppError::BadRequest("the body does not fit the operation's schema".into()).into()),
-        }
-    }
-}
-
-/// Walks a screened body once, collecting what [`BodyObject`] refuses.
-struct Shape<'r> {
-    schemas: Schemas<'r>,
-    misfits: Vec<FieldError>,
-    unknown: Vec<FieldError>,
-    /// Whether the body or an item is `null`.
-    null_item: bool,
-}
-
-impl<'r> Shape<'r> {
-    /// Checks `value` at `path` (empty at the root, `depth` 0) against `schema`.
-    fn value(&mut self, value: &Value, schema: &'r Value, path: &mut String, depth: usize) {
-        if self.misfits.len() >= MAX_REPORTED || self.unknown.len() >= MAX_REPORTED {
-            return;
-        }
-        let s = self.schemas.resolve(schema);
-        let fits = match (s.get("type").and_then(Value::as_str), value) {
-            (Some("array"), Value::Array(_)) | (Some("object"), Value::Object(_)) => true,
-            // A member may be null (omitted, cleared); the body or an item may not.
-            (_, Value::Null) => {
-                self.null_item |= depth != 1;
-                true
-            }
-            (Some("array" | "object"), _) => false,
-            _ => true,
-        };
-        if !fits {
-            let field = Some(path.clone())
-                .filter(|p| !p.is_empty())
-                .unwrap_or_else(|| "body".into());
-            let message = format!("must be {}", self.schemas.describe(s));
-            self.misfits.push(FieldError::new(field, message));
-            return;
-        }
-        match value {
-            Value::Array(items) => {
-                for (index, item) in items.iter().enumerate() {
-                    if let Some(item_schema) = s.get("items") {
-                        self.child(path, &index.to_string(), item, item_schema, depth);
-                    }
-                }
-            }
-            Value::Object(members) => {
-                let properties = s.get("properties").and_then(Value::as_object);
-                for (key, member) in members {
-                    let declared = properties.and_then(|p| p.get(key));
-                    match declared.or_else(|| s.get("additionalProperties")) {
-                        Some(member_schema) if member_schema.is_object() => {
-                            self.child(path, &text::printable_name(key), member, member_schema, depth);
-                        }
-                        Some(Value::Bool(true)) => {}
-                        _ => {
-                            let mut field = path.clone();
-                            push_segment(&mut field, &text::printable_name(key));
-                            self.unknown.push(FieldError::new(field, "is not a known field"));
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn child(&mut self, path: &mut String, segment: &str, item: &Value, schema: &'r Value, depth: usize) {
-        let len = path.len();
-        push_segment(path, segment);
-        self.value(item, schema, path, depth + 1);
-        path.truncate(len);
     }
 }
 
@@ -429,16 +304,16 @@ impl<'r> Screen<'r> {
 }
 
 /// The schemas of a type: as registered, and as the spec writes them.
-struct Known {
+pub(super) struct Known {
     registry: Registry,
     /// The registry's schemas as JSON, for [`Schemas`].
-    components: serde_json::Map<String, Value>,
+    pub(super) components: serde_json::Map<String, Value>,
     /// The type's own schema (a `$ref`, for an object) as JSON.
-    root: Value,
+    pub(super) root: Value,
 }
 
 /// The schemas `T` refers to, built once per type and kept.
-fn known<T: Type + 'static>() -> Arc<Known> {
+pub(super) fn known<T: Type + 'static>() -> Arc<Known> {
     static CACHE: LazyLock<RwLock<HashMap<TypeId, Arc<Known>>>> = LazyLock::new(Default::default);
     let key = TypeId::of::<T>();
     if let Some(found) = CACHE.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
@@ -482,12 +357,6 @@ impl<T: ToJSON + Serialize + Send + Sync + 'static> IntoResponse for Negotiated<
         response.extensions_mut().insert(Rendered::typed(self.0));
         response
     }
-}
-
-/// A date-time in a serde-encoded answer, written as its `ToJSON` twin writes
-/// it (RFC 3339 with `+00:00`, not serde's `Z`).
-pub fn rfc3339<S: serde::Serializer>(at: &chrono::DateTime<chrono::Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(&at.to_rfc3339())
 }
 
 /// An optional request body: absent when the request has neither a

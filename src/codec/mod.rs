@@ -7,7 +7,9 @@ pub mod body;
 pub mod expected;
 pub mod form;
 pub mod negotiate;
+pub mod object;
 pub mod rendered;
 pub mod text;
 
-pub use body::{Body, BodyObject, JsonXmlOrForm, MaybeBody, Negotiated, rfc3339};
+pub use body::{Body, JsonXmlOrForm, MaybeBody, Negotiated};
+pub use object::BodyObject;

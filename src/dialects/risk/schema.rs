@@ -8,10 +8,10 @@ use poem_openapi::{ApiResponse, Enum, Object};
 use uuid::Uuid;
 
 use super::envelope::RiskError;
-use crate::domain::relationship::{Access, NAME_MAX, SETUP_VALUE_MAX, StartDate, Status};
-use crate::domain::text::Line;
 use crate::codec::Negotiated;
 use crate::codec::text::Text;
+use crate::domain::relationship::{Access, NAME_MAX, SETUP_VALUE_MAX, StartDate, Status};
+use crate::domain::text::Line;
 use crate::wire::Timestamp;
 
 /// The fields a relationship's PUT and POST bodies share, as the vendor

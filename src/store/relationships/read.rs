@@ -157,7 +157,7 @@ pub(super) enum Names {
 
 /// A SELECT of relationships (`r`) matching `condition`, then `tail`: each
 /// row's columns, its lists and (see [`Names`]) the names it refers to, as
-/// [`ViewRow`] names them, in the shape [`Engine::row_of`] reads fastest.
+/// the reader of a row names them ([`RECORD_COLUMNS`], [`STATE`]), in the shape [`Engine::row_of`] reads fastest.
 pub(super) fn view_sql(engine: Engine, names: Names, condition: &str, tail: &str) -> String {
     let of_r = "x.tenant_id = r.tenant_id AND x.relationship_id = r.entity_id";
     let list = |sql: String| engine.json_member(&format!("({sql})"));
