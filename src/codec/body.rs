@@ -95,11 +95,7 @@ where
     }
 
     fn request_meta() -> Option<MetaRequest> {
-        Some(MetaRequest {
-            description: None,
-            content: media_types::<S>(A::FORMATS),
-            required: true,
-        })
+        required::<S, A>()
     }
 
     async fn from_request(
@@ -107,12 +103,30 @@ where
         body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        let format = body_format(request.content_type(), A::FORMATS)
-            .map_err(|reason| AppError::UnsupportedMediaType(reason, A::ACCEPT))?;
-        let bytes = body.take()?.into_bytes().await?;
-        let value = read::<T>(request, format, bytes, A::ACCEPT).await?;
+        let (format, value) = take::<T, A>(request, body).await?;
         Ok(Self(decode::<T, S>(format, value)?, PhantomData))
     }
+}
+
+/// A required request body documented as `S`, in the encodings `A` accepts.
+pub(super) fn required<S: Type, A: Accepts>() -> Option<MetaRequest> {
+    Some(MetaRequest {
+        description: None,
+        content: media_types::<S>(A::FORMATS),
+        required: true,
+    })
+}
+
+/// The request's body in the encoding its `Content-Type` names (one `A`
+/// accepts), read as a JSON value shaped by `R`'s schema.
+pub(super) async fn take<R: Type + 'static, A: Accepts>(
+    request: &Request,
+    body: &mut RequestBody,
+) -> poem::Result<(Format, Value)> {
+    let format = body_format(request.content_type(), A::FORMATS)
+        .map_err(|reason| AppError::UnsupportedMediaType(reason, A::ACCEPT))?;
+    let bytes = body.take()?.into_bytes().await?;
+    Ok((format, read::<R>(request, format, bytes, A::ACCEPT).await?))
 }
 
 /// `bytes` without a leading UTF-8 byte-order mark.

@@ -8,9 +8,8 @@ use poem_openapi::types::Type;
 use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions};
 use serde_json::Value;
 
-use super::body::{Accepts, JsonOrXml, known, media_types, read, screen};
+use super::body::{Accepts, JsonOrXml, known, required, screen, take};
 use super::expected::{MAX_REPORTED, Schemas, push_segment};
-use super::negotiate::body_format;
 use crate::domain::{FieldError, text};
 use crate::error::AppError;
 
@@ -34,11 +33,7 @@ impl<'a, S: Type + Send + Sync + 'static, A: Accepts> ApiExtractor<'a> for BodyO
     }
 
     fn request_meta() -> Option<MetaRequest> {
-        Some(MetaRequest {
-            description: None,
-            content: media_types::<S>(A::FORMATS),
-            required: true,
-        })
+        required::<S, A>()
     }
 
     async fn from_request(
@@ -46,10 +41,7 @@ impl<'a, S: Type + Send + Sync + 'static, A: Accepts> ApiExtractor<'a> for BodyO
         body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        let format = body_format(request.content_type(), A::FORMATS)
-            .map_err(|reason| AppError::UnsupportedMediaType(reason, A::ACCEPT))?;
-        let bytes = body.take()?.into_bytes().await?;
-        let value = read::<S>(request, format, bytes, A::ACCEPT).await?;
+        let (format, value) = take::<S, A>(request, body).await?;
         screen::<S>(format, &value)?;
         let documented = known::<S>();
         let mut shape = Shape {
