@@ -44,11 +44,9 @@ pub enum AppError {
     /// it stopped, or came too slowly.
     #[error("the request was not received in time")]
     RequestTimeout,
-    /// Too many failed client authentications from one address or for one
-    /// client id (the token endpoint); retry after that many seconds.
-    #[error(
-        "too many failed client authentications from this address or for this client; retry in {retry_after} seconds"
-    )]
+    /// Too many failed client authentications from one address, for one
+    /// client id or for any (the token endpoint); retry after that many seconds.
+    #[error("too many failed client authentications from this address; retry in {retry_after} seconds")]
     TooManyRequests { retry_after: u64 },
     #[error("the resource has changed since the ETag in If-Match was issued")]
     PreconditionFailed,

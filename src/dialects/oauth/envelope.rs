@@ -73,7 +73,8 @@ impl ErrorDialect for OAuthDialect {
         (
             StatusCode::TOO_MANY_REQUESTS,
             "`slow_down` (registered for token responses by RFC 8628): too many failed client authentications \
-             from this address, or for this client id, within the configured window. Nothing is checked until \
+             for this client id from this address, or from this address for any client id, within the \
+             configured window. Nothing is checked until \
              `Retry-After` seconds have passed.",
         ),
         (
