@@ -9,6 +9,7 @@ pub mod relationship_users;
 pub mod relationships;
 pub mod setup;
 mod sqlite_file;
+pub mod storage;
 pub mod tenants;
 pub mod users;
 pub use sqlite_file::sqlite_file;
@@ -130,6 +131,8 @@ impl Engine {
 pub struct Store {
     connections: Connections,
     options: AnyConnectOptions,
+    /// What the writes met last: storage trouble, or none.
+    storage: Arc<storage::StorageHealth>,
 }
 
 /// Where a store's reads and writes run.
@@ -250,6 +253,7 @@ impl Store {
         Ok(Self {
             connections: Connections::Postgres(pool),
             options,
+            storage: Arc::default(),
         })
     }
 
@@ -262,6 +266,7 @@ impl Store {
                 writer: writer::Turns::new(),
             },
             options,
+            storage: Arc::default(),
         }
     }
 
@@ -319,6 +324,25 @@ impl Store {
             Connections::Sqlite { writer, .. } => writer.commits(),
             Connections::Postgres(_) => WriterCommits::default(),
         }
+    }
+
+    /// Whether writes meet storage trouble (see [`storage::StorageHealth`]).
+    pub fn storage(&self) -> &storage::StorageHealth {
+        &self.storage
+    }
+
+    /// A write that changes nothing but still reaches the disk (one row of
+    /// the migrations table, rewritten as it is): whether storage takes
+    /// writes again, for readiness while the last write met storage trouble.
+    pub async fn probe_write(&self) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write(crate::domain::TenantId(uuid::Uuid::nil())).await?;
+        tx.conn()
+            .execute(
+                "UPDATE _sqlx_migrations SET success = success \
+                 WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+            )
+            .await?;
+        tx.commit().await
     }
 
     /// The connection pool's current state.

@@ -22,7 +22,7 @@ impl From<&AppError> for OAuthError {
             AppError::OAuth { code, .. } => code.as_str(),
             // Registered for token responses (RFC 8628 section 3.5): wait, then retry.
             AppError::TooManyRequests { .. } => "slow_down",
-            AppError::Internal(_) | AppError::Unavailable(_) => "server_error",
+            AppError::Internal(_) | AppError::Unavailable(_) | AppError::Storage(_) => "server_error",
             _ => "invalid_request",
         };
         let error_description = match err {
@@ -83,7 +83,8 @@ impl ErrorDialect for OAuthDialect {
         ),
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            "`server_error`: the database cannot be reached.",
+            "`server_error`: the database cannot be reached, or its storage is full or read-only (then \
+             with `Retry-After`).",
         ),
     ];
 
