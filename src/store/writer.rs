@@ -426,6 +426,31 @@ mod tests {
         affected
     }
 
+    /// A write is answered once its COMMIT is on disk: the writer (and every
+    /// connection) syncs the WAL at each COMMIT (`synchronous = FULL`, 2).
+    #[tokio::test]
+    async fn every_commit_is_synced_before_it_returns() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::connect(&format!("sqlite://{}/w.db", dir.path().display()))
+            .await
+            .expect("connect");
+        let mut tx = store.begin_write(TenantId(uuid::Uuid::nil())).await.expect("begin");
+        let writer = tx
+            .conn()
+            .fetch_one("PRAGMA synchronous")
+            .await
+            .expect("pragma")
+            .get::<i64, _>(0);
+        tx.commit().await.expect("commit");
+        let reader = sqlx::query("PRAGMA synchronous")
+            .fetch_one(&mut *store.reader().await.expect("reader"))
+            .await
+            .expect("pragma")
+            .get::<i64, _>(0);
+        assert_eq!((writer, reader), (2, 2));
+        store.close().await;
+    }
+
     /// A write's first statement carries the write's opening statements in
     /// front of it: what it answers (rows, rows affected) is its own.
     #[tokio::test]
