@@ -296,9 +296,12 @@ async fn the_generated_signing_key_is_shared_through_the_database() {
     let first = liaison::store::Store::connect(&url).await.expect("connect");
     first.migrate().await.expect("migrate");
     let second = liaison::store::Store::connect(&url).await.expect("connect");
-    let key = first.signing_key("first").await.expect("key");
+    // Each instance offers a fresh key of its own; the first one stored is everyone's.
+    let (fresh_first, fresh_second) = ("f".repeat(43), "s".repeat(43));
+    let key = first.signing_key(&fresh_first).await.expect("key");
     assert!(key.len() >= 32);
-    assert_eq!(second.signing_key("second").await.expect("key"), key);
+    assert_eq!(key, fresh_first);
+    assert_eq!(second.signing_key(&fresh_second).await.expect("key"), key);
 }
 
 /// `template` with each path parameter replaced by a value of its schema's
