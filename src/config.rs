@@ -203,11 +203,19 @@ pub struct Settings {
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub max_connections: usize,
 
-    /// Failed client authentications at the token endpoint, per client id
-    /// and per address, after which it answers 429 until the window ends.
+    /// Failed client authentications at the token endpoint for one client
+    /// id from one address, after which that client id is answered 429 from
+    /// that address (only) until the window ends.
     #[arg(long, env = "LIAISON_TOKEN_FAILURE_LIMIT", default_value_t = 10, global = true,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub token_failure_limit: u32,
+
+    /// Failed client authentications at the token endpoint from one
+    /// address, whatever the client ids, after which the address is
+    /// answered 429 for every client id until the window ends.
+    #[arg(long, env = "LIAISON_TOKEN_ADDRESS_FAILURE_LIMIT", default_value_t = 100, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub token_address_failure_limit: u32,
 
     /// Seconds over which failed client authentications are counted.
     #[arg(long, env = "LIAISON_TOKEN_FAILURE_WINDOW", default_value_t = 60, global = true,
@@ -356,6 +364,7 @@ mod tests {
             "--idle-timeout",
             "--max-connections",
             "--token-failure-limit",
+            "--token-address-failure-limit",
             "--token-failure-window",
         ] {
             let err = Cli::try_parse_from(["liaison", flag, "0"]).expect_err("refused");

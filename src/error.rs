@@ -9,6 +9,12 @@ use poem::http::StatusCode;
 
 use std::fmt;
 
+pub use crate::store::storage::StorageTrouble;
+
+/// Seconds a client is asked to wait when storage cannot write: freeing
+/// space (or remounting) takes a person, not a moment.
+pub const STORAGE_RETRY_AFTER: u64 = 30;
+
 pub use crate::domain::FieldError;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,11 +50,9 @@ pub enum AppError {
     /// it stopped, or came too slowly.
     #[error("the request was not received in time")]
     RequestTimeout,
-    /// Too many failed client authentications from one address or for one
-    /// client id (the token endpoint); retry after that many seconds.
-    #[error(
-        "too many failed client authentications from this address or for this client; retry in {retry_after} seconds"
-    )]
+    /// Too many failed client authentications from one address, for one
+    /// client id or for any (the token endpoint); retry after that many seconds.
+    #[error("too many failed client authentications from this address; retry in {retry_after} seconds")]
     TooManyRequests { retry_after: u64 },
     #[error("the resource has changed since the ETag in If-Match was issued")]
     PreconditionFailed,
@@ -65,6 +69,10 @@ pub enum AppError {
     OAuth { code: OAuthCode, description: String },
     #[error("{0}")]
     Unavailable(&'static str),
+    /// The database cannot write: its storage is full or read-only (503,
+    /// with `Retry-After`: [`STORAGE_RETRY_AFTER`]). Reads go on.
+    #[error("{0}")]
+    Storage(StorageTrouble),
     /// Anything unexpected. Logged in full, answered with a generic message.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -91,7 +99,7 @@ impl AppError {
                 ..
             } => StatusCode::UNAUTHORIZED,
             Self::OAuth { .. } => StatusCode::BAD_REQUEST,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -106,9 +114,14 @@ impl AppError {
 }
 
 impl From<sqlx::Error> for AppError {
-    /// A database that cannot be reached makes the service unavailable (503,
-    /// worth a retry); every other database error is internal.
+    /// A database that cannot be reached, or whose storage cannot write,
+    /// makes the service unavailable (503, worth a retry); every other
+    /// database error is internal.
     fn from(err: sqlx::Error) -> Self {
+        if let Some(trouble) = StorageTrouble::of(&err) {
+            tracing::error!(error = %err, "{trouble}");
+            return Self::Storage(trouble);
+        }
         match err {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 tracing::error!(error = %err, "the database is unreachable");

@@ -29,6 +29,7 @@ use tokio::task::JoinHandle;
 use crate::document::routes::RouteTable;
 use crate::error::AppError;
 use crate::store::Store;
+use crate::store::storage::StorageTrouble;
 
 /// Where the metrics are served.
 pub const PATH: &str = "/metrics";
@@ -73,6 +74,7 @@ pub struct Metrics {
     pool_acquire_failures: IntCounter,
     writer_commits: IntCounter,
     writer_writes: IntCounter,
+    storage_failures: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -155,6 +157,17 @@ impl Metrics {
             "SQLite: writes those COMMITs committed (several share one under load); read when scraped.",
         )
         .expect("valid metric");
+        let storage_failures = IntCounterVec::new(
+            Opts::new(
+                "liaison_storage_failures_total",
+                "Writes refused because storage is full, read-only or failing (kind); read when scraped.",
+            ),
+            &["kind"],
+        )
+        .expect("valid metric");
+        for kind in StorageTrouble::ALL {
+            storage_failures.with_label_values(&[kind.label()]);
+        }
         let build_info = IntGaugeVec::new(
             Opts::new("liaison_build_info", "Always 1; the running build's version."),
             &["version"],
@@ -164,7 +177,7 @@ impl Metrics {
         for reason in TOKEN_FAILURE_REASONS {
             token_failures.with_label_values(&[*reason]);
         }
-        let collectors: [Box<dyn prometheus::core::Collector>; 12] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 13] = [
             Box::new(requests.clone()),
             Box::new(durations.clone()),
             Box::new(in_flight.clone()),
@@ -176,6 +189,7 @@ impl Metrics {
             Box::new(pool_acquire_failures.clone()),
             Box::new(writer_commits.clone()),
             Box::new(writer_writes.clone()),
+            Box::new(storage_failures.clone()),
             Box::new(build_info),
         ];
         for collector in collectors {
@@ -195,6 +209,7 @@ impl Metrics {
             pool_acquire_failures,
             writer_commits,
             writer_writes,
+            storage_failures,
         }
     }
 
@@ -229,6 +244,10 @@ impl Metrics {
             (&self.writer_commits, committed.commits),
             (&self.writer_writes, committed.writes),
         ] {
+            counter.inc_by(now.saturating_sub(counter.get()));
+        }
+        for (kind, now) in self.store.storage().failures() {
+            let counter = self.storage_failures.with_label_values(&[kind.label()]);
             counter.inc_by(now.saturating_sub(counter.get()));
         }
         match tokio::time::timeout(ACQUIRE_PROBE_LIMIT, self.store.acquire_wait()).await {

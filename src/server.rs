@@ -59,6 +59,7 @@ impl From<&Settings> for ServerSettings {
             },
             token_failures: crate::auth::throttle::ThrottlePolicy {
                 limit: settings.token_failure_limit,
+                address_limit: settings.token_address_failure_limit,
                 window: Duration::from_secs(settings.token_failure_window),
             },
         }

@@ -181,7 +181,8 @@ impl<D: ErrorDialect, O: Outcomes> ApiResponse for ApiError<D, O> {
                     status_range: None,
                     content: D::media_types(),
                     headers: match *status {
-                        StatusCode::TOO_MANY_REQUESTS => vec![retry_after()],
+                        StatusCode::TOO_MANY_REQUESTS => vec![retry_after(true)],
+                        StatusCode::SERVICE_UNAVAILABLE => vec![retry_after(false)],
                         _ => vec![],
                     },
                 })
@@ -194,12 +195,13 @@ impl<D: ErrorDialect, O: Outcomes> ApiResponse for ApiError<D, O> {
     }
 }
 
-/// The `Retry-After` header of a 429.
-fn retry_after() -> MetaHeader {
+/// The `Retry-After` header: always on a 429; on a 503 when waiting helps
+/// (storage full or read-only).
+fn retry_after(required: bool) -> MetaHeader {
     MetaHeader {
         name: "Retry-After".into(),
         description: Some("Seconds to wait before trying again.".into()),
-        required: true,
+        required,
         deprecated: false,
         schema: <u64 as Type>::schema_ref(),
     }

@@ -129,7 +129,8 @@ impl ErrorDialect for ProblemDialect {
         ),
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            "The database cannot be reached; retry later.",
+            "The database cannot be reached, or its storage is full or read-only (then with \
+             `Retry-After`; reads still work); retry later.",
         ),
     ];
 

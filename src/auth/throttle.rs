@@ -1,10 +1,21 @@
-//! Slowing down repeated failed client authentications.
+//! Slowing down repeated failed client authentications, without letting
+//! anyone lock an owner out.
 //!
-//! Failures are counted per client id and per remote address over a fixed
-//! window that starts at the first failure. Once either count reaches the
-//! limit, the token endpoint answers 429 (without checking anything) until
-//! that window ends. A success clears its client id's count, not its
-//! address's: a caller cannot buy more guesses with a client of its own.
+//! Failures are counted over a fixed window that starts at the first one,
+//! in two tables:
+//!
+//! - per (client id, address): once a pair reaches [`ThrottlePolicy::limit`],
+//!   that client id is answered 429 from that address alone. Guessing one
+//!   client's secret is slowed where the guesses come from, and the client's
+//!   owner, calling from an address without recent failures, is never refused
+//!   because of failures elsewhere.
+//! - per address, whatever the client ids: once an address reaches
+//!   [`ThrottlePolicy::address_limit`] (much higher), it is answered 429 for
+//!   every client id, so spraying guesses over many client ids stays slow.
+//!   An address is an IPv4 address or an IPv6 /64.
+//!
+//! A success clears its pair's count, not its address's: a caller cannot buy
+//! more guesses with a client of its own.
 //!
 //! Memory is bounded whatever the load: keys are kept as 64-bit keyed hashes
 //! (a client id may be as long as the body cap), each table holds at most
@@ -17,32 +28,46 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The most client ids, and the most addresses, tracked at once.
+/// The most (client id, address) pairs, and the most addresses, tracked at once.
 pub const MAX_TRACKED: usize = 10_000;
 
 /// When failed authentications are slowed down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottlePolicy {
-    /// Failures within a window after which the client id or address waits.
+    /// Failures of one client id from one address within a window after
+    /// which that client id waits, from that address only.
     pub limit: u32,
+    /// Failures from one address within a window, whatever the client ids,
+    /// after which the address waits for every client id.
+    pub address_limit: u32,
     /// How long failures are counted from the first one.
     pub window: Duration,
 }
 
 impl Default for ThrottlePolicy {
+    /// 10 failures per client id and address, 100 per address, a minute.
+    ///
+    /// The secrets liaison generates are 256-bit random values that no rate
+    /// of online guesses finds: the limits mainly cap the work an attacker
+    /// makes the service do, and are set where honest callers never reach them. Ten
+    /// lets a client with a mistyped secret retry for a while without being
+    /// stopped; a hundred per address is ten such broken clients at once
+    /// behind one NAT (each stops counting at its own ten, being refused
+    /// before it is checked), and working clients do not fail at all.
     fn default() -> Self {
         Self {
             limit: 10,
+            address_limit: 100,
             window: Duration::from_secs(60),
         }
     }
 }
 
-/// Failure counts per client id and per address.
+/// Failure counts per (client id, address) and per address.
 #[derive(Debug)]
 pub struct FailureThrottle {
     policy: ThrottlePolicy,
-    clients: Mutex<Counts>,
+    pairs: Mutex<Counts>,
     addresses: Mutex<Counts>,
 }
 
@@ -50,31 +75,34 @@ impl FailureThrottle {
     pub fn new(policy: ThrottlePolicy) -> Self {
         Self {
             policy,
-            clients: Mutex::new(Counts::new(MAX_TRACKED)),
+            pairs: Mutex::new(Counts::new(MAX_TRACKED)),
             addresses: Mutex::new(Counts::new(MAX_TRACKED)),
         }
     }
 
-    /// How long to wait when `client_id` or `address` used up its failures.
+    /// How long to wait when `client_id` used up its failures from
+    /// `address`, or `address` used up its own.
     pub fn retry_after(&self, client_id: &str, address: Option<IpAddr>, now: Instant) -> Option<Duration> {
-        let limit = self.policy.limit;
-        let by_client = lock(&self.clients).blocked(&client_id, limit, now);
-        let by_address = address.and_then(|a| lock(&self.addresses).blocked(&network(a), limit, now));
-        by_client.max(by_address)
+        let network = address.map(network);
+        let by_pair = lock(&self.pairs).blocked(&(client_id, network), self.policy.limit, now);
+        let by_address = network.and_then(|n| lock(&self.addresses).blocked(&n, self.policy.address_limit, now));
+        by_pair.max(by_address)
     }
 
     /// Records a failed authentication.
     pub fn failed(&self, client_id: &str, address: Option<IpAddr>, now: Instant) {
         let window = self.policy.window;
-        lock(&self.clients).failed(&client_id, window, now);
-        if let Some(address) = address {
-            lock(&self.addresses).failed(&network(address), window, now);
+        let network = address.map(network);
+        lock(&self.pairs).failed(&(client_id, network), window, now);
+        if let Some(network) = network {
+            lock(&self.addresses).failed(&network, window, now);
         }
     }
 
-    /// Records a successful authentication: the client id starts afresh.
-    pub fn succeeded(&self, client_id: &str) {
-        lock(&self.clients).forget(&client_id);
+    /// Records a successful authentication: the client id starts afresh
+    /// from that address.
+    pub fn succeeded(&self, client_id: &str, address: Option<IpAddr>) {
+        lock(&self.pairs).forget(&(client_id, address.map(network)));
     }
 }
 
@@ -167,64 +195,87 @@ mod tests {
 
     const POLICY: ThrottlePolicy = ThrottlePolicy {
         limit: 3,
+        address_limit: 5,
         window: Duration::from_secs(60),
     };
 
+    fn ip(text: &str) -> Option<IpAddr> {
+        Some(text.parse().expect("ip"))
+    }
+
     #[test]
-    fn a_client_id_waits_after_its_failures_until_the_window_ends() {
+    fn a_client_id_waits_after_its_failures_from_one_address_until_the_window_ends() {
         let throttle = FailureThrottle::new(POLICY);
         let now = Instant::now();
+        let here = ip("192.0.2.1");
         for _ in 0..3 {
-            assert_eq!(throttle.retry_after("c", None, now), None);
-            throttle.failed("c", None, now);
+            assert_eq!(throttle.retry_after("c", here, now), None);
+            throttle.failed("c", here, now);
         }
-        assert_eq!(throttle.retry_after("c", None, now), Some(Duration::from_secs(60)));
+        assert_eq!(throttle.retry_after("c", here, now), Some(Duration::from_secs(60)));
         let later = now + Duration::from_secs(45);
-        assert_eq!(throttle.retry_after("c", None, later), Some(Duration::from_secs(15)));
-        assert_eq!(throttle.retry_after("other", None, later), None);
-        assert_eq!(throttle.retry_after("c", None, now + Duration::from_secs(60)), None);
-        throttle.failed("c", None, now + Duration::from_secs(61));
+        assert_eq!(throttle.retry_after("c", here, later), Some(Duration::from_secs(15)));
+        assert_eq!(throttle.retry_after("other", here, later), None);
+        assert_eq!(throttle.retry_after("c", here, now + Duration::from_secs(60)), None);
+        throttle.failed("c", here, now + Duration::from_secs(61));
         assert_eq!(
-            throttle.retry_after("c", None, now + Duration::from_secs(61)),
+            throttle.retry_after("c", here, now + Duration::from_secs(61)),
             None,
             "a new window"
         );
     }
 
     #[test]
+    fn failures_elsewhere_never_refuse_a_client_id_at_an_address_without_failures() {
+        let throttle = FailureThrottle::new(POLICY);
+        let now = Instant::now();
+        for attacker in ["192.0.2.1", "192.0.2.2", "2001:db8::1"] {
+            for _ in 0..3 {
+                throttle.failed("c", ip(attacker), now);
+            }
+            assert!(throttle.retry_after("c", ip(attacker), now).is_some(), "{attacker}");
+        }
+        assert_eq!(throttle.retry_after("c", ip("192.0.2.3"), now), None);
+        assert_eq!(throttle.retry_after("c", ip("2001:db9::1"), now), None);
+    }
+
+    #[test]
     fn an_address_waits_after_its_failures_whatever_the_client_ids() {
         let throttle = FailureThrottle::new(POLICY);
         let now = Instant::now();
-        let address: IpAddr = "2001:db8::1".parse().expect("ip");
-        let neighbour: IpAddr = "2001:db8::ffff:2".parse().expect("ip");
-        for i in 0..3 {
-            throttle.failed(&format!("client-{i}"), Some(address), now);
+        let address = ip("2001:db8::1");
+        let neighbour = ip("2001:db8::ffff:2");
+        for i in 0..4 {
+            throttle.failed(&format!("client-{i}"), address, now);
         }
         assert!(
-            throttle.retry_after("client-9", Some(neighbour), now).is_some(),
-            "same /64"
+            throttle.retry_after("client-9", neighbour, now).is_none(),
+            "below the address limit, other client ids are checked"
         );
+        throttle.failed("client-4", address, now);
+        assert!(throttle.retry_after("client-9", neighbour, now).is_some(), "same /64");
+        assert!(throttle.retry_after("client-9", ip("2001:db9::1"), now).is_none());
+        throttle.succeeded("client-9", address);
         assert!(
-            throttle
-                .retry_after("client-9", Some("2001:db9::1".parse().expect("ip")), now)
-                .is_none()
-        );
-        throttle.succeeded("client-9");
-        assert!(
-            throttle.retry_after("client-9", Some(address), now).is_some(),
+            throttle.retry_after("client-9", address, now).is_some(),
             "a success does not clear the address"
         );
     }
 
     #[test]
-    fn a_success_clears_the_client_id() {
+    fn a_success_clears_the_client_id_at_its_address() {
         let throttle = FailureThrottle::new(POLICY);
         let now = Instant::now();
-        throttle.failed("c", None, now);
-        throttle.failed("c", None, now);
-        throttle.succeeded("c");
-        throttle.failed("c", None, now);
-        assert_eq!(throttle.retry_after("c", None, now), None);
+        let (here, there) = (ip("192.0.2.1"), ip("192.0.2.2"));
+        throttle.failed("c", here, now);
+        throttle.failed("c", here, now);
+        throttle.failed("c", there, now);
+        throttle.failed("c", there, now);
+        throttle.succeeded("c", here);
+        throttle.failed("c", here, now);
+        throttle.failed("c", there, now);
+        assert_eq!(throttle.retry_after("c", here, now), None);
+        assert!(throttle.retry_after("c", there, now).is_some(), "only its own address");
     }
 
     #[test]

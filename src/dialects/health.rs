@@ -6,7 +6,7 @@ use crate::api::ProblemError;
 use crate::codec::Negotiated;
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
-use crate::error::AppError;
+use crate::error::{AppError, StorageTrouble};
 
 pub struct HealthApi {
     ctx: ApiContext,
@@ -46,14 +46,25 @@ impl HealthApi {
 
     /// Readiness
     ///
-    /// Answers 200 when the database answers a query, else 503 problem details.
+    /// Answers 200 when the database answers a query and takes writes, else
+    /// 503 problem details. While the last write failed because storage is
+    /// full or read-only, each check first tries a write that changes
+    /// nothing: not ready (503 naming the trouble, with `Retry-After`) until
+    /// that write, or any other, succeeds.
     #[oai(path = "/readyz", method = "get", operation_id = "getReadiness")]
     async fn readiness_get(&self) -> Result<HealthResponse, ProblemError> {
-        let waited = self.ctx.store.ping().await.map_err(|err| {
+        let store = &self.ctx.store;
+        let waited = store.ping().await.map_err(|err| {
             tracing::warn!(error = %err, "readiness check failed");
             AppError::Unavailable("the database is unreachable")
         })?;
         self.ctx.metrics.observe_acquire(waited);
+        if let Some(trouble) = store.storage().trouble() {
+            if let Err(err) = store.probe_write().await {
+                tracing::warn!(error = %err, "readiness: the probe write failed");
+                return Err(AppError::Storage(StorageTrouble::of(&err).unwrap_or(trouble)).into());
+            }
+        }
         Ok(HealthResponse::Ok(Negotiated(Health { status: "ready".into() })))
     }
 }

@@ -414,6 +414,12 @@ fn error_response(dialect: Registration, err: AppError, format: Format) -> Respo
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }
+        AppError::Storage(_) => {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::error::STORAGE_RETRY_AFTER),
+            );
+        }
         _ => {}
     }
     encode(&mut response, &(dialect.render)(&err), format);

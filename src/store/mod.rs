@@ -9,6 +9,7 @@ pub mod relationship_users;
 pub mod relationships;
 pub mod setup;
 mod sqlite_file;
+pub mod storage;
 pub mod tenants;
 pub mod users;
 pub use sqlite_file::sqlite_file;
@@ -107,10 +108,16 @@ impl Engine {
 
     /// What every new connection runs first (`optimize` gathers, within
     /// limits, the statistics that let the planner pick the list filters' indexes).
+    ///
+    /// `synchronous = FULL`: in WAL mode each COMMIT syncs the WAL before it
+    /// returns, so a write answered 2xx survives power loss and an OS crash
+    /// (`NORMAL` syncs only at checkpoints: consistent, but the last commits
+    /// may go). The writer's group commit (`store::writer::Writer`) keeps
+    /// the cost to one sync per group of writes that waited for each other.
     fn setup(self) -> Option<&'static str> {
         match self {
             Engine::Sqlite => Some(
-                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL; \
                  PRAGMA optimize = 0x10002;",
             ),
             Engine::Postgres => None,
@@ -134,6 +141,8 @@ pub struct Store {
     /// The SQLite file (`None` on PostgreSQL): the token key file's default
     /// place is beside it.
     file: Option<Arc<Path>>,
+    /// What the writes met last: storage trouble, or none.
+    storage: Arc<storage::StorageHealth>,
 }
 
 /// Where a store's reads and writes run.
@@ -260,6 +269,7 @@ impl Store {
             connections: Connections::Postgres(pool),
             options,
             file: None,
+            storage: Arc::default(),
         })
     }
 
@@ -273,6 +283,7 @@ impl Store {
             },
             options,
             file: None,
+            storage: Arc::default(),
         }
     }
 
@@ -333,6 +344,25 @@ impl Store {
             Connections::Sqlite { writer, .. } => writer.commits(),
             Connections::Postgres(_) => WriterCommits::default(),
         }
+    }
+
+    /// Whether writes meet storage trouble (see [`storage::StorageHealth`]).
+    pub fn storage(&self) -> &storage::StorageHealth {
+        &self.storage
+    }
+
+    /// A write that changes nothing but still reaches the disk (one row of
+    /// the migrations table, rewritten as it is): whether storage takes
+    /// writes again, for readiness while the last write met storage trouble.
+    pub async fn probe_write(&self) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write(crate::domain::TenantId(uuid::Uuid::nil())).await?;
+        tx.conn()
+            .execute(
+                "UPDATE _sqlx_migrations SET success = success \
+                 WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+            )
+            .await?;
+        tx.commit().await
     }
 
     /// The connection pool's current state.

@@ -2,12 +2,14 @@
 //! the contract every aggregate's rows are written under (see [`crate::write`]).
 
 use std::future::Future;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Transaction};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::domain::{TenantId, Version};
+use crate::store::storage::StorageHealth;
 use crate::store::writer::{Statements, Writer};
 use crate::store::{Connections, Engine, Store};
 
@@ -23,17 +25,21 @@ impl Store {
             Connections::Sqlite { writer, .. } => {
                 let mut turn = writer.turn().await;
                 if !turn.is_connected() {
-                    turn.connect(self.open_connection().await?);
+                    let conn = self.open_connection().await;
+                    turn.connect(conn.inspect_err(|err| self.storage.failed(err))?);
                 }
                 turn.start();
                 Conn::Writer(Some(turn))
             }
-            Connections::Postgres(pool) => Conn::Pooled(pool.begin().await?),
+            Connections::Postgres(pool) => {
+                Conn::Pooled(pool.begin().await.inspect_err(|err| self.storage.failed(err))?)
+            }
         };
         Ok(WriteTx {
             conn,
             tenant,
             engine: self.engine(),
+            storage: Arc::clone(&self.storage),
         })
     }
 }
@@ -44,6 +50,8 @@ pub struct WriteTx {
     conn: Conn,
     tenant: TenantId,
     engine: Engine,
+    /// Told of storage trouble the write meets, and of its commit.
+    storage: Arc<StorageHealth>,
 }
 
 /// Where a write's statements run.
@@ -85,11 +93,11 @@ impl WriteTx {
     /// Where the write's next statement runs.
     pub(crate) fn conn(&mut self) -> Statements<'_> {
         match &mut self.conn {
-            Conn::Pooled(tx) => Statements::on(tx),
+            Conn::Pooled(tx) => Statements::on(tx, &self.storage),
             Conn::Writer(turn) => turn
                 .as_mut()
                 .expect("a write holds the writer's turn until it ends")
-                .statements(),
+                .statements(&self.storage),
         }
     }
 
@@ -123,8 +131,12 @@ impl WriteTx {
         }
     }
 
+    /// Commits; storage that takes the commit writes again.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.end(true).await
+        let storage = Arc::clone(&self.storage);
+        let committed = self.end(true).await;
+        storage.observe(&committed);
+        committed
     }
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {

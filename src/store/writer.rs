@@ -6,9 +6,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream};
-use futures_util::{StreamExt as _, TryStreamExt as _};
+use futures_util::{FutureExt as _, StreamExt as _, TryFutureExt as _, TryStreamExt as _};
 use sqlx::any::{AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
 use sqlx::{Any, AnyConnection, Describe, Either, Execute, Executor};
+
+use crate::store::storage::{GroupFailure, StorageHealth, StorageTrouble};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
 /// SQLite's writing connection, which this process's writes take turns on
@@ -39,7 +41,7 @@ pub(super) struct Writer {
     committed: Arc<Committed>,
     state: TxState,
     /// The writes of the open transaction that are done and wait for its COMMIT.
-    done: Vec<oneshot::Sender<Result<(), String>>>,
+    done: Vec<oneshot::Sender<Result<(), GroupFailure>>>,
 }
 
 /// Where the writer connection is in its transaction.
@@ -155,13 +157,14 @@ impl Writer {
     }
 
     /// Where the write holding the turn sends its statements.
-    pub(super) fn statements(&mut self) -> Statements<'_> {
+    pub(super) fn statements<'a>(&'a mut self, storage: &'a StorageHealth) -> Statements<'a> {
         Statements {
             conn: self
                 .conn
                 .as_mut()
                 .expect("a write holds an open writer connection until it ends"),
             state: Some(&mut self.state),
+            storage,
         }
     }
 
@@ -221,7 +224,7 @@ impl Writer {
         }
         drop(turn);
         match committed.await {
-            Ok(result) => result.map_err(sqlx::Error::Protocol),
+            Ok(result) => result.map_err(|failure| sqlx::Error::Database(Box::new(failure))),
             Err(_) => Err(sqlx::Error::WorkerCrashed),
         }
     }
@@ -259,8 +262,12 @@ impl Writer {
         tracing::warn!(error = %err, "the writer connection failed; its transaction is rolled back");
         self.conn = None;
         self.state = TxState::Closed;
+        let trouble = StorageTrouble::of(&err);
         for write in self.done.drain(..) {
-            let _ = write.send(Err(format!("the transaction this write was part of failed: {err}")));
+            let _ = write.send(Err(GroupFailure {
+                message: format!("the transaction this write was part of failed: {err}"),
+                trouble,
+            }));
         }
         err
     }
@@ -283,12 +290,18 @@ impl Writer {
 pub(crate) struct Statements<'a> {
     conn: &'a mut AnyConnection,
     state: Option<&'a mut TxState>,
+    /// Told of storage trouble a statement meets.
+    storage: &'a StorageHealth,
 }
 
 impl<'a> Statements<'a> {
     /// Statements on a connection that is in its transaction already.
-    pub(super) fn on(conn: &'a mut AnyConnection) -> Self {
-        Self { conn, state: None }
+    pub(super) fn on(conn: &'a mut AnyConnection, storage: &'a StorageHealth) -> Self {
+        Self {
+            conn,
+            state: None,
+            storage,
+        }
     }
 
     /// The opening statements still to be sent.
@@ -326,8 +339,13 @@ impl<'a> Executor<'a> for Statements<'a> {
         'a: 'e,
         E: 'q + Execute<'q, Any>,
     {
+        let storage = self.storage;
         let Some(opening) = self.take_opening() else {
-            return self.conn.fetch_many(query);
+            return self
+                .conn
+                .fetch_many(query)
+                .inspect_err(|err| storage.failed(err))
+                .boxed();
         };
         let conn = self.conn;
         let results = async move {
@@ -344,6 +362,7 @@ impl<'a> Executor<'a> for Statements<'a> {
                 opening_results -= usize::from(opening);
                 std::future::ready(!opening)
             })
+            .inspect_err(|err| storage.failed(err))
             .boxed()
     }
 
@@ -353,7 +372,12 @@ impl<'a> Executor<'a> for Statements<'a> {
         E: 'q + Execute<'q, Any>,
     {
         if self.opening().is_none() {
-            return self.conn.fetch_optional(query);
+            let storage = self.storage;
+            return self
+                .conn
+                .fetch_optional(query)
+                .inspect_err(|err| storage.failed(err))
+                .boxed();
         }
         // Not the connection's own `fetch_optional`, which stops at the
         // first result, here the opening statements'.
@@ -400,6 +424,31 @@ mod tests {
             tx.rollback().await.expect("rollback");
         }
         affected
+    }
+
+    /// A write is answered once its COMMIT is on disk: the writer (and every
+    /// connection) syncs the WAL at each COMMIT (`synchronous = FULL`, 2).
+    #[tokio::test]
+    async fn every_commit_is_synced_before_it_returns() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::connect(&format!("sqlite://{}/w.db", dir.path().display()))
+            .await
+            .expect("connect");
+        let mut tx = store.begin_write(TenantId(uuid::Uuid::nil())).await.expect("begin");
+        let writer = tx
+            .conn()
+            .fetch_one("PRAGMA synchronous")
+            .await
+            .expect("pragma")
+            .get::<i64, _>(0);
+        tx.commit().await.expect("commit");
+        let reader = sqlx::query("PRAGMA synchronous")
+            .fetch_one(&mut *store.reader().await.expect("reader"))
+            .await
+            .expect("pragma")
+            .get::<i64, _>(0);
+        assert_eq!((writer, reader), (2, 2));
+        store.close().await;
     }
 
     /// A write's first statement carries the write's opening statements in

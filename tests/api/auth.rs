@@ -207,7 +207,7 @@ engine_tests! {
         assert!(checked >= 50, "checked {checked} operations");
     }
 
-    async fn failed_client_authentications_are_slowed_down_per_client_and_per_address(app: &TestApp) {
+    async fn failed_client_authentications_are_slowed_down_per_client_and_address_and_per_address(app: &TestApp) {
         let (a, a_secret) = app.create_client(TENANT, &["setup.read"]).await;
         let (b, b_secret) = app.create_client(TENANT, &["setup.read"]).await;
         // Two callers on two loopback addresses: the attacker and everyone else.
@@ -233,12 +233,27 @@ engine_tests! {
         let body = json(slowed).await;
         assert_eq!(body["error"], "slow_down");
         assert!(body["error_description"].as_str().is_some_and(|d| d.contains("retry in")), "{body}");
-        // The client id waits, even with its secret, from anywhere...
-        assert_eq!(token(&app.client, &a, &a_secret).await.expect("request").status(), 429);
-        // ...and so does the address, whatever the client.
-        assert_eq!(token(&attacker, &b, &b_secret).await.expect("request").status(), 429);
-        // Other clients elsewhere are served.
+        // The client id waits at the attacker's address, even with its secret...
+        assert_eq!(token(&attacker, &a, &a_secret).await.expect("request").status(), 429);
+        // ...and its owner, elsewhere, is served: 11 wrong secrets lock out the attacker alone.
+        assert_eq!(token(&app.client, &a, &a_secret).await.expect("request").status(), 200);
+        let still = token(&attacker, &a, &a_secret).await.expect("request");
+        assert_eq!(still.status(), 429, "the owner's success does not clear the attacker's address");
+        assert!(!header(&still, "retry-after").is_empty());
+        // Below its own limit, the attacker's address is still checked for other client ids.
+        assert_eq!(token(&attacker, &b, &b_secret).await.expect("request").status(), 200);
+        // Spraying guesses over client ids fills the address's count (100 by default)...
+        for attempt in 0..90 {
+            let refused = token(&attacker, &format!("sprayed-{attempt}"), "guess").await.expect("request");
+            assert_eq!(refused.status(), 401, "attempt {attempt}");
+        }
+        // ...after which the address waits, whatever the client.
+        let slowed = token(&attacker, &b, &b_secret).await.expect("request");
+        assert_eq!(slowed.status(), 429);
+        assert!(!header(&slowed, "retry-after").is_empty());
+        // Other callers elsewhere are served.
         assert_eq!(token(&app.client, &b, &b_secret).await.expect("request").status(), 200);
+        assert_eq!(token(&app.client, &a, &a_secret).await.expect("request").status(), 200);
     }
 
     async fn secrets_stored_as_argon2id_still_work_and_are_rewritten_as_sha256(app: &TestApp) {

@@ -37,8 +37,12 @@ pub struct TestApp {
 }
 
 enum TestDb {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    /// The temporary folder of the file, or none when the test owns the folder.
+    Sqlite(#[allow(dead_code)] Option<tempfile::TempDir>),
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestApp {
@@ -48,7 +52,7 @@ impl TestApp {
             Engine::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}/liaison.db", dir.path().display());
-                (url, TestDb::Sqlite(dir))
+                (url, TestDb::Sqlite(Some(dir)))
             }
             Engine::Postgres => {
                 let Ok(admin_url) = std::env::var("LIAISON_TEST_DATABASE_URL") else {
@@ -71,6 +75,17 @@ impl TestApp {
                 (with_database(&admin_url, &name), TestDb::Postgres { admin_url, name })
             }
         };
+        Some(Self::spawn_on(url, db).await)
+    }
+
+    /// A running app on a fresh SQLite file in `dir`, a folder the test owns
+    /// (a small filesystem of its own, say).
+    pub async fn spawn_sqlite_in(dir: &std::path::Path) -> TestApp {
+        let url = format!("sqlite://{}/liaison.db", dir.display());
+        Self::spawn_on(url, TestDb::Sqlite(None)).await
+    }
+
+    async fn spawn_on(url: String, db: TestDb) -> TestApp {
         let (store, server) = serve(&url).await;
         let mut app = TestApp {
             base: format!("http://{}", server.addr),
@@ -83,7 +98,7 @@ impl TestApp {
         };
         let (id, secret) = app.create_client(TENANT, &Scope::all_names()).await;
         app.token = app.token_for(&id, &secret).await;
-        Some(app)
+        app
     }
 
     /// Creates a client of `tenant` (created when missing) with `scopes`; returns id and secret.

@@ -21,6 +21,7 @@ mod relationship_users;
 mod relationships;
 mod setup;
 mod spec;
+mod storage;
 mod timeouts;
 mod vendor_clients;
 mod vendor_words;

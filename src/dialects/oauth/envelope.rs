@@ -22,7 +22,7 @@ impl From<&AppError> for OAuthError {
             AppError::OAuth { code, .. } => code.as_str(),
             // Registered for token responses (RFC 8628 section 3.5): wait, then retry.
             AppError::TooManyRequests { .. } => "slow_down",
-            AppError::Internal(_) | AppError::Unavailable(_) => "server_error",
+            AppError::Internal(_) | AppError::Unavailable(_) | AppError::Storage(_) => "server_error",
             _ => "invalid_request",
         };
         let error_description = match err {
@@ -73,7 +73,8 @@ impl ErrorDialect for OAuthDialect {
         (
             StatusCode::TOO_MANY_REQUESTS,
             "`slow_down` (registered for token responses by RFC 8628): too many failed client authentications \
-             from this address, or for this client id, within the configured window. Nothing is checked until \
+             for this client id from this address, or from this address for any client id, within the \
+             configured window. Nothing is checked until \
              `Retry-After` seconds have passed.",
         ),
         (
@@ -82,7 +83,8 @@ impl ErrorDialect for OAuthDialect {
         ),
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            "`server_error`: the database cannot be reached.",
+            "`server_error`: the database cannot be reached, or its storage is full or read-only (then \
+             with `Retry-After`).",
         ),
     ];
 

@@ -141,9 +141,17 @@ impl OAuthApi {
     /// `client_id` and `client_secret` in the body, not both. `scope` narrows
     /// the token to a subset of the client's scopes; without it the token
     /// carries all of them. Errors follow RFC 6749 section 5.2 and never tell
-    /// an unknown client from a wrong secret. Repeated failed
-    /// authentications for one client id, or from one address, are answered
-    /// 429 `slow_down` with `Retry-After` until their window ends.
+    /// an unknown client from a wrong secret.
+    ///
+    /// Failed authentications are slowed down where they come from, never
+    /// for a client's owner elsewhere: after 10 failures of one client id
+    /// from one address (an IPv4 address or an IPv6 /64) within 60 seconds,
+    /// that client id is answered 429 `slow_down` with `Retry-After` from
+    /// that address until the window ends; after 100 failures from one
+    /// address, whatever the client ids, that address is answered so for
+    /// every client id. The same client id from an address without recent
+    /// failures is checked as usual. (Defaults; see `--token-failure-limit`,
+    /// `--token-address-failure-limit` and `--token-failure-window`.)
     #[oai(path = "/token", method = "post", operation_id = "createToken")]
     async fn token_create(
         &self,
@@ -217,7 +225,7 @@ impl OAuthApi {
                 return Err(oauth_error(OAuthCode::InvalidClient, "client authentication failed").into());
             }
         };
-        throttle.succeeded(&client_id);
+        throttle.succeeded(&client_id, address);
 
         let granted = match form.scope.as_deref() {
             None => client.scopes.clone(),

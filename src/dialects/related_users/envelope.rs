@@ -172,7 +172,8 @@ impl ErrorDialect for RelatedDialect {
         ),
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            "\"Unexpected error.\": the database cannot be reached.",
+            "\"Unexpected error.\": the database cannot be reached; or, with `Retry-After`, a message \
+             saying that storage is full or read-only (reads still work).",
         ),
     ];
 

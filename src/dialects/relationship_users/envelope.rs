@@ -90,7 +90,11 @@ impl ErrorDialect for FormDialect {
             StatusCode::INTERNAL_SERVER_ERROR,
             "An unexpected error; logged with the correlation id.",
         ),
-        (StatusCode::SERVICE_UNAVAILABLE, "The database cannot be reached."),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The database cannot be reached, or its storage is full or read-only (then with \
+             `Retry-After`; reads still work).",
+        ),
     ];
 
     type Envelope = FormErrors;

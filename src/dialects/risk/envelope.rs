@@ -80,7 +80,9 @@ impl From<&AppError> for RiskErrorEnvelope {
             AppError::MethodNotAllowed { .. } => RiskErrorCode::MethodNotAllowed,
             AppError::Conflict(_) => RiskErrorCode::Conflict,
             // Only the token endpoint throttles; were it ever here, it too means "retry later".
-            AppError::Unavailable(_) | AppError::TooManyRequests { .. } => RiskErrorCode::ServiceUnavailable,
+            AppError::Unavailable(_) | AppError::Storage(_) | AppError::TooManyRequests { .. } => {
+                RiskErrorCode::ServiceUnavailable
+            }
             AppError::Internal(_) => RiskErrorCode::InternalError,
         };
         let errors = match err {
@@ -152,7 +154,8 @@ impl ErrorDialect for RiskDialect {
         ),
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            "`ServiceUnavailable`: the database cannot be reached.",
+            "`ServiceUnavailable`: the database cannot be reached, or its storage is full or read-only \
+             (then with `Retry-After`; reads still work).",
         ),
     ];
 
