@@ -112,7 +112,7 @@ pub async fn apikeys(store: &Store, action: ApikeysAction) -> anyhow::Result<()>
         ApikeysAction::Create { tenant: tenant_name } => {
             let tenant = tenant(store, &tenant_name).await?;
             let (key_id, key) = (uuid::Uuid::new_v4().to_string(), random_token(32));
-            store.api_key_insert(tenant, &key_id, &hash_api_key(&key)).await?;
+            store.api_key_put(tenant, &key_id, &hash_api_key(&key)).await?;
             println!("key_id:  {key_id}");
             println!("api_key: {key}");
             println!("send it as: Authorization: Token token={key}");

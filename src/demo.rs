@@ -165,7 +165,7 @@ pub async fn seed(store: &Store, settings: &DemoSettings) -> anyhow::Result<Demo
     }
     // Likewise: a new API key each start, replacing the demo's previous one.
     let api_key = random_token(32);
-    store.api_key_replace(tenant, "demo", &hash_api_key(&api_key)).await?;
+    store.api_key_put(tenant, "demo", &hash_api_key(&api_key)).await?;
     Ok(DemoCredentials {
         tenant,
         client_id,

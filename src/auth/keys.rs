@@ -406,21 +406,10 @@ impl Keyring {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::token::tests::claims;
 
     fn at(seconds: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(seconds, 0).expect("in range")
-    }
-
-    fn claims(exp: i64) -> Claims {
-        Claims {
-            iss: crate::auth::token::ISSUER.into(),
-            sub: "c".into(),
-            tid: "t".into(),
-            scope: "setup.read".into(),
-            iat: 0,
-            exp,
-            jti: "j".into(),
-        }
     }
 
     #[test]

@@ -197,10 +197,11 @@ impl TokenKeys {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn claims(exp: i64) -> Claims {
+    /// Claims of a test token expiring at `exp`.
+    pub(crate) fn claims(exp: i64) -> Claims {
         Claims {
             iss: ISSUER.into(),
             sub: "c".into(),

@@ -139,23 +139,8 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Stores an API key by its hash; nothing when the key id exists.
-    pub async fn api_key_insert(&self, tenant: TenantId, key_id: &str, key_hash: &str) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO api_keys (key_id, tenant_id, key_hash, active, created_at) VALUES ($1, $2, $3, 1, $4) \
-             ON CONFLICT (key_id) DO NOTHING",
-        )
-        .bind(key_id)
-        .bind(tenant.to_string())
-        .bind(key_hash)
-        .bind(to_db_time(now()))
-        .execute(&mut *self.reader().await?)
-        .await
-        .map(|_| ())
-    }
-
     /// Stores an API key by its hash under `key_id`, replacing the key it had.
-    pub async fn api_key_replace(&self, tenant: TenantId, key_id: &str, key_hash: &str) -> Result<(), sqlx::Error> {
+    pub async fn api_key_put(&self, tenant: TenantId, key_id: &str, key_hash: &str) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO api_keys (key_id, tenant_id, key_hash, active, created_at) VALUES ($1, $2, $3, 1, $4) \
              ON CONFLICT (key_id) DO UPDATE SET tenant_id = $2, key_hash = $3, active = 1",

@@ -140,7 +140,7 @@ engine_tests! {
         let (api_key, api_key_id) = {
             let tenant = app.store.tenant_by_name(TENANT).await.expect("query").expect("tenant");
             let key = format!("an-api-key-{}", uuid::Uuid::new_v4().simple());
-            app.store.api_key_insert(tenant, "k1", &liaison::auth::secret::hash_api_key(&key)).await.expect("key");
+            app.store.api_key_put(tenant, "k1", &liaison::auth::secret::hash_api_key(&key)).await.expect("key");
             (key, "k1")
         };
         assert!(!api_key_id.is_empty());

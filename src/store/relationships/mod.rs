@@ -15,11 +15,13 @@ use crate::store::{
     placeholders, to_db_time,
 };
 
+mod filter;
 mod read;
 mod references;
 
-pub use read::{Filter, FilterField, FilterOp, FilterValue, Order, ReferenceNames, RelationshipView};
+pub use filter::{Filter, FilterField, FilterOp, FilterValue, Order};
 use read::{Names, one_view_sql, view_from_row};
+pub use read::{ReferenceNames, RelationshipView};
 
 /// A stored relationship.
 #[derive(Debug, Clone, PartialEq)]

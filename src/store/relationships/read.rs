@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{DeserializeSeed, Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -13,10 +13,11 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Column as _, Executor, Row as _};
 use uuid::Uuid;
 
-use super::{RECORD_COLUMNS, RelationshipRecord, STATE, bind_all};
+use super::filter::where_clause;
+use super::{Filter, Order, RECORD_COLUMNS, RelationshipRecord, STATE, bind_all};
 use crate::domain::relationship::RelationshipState;
 use crate::domain::{Page, TenantId, Version};
-use crate::store::{Engine, Store, WriteTx, from_db_time, from_db_uuid, to_db_time};
+use crate::store::{Engine, Store, WriteTx, from_db_time, from_db_uuid};
 
 /// A relationship as read, with the names of what it refers to.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,65 +36,6 @@ pub struct ReferenceNames {
     /// (supplier id, "line1, city")
     pub addresses: HashMap<Uuid, (Uuid, String)>,
     pub relationships: HashMap<Uuid, String>,
-}
-
-/// A list filter on one column.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Filter {
-    pub field: FilterField,
-    pub op: FilterOp,
-    pub value: FilterValue,
-}
-
-/// What a filter compares with.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FilterValue {
-    Text(String),
-    Instant(DateTime<Utc>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FilterField {
-    EntityId,
-    Name,
-    Status,
-    RelationshipNumber,
-    Classification,
-    Category,
-    CreatedAt,
-    ModifiedAt,
-    StartEffectiveDate,
-}
-
-impl FilterField {
-    fn column(self) -> &'static str {
-        match self {
-            Self::EntityId => "entity_id",
-            Self::Name => "name",
-            Self::Status => "status",
-            Self::RelationshipNumber => "relationship_number",
-            Self::Classification => "classification",
-            Self::Category => "category",
-            Self::CreatedAt => "created_at",
-            Self::ModifiedAt => "modified_at",
-            Self::StartEffectiveDate => "start_effective_date",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FilterOp {
-    Eq,
-    Contains,
-    Lt,
-    Gt,
-}
-
-/// How a list is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Order {
-    pub by_modified: bool,
-    pub descending: bool,
 }
 
 impl Store {
@@ -431,37 +373,6 @@ pub(super) fn view_from_row(engine: Engine, row: &AnyRow) -> Result<Relationship
         Engine::Postgres => Row.visit_map(Columns { row, next: 0 }),
     };
     decoded.map_err(|e| sqlx::Error::Decode(e.into()))
-}
-
-/// The WHERE clause of a tenant's filtered list of relationships `r`, and
-/// the values it binds in order.
-fn where_clause(tenant: TenantId, filters: &[Filter]) -> (String, Vec<String>) {
-    let mut conditions = vec!["r.tenant_id = $1".to_string()];
-    let mut values = vec![tenant.to_string()];
-    for f in filters {
-        let p = values.len() + 1;
-        let column = format!("r.{}", f.field.column());
-        let value = match &f.value {
-            FilterValue::Text(text) => text.clone(),
-            FilterValue::Instant(at) => to_db_time(*at),
-        };
-        let (condition, value) = match f.op {
-            FilterOp::Eq => (format!("{column} = ${p}"), value),
-            FilterOp::Lt => (format!("{column} < ${p}"), value),
-            FilterOp::Gt => (format!("{column} > ${p}"), value),
-            FilterOp::Contains => (
-                format!("LOWER({column}) LIKE ${p} ESCAPE '\\'"),
-                format!("%{}%", escape_like(&value.to_lowercase())),
-            ),
-        };
-        conditions.push(condition);
-        values.push(value);
-    }
-    (conditions.join(" AND "), values)
-}
-
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 impl Store {
