@@ -67,6 +67,8 @@ pub enum AppError {
     /// An error of the token endpoint (RFC 6749 section 5.2).
     #[error("{description}")]
     OAuth { code: OAuthCode, description: String },
+    /// The service cannot serve this now: its database is busy or cannot
+    /// be reached (503, with `Retry-After`: [`UNAVAILABLE_RETRY_AFTER`]).
     #[error("{0}")]
     Unavailable(&'static str),
     /// The database cannot write: its storage is full or read-only (503,
@@ -113,17 +115,30 @@ impl AppError {
     }
 }
 
+/// What a request is told when every database connection stayed in use.
+pub const DATABASE_BUSY: &str = "the database is busy: no connection came free in time; retry shortly";
+
+/// Seconds a client waits before retrying a request the service was too
+/// busy for, or could not reach its database for.
+pub const UNAVAILABLE_RETRY_AFTER: u64 = 1;
+
 impl From<sqlx::Error> for AppError {
-    /// A database that cannot be reached, or whose storage cannot write,
-    /// makes the service unavailable (503, worth a retry); every other
-    /// database error is internal.
+    /// A database that cannot be reached, whose every connection stayed in
+    /// use, or whose storage cannot write, makes the service unavailable
+    /// (503 with `Retry-After`, worth a retry); every other database error
+    /// is internal.
     fn from(err: sqlx::Error) -> Self {
         if let Some(trouble) = StorageTrouble::of(&err) {
             tracing::error!(error = %err, "{trouble}");
             return Self::Storage(trouble);
         }
         match err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            // Every connection stayed in use: busy, not down.
+            sqlx::Error::PoolTimedOut => {
+                tracing::warn!(error = %err, "no database connection came free in time");
+                Self::Unavailable(DATABASE_BUSY)
+            }
+            sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 tracing::error!(error = %err, "the database is unreachable");
                 Self::Unavailable("the database is unreachable")
             }
@@ -220,5 +235,22 @@ impl fmt::Display for UnsupportedContentType {
                  application/json or none) are read"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_with_every_connection_in_use_is_busy_not_unreachable() {
+        let busy = AppError::from(sqlx::Error::PoolTimedOut);
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.public_message(), DATABASE_BUSY);
+        let down = AppError::from(sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused,
+        )));
+        assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(down.public_message(), "the database is unreachable");
     }
 }

@@ -47,17 +47,25 @@ impl HealthApi {
     /// Readiness
     ///
     /// Answers 200 when the database answers a query and takes writes, else
-    /// 503 problem details. While the last write failed because storage is
+    /// 503 problem details. A database whose every connection is in use is
+    /// busy, not down: still ready (the wait shows in
+    /// `liaison_db_pool_acquire_seconds`). While the last write failed because storage is
     /// full or read-only, each check first tries a write that changes
     /// nothing: not ready (503 naming the trouble, with `Retry-After`) until
     /// that write, or any other, succeeds.
     #[oai(path = "/readyz", method = "get", operation_id = "getReadiness")]
     async fn readiness_get(&self) -> Result<HealthResponse, ProblemError> {
         let store = &self.ctx.store;
-        let waited = store.ping().await.map_err(|err| {
-            tracing::warn!(error = %err, "readiness check failed");
-            AppError::Unavailable("the database is unreachable")
-        })?;
+        let waited = match store.ping().await {
+            Ok(waited) => waited,
+            // Every connection in use while some are open: saturated, not
+            // unreachable. The wait is in the acquire histogram for operators.
+            Err(sqlx::Error::PoolTimedOut) if store.pool_status().open > 0 => store.acquire_timeout(),
+            Err(err) => {
+                tracing::warn!(error = %err, "readiness check failed");
+                return Err(AppError::Unavailable("the database is unreachable").into());
+            }
+        };
         self.ctx.metrics.observe_acquire(waited);
         if let Some(trouble) = store.storage().trouble() {
             if let Err(err) = store.probe_write().await {

@@ -414,6 +414,12 @@ fn error_response(dialect: Registration, err: AppError, format: Format) -> Respo
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }
+        AppError::Unavailable(_) => {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::error::UNAVAILABLE_RETRY_AFTER),
+            );
+        }
         AppError::Storage(_) => {
             response.headers_mut().insert(
                 header::RETRY_AFTER,

@@ -201,6 +201,9 @@ pub struct PoolStatus {
     pub max: u32,
 }
 
+/// How long a request waits for a free connection, on either engine.
+pub(crate) const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Store {
@@ -260,7 +263,7 @@ impl Store {
                     Ok(true)
                 })
             })
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _meta| Box::pin(engine.set_up(conn)))
             .connect_with(options.clone())
             .await
@@ -375,6 +378,12 @@ impl Store {
                 max: pool.options().get_max_connections(),
             },
         }
+    }
+
+    /// How long a request waits for a free connection before it is told the
+    /// database is busy.
+    pub fn acquire_timeout(&self) -> Duration {
+        ACQUIRE_TIMEOUT
     }
 
     /// The SQLite file this store keeps its data in (`None` on PostgreSQL).

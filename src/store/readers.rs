@@ -9,16 +9,12 @@
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use sqlx::AnyConnection;
 use sqlx::any::AnyConnectOptions;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::store::{Engine, PoolStatus, open};
-
-/// How long a read waits for a connection before it fails (as sqlx's pool does).
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+use crate::store::{ACQUIRE_TIMEOUT, Engine, PoolStatus, open};
 
 #[derive(Debug)]
 pub(crate) struct Readers {
