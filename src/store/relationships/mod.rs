@@ -42,6 +42,8 @@ pub(super) const RECORD_COLUMNS: [&str; 5] = [
     "created_at",
     "modified_at",
 ];
+
+/// `query` with `values` bound in order (a list's filter values).
 pub(super) fn bind_all<'q>(
     mut query: Query<'q, Any, AnyArguments<'q>>,
     values: &[String],
