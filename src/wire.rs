@@ -18,7 +18,7 @@
 //! | field | `#[rename = "in"]` | this member's wire name |
 //! | field | `#[flatten]` | the struct's members inline |
 //! | field | `#[nullable]`, `#[validator(...)]` | documented only (how a body is read) |
-//! | enum | `Variant = "Wire_Name"` | the variant's one spelling |
+//! | enum | `Variant = "Wire_Name"`, or `Variant` alone | the variant's one spelling (its own name when none is given) |
 //!
 //! A generic struct takes one type parameter, bounded as poem-openapi
 //! needs (`ParseFromJSON + ToJSON`; serde adds `Serialize` itself).
@@ -49,28 +49,31 @@ macro_rules! wire {
         $crate::wire!(@f [$($a)*] [$v $name $(<$T>)?] [] [] $($fields)*);
     };
     (@s [$($a:tt)*] $v:vis enum $name:ident {
-        $($(#[doc = $d:literal])* $var:ident = $s:literal),* $(,)?
+        $($(#[doc = $d:literal])* $var:ident $(= $s:literal)?),* $(,)?
     }) => {
         #[derive(poem_openapi::Enum, serde::Serialize, Debug, Clone, Copy, PartialEq, Eq)]
         $($a)*
         $v enum $name {
-            $($(#[doc = $d])* #[oai(rename = $s)] #[serde(rename = $s)] $var),*
+            $($(#[doc = $d])* $(#[oai(rename = $s)] #[serde(rename = $s)])? $var),*
         }
 
         impl $name {
             /// Every value, in declared order.
             pub const ALL: &'static [Self] = &[$(Self::$var),*];
             /// Every value as the wire spells it, in declared order.
-            pub const NAMES: &'static [&'static str] = &[$($s),*];
+            pub const NAMES: &'static [&'static str] = &[$($crate::wire!(@name $var $($s)?)),*];
 
             /// The value as the wire spells it.
             pub const fn as_str(self) -> &'static str {
                 match self {
-                    $(Self::$var => $s),*
+                    $(Self::$var => $crate::wire!(@name $var $($s)?)),*
                 }
             }
         }
     };
+    // A variant's wire name: its own, or the one it is given.
+    (@name $var:ident) => { stringify!($var) };
+    (@name $var:ident $s:literal) => { $s };
     // Field attributes, gathered until the field itself.
     (@f $a:tt $h:tt [$($o:tt)*] [$($fa:tt)*] #[doc = $d:literal] $($rest:tt)*) => {
         $crate::wire!(@f $a $h [$($o)*] [$($fa)* #[doc = $d]] $($rest)*);

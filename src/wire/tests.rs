@@ -9,6 +9,7 @@ crate::wire! {
         /// Red.
         Red = "Colour_Red",
         Blue = "blue",
+        Green,
     }
 }
 
@@ -53,7 +54,7 @@ fn one_declaration_writes_the_same_members_to_the_spec_and_to_serde() {
     let expected = json!({"someValue": 3, "in": ["x"], "colour": "Colour_Red", "at": "2026-01-02T03:04:05+00:00"});
     assert_eq!(serde_json::to_value(&outer).expect("serialises"), expected);
     assert_eq!(outer.to_json(), Some(expected));
-    assert_eq!(Colour::NAMES, ["Colour_Red", "blue"]);
-    assert_eq!(Colour::ALL, [Colour::Red, Colour::Blue]);
+    assert_eq!(Colour::NAMES, ["Colour_Red", "blue", "Green"]);
+    assert_eq!(Colour::ALL, [Colour::Red, Colour::Blue, Colour::Green]);
     assert_eq!(Colour::Blue.as_str(), "blue");
 }

@@ -10,31 +10,31 @@ crate::wire! {
     /// The closed set of Risk relationships error codes.
     pub enum RiskErrorCode {
         /// The relationship (or route) does not exist for this tenant.
-        DataNotFound = "DataNotFound",
+        DataNotFound,
         /// A field breaks a rule; one entry per violation.
-        ValidationError = "ValidationError",
+        ValidationError,
         /// No valid access token.
-        Unauthorized = "Unauthorized",
+        Unauthorized,
         /// The token lacks the operation's scope.
-        Forbidden = "Forbidden",
+        Forbidden,
         /// If-Match names a version that is no longer current.
-        PreconditionFailed = "PreconditionFailed",
+        PreconditionFailed,
         /// The request's headers or body did not arrive in time.
-        RequestTimeout = "RequestTimeout",
+        RequestTimeout,
         /// Accept names no media type liaison produces.
-        NotAcceptable = "NotAcceptable",
+        NotAcceptable,
         /// The body is not JSON or XML in UTF-8.
-        UnsupportedMediaType = "UnsupportedMediaType",
+        UnsupportedMediaType,
         /// The body exceeds the configured limit.
-        PayloadTooLarge = "PayloadTooLarge",
+        PayloadTooLarge,
         /// The path does not take this method.
-        MethodNotAllowed = "MethodNotAllowed",
+        MethodNotAllowed,
         /// A uniqueness rule would break.
-        Conflict = "Conflict",
+        Conflict,
         /// The database cannot be reached.
-        ServiceUnavailable = "ServiceUnavailable",
+        ServiceUnavailable,
         /// Anything unexpected; logged with the correlation id.
-        InternalError = "InternalError",
+        InternalError,
     }
 }
 

@@ -48,9 +48,9 @@ crate::wire! {
     /// `Team` or `All`. Read case-insensitively; stored and written as listed.
     #[oai(rename = "AccessLevel")]
     pub enum Access {
-        ManagerOnly = "ManagerOnly",
-        Team = "Team",
-        All = "All",
+        ManagerOnly,
+        Team,
+        All,
     }
 }
 
