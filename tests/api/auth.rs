@@ -284,16 +284,7 @@ engine_tests! {
         let (first_store, first) = serve_with(&app.database_url, &settings, limits()).await;
         let (second_store, second) = serve_with(&app.database_url, &settings, limits()).await;
         let (id, secret) = app.create_client(TENANT, &["setup.read"]).await;
-        let issued = app
-            .client
-            .post(format!("http://{}/oauth2/token", first.addr))
-            .basic_auth(&id, Some(&secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .expect("token request");
-        assert_eq!(issued.status(), 200);
-        let token = json(issued).await["access_token"].as_str().expect("token").to_string();
+        let token = token_from(&app.client, &format!("http://{}", first.addr), &id, &secret).await;
         for (server, expected) in [(&second, 200), (&first, 200)] {
             let response = app
                 .client
@@ -349,15 +340,7 @@ async fn instances_on_one_sqlite_file_share_the_key_file_beside_it() {
         .await
         .expect("client");
     let client = reqwest::Client::new();
-    let issued = client
-        .post(format!("http://{}/oauth2/token", first_server.addr))
-        .basic_auth("shared", Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("token request");
-    assert_eq!(issued.status(), 200);
-    let token = json(issued).await["access_token"].as_str().expect("token").to_string();
+    let token = token_from(&client, &format!("http://{}", first_server.addr), "shared", secret).await;
     let read = client
         .get(format!("http://{}/api/setup/organizations", second_server.addr))
         .bearer_auth(&token)

@@ -122,19 +122,7 @@ impl TestApp {
 
     /// A token for the client, from the token endpoint.
     pub async fn token_for(&self, id: &str, secret: &str) -> String {
-        let response = self
-            .client
-            .post(self.url("/oauth2/token"))
-            .basic_auth(id, Some(secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .expect("token request");
-        assert_eq!(response.status(), 200, "token for {id}");
-        json(response).await["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_string()
+        token_from(&self.client, &self.url(""), id, secret).await
     }
 
     /// Seeds the demo tenant into this app's database; a token of its client.
@@ -260,6 +248,23 @@ macro_rules! engine_tests {
 }
 
 /// The parsed JSON body of a response.
+/// A token for the client from the token endpoint of the server at `base`
+/// (`http://host:port`).
+pub async fn token_from(client: &reqwest::Client, base: &str, id: &str, secret: &str) -> String {
+    let response = client
+        .post(format!("{base}/oauth2/token"))
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(response.status(), 200, "token for {id}");
+    json(response).await["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
+}
+
 pub async fn json(response: reqwest::Response) -> serde_json::Value {
     let text = response.text().await.expect("body");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
