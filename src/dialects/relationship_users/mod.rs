@@ -359,8 +359,8 @@ impl RelationshipUsersApi {
         /// Page size, 1-200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
-        /// Rows to skip (default 0).
-        #[oai(validator(minimum(value = "0")))]
+        /// Rows to skip, 0-10000 (default 0).
+        #[oai(validator(minimum(value = "0"), maximum(value = "10000")))]
         offset: Query<Option<i64>>,
     ) -> Result<Listed, FormApiError> {
         let tenant = auth.0.tenant;

@@ -54,7 +54,7 @@ pub const FILTERS: &[(&str, Kind, FilterField)] = &[
 ];
 
 /// The list's other parameters, read by the handler's typed parameters.
-pub const PAGING: [&str; 4] = ["limit", "offset", "order_by", "dir"];
+pub const PAGING: [&str; 5] = ["limit", "offset", "after", "order_by", "dir"];
 
 /// Parses the filters of a list's query string, every problem at once.
 pub fn parse(query: &str) -> Result<Vec<Filter>, Vec<FieldError>> {

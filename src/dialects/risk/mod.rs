@@ -22,6 +22,7 @@ use crate::store::WriteTx;
 use crate::store::relationships::{Order, RelationshipRecord};
 use crate::write::{self, Change};
 
+mod cursor;
 pub mod envelope;
 pub mod filters;
 mod links;
@@ -106,6 +107,14 @@ impl RelationshipsApi {
     /// with `[eq]`, `[lt]`, `[gt]` and an ISO date or date-time. An unknown
     /// parameter, filter field or operator, a bad value, or `limit` over 50:
     /// 400 with one `ValidationError` per problem.
+    ///
+    /// Paging, beyond the vendor document (which shows `limit` and `offset`
+    /// only): `offset` stops at 10,000 (deeper is 400), so that no page
+    /// costs more than a shallow one. A full page carries
+    /// `Link: <…&after=CURSOR>; rel="next"` (RFC 8288): the same query with
+    /// a cursor in place of `offset`, read from the index at the cost of a
+    /// first page however deep it is; the last page carries none. `after`
+    /// and `offset` together: 400.
     #[oai(path = "/", method = "get", operation_id = "listRelationships")]
     #[allow(clippy::too_many_arguments)]
     async fn relationships_list(
@@ -115,9 +124,12 @@ impl RelationshipsApi {
         /// Page size, 1-50 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
         limit: Query<Option<u32>>,
-        /// Rows to skip (default 0).
-        #[oai(validator(minimum(value = "0")))]
+        /// Rows to skip, 0-10000 (default 0); past that, follow the `next` link.
+        #[oai(validator(minimum(value = "0"), maximum(value = "10000")))]
         offset: Query<Option<i64>>,
+        /// A cursor from the `Link rel="next"` of the previous page: this page
+        /// starts after it, in the same order.
+        after: Query<Option<String>>,
         /// Sort key (default `createdAt`).
         order_by: Query<Option<OrderBy>>,
         /// Sort direction (default `Asc`).
@@ -152,25 +164,45 @@ impl RelationshipsApi {
     ) -> Result<RelationshipsListed, RiskApiError> {
         // The filter parameters above only document; one parser reads the
         // query string, so every problem is reported at once.
-        let filters = filters::parse(request.uri().query().unwrap_or_default()).map_err(AppError::Validation)?;
+        let query = request.uri().query().unwrap_or_default();
+        let filters = filters::parse(query).map_err(AppError::Validation)?;
         let page = Page {
             limit: limit.0.unwrap_or(MAX_LIMIT),
             offset: Page::offset(offset.0),
         };
+        let after = match after.0 {
+            Some(_) if offset.0.is_some() => {
+                return Err(AppError::Validation(vec![FieldError::new("after", "cannot be sent with offset")]).into());
+            }
+            Some(text) => Some(cursor::position(&text).map_err(|e| AppError::Validation(vec![e]))?),
+            None => None,
+        };
         let order = Order {
             by_modified: order_by.0 == Some(OrderBy::ModifiedAt),
             descending: dir.0 == Some(Direction::Desc),
+            after,
         };
         let tenant = auth.0.tenant;
         let (views, total_count) = self.ctx.store.relationship_list(tenant, &filters, order, page).await?;
+        let next = match views.last() {
+            Some(last) if views.len() == page.limit as usize => Some(cursor::next_link(
+                request.uri().path(),
+                query,
+                &cursor::after(&last.record, order),
+            )),
+            _ => None,
+        };
         let links = self.links(request);
         let result = views.into_iter().map(|view| links.relationship(view)).collect();
-        Ok(RelationshipsListed::Ok(Negotiated(RiskListEnvelope {
-            success: true,
-            total_count,
-            result,
-            errors: Vec::new(),
-        })))
+        Ok(RelationshipsListed::Ok(
+            Negotiated(RiskListEnvelope {
+                success: true,
+                total_count,
+                result,
+                errors: Vec::new(),
+            }),
+            next,
+        ))
     }
 
     /// Get a relationship

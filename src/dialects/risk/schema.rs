@@ -236,9 +236,12 @@ pub enum RelationshipFetched {
 
 #[derive(ApiResponse)]
 pub enum RelationshipsListed {
-    /// A page of relationships.
+    /// A page of relationships; `Link` names the next page when this one is full.
     #[oai(status = 200)]
-    Ok(Negotiated<RiskListEnvelope<Relationship>>),
+    Ok(
+        Negotiated<RiskListEnvelope<Relationship>>,
+        #[oai(header = "Link")] Option<String>,
+    ),
 }
 
 #[derive(ApiResponse)]

@@ -303,8 +303,8 @@ macro_rules! setup_api {
                 /// Page size, 1-200 (default 50).
                 #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
                 limit: poem_openapi::param::Query<Option<u32>>,
-                /// Rows to skip (default 0).
-                #[oai(validator(minimum(value = "0")))]
+                /// Rows to skip, 0-10000 (default 0).
+                #[oai(validator(minimum(value = "0"), maximum(value = "10000")))]
                 offset: poem_openapi::param::Query<Option<i64>>,
             ) -> Result<$crate::dialects::setup::Listed<$resource>, $crate::api::ProblemError> {
                 let parent_id = None $(.or($crate::dialects::setup::under::<$parent>(parent.0)))?;

@@ -1,6 +1,7 @@
 //! The list's filters and order, and the SQL condition they make.
 
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use crate::domain::TenantId;
 use crate::store::to_db_time;
@@ -57,11 +58,43 @@ pub enum FilterOp {
     Gt,
 }
 
-/// How a list is ordered.
+/// How a list is ordered, and where it starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Order {
     pub by_modified: bool,
     pub descending: bool,
+    /// Start after this row (a cursor: the last row of the previous page).
+    pub after: Option<Position>,
+}
+
+/// A row's place in a list's order: its sort key, then its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+impl Order {
+    /// The column the list is sorted by (then by `entity_id`).
+    pub(super) fn column(self) -> &'static str {
+        if self.by_modified { "modified_at" } else { "created_at" }
+    }
+
+    /// `ASC` or `DESC`.
+    pub(super) fn direction(self) -> &'static str {
+        if self.descending { "DESC" } else { "ASC" }
+    }
+
+    /// Where a page in this order starts: the condition on `r`, when it
+    /// starts after a row, with the two values it binds from `$first`.
+    /// A row-value comparison, which either engine answers from the
+    /// list's index, so a page deep in the list costs what the first does.
+    pub(super) fn start(self, first: usize) -> Option<(String, [String; 2])> {
+        let after = self.after?;
+        let op = if self.descending { "<" } else { ">" };
+        let condition = format!("(r.{}, r.entity_id) {op} (${first}, ${})", self.column(), first + 1);
+        Some((condition, [to_db_time(after.at), after.id.to_string()]))
+    }
 }
 
 /// The WHERE clause of a tenant's filtered list of relationships `r`, and

@@ -19,7 +19,7 @@ mod filter;
 mod read;
 mod references;
 
-pub use filter::{Filter, FilterField, FilterOp, FilterValue, Order};
+pub use filter::{Filter, FilterField, FilterOp, FilterValue, Order, Position};
 use read::{Names, one_view_sql, view_from_row};
 pub use read::{ReferenceNames, RelationshipView};
 

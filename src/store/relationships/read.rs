@@ -53,7 +53,9 @@ impl Store {
     /// A page of relationships matching every filter, with their lists and
     /// names, and how many match in all. Two statements, each served by an
     /// index: the count, and the page in index order (so a page of a large
-    /// match is read without sorting it).
+    /// match is read without sorting it). The page's rows are found first,
+    /// by their keys alone, and only they are read whole: the rows an
+    /// `offset` skips cost an index step each, not a read of their lists.
     pub async fn relationship_list(
         &self,
         tenant: TenantId,
@@ -61,22 +63,33 @@ impl Store {
         order: Order,
         page: Page,
     ) -> Result<(Vec<RelationshipView>, i64), sqlx::Error> {
-        let (where_clause, values) = where_clause(tenant, filters);
-        let order_column = if order.by_modified { "modified_at" } else { "created_at" };
-        let direction = if order.descending { "DESC" } else { "ASC" };
-        let tail = format!(
-            " ORDER BY r.{order_column} {direction}, r.entity_id {direction} LIMIT ${} OFFSET ${}",
+        let (condition, mut values) = where_clause(tenant, filters);
+        let count_sql = format!("SELECT COUNT(*) FROM relationships r WHERE {condition}");
+        let count_values = values.clone();
+        let mut page_condition = condition;
+        if let Some((start, after)) = order.start(values.len() + 1) {
+            page_condition = format!("{page_condition} AND {start}");
+            values.extend(after);
+        }
+        let (column, direction) = (order.column(), order.direction());
+        let sorted = format!("ORDER BY r.{column} {direction}, r.entity_id {direction}");
+        let keys = format!(
+            "r.entity_id IN (SELECT r.entity_id FROM relationships r WHERE {page_condition} {sorted} LIMIT ${} OFFSET ${})",
             values.len() + 1,
             values.len() + 2
         );
-        let sql = view_sql(self.engine(), Names::Included, &where_clause, &tail);
+        let sql = view_sql(
+            self.engine(),
+            Names::Included,
+            &format!("r.tenant_id = $1 AND {keys}"),
+            &format!(" {sorted}"),
+        );
         let rows = bind_all(sqlx::query(&sql), &values)
             .bind(i64::from(page.limit))
             .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
             .fetch_all(&mut *self.reader().await?)
             .await?;
-        let count_sql = format!("SELECT COUNT(*) FROM relationships r WHERE {where_clause}");
-        let total = bind_all(sqlx::query(&count_sql), &values)
+        let total = bind_all(sqlx::query(&count_sql), &count_values)
             .fetch_one(&mut *self.reader().await?)
             .await?
             .try_get(0)?;
