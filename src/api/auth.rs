@@ -20,6 +20,7 @@ use crate::auth::throttle::FailureThrottle;
 use crate::auth::{Credential, Principal, Scope};
 use crate::error::{AppError, AuthFailure};
 use crate::store::Store;
+use crate::store::admission::{self, Caller};
 
 /// The security scheme names in the spec.
 pub const OAUTH2: &str = "oauth2";
@@ -172,6 +173,10 @@ async fn authenticate(request: &Request, allow_api_key: bool) -> Result<Principa
         _ => return Err(AppError::Unauthenticated(AuthFailure::Invalid)),
     };
     check_scopes(request.extensions().get::<RequiredScopes>(), &principal)?;
+    let credential = match &principal.credential {
+        Credential::Client(id) | Credential::ApiKey(id) => id,
+    };
+    admission::admit_as(Caller::new(principal.tenant, credential));
     Ok(principal)
 }
 

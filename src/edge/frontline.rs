@@ -25,6 +25,7 @@ use crate::edge::correlation::{self, CORRELATION_ID};
 use crate::edge::framework::{self, BodyTimedOut, BodyTooLarge};
 use crate::error::{AppError, AuthFailure, OAuthCode};
 use crate::metrics::Metrics;
+use crate::store::admission;
 
 /// Wraps the application's routes.
 pub struct Frontline<E> {
@@ -74,7 +75,9 @@ impl<E: Endpoint> Endpoint for Frontline<E> {
             let started = Instant::now();
             // Metrics hook: in flight until answered, then counted and timed.
             let timer = self.metrics.as_deref().map(|m| m.start(&self.routes, &req));
-            let mut response = self.negotiate(req).await;
+            // Room for the caller authentication names, whose share of the
+            // database connections the request's work is admitted under.
+            let mut response = admission::serving(self.negotiate(req)).await;
             if let Some(timer) = timer {
                 timer.finish(response.status());
             }

@@ -2,6 +2,7 @@
 //! runs on the embedded SQLite file and on PostgreSQL. Queries use `$n`
 //! placeholders and portable types only (see `migrations/`).
 
+pub mod admission;
 pub mod credentials;
 mod readers;
 pub mod related_users;
@@ -106,8 +107,9 @@ impl Engine {
         }
     }
 
-    /// What every new connection runs first (`optimize` gathers, within
-    /// limits, the statistics that let the planner pick the list filters' indexes).
+    /// What every new connection runs first: on SQLite (`optimize` gathers,
+    /// within limits, the statistics that let the planner pick the list
+    /// filters' indexes), on PostgreSQL the statement timeout.
     ///
     /// `synchronous = FULL`: in WAL mode each COMMIT syncs the WAL before it
     /// returns, so a write answered 2xx survives power loss and an OS crash
@@ -120,7 +122,9 @@ impl Engine {
                 "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL; \
                  PRAGMA optimize = 0x10002;",
             ),
-            Engine::Postgres => None,
+            // No statement holds a connection longer than this; one that
+            // would is cancelled (57014: answered 503, see `AppError`).
+            Engine::Postgres => Some("SET statement_timeout = 5000"),
         }
     }
 
@@ -143,6 +147,8 @@ pub struct Store {
     file: Option<Arc<Path>>,
     /// What the writes met last: storage trouble, or none.
     storage: Arc<storage::StorageHealth>,
+    /// Each tenant's and caller's share of the connections.
+    admission: Arc<admission::Admission>,
 }
 
 /// Where a store's reads and writes run.
@@ -164,8 +170,14 @@ enum Connections {
     Postgres(AnyPool),
 }
 
-/// A connection of a read's own, for as long as the read holds it.
-pub(crate) enum Reader {
+/// A connection of a read's own, for as long as the read holds it, and
+/// the share it was admitted with ([`admission`]).
+pub(crate) struct Reader {
+    conn: ReaderConn,
+    _admitted: Option<admission::Admitted>,
+}
+
+enum ReaderConn {
     Sqlite(readers::Lease),
     Pooled(sqlx::pool::PoolConnection<sqlx::Any>),
 }
@@ -174,18 +186,18 @@ impl Deref for Reader {
     type Target = sqlx::AnyConnection;
 
     fn deref(&self) -> &sqlx::AnyConnection {
-        match self {
-            Reader::Sqlite(lease) => lease,
-            Reader::Pooled(conn) => conn,
+        match &self.conn {
+            ReaderConn::Sqlite(lease) => lease,
+            ReaderConn::Pooled(conn) => conn,
         }
     }
 }
 
 impl DerefMut for Reader {
     fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
-        match self {
-            Reader::Sqlite(lease) => lease,
-            Reader::Pooled(conn) => conn,
+        match &mut self.conn {
+            ReaderConn::Sqlite(lease) => lease,
+            ReaderConn::Pooled(conn) => conn,
         }
     }
 }
@@ -273,6 +285,7 @@ impl Store {
             options,
             file: None,
             storage: Arc::default(),
+            admission: Arc::new(admission::Admission::new(size)),
         })
     }
 
@@ -287,14 +300,21 @@ impl Store {
             options,
             file: None,
             storage: Arc::default(),
+            admission: Arc::new(admission::Admission::new(readers)),
         }
     }
 
     /// A connection for one read, or one statement of its own (autocommit).
+    /// Admitted under the share of the caller being served ([`admission`]).
     pub(crate) async fn reader(&self) -> Result<Reader, sqlx::Error> {
-        Ok(match &self.connections {
-            Connections::Sqlite { readers, .. } => Reader::Sqlite(readers.acquire().await?),
-            Connections::Postgres(pool) => Reader::Pooled(pool.acquire().await?),
+        let admitted = self.admission.admit().await?;
+        let conn = match &self.connections {
+            Connections::Sqlite { readers, .. } => ReaderConn::Sqlite(readers.acquire().await?),
+            Connections::Postgres(pool) => ReaderConn::Pooled(pool.acquire().await?),
+        };
+        Ok(Reader {
+            conn,
+            _admitted: admitted,
         })
     }
 
@@ -312,10 +332,16 @@ impl Store {
 
     /// Applies the embedded migrations that have not run yet.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        MIGRATOR
-            .run(&mut *self.reader().await?)
-            .await
-            .context("migrations failed")?;
+        let mut conn = self.reader().await?;
+        // A migration may rewrite a large table: no statement timeout for it.
+        if self.engine() == Engine::Postgres {
+            conn.execute("SET statement_timeout = 0").await?;
+        }
+        MIGRATOR.run(&mut *conn).await.context("migrations failed")?;
+        if let Some(setup) = self.engine().setup() {
+            conn.execute(setup).await?;
+        }
+        drop(conn);
         // Earlier versions kept the demo's credentials in plain text: gone,
         // the demo makes new ones (see `demo::seed`).
         self.forget_settings(&credentials::PLAIN_DEMO_SECRETS).await?;

@@ -9,6 +9,7 @@ use sqlx::{Any, Transaction};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::domain::{TenantId, Version};
+use crate::store::admission::Admitted;
 use crate::store::storage::StorageHealth;
 use crate::store::writer::{Statements, Writer};
 use crate::store::{Connections, Engine, Store};
@@ -21,6 +22,7 @@ impl Store {
     /// PostgreSQL rows are locked as they are read (`WriteTx::for_update`,
     /// `WriteTx::for_share`).
     pub async fn begin_write(&self, tenant: TenantId) -> Result<WriteTx, sqlx::Error> {
+        let mut admitted = None;
         let conn = match &self.connections {
             Connections::Sqlite { writer, .. } => {
                 let mut turn = writer.turn().await;
@@ -32,11 +34,13 @@ impl Store {
                 Conn::Writer(Some(turn))
             }
             Connections::Postgres(pool) => {
+                admitted = self.admission.admit().await?;
                 Conn::Pooled(pool.begin().await.inspect_err(|err| self.storage.failed(err))?)
             }
         };
         Ok(WriteTx {
             conn,
+            _admitted: admitted,
             tenant,
             engine: self.engine(),
             storage: Arc::clone(&self.storage),
@@ -48,6 +52,9 @@ impl Store {
 /// [`WriteTx::commit`], it rolls back.
 pub struct WriteTx {
     conn: Conn,
+    /// On PostgreSQL, the share the connection was admitted with (`store::admission`);
+    /// SQLite's writes take turns on one connection instead.
+    _admitted: Option<Admitted>,
     tenant: TenantId,
     engine: Engine,
     /// Told of storage trouble the write meets, and of its commit.
