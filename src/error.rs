@@ -115,6 +115,8 @@ impl AppError {
     }
 }
 
+/// What a request is told when a statement ran past the statement timeout.
+pub const STATEMENT_TIMED_OUT: &str = "the database took too long to answer; retry shortly";
 /// What a request is told when every database connection stayed in use.
 pub const DATABASE_BUSY: &str = "the database is busy: no connection came free in time; retry shortly";
 
@@ -138,12 +140,30 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!(error = %err, "no database connection came free in time");
                 Self::Unavailable(DATABASE_BUSY)
             }
+            // PostgreSQL cancelled a statement past its statement timeout;
+            // SQLite's lock stayed taken (by another program) past the busy timeout.
+            sqlx::Error::Database(db) if held_up(db.code().as_deref()) => {
+                tracing::warn!(error = %db, "a statement was held up past its time limit");
+                Self::Unavailable(STATEMENT_TIMED_OUT)
+            }
             sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 tracing::error!(error = %err, "the database is unreachable");
                 Self::Unavailable("the database is unreachable")
             }
             other => Self::Internal(other.into()),
         }
+    }
+}
+
+/// Whether a database error code says a statement ran, or waited for a
+/// lock, past its time limit: PostgreSQL's `query_canceled` (57014, what
+/// `statement_timeout` raises), SQLite's `SQLITE_BUSY` (5, with any
+/// extended code).
+fn held_up(code: Option<&str>) -> bool {
+    match code {
+        Some("57014") => true,
+        Some(code) => code.parse::<u32>().is_ok_and(|code| code & 0xff == 5),
+        None => false,
     }
 }
 
@@ -252,5 +272,16 @@ mod tests {
         )));
         assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(down.public_message(), "the database is unreachable");
+    }
+
+    #[test]
+    fn held_up_means_a_statement_timeout_or_a_lock_kept_past_the_busy_timeout() {
+        for code in ["57014", "5", "517", "773"] {
+            assert!(held_up(Some(code)), "{code}");
+        }
+        for code in ["23505", "6", "19", "2067"] {
+            assert!(!held_up(Some(code)), "{code}");
+        }
+        assert!(!held_up(None));
     }
 }
