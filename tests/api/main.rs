@@ -11,6 +11,7 @@ mod cli;
 mod concurrency;
 mod contract;
 mod cross_cutting;
+mod fair_share;
 mod input_screening;
 mod keys;
 mod metrics;

@@ -1,0 +1,151 @@
+//! Bounded work and fair share: one tenant's deep or many lists do not
+//! take the service from another tenant.
+
+use std::time::{Duration, Instant};
+
+use sqlx::Connection;
+
+use crate::harness::*;
+
+const EXAMPLE_ID: &str = "d32a9192-353c-45fe-bbd4-b88702800467";
+
+/// Copies the demo's relationship `rows` times into tenant `acme`, in one
+/// statement (ids `00000000-0000-4000-8000-1000000000NN`).
+async fn many_relationships(app: &TestApp, rows: u32) {
+    let mut conn = sqlx::AnyConnection::connect(&app.database_url).await.expect("connect");
+    let sql = format!(
+        "INSERT INTO relationships (tenant_id, entity_id, relationship_number, name, start_effective_date, \
+         supplier_id, classification, category, sub_category, parent_id, internal_manager_id, \
+         external_manager_id, internal_access, external_access, status, version, created_at, modified_at) \
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) \
+         SELECT (SELECT id FROM tenants WHERE name = '{TENANT}'), \
+         '00000000-0000-4000-8000-' || CAST(100000000000 + n.i AS TEXT), 'X' || CAST(n.i AS TEXT), \
+         r.name || ' ' || CAST(n.i AS TEXT), r.start_effective_date, r.supplier_id, r.classification, r.category, \
+         r.sub_category, NULL, r.internal_manager_id, r.external_manager_id, r.internal_access, \
+         r.external_access, r.status, 1, r.created_at, r.modified_at \
+         FROM n, relationships r WHERE r.entity_id = '{EXAMPLE_ID}'"
+    );
+    sqlx::query(&sql).execute(&mut conn).await.expect("seed relationships");
+    let _ = conn.close().await;
+}
+
+fn p99(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[(times.len() * 99).div_ceil(100) - 1]
+}
+
+engine_tests! {
+    async fn a_deep_offset_is_refused_and_the_next_link_pages_past_it(app: &TestApp) {
+        app.demo_token().await;
+        many_relationships(app, 120).await;
+        let list = |query: String| async move {
+            app.client.get(app.url(&format!("/api/relationships?{query}"))).bearer_auth(&app.token).send().await.expect("list")
+        };
+        let deep = list("offset=10001".into()).await;
+        assert_eq!(deep.status(), 400);
+        assert!(json(deep).await["errors"][0]["message"].as_str().expect("a message").contains("offset"));
+        let both = list("offset=1&after=x".into()).await;
+        assert_eq!(both.status(), 400);
+        let bad = list("after=not-a-cursor".into()).await;
+        assert_eq!(bad.status(), 400);
+        assert!(json(bad).await["errors"][0]["message"].as_str().expect("a message").contains("after"));
+
+        // Following `next` from the first page visits every row once, in
+        // order, with the filter kept; the last page has no link. The copies
+        // share one `modifiedAt`: the order is the id's, the tie-break.
+        for dir in ["Asc", "Desc"] {
+            let mut query = format!("limit=50&dir={dir}&order_by=modifiedAt&name%5Bcontains%5D=Example");
+            let mut seen = Vec::new();
+            loop {
+                let page = list(query.clone()).await;
+                assert_eq!(page.status(), 200);
+                let link = page.headers().get("link").map(|l| l.to_str().expect("text").to_string());
+                let body = json(page).await;
+                assert_eq!(body["totalCount"], 120);
+                let rows = body["result"].as_array().expect("rows");
+                seen.extend(rows.iter().map(|r| r["entityId"].as_str().expect("id").to_string()));
+                let Some(link) = link else { break };
+                assert!(link.ends_with(">; rel=\"next\""), "{link}");
+                assert!(link.contains("name%5Bcontains%5D=Example") && !link.contains("offset"), "{link}");
+                let (_, rest) = link.split_once('?').expect("a query");
+                query = rest.split_once('>').expect("a link").0.to_string();
+            }
+            let mut expected = seen.clone();
+            expected.sort();
+            if dir == "Desc" {
+                expected.reverse();
+            }
+            assert_eq!(seen, expected, "{dir}: every row once, in order");
+            assert_eq!(seen.len(), 120);
+        }
+    }
+
+    async fn deep_lists_of_one_tenant_leave_another_tenant_its_latency(app: &TestApp) {
+        let demo = app.demo_token().await;
+        many_relationships(app, 100_000).await;
+        let reader = app.token_of(TENANT, &["riskassess.relationship.read"]).await;
+        let started = Instant::now();
+        let flood: Vec<_> = (0..60)
+            .map(|i| {
+                let (client, url, reader) = (app.client.clone(), app.url(&format!("/api/relationships?offset={}", 9_950 - i)), reader.clone());
+                tokio::spawn(async move {
+                    let mut statuses = Vec::new();
+                    while started.elapsed() < Duration::from_secs(4) {
+                        let r = client.get(&url).bearer_auth(&reader).send().await.expect("deep list");
+                        statuses.push(r.status().as_u16());
+                    }
+                    statuses
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut times = Vec::new();
+        while started.elapsed() < Duration::from_secs(3) {
+            let at = Instant::now();
+            let r = app.client.get(app.url(&format!("/api/relationships/{EXAMPLE_ID}"))).bearer_auth(&demo).send().await.expect("get");
+            times.push(at.elapsed());
+            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+            let ready = app.client.get(app.url("/readyz")).send().await.expect("readyz");
+            assert_eq!(ready.status(), 200);
+        }
+        let mut flood_statuses = Vec::new();
+        for task in flood {
+            flood_statuses.extend(task.await.expect("flood"));
+        }
+        let p99 = p99(times.clone());
+        eprintln!(
+            "tenant B: {} GETs, p99 {p99:?}; tenant A: {} deep lists, {} not 200",
+            times.len(),
+            flood_statuses.len(),
+            flood_statuses.iter().filter(|s| **s != 200).count()
+        );
+        assert!(p99 < Duration::from_millis(250), "tenant B's p99 {p99:?}");
+        for status in flood_statuses {
+            assert!(status == 200 || status == 429 || status == 503, "{status}");
+        }
+    }
+}
+
+engine_tests! {
+    async fn a_statement_held_up_past_the_limit_is_a_503_with_retry_after(app: &TestApp) {
+        let demo = app.demo_token().await;
+        let body = serde_json::json!({"name": "held up"});
+        // Another program holds the row (PostgreSQL) or the database's write lock (SQLite).
+        let mut other = sqlx::AnyConnection::connect(&app.database_url).await.expect("connect");
+        let lock = if app.database_url.starts_with("sqlite") {
+            "BEGIN IMMEDIATE"
+        } else {
+            "BEGIN; SELECT 1 FROM relationships FOR UPDATE"
+        };
+        sqlx::raw_sql(lock).execute(&mut other).await.expect("hold the lock");
+        let started = Instant::now();
+        let put = app.client.put(app.url(&format!("/api/relationships/{EXAMPLE_ID}"))).bearer_auth(&demo).json(&body).send().await.expect("put");
+        let waited = started.elapsed();
+        assert_eq!(put.status(), 503, "{}", put.text().await.unwrap_or_default());
+        assert_eq!(header(&put, "retry-after"), "1");
+        let body = json(put).await;
+        assert_eq!(body["errors"][0]["errorCode"], "ServiceUnavailable", "{body}");
+        assert!(waited < Duration::from_secs(8), "{waited:?}");
+        let _ = other.close().await;
+    }
+}
