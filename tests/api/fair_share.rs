@@ -149,3 +149,51 @@ engine_tests! {
         let _ = other.close().await;
     }
 }
+
+/// This process's resident memory, in MiB (Linux).
+fn resident_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS");
+    kib / 1024
+}
+
+engine_tests! {
+    async fn a_hundred_related_user_lists_over_90_000_rows_stay_small(app: &TestApp) {
+        let demo = app.demo_token().await;
+        let mut conn = sqlx::AnyConnection::connect(&app.database_url).await.expect("connect");
+        sqlx::query(
+            "INSERT INTO related_users (tenant_id, id, user_id, name, active, version, created_at, modified_at) \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 90000) \
+             SELECT r.tenant_id, 1000 + n.i, r.user_id, r.name || ' ' || CAST(n.i AS TEXT), 1, 1, r.created_at, r.modified_at \
+             FROM n, (SELECT * FROM related_users ORDER BY id LIMIT 1) r",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("seed related users");
+        let _ = conn.close().await;
+        let before = resident_mib();
+        let lists: Vec<_> = (0..100)
+            .map(|i| {
+                let request = app.client.get(app.url(&format!("/api/user/related?limit=1000&after={}", i * 500))).bearer_auth(&demo);
+                tokio::spawn(async move {
+                    let response = request.send().await.expect("list");
+                    let status = response.status();
+                    let body = response.bytes().await.expect("body");
+                    (status, body.len())
+                })
+            })
+            .collect();
+        for list in lists {
+            let (status, len) = list.await.expect("list");
+            assert_eq!(status, 200);
+            assert!(len < 1024 * 1024, "a page of 1,000 is {len} bytes");
+        }
+        let after = resident_mib();
+        eprintln!("resident memory: {before} MiB before, {after} MiB after 100 lists of 1,000");
+        assert!(after < 200, "{after} MiB");
+    }
+}
