@@ -366,7 +366,7 @@ async fn seed_relationship_users(store: &Store, tenant: TenantId) -> anyhow::Res
         ensure(store, tenant, id, None, config).await?;
     }
     let page = crate::domain::Page { limit: 1, offset: 0 };
-    if store.relationship_user_list(tenant, RELATIONSHIP, page).await?.1 == 0 {
+    if store.relationship_user_list(tenant, RELATIONSHIP, page, None).await?.1 == 0 {
         let new = NewRelationshipUser {
             relationship_id: RELATIONSHIP,
             user_id: INTERNAL_MANAGER,

@@ -3,6 +3,7 @@
 //! authentication extractors, query parameters and links.
 
 pub mod auth;
+pub mod cursor;
 pub mod envelope;
 pub mod links;
 pub mod params;

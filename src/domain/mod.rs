@@ -35,6 +35,14 @@ impl Page {
     }
 }
 
+/// A row's place in a list ordered by an instant, then by id: where the
+/// next page starts (see `api::cursor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub id: uuid::Uuid,
+}
+
 /// A row's version for optimistic concurrency; starts at 1, grows by one per change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version(pub i64);

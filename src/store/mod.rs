@@ -509,6 +509,17 @@ pub(crate) async fn next_numbers_on<'c>(
 }
 
 /// A timestamp as stored: RFC 3339, UTC, microseconds, fixed width.
+/// `query` with `values` bound in order (a list's conditions).
+pub(crate) fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    values: &[String],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for v in values {
+        query = query.bind(v.clone());
+    }
+    query
+}
+
 pub fn to_db_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }

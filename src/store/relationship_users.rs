@@ -90,18 +90,21 @@ impl Store {
         by_id(&mut *self.reader().await?, tenant, id, "").await
     }
 
-    /// A page of a relationship's users, by id, and their total.
+    /// A page of a relationship's users, by id (from `page.offset`, or
+    /// after the id `after`), and their total.
     pub async fn relationship_user_list(
         &self,
         tenant: TenantId,
         relationship_id: Uuid,
         page: Page,
+        after: Option<i64>,
     ) -> Result<(Vec<RelationshipUserRecord>, i64), sqlx::Error> {
         let rows = sqlx::query(&format!(
-            "{SELECT} WHERE ru.tenant_id = $1 AND ru.relationship_id = $2 ORDER BY ru.id LIMIT $3 OFFSET $4"
+            "{SELECT} WHERE ru.tenant_id = $1 AND ru.relationship_id = $2 AND ru.id > $3 ORDER BY ru.id LIMIT $4 OFFSET $5"
         ))
         .bind(tenant.to_string())
         .bind(relationship_id.to_string())
+        .bind(after.unwrap_or(i64::MIN))
         .bind(i64::from(page.limit))
         .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
         .fetch_all(&mut *self.reader().await?)

@@ -166,7 +166,7 @@ async fn graceful_shutdown_finishes_in_flight_writes() {
     stopping.await.expect("task").expect("clean shutdown");
     let page = liaison::domain::Page { limit: 10, offset: 0 };
     let (rows, _) = store
-        .record_list::<liaison::domain::setup::Organization>(tenant, None, page)
+        .record_list::<liaison::domain::setup::Organization>(tenant, None, page, None)
         .await
         .expect("list");
     assert_eq!(rows.len(), 1, "the acknowledged write was kept");

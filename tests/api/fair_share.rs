@@ -197,3 +197,72 @@ engine_tests! {
         assert!(after < 200, "{after} MiB");
     }
 }
+
+/// Follows `Link rel="next"` from `path`: the `key` of every item of every page, in order.
+async fn follow(app: &TestApp, authorization: &str, mut path: String, items: &str, key: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let page = app
+            .client
+            .get(app.url(&path))
+            .header("authorization", authorization)
+            .send()
+            .await
+            .expect("list");
+        assert_eq!(page.status(), 200, "{path}");
+        let link = page
+            .headers()
+            .get("link")
+            .map(|l| l.to_str().expect("text").to_string());
+        let body = json(page).await;
+        seen.extend(
+            body[items]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|item| item[key].to_string()),
+        );
+        let Some(link) = link else { return seen };
+        path = link
+            .strip_prefix('<')
+            .and_then(|l| l.strip_suffix(">; rel=\"next\""))
+            .expect("a next link")
+            .to_string();
+        assert!(!path.contains("offset"), "{path}");
+    }
+}
+
+engine_tests! {
+    async fn setup_and_relationship_user_lists_page_on_by_their_next_links(app: &TestApp) {
+        let bearer = format!("Bearer {}", app.token);
+        for i in 0..7 {
+            create_organization(app, &format!("org {i}")).await;
+        }
+        let all = follow(app, &bearer, "/api/setup/organizations?limit=200".into(), "items", "entityId").await;
+        assert_eq!(all.len(), 7);
+        let paged = follow(app, &bearer, "/api/setup/organizations?limit=3".into(), "items", "entityId").await;
+        assert_eq!(paged, all, "every row once, in creation order");
+
+        let demo = format!("Bearer {}", app.demo_token().await);
+        for user in ["3", "b218d8e5-8c7a-4f3e-9b12-222222222222"] {
+            let created = app.client.post(app.url("/api/user/relationship_users")).header("authorization", &demo)
+                .json(&serde_json::json!({
+                    "form_configuration_name": "reference_rest_api_relationship_user_create",
+                    "parent_resource_id": "team_members",
+                    "form": {"relationship_id": "R00001", "user_id": user, "properties": {"status": "pending"}}
+                }))
+                .send().await.expect("create");
+            assert_eq!(created.status(), 201);
+        }
+        let list = format!("/api/user/relationship_users?relationship_id={EXAMPLE_ID}");
+        let all = follow(app, &demo, format!("{list}&limit=200"), "relationship_users", "id").await;
+        assert_eq!(all.len(), 3);
+        let paged = follow(app, &demo, format!("{list}&limit=1"), "relationship_users", "id").await;
+        assert_eq!(paged, all, "every row once, by id");
+
+        for (path, authorization) in [("/api/setup/organizations?offset=1&after=x", &bearer), (&*format!("{list}&offset=1&after=1"), &demo)] {
+            let both = app.client.get(app.url(path)).header("authorization", authorization).send().await.expect("list");
+            assert_eq!(both.status(), 400, "{path}");
+        }
+    }
+}

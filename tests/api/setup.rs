@@ -212,7 +212,7 @@ async fn seeding_the_demo_twice_changes_nothing() {
     let first = liaison::demo::seed(&store, &settings).await.expect("seed");
     let page = liaison::domain::Page { limit: 200, offset: 0 };
     let users = store
-        .record_list::<liaison::domain::setup::User>(first.tenant, None, page)
+        .record_list::<liaison::domain::setup::User>(first.tenant, None, page, None)
         .await
         .expect("list");
     let second = liaison::demo::seed(&store, &settings).await.expect("seed again");
@@ -221,7 +221,7 @@ async fn seeding_the_demo_twice_changes_nothing() {
     assert_ne!(first.client_secret, second.client_secret);
     assert_ne!(first.api_key, second.api_key);
     let again = store
-        .record_list::<liaison::domain::setup::User>(first.tenant, None, page)
+        .record_list::<liaison::domain::setup::User>(first.tenant, None, page, None)
         .await
         .expect("list");
     assert_eq!(users.1, again.1);

@@ -6,11 +6,13 @@
 //! `relatedUsers.id` is a string, and messages come in English and in the
 //! `mensagem` field.
 
+use poem::Request;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use uuid::Uuid;
 
 use crate::api::auth::Bearer;
+use crate::api::cursor;
 use crate::api::envelope::IfMatch;
 use crate::auth::Scope;
 use crate::codec::{Body, JsonXmlOrForm, Negotiated};
@@ -182,11 +184,12 @@ impl RelatedUsersApi {
     /// are not listed. Beyond the vendor document, which shows no list: a
     /// page holds `limit` related users (default 100, at most 1000), those
     /// whose id comes after `after`; a full page carries
-    /// `Link: </api/user/related?after=ID&limit=N>; rel="next"` (RFC 8288),
+    /// `Link: </api/user/related?limit=N&after=ID>; rel="next"` (RFC 8288),
     /// and the last page none. Every page costs the same, however deep.
     #[oai(path = "/", method = "get", operation_id = "listRelatedUsers")]
     async fn related_users_list(
         &self,
+        request: &Request,
         #[oai(scope = "Scope::RelatedRead")] auth: Bearer,
         /// Page size, 1-1000 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
@@ -202,10 +205,10 @@ impl RelatedUsersApi {
             .related_user_page(auth.0.tenant, after.0.unwrap_or(0), limit)
             .await?;
         let next = match users.last() {
-            Some(last) if users.len() == limit as usize => Some(format!(
-                "</api/user/related?after={}&limit={limit}>; rel=\"next\"",
-                last.id
-            )),
+            Some(last) if users.len() == limit as usize => {
+                let query = request.uri().query().unwrap_or_default();
+                Some(cursor::next_link(request.uri().path(), query, &last.id.to_string()))
+            }
             _ => None,
         };
         let message = format!("{} related users found", users.len());

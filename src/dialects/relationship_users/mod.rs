@@ -9,12 +9,14 @@
 
 use std::collections::BTreeMap;
 
+use poem::Request;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::api::auth::BearerOrApiKey;
+use crate::api::cursor;
 use crate::api::envelope::IfMatch;
 use crate::api::params::RequiredText;
 use crate::auth::{Principal, Scope};
@@ -349,7 +351,10 @@ impl RelationshipUsersApi {
     /// List a relationship's users
     ///
     /// Beyond the document: the users of one relationship (`relationship_id`:
-    /// its entityId or number), by id, paged.
+    /// its entityId or number), by id, paged: `limit` 1-200 (default 50),
+    /// from `offset` (up to 10,000) or `after` an id (not both). A full
+    /// page carries `Link: <…&after=ID>; rel="next"`, which pages on at the
+    /// cost of a first page however deep.
     #[oai(path = "/", method = "get", operation_id = "listRelationshipUsers")]
     async fn relationship_users_list(
         &self,
@@ -362,7 +367,14 @@ impl RelationshipUsersApi {
         /// Rows to skip, 0-10000 (default 0).
         #[oai(validator(minimum(value = "0"), maximum(value = "10000")))]
         offset: Query<Option<i64>>,
+        /// The last id of the previous page: this page starts after it.
+        #[oai(validator(minimum(value = "0")))]
+        after: Query<Option<i64>>,
+        request: &Request,
     ) -> Result<Listed, FormApiError> {
+        if after.0.is_some() && offset.0.is_some() {
+            return Err(AppError::Validation(vec![FieldError::new("after", "cannot be sent with offset")]).into());
+        }
         let tenant = auth.0.tenant;
         let relationship = self
             .ctx
@@ -377,14 +389,22 @@ impl RelationshipUsersApi {
         let (rows, total_count) = self
             .ctx
             .store
-            .relationship_user_list(tenant, relationship, page)
+            .relationship_user_list(tenant, relationship, page, after.0)
             .await?;
-        Ok(Listed::Ok(Negotiated(RelationshipUserList {
+        let next = match rows.last() {
+            Some(last) if rows.len() == page.limit as usize => {
+                let query = request.uri().query().unwrap_or_default();
+                Some(cursor::next_link(request.uri().path(), query, &last.id.to_string()))
+            }
+            _ => None,
+        };
+        let list = RelationshipUserList {
             relationship_users: rows.into_iter().map(RelationshipUser::from).collect(),
             total_count,
             limit: page.limit,
             offset: page.offset,
-        })))
+        };
+        Ok(Listed::Ok(Negotiated(list), next))
     }
 }
 

@@ -209,7 +209,8 @@ pub enum Fetched {
 
 #[derive(ApiResponse)]
 pub enum Listed {
-    /// A page of the relationship's users, by id.
+    /// A page of the relationship's users, by id; `Link` names the next
+    /// page when this one is full.
     #[oai(status = 200)]
-    Ok(Negotiated<RelationshipUserList>),
+    Ok(Negotiated<RelationshipUserList>, #[oai(header = "Link")] Option<String>),
 }

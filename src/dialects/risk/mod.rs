@@ -7,6 +7,7 @@ use poem_openapi::param::{Header, Path, Query};
 use uuid::Uuid;
 
 use crate::api::auth::Bearer;
+use crate::api::cursor;
 use crate::api::envelope::IfMatch;
 use crate::api::links::base_url;
 use crate::api::params::Documented;
@@ -22,7 +23,6 @@ use crate::store::WriteTx;
 use crate::store::relationships::{Order, RelationshipRecord};
 use crate::write::{self, Change};
 
-mod cursor;
 pub mod envelope;
 pub mod filters;
 mod links;
@@ -170,13 +170,7 @@ impl RelationshipsApi {
             limit: limit.0.unwrap_or(MAX_LIMIT),
             offset: Page::offset(offset.0),
         };
-        let after = match after.0 {
-            Some(_) if offset.0.is_some() => {
-                return Err(AppError::Validation(vec![FieldError::new("after", "cannot be sent with offset")]).into());
-            }
-            Some(text) => Some(cursor::position(&text).map_err(|e| AppError::Validation(vec![e]))?),
-            None => None,
-        };
+        let after = cursor::start(offset.0, after.0.as_deref()).map_err(|e| AppError::Validation(vec![e]))?;
         let order = Order {
             by_modified: order_by.0 == Some(OrderBy::ModifiedAt),
             descending: dir.0 == Some(Direction::Desc),
@@ -185,11 +179,10 @@ impl RelationshipsApi {
         let tenant = auth.0.tenant;
         let (views, total_count) = self.ctx.store.relationship_list(tenant, &filters, order, page).await?;
         let next = match views.last() {
-            Some(last) if views.len() == page.limit as usize => Some(cursor::next_link(
-                request.uri().path(),
-                query,
-                &cursor::after(&last.record, order),
-            )),
+            Some(last) if views.len() == page.limit as usize => {
+                let after = cursor::cursor(order.position_of(&last.record));
+                Some(cursor::next_link(request.uri().path(), query, &after))
+            }
             _ => None,
         };
         let links = self.links(request);

@@ -20,10 +20,11 @@ use poem_openapi::types::{ParseFromJSON, ToJSON, Type};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::api::cursor;
 use crate::auth::Principal;
 use crate::codec::Negotiated;
 use crate::domain::etag::etag;
-use crate::domain::{FieldError, Page, TenantId};
+use crate::domain::{FieldError, Page, Position, TenantId};
 use crate::error::AppError;
 use crate::store::setup::records::{Record, RecordKey, Stored};
 use crate::store::{Store, WriteTx};
@@ -115,17 +116,24 @@ pub enum Created<T: ToJSON + Serialize + Type + Send + Sync + 'static> {
 
 #[derive(ApiResponse)]
 pub enum Listed<T: ParseFromJSON + ToJSON + Serialize + Type + Send + Sync + 'static> {
-    /// One page.
+    /// One page; `Link` names the next page when this one is full.
     #[oai(status = 200)]
-    Ok(Negotiated<ListPage<T>>),
+    Ok(Negotiated<ListPage<T>>, #[oai(header = "Link")] Option<String>),
 }
 
-/// The page a list request asks for.
-pub fn page(limit: Option<u32>, offset: Option<i64>) -> Page {
-    Page {
+/// The page a list request asks for: `limit` rows from `offset`, or after
+/// the cursor `after` (see `api::cursor`).
+pub fn page(
+    limit: Option<u32>,
+    offset: Option<i64>,
+    after: Option<&str>,
+) -> Result<(Page, Option<Position>), AppError> {
+    let after = cursor::start(offset, after).map_err(|e| invalid(vec![e]))?;
+    let page = Page {
         limit: limit.unwrap_or(DEFAULT_LIMIT),
         offset: Page::offset(offset),
-    }
+    };
+    Ok((page, after))
 }
 
 fn invalid(errors: Vec<FieldError>) -> AppError {
@@ -144,7 +152,8 @@ pub async fn list<R: Resource + ParseFromJSON, P: Resource>(
     store: &Store,
     tenant: TenantId,
     parent_id: Option<Uuid>,
-    page: Page,
+    (page, after): (Page, Option<Position>),
+    request: &poem::Request,
 ) -> Result<Listed<R>, AppError> {
     if let Some(parent_id) = parent_id {
         store
@@ -152,13 +161,28 @@ pub async fn list<R: Resource + ParseFromJSON, P: Resource>(
             .await?
             .ok_or(AppError::NotFound(P::Data::NAME))?;
     }
-    let (items, total_count) = store.record_list::<R::Data>(tenant, parent_id, page).await?;
-    Ok(Listed::Ok(Negotiated(ListPage {
+    let (items, total_count) = store.record_list::<R::Data>(tenant, parent_id, page, after).await?;
+    let next = match items.last() {
+        Some(last) if items.len() == page.limit as usize => {
+            let after = cursor::cursor(Position {
+                at: last.created_at,
+                id: last.entity_id,
+            });
+            Some(cursor::next_link(
+                request.uri().path(),
+                request.uri().query().unwrap_or_default(),
+                &after,
+            ))
+        }
+        _ => None,
+    };
+    let page = ListPage {
         items: items.into_iter().map(R::from_stored).collect(),
         total_count,
         limit: page.limit,
         offset: page.offset,
-    })))
+    };
+    Ok(Listed::Ok(Negotiated(page), next))
 }
 
 pub async fn get<R: Resource>(
@@ -294,10 +318,11 @@ macro_rules! setup_api {
         impl $api {
             #[doc = $list_summary]
             #[doc = ""]
-            #[doc = "Pages through them, oldest first (`limit` 1-200, default 50; `offset`). Rows of another tenant (or under another tenant's parent) are never listed: 404 for such a parent."]
+            #[doc = "Pages through them, oldest first (`limit` 1-200, default 50; `offset` up to 10,000, or `after` the cursor in a full page's `Link: <…>; rel=\"next\"`, which pages on at the cost of a first page). Rows of another tenant (or under another tenant's parent) are never listed: 404 for such a parent."]
             #[oai(path = $collection, method = "get", operation_id = $list_id)]
             async fn list(
                 &self,
+                request: &poem::Request,
                 #[oai(scope = "crate::auth::Scope::SetupRead")] auth: $crate::api::auth::Bearer,
                 $(#[oai(name = $parent_name, example = $parent_example)] parent: poem_openapi::param::Path<uuid::Uuid>,)?
                 /// Page size, 1-200 (default 50).
@@ -306,11 +331,13 @@ macro_rules! setup_api {
                 /// Rows to skip, 0-10000 (default 0).
                 #[oai(validator(minimum(value = "0"), maximum(value = "10000")))]
                 offset: poem_openapi::param::Query<Option<i64>>,
+                /// A cursor from the `Link rel="next"` of the previous page: this page starts after it.
+                after: poem_openapi::param::Query<Option<String>>,
             ) -> Result<$crate::dialects::setup::Listed<$resource>, $crate::api::ProblemError> {
                 let parent_id = None $(.or($crate::dialects::setup::under::<$parent>(parent.0)))?;
-                let page = $crate::dialects::setup::page(limit.0, offset.0);
+                let page = $crate::dialects::setup::page(limit.0, offset.0, after.0.as_deref())?;
                 Ok($crate::dialects::setup::list::<$resource, $crate::dialects::setup::setup_api!(@parent $resource; $($parent)?)>(
-                    &self.ctx.store, auth.0.tenant, parent_id, page,
+                    &self.ctx.store, auth.0.tenant, parent_id, page, request,
                 ).await?)
             }
 

@@ -1,9 +1,9 @@
 //! The list's filters and order, and the SQL condition they make.
 
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
-use crate::domain::TenantId;
+use super::RelationshipRecord;
+use crate::domain::{Position, TenantId};
 use crate::store::to_db_time;
 
 /// A list filter on one column.
@@ -67,17 +67,23 @@ pub struct Order {
     pub after: Option<Position>,
 }
 
-/// A row's place in a list's order: its sort key, then its id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Position {
-    pub at: DateTime<Utc>,
-    pub id: Uuid,
-}
-
 impl Order {
     /// The column the list is sorted by (then by `entity_id`).
     pub(super) fn column(self) -> &'static str {
         if self.by_modified { "modified_at" } else { "created_at" }
+    }
+
+    /// Where `record` stands in this order.
+    pub fn position_of(self, record: &RelationshipRecord) -> Position {
+        let at = if self.by_modified {
+            record.modified_at
+        } else {
+            record.created_at
+        };
+        Position {
+            at,
+            id: record.entity_id,
+        }
     }
 
     /// `ASC` or `DESC`.

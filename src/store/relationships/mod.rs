@@ -3,9 +3,7 @@
 //! rows loads each kind of related data in one query.
 
 use chrono::{DateTime, Utc};
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
-use sqlx::{Any, Executor as _, Row as _};
+use sqlx::{Executor as _, Row as _};
 use uuid::Uuid;
 
 use crate::domain::relationship::{RelationshipState, Status};
@@ -19,7 +17,7 @@ mod filter;
 mod read;
 mod references;
 
-pub use filter::{Filter, FilterField, FilterOp, FilterValue, Order, Position};
+pub use filter::{Filter, FilterField, FilterOp, FilterValue, Order};
 use read::{Names, one_view_sql, view_from_row};
 pub use read::{ReferenceNames, RelationshipView};
 
@@ -42,17 +40,6 @@ pub(super) const RECORD_COLUMNS: [&str; 5] = [
     "created_at",
     "modified_at",
 ];
-
-/// `query` with `values` bound in order (a list's filter values).
-pub(super) fn bind_all<'q>(
-    mut query: Query<'q, Any, AnyArguments<'q>>,
-    values: &[String],
-) -> Query<'q, Any, AnyArguments<'q>> {
-    for v in values {
-        query = query.bind(v.clone());
-    }
-    query
-}
 
 /// A column of the relationship row: its name, how a state writes it, and
 /// how its stored text (`None` for `NULL`) is read back into one.

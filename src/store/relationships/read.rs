@@ -14,10 +14,10 @@ use sqlx::{Any, Column as _, Executor, Row as _};
 use uuid::Uuid;
 
 use super::filter::where_clause;
-use super::{Filter, Order, RECORD_COLUMNS, RelationshipRecord, STATE, bind_all};
+use super::{Filter, Order, RECORD_COLUMNS, RelationshipRecord, STATE};
 use crate::domain::relationship::RelationshipState;
 use crate::domain::{Page, TenantId, Version};
-use crate::store::{Engine, Store, WriteTx, from_db_time, from_db_uuid};
+use crate::store::{Engine, Store, WriteTx, bind_all, from_db_time, from_db_uuid};
 
 /// A relationship as read, with the names of what it refers to.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,9 +4,9 @@
 use sqlx::{Any, Executor, Row as _};
 use uuid::Uuid;
 
-use super::bind_all;
 use crate::domain::TenantId;
 use crate::domain::relationship::{ExtensionRule, References, RelationshipState};
+use crate::store::bind_all;
 use crate::store::{WriteTx, from_db_uuid, next_number_on};
 
 /// The `size` and `flag` columns of a reference that is not an extension field.

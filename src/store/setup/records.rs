@@ -8,9 +8,10 @@ use sqlx::query::Query;
 use sqlx::{Any, Executor, Row as _};
 use uuid::Uuid;
 
-use crate::domain::{Page, TenantId, Version};
+use crate::domain::{Page, Position, TenantId, Version};
 use crate::store::{
-    Aggregate, Store, WriteError, WriteTx, from_db_time, from_db_uuid, next_number_on, now, placeholders, to_db_time,
+    Aggregate, Store, WriteError, WriteTx, bind_all, from_db_time, from_db_uuid, next_number_on, now, placeholders,
+    to_db_time,
 };
 
 /// A value for one data column.
@@ -164,39 +165,44 @@ impl Store {
         Ok(stored)
     }
 
-    /// One page in creation order (under `parent_id` for child resources), and the total.
+    /// One page in creation order (under `parent_id` for child resources),
+    /// from `page.offset` or after a row's place, and the total.
     pub async fn record_list<R: Record>(
         &self,
         tenant: TenantId,
         parent_id: Option<Uuid>,
         page: Page,
+        after: Option<Position>,
     ) -> Result<(Vec<Stored<R>>, i64), sqlx::Error> {
-        let parent_filter = match R::PARENT {
-            Some(column) => format!(" AND {column} = $2"),
-            None => String::new(),
-        };
-        let first_page_param = if parent_filter.is_empty() { 2 } else { 3 };
+        let mut condition = "tenant_id = $1".to_string();
+        let mut values = vec![tenant.to_string()];
+        if let Some(column) = R::PARENT {
+            values.push(parent_id.map(|p| p.to_string()).unwrap_or_default());
+            condition.push_str(&format!(" AND {column} = ${}", values.len()));
+        }
+        let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {condition}", R::TABLE);
+        let count_values = values.clone();
+        if let Some(after) = after {
+            values.extend([to_db_time(after.at), after.id.to_string()]);
+            let n = values.len();
+            condition.push_str(&format!(" AND (created_at, entity_id) > (${}, ${n})", n - 1));
+        }
         let sql = format!(
-            "SELECT {} FROM {} WHERE tenant_id = $1{parent_filter} ORDER BY created_at, entity_id LIMIT ${} OFFSET ${}",
+            "SELECT {} FROM {} WHERE {condition} ORDER BY created_at, entity_id LIMIT ${} OFFSET ${}",
             select_list::<R>(),
             R::TABLE,
-            first_page_param,
-            first_page_param + 1
+            values.len() + 1,
+            values.len() + 2
         );
-        let count_sql = format!("SELECT COUNT(*) FROM {} WHERE tenant_id = $1{parent_filter}", R::TABLE);
-        let parent = parent_id.map(|p| p.to_string());
-        let mut query = sqlx::query(&sql).bind(tenant.to_string());
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(tenant.to_string());
-        if R::PARENT.is_some() {
-            query = query.bind(parent.clone());
-            count = count.bind(parent);
-        }
-        let rows = query
+        let rows = bind_all(sqlx::query(&sql), &values)
             .bind(i64::from(page.limit))
             .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
             .fetch_all(&mut *self.reader().await?)
             .await?;
-        let total = count.fetch_one(&mut *self.reader().await?).await?;
+        let total = bind_all(sqlx::query(&count_sql), &count_values)
+            .fetch_one(&mut *self.reader().await?)
+            .await?
+            .try_get(0)?;
         let items = rows.iter().map(stored_from_row).collect::<Result<_, _>>()?;
         Ok((items, total))
     }

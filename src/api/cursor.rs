@@ -1,33 +1,20 @@
-//! The list's cursor: where the next page starts, carried by the
+//! A list's cursor: where the next page starts, carried by the
 //! `Link: <…>; rel="next"` of a full page and read back from `after`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 
-use crate::domain::FieldError;
-use crate::store::relationships::{Order, Position, RelationshipRecord};
+use crate::domain::{FieldError, Position};
 
-/// The cursor after `record` in `order`: its sort key and id, opaque to
-/// clients (base64url of `<RFC 3339 instant>,<id>`).
-pub(super) fn after(record: &RelationshipRecord, order: Order) -> String {
-    let at = if order.by_modified {
-        record.modified_at
-    } else {
-        record.created_at
-    };
-    cursor(Position {
-        at,
-        id: record.entity_id,
-    })
-}
-
-fn cursor(position: Position) -> String {
+/// The cursor of a row's place, opaque to clients (base64url of
+/// `<RFC 3339 instant>,<id>`).
+pub fn cursor(position: Position) -> String {
     URL_SAFE_NO_PAD.encode(format!("{},{}", position.at.to_rfc3339(), position.id))
 }
 
-/// Reads a cursor that [`after`] wrote.
-pub(super) fn position(cursor: &str) -> Result<Position, FieldError> {
+/// Reads a cursor that [`cursor`] wrote.
+pub fn position(cursor: &str) -> Result<Position, FieldError> {
     let parsed = URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
@@ -42,9 +29,18 @@ pub(super) fn position(cursor: &str) -> Result<Position, FieldError> {
     parsed.ok_or_else(|| FieldError::new("after", "is not a cursor from a `next` link of this list"))
 }
 
+/// Where a page starts: `after` a cursor, or at `offset` (not both).
+pub fn start(offset: Option<i64>, after: Option<&str>) -> Result<Option<Position>, FieldError> {
+    match after {
+        Some(_) if offset.is_some() => Err(FieldError::new("after", "cannot be sent with offset")),
+        Some(text) => position(text).map(Some),
+        None => Ok(None),
+    }
+}
+
 /// The next page's link: this request's query without `offset` and
 /// `after`, then `after` the last row.
-pub(super) fn next_link(path: &str, query: &str, cursor: &str) -> String {
+pub fn next_link(path: &str, query: &str, cursor: &str) -> String {
     let mut next = form_urlencoded::Serializer::new(String::new());
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         if key != "offset" && key != "after" {
