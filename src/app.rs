@@ -18,6 +18,7 @@ use crate::demo::{self, DemoSettings};
 use crate::dialects;
 use crate::document::routes::RouteTable;
 use crate::edge::connection::GuardedAcceptor;
+use crate::edge::cors::Cors;
 use crate::edge::frontline::Frontline;
 use crate::metrics;
 use crate::server::{self, ServerSettings};
@@ -177,14 +178,15 @@ pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl En
     } else {
         route
     };
-    Ok(Frontline::new(
+    let frontline = Frontline::new(
         route.data(auth).map_to_response(),
         settings.body_limit,
         settings.body_timeout,
         routes,
         dialects::DIALECTS,
     )
-    .with_metrics(metrics))
+    .with_metrics(metrics);
+    Cors::new(frontline, &settings.cors_origins)
 }
 
 /// A server accepting connections in the background.

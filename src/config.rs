@@ -217,6 +217,13 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub token_address_failure_limit: u32,
 
+    /// An origin (`scheme://host[:port]`) whose browser pages may call the
+    /// API (CORS); repeat for more, or a comma-separated list in the
+    /// variable. None by default: no cross-origin call is allowed.
+    #[arg(long = "cors-origin", env = "LIAISON_CORS_ORIGINS", value_delimiter = ',', global = true,
+          value_parser = parse_origin)]
+    pub cors_origins: Vec<String>,
+
     /// Seconds over which failed client authentications are counted.
     #[arg(long, env = "LIAISON_TOKEN_FAILURE_WINDOW", default_value_t = 60, global = true,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
@@ -229,6 +236,18 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/liaison.db";
 pub enum LogFormat {
     Text,
     Json,
+}
+
+fn parse_origin(origin: &str) -> Result<String, String> {
+    let origin = origin.trim().trim_end_matches('/');
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or("an origin starts with http:// or https://")?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+        return Err("an origin is scheme://host[:port], without a path".into());
+    }
+    Ok(origin.to_string())
 }
 
 fn parse_database_url(url: &str) -> Result<String, String> {
@@ -345,6 +364,26 @@ mod tests {
         assert_eq!(cli.settings.metrics_bind.map(|a| a.port()), Some(9100));
         let ipv6 = Cli::try_parse_from(["liaison", "--bind", "[::1]:8080"]).expect("parses");
         assert_eq!(ipv6.settings.bind.to_string(), "[::1]:8080");
+    }
+
+    #[test]
+    fn cors_origins_repeat_and_must_be_origins() {
+        let args = [
+            "liaison",
+            "serve",
+            "--cors-origin",
+            "https://a.example/",
+            "--cors-origin",
+            "http://b.example:3000",
+        ];
+        let cli = Cli::try_parse_from(args).expect("parses");
+        assert_eq!(
+            cli.settings.cors_origins,
+            ["https://a.example", "http://b.example:3000"]
+        );
+        for bad in ["a.example", "https://a.example/path", "ftp://a.example", "https://"] {
+            assert!(Cli::try_parse_from(["liaison", "--cors-origin", bad]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::edge::connection::ConnectionLimits;
 pub const GRACE: Duration = Duration::from_secs(30);
 
 /// What a running server holds its connections and requests to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerSettings {
     /// The largest request body, in bytes.
     pub body_limit: u64,
@@ -19,6 +19,8 @@ pub struct ServerSettings {
     pub connections: ConnectionLimits,
     /// When failed client authentications are answered 429.
     pub token_failures: crate::auth::throttle::ThrottlePolicy,
+    /// The origins whose pages may call the API (CORS); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerSettings {
@@ -33,6 +35,7 @@ impl Default for ServerSettings {
                 max_connections: 1024,
             },
             token_failures: crate::auth::throttle::ThrottlePolicy::default(),
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -62,6 +65,7 @@ impl From<&Settings> for ServerSettings {
                 address_limit: settings.token_address_failure_limit,
                 window: Duration::from_secs(settings.token_failure_window),
             },
+            cors_origins: settings.cors_origins.clone(),
         }
     }
 }

@@ -6,5 +6,6 @@
 
 pub mod connection;
 pub mod correlation;
+pub mod cors;
 pub mod framework;
 pub mod frontline;

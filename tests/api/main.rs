@@ -12,6 +12,7 @@ mod concurrency;
 mod contract;
 mod cross_cutting;
 mod fair_share;
+mod http_conventions;
 mod input_screening;
 mod keys;
 mod metrics;
