@@ -1,6 +1,8 @@
 // Swagger UI in a real browser: authorize with the demo client (OAuth 2.0
 // client credentials), "Try it out" on PUT /api/relationships/{relationshipId}
 // with its example, expect 200; switch the response type to XML, expect XML.
+// Then the docs page from another origin (localhost, where liaison runs with
+// --cors-origin for it) calls liaison at 127.0.0.1: CORS, preflight and all.
 // Env: LIAISON_URL, LIAISON_CLIENT_ID, LIAISON_CLIENT_SECRET, SCREENSHOT_DIR.
 import { chromium } from 'playwright-core';
 
@@ -37,9 +39,11 @@ try {
   await dialog.locator('input[data-name=clientSecret]').fill(process.env.LIAISON_CLIENT_SECRET);
   const selectAll = dialog.getByText('select all', { exact: true });
   if (await selectAll.count()) await selectAll.first().click();
-  const token = page.waitForResponse((r) => r.url().endsWith('/oauth2/token'));
+  const tokenAnswer = page.waitForResponse((r) => r.url().endsWith('/oauth2/token'));
   await dialog.locator('button.modal-btn.authorize').first().click();
-  check('token request answered 200', (await token).status() === 200);
+  const token = await tokenAnswer;
+  check('token request answered 200', token.status() === 200);
+  const accessToken = (await token.json()).access_token;
   await dialog.locator('button:has-text("Logout")').first().waitFor();
   check('the dialog shows the client as authorized', true);
   await dialog.locator('button.btn-done, button:has-text("Close")').first().click();
@@ -69,6 +73,17 @@ try {
   const xmlBody = await xml.text();
   check('with Accept: application/xml the answer is XML', xml.status() === 200 && xmlBody.startsWith('<?xml'), xmlBody.slice(0, 80));
   await snapshot('swagger-ui-xml.png');
+
+  const otherOrigin = base.replace('127.0.0.1', 'localhost');
+  await page.goto(`${otherOrigin}/docs`, { waitUntil: 'networkidle' });
+  const across = await page.evaluate(async ({ api, accessToken }) => {
+    const r = await fetch(`${api}/api/relationships/d32a9192-353c-45fe-bbd4-b88702800467`, {
+      headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json', 'X-Correlation-Id': 'cors-check' },
+    });
+    return { status: r.status, etag: r.headers.get('etag'), correlation: r.headers.get('x-correlation-id') };
+  }, { api: base, accessToken });
+  check('a page on another allowed origin calls the API', across.status === 200, JSON.stringify(across));
+  check('and reads the exposed ETag and X-Correlation-Id', !!across.etag && across.correlation === 'cors-check');
 } catch (error) {
   console.log(`error: ${error.message}`);
   await page.screenshot({ path: `${shots}/swagger-ui-failure.png`, fullPage: true }).catch(() => {});
