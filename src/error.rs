@@ -241,6 +241,8 @@ pub enum UnsupportedContentType {
     Charset(String),
     /// A multipart part that is a file (or not text), by its field name.
     FilePart(String),
+    /// A `Content-Encoding` liaison does not read.
+    Encoding(String),
 }
 
 impl fmt::Display for UnsupportedContentType {
@@ -249,6 +251,7 @@ impl fmt::Display for UnsupportedContentType {
             Self::Missing => write!(f, "a request body needs a Content-Type"),
             Self::Unsupported(ct) => write!(f, "Content-Type {ct} is not supported"),
             Self::Charset(cs) => write!(f, "charset {cs} is not supported; send UTF-8"),
+            Self::Encoding(coding) => write!(f, "Content-Encoding {coding} is not supported"),
             Self::FilePart(name) => write!(
                 f,
                 "the multipart part {name} is a file; only fields (no filename; Content-Type text/plain, \

@@ -22,8 +22,9 @@ use crate::codec::rendered::{BodyKind, Rendered};
 use crate::document::routes::{Location, RouteTable};
 use crate::domain::{FieldError, text};
 use crate::edge::correlation::{self, CORRELATION_ID};
+use crate::edge::encoding;
 use crate::edge::framework::{self, BodyTimedOut, BodyTooLarge};
-use crate::error::{AppError, AuthFailure, OAuthCode};
+use crate::error::{AppError, AuthFailure, OAuthCode, UnsupportedContentType};
 use crate::metrics::Metrics;
 use crate::store::admission;
 
@@ -73,14 +74,19 @@ impl<E: Endpoint> Endpoint for Frontline<E> {
         );
         async move {
             let started = Instant::now();
+            let (method, coding) = (
+                req.method().clone(),
+                encoding::preferred(req.headers().get(header::ACCEPT_ENCODING)),
+            );
             // Metrics hook: in flight until answered, then counted and timed.
             let timer = self.metrics.as_deref().map(|m| m.start(&self.routes, &req));
             // Room for the caller authentication names, whose share of the
             // database connections the request's work is admitted under.
-            let mut response = admission::serving(self.negotiate(req)).await;
+            let response = admission::serving(self.negotiate(req)).await;
             if let Some(timer) = timer {
                 timer.finish(response.status());
             }
+            let mut response = encoding::encode_response(&method, response, coding).await;
             if let Ok(value) = HeaderValue::from_str(&correlation_id) {
                 response.headers_mut().insert(CORRELATION_ID, value);
             }
@@ -168,8 +174,17 @@ fn cap_body(req: &mut Request, limit: u64, timeout: Duration) -> Result<(), AppE
     if declared.is_some_and(|len| len > limit) {
         return Err(AppError::PayloadTooLarge { limit: Some(limit) });
     }
+    let sent = poem::Body::from_bytes_stream(BodyDeadline::new(capped(req.take_body(), limit), timeout));
+    // A coded body is held to the limit once more, decoded.
+    let decoded = encoding::decode_request(req.headers(), sent)?;
+    req.set_body(poem::Body::from_bytes_stream(capped(decoded, limit)));
+    Ok(())
+}
+
+/// `body`, failing with [`BodyTooLarge`] once it passes `limit` bytes.
+fn capped(body: poem::Body, limit: u64) -> impl Stream<Item = std::io::Result<Bytes>> + Send + 'static {
     let mut seen: u64 = 0;
-    let stream = req.take_body().into_bytes_stream().map(move |chunk| {
+    body.into_bytes_stream().map(move |chunk| {
         let chunk = chunk?;
         seen += chunk.len() as u64;
         if seen > limit {
@@ -177,9 +192,7 @@ fn cap_body(req: &mut Request, limit: u64, timeout: Duration) -> Result<(), AppE
         } else {
             Ok(chunk)
         }
-    });
-    req.set_body(poem::Body::from_bytes_stream(BodyDeadline::new(stream, timeout)));
-    Ok(())
+    })
 }
 
 /// The average rate, in bytes a second, a body must keep up once it has
@@ -399,10 +412,12 @@ fn error_response(dialect: Registration, err: AppError, format: Format) -> Respo
                 HeaderValue::from_static(r#"Basic realm="liaison""#),
             );
         }
-        AppError::UnsupportedMediaType(_, accept) => {
-            response
-                .headers_mut()
-                .insert(header::ACCEPT, HeaderValue::from_static(accept));
+        AppError::UnsupportedMediaType(reason, accepted) => {
+            let name = match reason {
+                UnsupportedContentType::Encoding(_) => header::ACCEPT_ENCODING,
+                _ => header::ACCEPT,
+            };
+            response.headers_mut().insert(name, HeaderValue::from_static(accepted));
         }
         // The body was not read to its end, so the connection cannot carry
         // another request: say so, or a client may send one on it just as

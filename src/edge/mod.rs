@@ -7,5 +7,6 @@
 pub mod connection;
 pub mod correlation;
 pub mod cors;
+pub mod encoding;
 pub mod framework;
 pub mod frontline;

@@ -111,3 +111,121 @@ async fn without_cors_origins_no_cross_origin_call_is_allowed() {
     assert!(answer.headers().get("access-control-allow-methods").is_none());
     server.shutdown().await.expect("shutdown");
 }
+
+/// `bytes` gzipped, or gunzipped.
+async fn gzip(bytes: &[u8], encode: bool) -> Vec<u8> {
+    use async_compression::tokio::bufread::{GzipDecoder, GzipEncoder};
+    use tokio::io::AsyncReadExt as _;
+    let mut out = Vec::new();
+    if encode {
+        GzipEncoder::new(bytes).read_to_end(&mut out).await.expect("gzip");
+    } else {
+        GzipDecoder::new(bytes).read_to_end(&mut out).await.expect("gunzip");
+    }
+    out
+}
+
+#[tokio::test]
+async fn answers_are_compressed_as_accept_encoding_asks_and_coded_bodies_are_read() {
+    let app = TestApp::spawn(Engine::Sqlite).await.expect("SQLite");
+    let demo = app.demo_token().await;
+    let path = "/api/relationships/d32a9192-353c-45fe-bbd4-b88702800467";
+    let plain = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(&demo)
+        .send()
+        .await
+        .expect("get");
+    let vary: Vec<_> = plain
+        .headers()
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert!(vary.contains(&"Accept-Encoding"), "{vary:?}");
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.expect("body");
+    assert!(
+        plain.len() > 1024,
+        "a relationship is worth compressing: {} bytes",
+        plain.len()
+    );
+
+    let zipped = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(&demo)
+        .header("accept-encoding", "br;q=0.5, gzip")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(header(&zipped, "content-encoding"), "gzip");
+    let zipped = zipped.bytes().await.expect("body");
+    assert!(zipped.len() < plain.len() / 2, "{} of {}", zipped.len(), plain.len());
+    assert_eq!(
+        gzip(&zipped, false).await,
+        plain,
+        "a gzip answer decodes to the same body"
+    );
+
+    let small = app
+        .client
+        .get(app.url("/readyz"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("readyz");
+    assert!(
+        small.headers().get("content-encoding").is_none(),
+        "small answers go as they are"
+    );
+
+    // A gzip request body is read; one that inflates past the body limit is a 413.
+    let body = serde_json::json!({
+        "name": "sent gzipped", "startEffectiveDate": "2026-05-01",
+        "organizations": ["3fa85f64-5717-4562-b3fc-2c963f66afa6"],
+        "internalManager": "a218d8e5-8c7a-4f3e-9b12-111111111111",
+        "externalManager": "b218d8e5-8c7a-4f3e-9b12-222222222222",
+        "classification": "classification1", "category": "Cat1",
+        "internalAccess": "Team", "externalAccess": "Team", "status": "Relationship_Active"
+    })
+    .to_string();
+    let put = app
+        .client
+        .put(app.url(path))
+        .bearer_auth(&demo)
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(gzip(body.as_bytes(), true).await)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(put.status(), 200, "{}", put.text().await.unwrap_or_default());
+    let bomb = gzip(&vec![b' '; 8 * BODY_LIMIT as usize], true).await;
+    assert!(bomb.len() < 64 * 1024, "the bomb is small on the wire: {}", bomb.len());
+    let put = app
+        .client
+        .put(app.url(path))
+        .bearer_auth(&demo)
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(bomb)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(put.status(), 413);
+    let put = app
+        .client
+        .put(app.url(path))
+        .bearer_auth(&demo)
+        .header("content-type", "application/json")
+        .header("content-encoding", "compress")
+        .body(body)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(put.status(), 415);
+    assert_eq!(header(&put, "accept-encoding"), "zstd, br, gzip, deflate");
+    app.stop().await;
+}
