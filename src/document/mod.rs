@@ -99,6 +99,7 @@ impl Document {
                 media.insert("example".into(), Value::String(example));
             }
         }
+        conditional_gets(&mut value);
         let json = serde_json::to_string_pretty(&value).context("the finished document cannot be written as JSON")?;
         let yaml = serde_yaml::to_string(&value).context("the finished document cannot be written as YAML")?;
         Ok(Self { value, json, yaml })
@@ -140,6 +141,57 @@ impl Document {
         Ok(poem::Route::new()
             .at("/", make_sync(move |_| Html(page.clone())))
             .at("/oauth-receiver.html", service.swagger_ui()))
+    }
+}
+
+/// Documents what the edge does for every GET (`edge::conditional`): the
+/// `If-None-Match` (and, where the answer has `Last-Modified`,
+/// `If-Modified-Since`) it reads, the `ETag` every 200 carries (weak, of
+/// the content, where the operation declares none), and the 304.
+fn conditional_gets(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let string = json!({"type": "string"});
+    for get in paths.values_mut().filter_map(|path| path.get_mut("get")) {
+        let Some(ok) = get.pointer_mut("/responses/200").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let Some(headers) = ok.entry("headers").or_insert_with(|| json!({})).as_object_mut() else {
+            continue;
+        };
+        let declared = |name: &str| headers.keys().any(|k| k.eq_ignore_ascii_case(name));
+        let has_last_modified = declared("Last-Modified");
+        // The 304 carries the correlation id as every answer does, declared alike.
+        let mut not_modified_headers = json!({"ETag": {"schema": string}});
+        if let Some((name, correlation)) = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("X-Correlation-Id")) {
+            not_modified_headers[name] = correlation.clone();
+        }
+        if !declared("ETag") {
+            let description = "A weak tag of this answer's content, for `If-None-Match`.";
+            headers.insert("ETag".into(), json!({"description": description, "schema": string}));
+        }
+        let mut parameters = vec![json!({
+            "name": "If-None-Match", "in": "header", "required": false, "schema": string,
+            "description": "ETags the client holds (or `*`): when one matches this answer's (compared weakly), the answer is 304 without a body."
+        })];
+        if has_last_modified {
+            parameters.push(json!({
+                "name": "If-Modified-Since", "in": "header", "required": false, "schema": string,
+                "description": "An HTTP date: without `If-None-Match`, when the resource has not changed since (to the second), 304 without a body."
+            }));
+        }
+        let operation = get.as_object_mut();
+        if let Some(list) = operation.and_then(|op| op.entry("parameters").or_insert_with(|| json!([])).as_array_mut())
+        {
+            list.extend(parameters);
+        }
+        if let Some(responses) = get.get_mut("responses").and_then(Value::as_object_mut) {
+            responses.insert("304".into(), json!({
+                "description": "Not modified: the client's copy (named by `If-None-Match` or `If-Modified-Since`) is current. No body.",
+                "headers": not_modified_headers
+            }));
+        }
     }
 }
 

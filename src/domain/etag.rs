@@ -1,6 +1,15 @@
-//! Entity tags for optimistic concurrency (RFC 9110 section 13.1.1).
+//! Validators (RFC 9110 section 8.8): entity tags for optimistic
+//! concurrency and conditional GETs, and `Last-Modified` dates.
+
+use chrono::{DateTime, Utc};
 
 use crate::domain::Version;
+
+/// An instant as an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`), as
+/// `Last-Modified` carries it.
+pub fn http_date(at: DateTime<Utc>) -> String {
+    at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
 
 /// The strong entity tag of a version: `"7"`.
 pub fn etag(version: Version) -> String {

@@ -21,6 +21,7 @@ use crate::codec::negotiate::{Format, choose_format};
 use crate::codec::rendered::{BodyKind, Rendered};
 use crate::document::routes::{Location, RouteTable};
 use crate::domain::{FieldError, text};
+use crate::edge::conditional::{self, Conditions};
 use crate::edge::correlation::{self, CORRELATION_ID};
 use crate::edge::encoding;
 use crate::edge::framework::{self, BodyTimedOut, BodyTooLarge};
@@ -74,6 +75,8 @@ impl<E: Endpoint> Endpoint for Frontline<E> {
         );
         async move {
             let started = Instant::now();
+            // What the answer is spared (304) and compressed by.
+            let conditions = Conditions::of(req.method(), req.headers());
             let (method, coding) = (
                 req.method().clone(),
                 encoding::preferred(req.headers().get(header::ACCEPT_ENCODING)),
@@ -83,6 +86,7 @@ impl<E: Endpoint> Endpoint for Frontline<E> {
             // Room for the caller authentication names, whose share of the
             // database connections the request's work is admitted under.
             let response = admission::serving(self.negotiate(req)).await;
+            let response = conditions.answer(response).await;
             if let Some(timer) = timer {
                 timer.finish(response.status());
             }
@@ -332,6 +336,16 @@ fn screen_parameters(req: &Request, routes: &RouteTable, path: &str) -> Result<(
                 parameter.name.as_str(),
                 "must be text (visible ASCII characters and spaces)",
             ));
+        }
+    }
+    if conditional::reads(req.method()) {
+        for name in conditional::HEADERS {
+            if req.headers().get_all(name).iter().any(|v| v.to_str().is_err()) {
+                errors.push(FieldError::new(
+                    name,
+                    "must be text (visible ASCII characters and spaces)",
+                ));
+            }
         }
     }
     errors.dedup();

@@ -4,6 +4,7 @@
 //! dialect, metrics), correlation ids, and the framework's own errors in
 //! the project's terms.
 
+pub mod conditional;
 pub mod connection;
 pub mod correlation;
 pub mod cors;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::{TenantId, Version};
 use crate::store::setup::records::counter_at_least;
-use crate::store::{Aggregate, Store, WriteError, WriteTx, now, to_db_time};
+use crate::store::{Aggregate, Store, WriteError, WriteTx, from_db_time, now, to_db_time};
 
 /// A related user with its user's login name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +16,7 @@ pub struct RelatedUser {
     pub username: String,
     pub active: bool,
     pub version: Version,
+    pub modified_at: DateTime<Utc>,
 }
 
 /// What deactivating found.
@@ -26,7 +27,7 @@ pub enum Deactivation {
     NotFound,
 }
 
-const SELECT: &str = "SELECT r.id, r.name, u.username, r.active, r.version FROM related_users r \
+const SELECT: &str = "SELECT r.id, r.name, u.username, r.active, r.version, r.modified_at FROM related_users r \
     JOIN users u ON u.tenant_id = r.tenant_id AND u.entity_id = r.user_id";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<RelatedUser, sqlx::Error> {
@@ -36,6 +37,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<RelatedUser, sqlx::Error> {
         username: row.try_get(2)?,
         active: row.try_get::<i64, _>(3)? != 0,
         version: Version(row.try_get(4)?),
+        modified_at: from_db_time(&row.try_get::<String, _>(5)?)?,
     })
 }
 
@@ -109,8 +111,14 @@ impl Store {
 
 impl WriteTx {
     /// Creates a related user with the tenant's next number, or with `id`
-    /// (the demo's; nothing happens when that id exists). Its id.
-    pub async fn related_user_insert(&mut self, id: Option<i64>, user: Uuid, name: &str) -> Result<i64, sqlx::Error> {
+    /// (the demo's; nothing happens when that id exists). Its id, and when
+    /// it was created.
+    pub async fn related_user_insert(
+        &mut self,
+        id: Option<i64>,
+        user: Uuid,
+        name: &str,
+    ) -> Result<(i64, DateTime<Utc>), sqlx::Error> {
         let tenant = self.tenant();
         // A fixed id is the demo's: seeding it again changes nothing. A new
         // number never conflicts; if it did, that is an error, not a no-op.
@@ -121,7 +129,7 @@ impl WriteTx {
             }
             None => (self.next_number("related_users").await?, ""),
         };
-        let at = to_db_time(now());
+        let at = now();
         sqlx::query(&format!(
             "INSERT INTO related_users (tenant_id, id, user_id, name, active, version, created_at, modified_at) \
              VALUES ($1, $2, $3, $4, 1, 1, $5, $5){on_conflict}"
@@ -130,10 +138,10 @@ impl WriteTx {
         .bind(id)
         .bind(user.to_string())
         .bind(name)
-        .bind(at)
+        .bind(to_db_time(at))
         .execute(self.conn())
         .await?;
-        Ok(id)
+        Ok((id, at))
     }
 
     /// Deactivates (soft-deletes) a related user.

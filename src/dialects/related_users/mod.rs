@@ -18,7 +18,7 @@ use crate::auth::Scope;
 use crate::codec::{Body, JsonXmlOrForm, Negotiated};
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
-use crate::domain::etag::etag;
+use crate::domain::etag::{etag, http_date};
 use crate::domain::text::{self, required_text};
 use crate::domain::{TenantId, Version};
 use crate::error::AppError;
@@ -162,7 +162,7 @@ impl RelatedUsersApi {
             Ok(tx.related_user_insert(None, user, &checked.name).await?)
         }
         .await;
-        let id = write::finish(tx, result).await?;
+        let (id, modified_at) = write::finish(tx, result).await?;
         // What was just written; no need to read it back.
         let stored = Stored {
             id,
@@ -170,6 +170,7 @@ impl RelatedUsersApi {
             username: checked.username,
             active: true,
             version: Version(1),
+            modified_at,
         };
         Ok(RelatedUserWritten::Ok(envelope(
             "Related user successfully registered!",
@@ -236,8 +237,8 @@ impl RelatedUsersApi {
         id: Path<i64>,
     ) -> Result<RelatedUserFetched, RelatedApiError> {
         let stored = self.related(auth.0.tenant, id.0).await?;
-        let tag = etag(stored.version);
-        Ok(RelatedUserFetched::Ok(envelope("", stored), tag))
+        let (tag, modified) = (etag(stored.version), http_date(stored.modified_at));
+        Ok(RelatedUserFetched::Ok(envelope("", stored), tag, modified))
     }
 
     /// Update related user

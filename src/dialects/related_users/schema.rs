@@ -139,9 +139,14 @@ pub enum RelatedUserUpdated {
 
 #[derive(ApiResponse)]
 pub enum RelatedUserFetched {
-    /// The related user (`message` is empty); `ETag` is its version.
+    /// The related user (`message` is empty); `ETag` is its version,
+    /// `Last-Modified` when it last changed.
     #[oai(status = 200)]
-    Ok(Negotiated<RelatedUserEnvelope>, #[oai(header = "ETag")] String),
+    Ok(
+        Negotiated<RelatedUserEnvelope>,
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Last-Modified")] String,
+    ),
 }
 
 #[derive(ApiResponse)]

@@ -23,7 +23,7 @@ use crate::auth::{Principal, Scope};
 use crate::codec::{Body, JsonXmlOrForm, MaybeBody, Negotiated};
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
-use crate::domain::etag::etag;
+use crate::domain::etag::{etag, http_date};
 use crate::domain::form::{FormConfiguration, RELATIONSHIP_USER};
 use crate::domain::relationship_user::{may_change, merge, read_form, validate};
 use crate::domain::{FieldError, Page};
@@ -344,8 +344,8 @@ impl RelationshipUsersApi {
             .relationship_user_get(auth.0.tenant, relationship_user_id.0)
             .await?
             .ok_or(AppError::NotFound("Relationship user"))?;
-        let tag = etag(row.version);
-        Ok(Fetched::Ok(Negotiated(row.into()), tag))
+        let (tag, modified) = (etag(row.version), http_date(row.modified_at));
+        Ok(Fetched::Ok(Negotiated(row.into()), tag, modified))
     }
 
     /// List a relationship's users

@@ -202,9 +202,13 @@ pub enum Updated {
 
 #[derive(ApiResponse)]
 pub enum Fetched {
-    /// The relationship user; `ETag` is its version.
+    /// The relationship user; `ETag` is its version, `Last-Modified` when it last changed.
     #[oai(status = 200)]
-    Ok(Negotiated<RelationshipUser>, #[oai(header = "ETag")] String),
+    Ok(
+        Negotiated<RelationshipUser>,
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Last-Modified")] String,
+    ),
 }
 
 #[derive(ApiResponse)]

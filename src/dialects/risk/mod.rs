@@ -15,7 +15,7 @@ use crate::auth::Scope;
 use crate::codec::{BodyObject, Negotiated};
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
-use crate::domain::etag::etag;
+use crate::domain::etag::{etag, http_date};
 use crate::domain::relationship::{Members, Onto, RelationshipState, check_references, parse_guid};
 use crate::domain::{FieldError, Page};
 use crate::error::AppError;
@@ -218,9 +218,9 @@ impl RelationshipsApi {
             .relationship_get(auth.0.tenant, id)
             .await?
             .ok_or(AppError::NotFound("Relationship"))?;
-        let tag = etag(view.record.version);
+        let (tag, modified) = (etag(view.record.version), http_date(view.record.modified_at));
         let links = self.links(request);
-        Ok(RelationshipFetched::Ok(ok(links.relationship(view)), tag))
+        Ok(RelationshipFetched::Ok(ok(links.relationship(view)), tag, modified))
     }
 
     /// Create a relationship

@@ -229,9 +229,13 @@ pub(super) fn ok<T: ParseFromJSON + ToJSON>(result: T) -> Negotiated<RiskEnvelop
 
 #[derive(ApiResponse)]
 pub enum RelationshipFetched {
-    /// The relationship; `ETag` is its version.
+    /// The relationship; `ETag` is its version, `Last-Modified` its `modifiedAt`.
     #[oai(status = 200)]
-    Ok(Negotiated<RiskEnvelope<Relationship>>, #[oai(header = "ETag")] String),
+    Ok(
+        Negotiated<RiskEnvelope<Relationship>>,
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Last-Modified")] String,
+    ),
 }
 
 #[derive(ApiResponse)]

@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::api::cursor;
 use crate::auth::Principal;
 use crate::codec::Negotiated;
-use crate::domain::etag::etag;
+use crate::domain::etag::{etag, http_date};
 use crate::domain::{FieldError, Page, Position, TenantId};
 use crate::error::AppError;
 use crate::store::setup::records::{Record, RecordKey, Stored};
@@ -98,9 +98,13 @@ crate::wire! {
 
 #[derive(ApiResponse)]
 pub enum Fetched<T: ToJSON + Serialize + Type + Send + Sync + 'static> {
-    /// The resource; `ETag` is its current version.
+    /// The resource; `ETag` is its current version, `Last-Modified` its `modifiedAt`.
     #[oai(status = 200)]
-    Ok(Negotiated<T>, #[oai(header = "ETag")] String),
+    Ok(
+        Negotiated<T>,
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Last-Modified")] String,
+    ),
 }
 
 #[derive(ApiResponse)]
@@ -195,8 +199,8 @@ pub async fn get<R: Resource>(
         .record_get::<R::Data>(tenant, parent_id, id)
         .await?
         .ok_or(AppError::NotFound(R::Data::NAME))?;
-    let tag = etag(stored.version);
-    Ok(Fetched::Ok(Negotiated(R::from_stored(stored)), tag))
+    let (tag, modified) = (etag(stored.version), http_date(stored.modified_at));
+    Ok(Fetched::Ok(Negotiated(R::from_stored(stored)), tag, modified))
 }
 
 /// Creates a record under `parent_id` (a row of `P`, for child resources);
@@ -277,8 +281,8 @@ pub async fn update<R: Resource, I: Input<Data = R::Data>>(
         data: updated.after,
         ..updated.before
     };
-    let tag = etag(stored.version);
-    Ok(Fetched::Ok(Negotiated(R::from_stored(stored)), tag))
+    let (tag, modified) = (etag(stored.version), http_date(stored.modified_at));
+    Ok(Fetched::Ok(Negotiated(R::from_stored(stored)), tag, modified))
 }
 
 /// Writes the `#[OpenApi]` impl of a setup resource: list and create at
