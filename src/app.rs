@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::cli;
-use crate::config::{Cli, Command, Settings};
+use crate::config::{Cli, ClientsAction, Command, Settings, TenantsAction};
 use crate::context::{ApiContext, ContextSettings};
 use crate::demo::{self, DemoSettings};
 use crate::dialects;
@@ -64,9 +64,15 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
             println!("wrote {0}/openapi.json and {0}/openapi.yaml", out.display());
             Ok(())
         }
-        Command::Tenants { action } => cli::tenants(&open_store(settings).await?, action).await,
-        Command::Clients { action } => cli::clients(&open_store(settings).await?, action).await,
-        Command::Apikeys { action } => cli::apikeys(&open_store(settings).await?, action).await,
+        Command::Tenants { action } => {
+            let reads = matches!(action, TenantsAction::List);
+            cli::tenants(&open_admin_store(settings, reads).await?, action).await
+        }
+        Command::Clients { action } => {
+            let reads = matches!(action, ClientsAction::List);
+            cli::clients(&open_admin_store(settings, reads).await?, action).await
+        }
+        Command::Apikeys { action } => cli::apikeys(&open_admin_store(settings, false).await?, action).await,
         Command::Keys { action } => {
             let context = context_settings(settings);
             // Said before connecting: a PostgreSQL deployment without a key file.
@@ -83,6 +89,26 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
 async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let store = Store::connect_with(&settings.database_url, settings.database_pool).await?;
     store.migrate().await?;
+    Ok(store)
+}
+
+/// [`open_store`] for an operator's command. A command that only `reads`
+/// never creates a database (a SQLite file that is not there is an error
+/// naming it, not a new empty database) and says which one it opened, as
+/// what it lists is that database's.
+async fn open_admin_store(settings: &Settings, reads: bool) -> anyhow::Result<Store> {
+    if reads && Engine::of_url(&settings.database_url) == Engine::Sqlite {
+        let file = sqlite_file(&settings.database_url).map_err(anyhow::Error::msg)?;
+        anyhow::ensure!(
+            Path::new(file).exists(),
+            "no database at {file}: nothing to list (`liaison serve` creates it; --database-url or \
+             LIAISON_DATABASE_URL names another)"
+        );
+    }
+    let store = open_store(settings).await?;
+    if reads {
+        eprintln!("using {}", store.describe());
+    }
     Ok(store)
 }
 
@@ -172,6 +198,7 @@ pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl En
         .at("/openapi.json", document.json_endpoint())
         .at("/openapi.yaml", document.yaml_endpoint())
         .nest("/docs", document.swagger_ui(&service)?)
+        .at("/favicon.ico", crate::document::favicon())
         .nest("/", service);
     let route = if metrics_on_main {
         route.at(metrics::PATH, metrics::endpoint(metrics.clone()))

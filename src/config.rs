@@ -81,6 +81,7 @@ pub enum TenantsAction {
 pub enum ClientsAction {
     /// Create a client of a tenant; prints its id and secret (shown once).
     Create {
+        /// The name of an existing tenant (see `tenants list`).
         #[arg(long)]
         tenant: String,
         /// Space-separated scopes; default: all.
@@ -100,6 +101,7 @@ pub enum ClientsAction {
 pub enum ApikeysAction {
     /// Create an API key of a tenant; prints it (shown once).
     Create {
+        /// The name of an existing tenant (see `tenants list`).
         #[arg(long)]
         tenant: String,
     },

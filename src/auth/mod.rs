@@ -54,7 +54,10 @@ pub fn parse_scopes(text: &str) -> Result<Vec<String>, String> {
     let mut scopes: Vec<String> = Vec::new();
     for name in text.split([' ', ',']).filter(|s| !s.is_empty()) {
         if !Scope::is_known(name) {
-            return Err(format!("unknown scope {name:?}"));
+            return Err(format!(
+                "unknown scope {name:?}; the scopes are: {}",
+                Scope::all_names().join(", ")
+            ));
         }
         if !scopes.iter().any(|s| s == name) {
             scopes.push(name.to_string());

@@ -106,6 +106,20 @@ impl Document {
     }
 }
 
+/// liaison's icon: two linked rings. Served at `/favicon.ico` (as SVG,
+/// which browsers take there) and named by the docs page.
+const FAVICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f4e79"/><circle cx="12" cy="16" r="6" fill="none" stroke="#fff" stroke-width="3"/><circle cx="20" cy="16" r="6" fill="none" stroke="#9fd3ff" stroke-width="3"/></svg>"##;
+
+/// Serves [`FAVICON`].
+pub fn favicon() -> impl Endpoint + 'static {
+    make_sync(|_| {
+        Response::builder()
+            .content_type("image/svg+xml")
+            .header("Cache-Control", "public, max-age=86400")
+            .body(FAVICON)
+    })
+}
+
 impl Document {
     /// Serves the document as JSON.
     pub fn json_endpoint(&self) -> impl Endpoint + 'static {
@@ -137,7 +151,11 @@ impl Document {
             page.matches(generated.as_str()).count() == 1,
             "Swagger UI's page does not embed the generated document once"
         );
-        let page = page.replace(generated.as_str(), &self.json);
+        let page = page.replace(generated.as_str(), &self.json).replacen(
+            "<head>",
+            "<head>\n<link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.ico\">",
+            1,
+        );
         Ok(poem::Route::new()
             .at("/", make_sync(move |_| Html(page.clone())))
             .at("/oauth-receiver.html", service.swagger_ui()))

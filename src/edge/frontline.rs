@@ -163,7 +163,11 @@ fn without_trailing_slash(req: &mut Request, routes: &RouteTable) {
 }
 
 fn is_documentation(path: &str) -> bool {
-    path == "/docs" || path.starts_with("/docs/") || path == "/openapi.json" || path == "/openapi.yaml"
+    path == "/docs"
+        || path.starts_with("/docs/")
+        || path == "/openapi.json"
+        || path == "/openapi.yaml"
+        || path == "/favicon.ico"
 }
 
 /// Refuses a declared length over the limit at once, and caps the body

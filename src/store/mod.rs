@@ -412,6 +412,19 @@ impl Store {
         ACQUIRE_TIMEOUT
     }
 
+    /// Which database this is, for people: "the SQLite database
+    /// data/liaison.db", "PostgreSQL at db.example.com:5432/liaison".
+    pub fn describe(&self) -> String {
+        match &self.file {
+            Some(file) => format!("the SQLite database {}", file.display()),
+            None => format!(
+                "PostgreSQL at {}{}",
+                postgres_server(&self.options),
+                self.options.database_url.path()
+            ),
+        }
+    }
+
     /// The SQLite file this store keeps its data in (`None` on PostgreSQL).
     pub fn sqlite_path(&self) -> Option<&Path> {
         self.file.as_deref()

@@ -173,7 +173,8 @@ engine_tests! {
         );
         let empty = tempfile::tempdir().expect("temp dir");
         let none = liaison_output(empty.path(), &["--database-url", "sqlite://x.db", "clients", "list"]);
-        assert_eq!(table(&none), [["CLIENT_ID", "TENANT", "STATE", "NAME", "SCOPES"]]);
+        assert!(stderr(&none).contains("no database at x.db"), "a list creates no database: {}", stderr(&none));
+        assert!(!empty.path().join("x.db").exists());
     }
 }
 
@@ -403,4 +404,43 @@ fn keys_rotate_says_why_when_there_is_no_key_file_to_rotate() {
     );
     assert_eq!(given.status.code(), Some(1));
     assert!(stderr(&given).contains("no key file to rotate"), "{}", stderr(&given));
+}
+
+#[test]
+fn a_command_that_only_reads_creates_no_database_and_says_which_it_opened() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for what in ["tenants", "clients"] {
+        let output = liaison_output(dir.path(), &[what, "list"]);
+        assert_eq!(output.status.code(), Some(1), "{what}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("no database at data/liaison.db"),
+            "{what}: {}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("read dir").count(),
+        0,
+        "nothing created"
+    );
+    let created = liaison_output(dir.path(), &["tenants", "create", "acme"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let listed = liaison_output(dir.path(), &["tenants", "list"]);
+    assert!(listed.status.success());
+    assert!(
+        stderr(&listed).contains("using the SQLite database data/liaison.db"),
+        "{}",
+        stderr(&listed)
+    );
+    assert_eq!(table(&listed)[1][0], "acme");
+    let scopes = liaison_output(
+        dir.path(),
+        &["clients", "create", "--tenant", "acme", "--scopes", "read write"],
+    );
+    assert!(!scopes.status.success());
+    assert!(
+        stderr(&scopes).contains("the scopes are: riskassess.relationship.read"),
+        "{}",
+        stderr(&scopes)
+    );
 }

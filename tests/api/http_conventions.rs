@@ -283,3 +283,23 @@ async fn a_get_of_what_the_client_holds_is_304() {
     assert_ne!(header(&changed, "etag"), tag);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_docs_page_has_an_icon() {
+    let app = TestApp::spawn(Engine::Sqlite).await.expect("SQLite");
+    let page = app
+        .client
+        .get(app.url("/docs"))
+        .send()
+        .await
+        .expect("docs")
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains(r#"<link rel="icon" type="image/svg+xml" href="/favicon.ico">"#));
+    let icon = app.client.get(app.url("/favicon.ico")).send().await.expect("icon");
+    assert_eq!(icon.status(), 200);
+    assert_eq!(header(&icon, "content-type"), "image/svg+xml");
+    assert!(icon.text().await.expect("svg").starts_with("<svg"));
+    app.stop().await;
+}
