@@ -194,7 +194,9 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
         None,
         None,
         None,
+        None,
         Some(text_filter_contains(run)),
+        None,
         None,
         None,
         None,
@@ -249,7 +251,7 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
         &updated,
     );
 
-    let got = risk_relationships_api::get_relationship(config, &id.to_string(), None)
+    let got = risk_relationships_api::get_relationship(config, &id.to_string(), None, None, None)
         .await
         .map_err(failure)?;
     checks.check(
@@ -267,7 +269,7 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
         page.total_count,
     );
 
-    match risk_relationships_api::get_relationship(config, &uuid::Uuid::new_v4().to_string(), None).await {
+    match risk_relationships_api::get_relationship(config, &uuid::Uuid::new_v4().to_string(), None, None, None).await {
         Err(Error::ResponseError(content)) => {
             // The typed error is an untagged enum with one variant per documented
             // status, all of them RiskErrorEnvelope here: serde picks the first that
@@ -370,7 +372,7 @@ async fn relationship_users(
         &done,
     );
 
-    let got = relationship_users_api::get_relationship_user(config, created.id, None)
+    let got = relationship_users_api::get_relationship_user(config, created.id, None, None, None)
         .await
         .map_err(failure)?;
     checks.check(
