@@ -29,13 +29,10 @@ pub fn position(cursor: &str) -> Result<Position, FieldError> {
     parsed.ok_or_else(|| FieldError::new("after", "is not a cursor from a `next` link of this list"))
 }
 
-/// Where a page starts: `after` a cursor, or at `offset` (not both).
-pub fn start(offset: Option<i64>, after: Option<&str>) -> Result<Option<Position>, FieldError> {
-    match after {
-        Some(_) if offset.is_some() => Err(FieldError::new("after", "cannot be sent with offset")),
-        Some(text) => position(text).map(Some),
-        None => Ok(None),
-    }
+/// Where a page starts: after the cursor `after`, if sent (a list's
+/// `offset` then counts from there).
+pub fn start(after: Option<&str>) -> Result<Option<Position>, FieldError> {
+    after.map(position).transpose()
 }
 
 /// The next page's link: this request's query without `offset` and

@@ -352,7 +352,7 @@ impl RelationshipUsersApi {
     ///
     /// Beyond the document: the users of one relationship (`relationship_id`:
     /// its entityId or number), by id, paged: `limit` 1-200 (default 50),
-    /// from `offset` (up to 10,000) or `after` an id (not both). A full
+    /// after the id `after` (when sent), skipping `offset` (up to 10,000). A full
     /// page carries `Link: <…&after=ID>; rel="next"`, which pages on at the
     /// cost of a first page however deep.
     #[oai(path = "/", method = "get", operation_id = "listRelationshipUsers")]
@@ -372,9 +372,6 @@ impl RelationshipUsersApi {
         after: Query<Option<i64>>,
         request: &Request,
     ) -> Result<Listed, FormApiError> {
-        if after.0.is_some() && offset.0.is_some() {
-            return Err(AppError::Validation(vec![FieldError::new("after", "cannot be sent with offset")]).into());
-        }
         let tenant = auth.0.tenant;
         let relationship = self
             .ctx

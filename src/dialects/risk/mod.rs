@@ -113,8 +113,9 @@ impl RelationshipsApi {
     /// costs more than a shallow one. A full page carries
     /// `Link: <…&after=CURSOR>; rel="next"` (RFC 8288): the same query with
     /// a cursor in place of `offset`, read from the index at the cost of a
-    /// first page however deep it is; the last page carries none. `after`
-    /// and `offset` together: 400.
+    /// first page however deep it is; the last page carries none. With
+    /// `after`, `offset` counts from the cursor. A cursor this list did not
+    /// write: 400.
     #[oai(path = "/", method = "get", operation_id = "listRelationships")]
     #[allow(clippy::too_many_arguments)]
     async fn relationships_list(
@@ -170,7 +171,7 @@ impl RelationshipsApi {
             limit: limit.0.unwrap_or(MAX_LIMIT),
             offset: Page::offset(offset.0),
         };
-        let after = cursor::start(offset.0, after.0.as_deref()).map_err(|e| AppError::Validation(vec![e]))?;
+        let after = cursor::start(after.0.as_deref()).map_err(|e| AppError::Validation(vec![e]))?;
         let order = Order {
             by_modified: order_by.0 == Some(OrderBy::ModifiedAt),
             descending: dir.0 == Some(Direction::Desc),

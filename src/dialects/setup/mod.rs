@@ -132,7 +132,7 @@ pub fn page(
     offset: Option<i64>,
     after: Option<&str>,
 ) -> Result<(Page, Option<Position>), AppError> {
-    let after = cursor::start(offset, after).map_err(|e| invalid(vec![e]))?;
+    let after = cursor::start(after).map_err(|e| invalid(vec![e]))?;
     let page = Page {
         limit: limit.unwrap_or(DEFAULT_LIMIT),
         offset: Page::offset(offset),
@@ -322,7 +322,7 @@ macro_rules! setup_api {
         impl $api {
             #[doc = $list_summary]
             #[doc = ""]
-            #[doc = "Pages through them, oldest first (`limit` 1-200, default 50; `offset` up to 10,000, or `after` the cursor in a full page's `Link: <…>; rel=\"next\"`, which pages on at the cost of a first page). Rows of another tenant (or under another tenant's parent) are never listed: 404 for such a parent."]
+            #[doc = "Pages through them, oldest first (`limit` 1-200, default 50; `offset` up to 10,000, counted from `after`, when sent: the cursor in a full page's `Link: <…>; rel=\"next\"`, which pages on at the cost of a first page; a cursor this list did not write is 400). Rows of another tenant (or under another tenant's parent) are never listed: 404 for such a parent."]
             #[oai(path = $collection, method = "get", operation_id = $list_id)]
             async fn list(
                 &self,
