@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::cli;
-use crate::config::{Cli, ClientsAction, Command, Settings, TenantsAction};
+use crate::config::{Cli, ClientsAction, Command, ServeSettings, Settings, TenantsAction};
 use crate::context::{ApiContext, ContextSettings};
 use crate::demo::{self, DemoSettings};
 use crate::dialects;
@@ -29,12 +29,18 @@ use crate::telemetry;
 pub async fn run(args: Cli) -> anyhow::Result<()> {
     telemetry::init(args.settings.log_format);
     let settings = &args.settings;
-    match args.command.unwrap_or(Command::Serve {
-        demo: false,
-        demo_client_id: None,
-        demo_client_secret: None,
-    }) {
+    let command = match args.command {
+        Some(command) => command,
+        None => Command::Serve {
+            settings: ServeSettings::from_env()?,
+            demo: false,
+            demo_client_id: None,
+            demo_client_secret: None,
+        },
+    };
+    match command {
         Command::Serve {
+            settings: server,
             demo,
             demo_client_id,
             demo_client_secret,
@@ -43,7 +49,7 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
                 client_id: demo_client_id,
                 client_secret: demo_client_secret,
             });
-            serve(settings, demo).await
+            serve(settings, &server, demo).await
         }
         Command::Migrate => {
             open_store(settings).await?;
@@ -74,7 +80,8 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
         }
         Command::Apikeys { action } => cli::apikeys(&open_admin_store(settings, false).await?, action).await,
         Command::Keys { action } => {
-            let context = context_settings(settings);
+            // The key settings are shared; the server's are not used.
+            let context = context_settings(settings, &ServeSettings::from_env()?);
             // Said before connecting: a PostgreSQL deployment without a key file.
             let sqlite = (Engine::of_url(&settings.database_url) == Engine::Sqlite)
                 .then(|| sqlite_file(&settings.database_url).ok().map(Path::new))
@@ -113,20 +120,20 @@ async fn open_admin_store(settings: &Settings, reads: bool) -> anyhow::Result<St
 }
 
 /// What an [`ApiContext`] is made from, as the command line says.
-fn context_settings(settings: &Settings) -> ContextSettings {
+fn context_settings(settings: &Settings, server: &ServeSettings) -> ContextSettings {
     ContextSettings {
         token_key: settings.token_key.clone(),
         token_key_file: settings.token_key_file.clone(),
         token_ttl: settings.token_ttl,
-        public_url: settings.public_url.clone(),
-        metrics_on_main: settings.metrics_bind.is_none(),
-        client_cache_ttl: std::time::Duration::from_secs(settings.client_cache_ttl),
+        public_url: server.public_url.clone(),
+        metrics_on_main: server.metrics_bind.is_none(),
+        client_cache_ttl: std::time::Duration::from_secs(server.client_cache_ttl),
     }
 }
 
-async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Result<()> {
+async fn serve(settings: &Settings, server: &ServeSettings, demo: Option<DemoSettings>) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
-    let context = context_settings(settings);
+    let context = context_settings(settings, server);
     // A deployment without a key it can use stops before seeding anything.
     context.key_source(store.sqlite_path())?;
     let demo = match demo {
@@ -134,12 +141,12 @@ async fn serve(settings: &Settings, demo: Option<DemoSettings>) -> anyhow::Resul
         None => None,
     };
     let ctx = ApiContext::new(store.clone(), &context).await?;
-    let metrics_server = match settings.metrics_bind {
+    let metrics_server = match server.metrics_bind {
         Some(bind) => Some(metrics::serve(ctx.metrics.clone(), bind).await?),
         None => None,
     };
-    let running = start(ctx, settings, settings.bind).await?;
-    let base = settings
+    let running = start(ctx, server, server.bind).await?;
+    let base = server
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", running.addr));

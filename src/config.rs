@@ -17,10 +17,23 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl ServeSettings {
+    /// The defaults, with the `LIAISON_*` variables that are set: what
+    /// `serve` takes when none of its flags is given.
+    pub fn from_env() -> Result<Self, clap::Error> {
+        match Cli::try_parse_from(["liaison", "serve"])?.command {
+            Some(Command::Serve { settings, .. }) => Ok(settings),
+            _ => unreachable!("`liaison serve` parses as serve"),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API (the default).
     Serve {
+        #[command(flatten)]
+        settings: ServeSettings,
         /// Create the demo tenant (idempotent) and print its credentials.
         #[arg(long)]
         demo: bool,
@@ -115,14 +128,10 @@ pub enum KeysAction {
     Rotate,
 }
 
-/// Settings shared by every subcommand.
+/// Settings every subcommand takes: the database, the log, and the keys
+/// that sign access tokens (`serve` signs with them, `keys` rotates them).
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
-    /// Address to listen on: IP:PORT or HOST:PORT (a host name is resolved
-    /// at start-up; of its addresses the first IPv4 one is used).
-    #[arg(long, env = "LIAISON_BIND", default_value = "127.0.0.1:8080", global = true, value_parser = parse_bind)]
-    pub bind: SocketAddr,
-
     /// Database URL: `sqlite://PATH` (the embedded default, created on first
     /// run) or `postgres://...`.
     #[arg(long, env = "LIAISON_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true,
@@ -134,18 +143,6 @@ pub struct Settings {
     /// SQLite, 16 on PostgreSQL.
     #[arg(long, env = "LIAISON_DATABASE_POOL", global = true, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub database_pool: Option<u32>,
-
-    /// Largest accepted request body, in bytes.
-    #[arg(long, env = "LIAISON_BODY_LIMIT", default_value_t = 1024 * 1024, global = true,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub body_limit: u64,
-
-    /// Base URL for absolute links in responses (e.g. https://liaison.example.com);
-    /// without it, links use the request's scheme and host.
-    // The text is also `--help`'s, where a bare URL reads best.
-    #[allow(rustdoc::bare_urls)]
-    #[arg(long, env = "LIAISON_PUBLIC_URL", global = true, value_parser = parse_public_url)]
-    pub public_url: Option<String>,
 
     /// Key that signs access tokens (at least 32 bytes), instead of a key
     /// file. It cannot be rotated by `liaison keys rotate`.
@@ -165,69 +162,91 @@ pub struct Settings {
           value_parser = clap::value_parser!(i64).range(60..=86_400))]
     pub token_ttl: i64,
 
-    /// Seconds a client's standing (active, which tenant) is trusted without
-    /// reading it again: a client disabled with `clients disable` loses
-    /// access within this time. 0 reads it on every request.
-    #[arg(long, env = "LIAISON_CLIENT_CACHE_TTL", default_value_t = 5, global = true,
-          value_parser = clap::value_parser!(u64).range(0..=300))]
-    pub client_cache_ttl: u64,
-
     /// Log format.
     #[arg(long, env = "LIAISON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+}
+
+/// The server's own settings: `serve` takes them (without a subcommand,
+/// liaison serves with their defaults and `LIAISON_*` variables).
+#[derive(Debug, Clone, Args)]
+pub struct ServeSettings {
+    /// Address to listen on: IP:PORT or HOST:PORT (a host name is resolved
+    /// at start-up; of its addresses the first IPv4 one is used).
+    #[arg(long, env = "LIAISON_BIND", default_value = "127.0.0.1:8080", value_parser = parse_bind)]
+    pub bind: SocketAddr,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "LIAISON_BODY_LIMIT", default_value_t = 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_limit: u64,
+
+    /// Base URL for absolute links in responses (e.g. https://liaison.example.com);
+    /// without it, links use the request's scheme and host.
+    // The text is also `--help`'s, where a bare URL reads best.
+    #[allow(rustdoc::bare_urls)]
+    #[arg(long, env = "LIAISON_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// Seconds a client's standing (active, which tenant) is trusted without
+    /// reading it again: a client disabled with `clients disable` loses
+    /// access within this time. 0 reads it on every request.
+    #[arg(long, env = "LIAISON_CLIENT_CACHE_TTL", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub client_cache_ttl: u64,
 
     /// Serve `/metrics` on this address (IP:PORT or HOST:PORT) instead of the main one.
-    #[arg(long, env = "LIAISON_METRICS_BIND", global = true, value_parser = parse_bind)]
+    #[arg(long, env = "LIAISON_METRICS_BIND", value_parser = parse_bind)]
     pub metrics_bind: Option<SocketAddr>,
 
     /// Seconds a client has to send a request's headers, from connecting (or
     /// from the first byte of a later request on the connection); then 408
     /// and the connection is closed.
-    #[arg(long, env = "LIAISON_HEADER_TIMEOUT", default_value_t = 10, global = true,
+    #[arg(long, env = "LIAISON_HEADER_TIMEOUT", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_timeout: u64,
 
     /// Seconds a request body may go without a byte arriving, and after
     /// which it must average 500 bytes a second; then 408.
-    #[arg(long, env = "LIAISON_BODY_TIMEOUT", default_value_t = 30, global = true,
+    #[arg(long, env = "LIAISON_BODY_TIMEOUT", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub body_timeout: u64,
 
     /// Seconds an idle connection waits for its next request (keep-alive),
     /// and a response for a client that reads nothing of it.
-    #[arg(long, env = "LIAISON_IDLE_TIMEOUT", default_value_t = 60, global = true,
+    #[arg(long, env = "LIAISON_IDLE_TIMEOUT", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub idle_timeout: u64,
 
     /// Connections open at once (lowered to fit the open-file limit); more
     /// wait to be accepted until one closes.
-    #[arg(long, env = "LIAISON_MAX_CONNECTIONS", default_value_t = 1024, global = true,
+    #[arg(long, env = "LIAISON_MAX_CONNECTIONS", default_value_t = 1024,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub max_connections: usize,
 
     /// Failed client authentications at the token endpoint for one client
     /// id from one address, after which that client id is answered 429 from
     /// that address (only) until the window ends.
-    #[arg(long, env = "LIAISON_TOKEN_FAILURE_LIMIT", default_value_t = 10, global = true,
+    #[arg(long, env = "LIAISON_TOKEN_FAILURE_LIMIT", default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub token_failure_limit: u32,
 
     /// Failed client authentications at the token endpoint from one
     /// address, whatever the client ids, after which the address is
     /// answered 429 for every client id until the window ends.
-    #[arg(long, env = "LIAISON_TOKEN_ADDRESS_FAILURE_LIMIT", default_value_t = 100, global = true,
+    #[arg(long, env = "LIAISON_TOKEN_ADDRESS_FAILURE_LIMIT", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub token_address_failure_limit: u32,
 
     /// An origin (`scheme://host[:port]`) whose browser pages may call the
     /// API (CORS); repeat for more, or a comma-separated list in the
     /// variable. None by default: no cross-origin call is allowed.
-    #[arg(long = "cors-origin", env = "LIAISON_CORS_ORIGINS", value_delimiter = ',', global = true,
+    #[arg(long = "cors-origin", env = "LIAISON_CORS_ORIGINS", value_delimiter = ',',
           value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 
     /// Seconds over which failed client authentications are counted.
-    #[arg(long, env = "LIAISON_TOKEN_FAILURE_WINDOW", default_value_t = 60, global = true,
+    #[arg(long, env = "LIAISON_TOKEN_FAILURE_WINDOW", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub token_failure_window: u64,
 }
@@ -311,14 +330,25 @@ fn parse_public_url(url: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
+    /// The settings of `serve`.
+    fn server(cli: &Cli) -> &ServeSettings {
+        match &cli.command {
+            Some(Command::Serve { settings, .. }) => settings,
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
     #[test]
     fn settings_have_documented_defaults() {
-        let cli = Cli::try_parse_from(["liaison"]).expect("defaults parse");
-        assert!(cli.command.is_none());
-        assert_eq!(cli.settings.bind.to_string(), "127.0.0.1:8080");
-        assert_eq!(cli.settings.body_limit, 1024 * 1024);
+        assert!(
+            Cli::try_parse_from(["liaison"]).expect("parses").command.is_none(),
+            "serve is the default"
+        );
+        let cli = Cli::try_parse_from(["liaison", "serve"]).expect("defaults parse");
+        assert_eq!(server(&cli).bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(server(&cli).body_limit, 1024 * 1024);
         assert_eq!(cli.settings.database_url, DEFAULT_DATABASE_URL);
-        assert_eq!(cli.settings.metrics_bind, None);
+        assert_eq!(server(&cli).metrics_bind, None);
         assert_eq!(cli.settings.database_pool, None, "each engine's own default");
         let cli = Cli::try_parse_from(["liaison", "--database-pool", "4"]).expect("parses");
         assert_eq!(cli.settings.database_pool, Some(4));
@@ -327,18 +357,18 @@ mod tests {
     #[test]
     fn bad_values_are_usage_errors() {
         for args in [
-            &["liaison", "--bind", "nowhere"][..],
-            &["liaison", "--body-limit", "0"],
+            &["liaison", "serve", "--bind", "nowhere"][..],
+            &["liaison", "serve", "--body-limit", "0"],
             &["liaison", "--database-pool", "0"],
             &["liaison", "--database-url", "mysql://x"],
             &["liaison", "--database-url", "sqlite://"],
             &["liaison", "--database-url", "sqlite:"],
             &["liaison", "--database-url", "sqlite://?mode=rwc"],
             &["liaison", "--database-url", "sqlite::memory:"],
-            &["liaison", "--bind", "localhost"],
-            &["liaison", "--bind", ":8080"],
-            &["liaison", "--metrics-bind", "127.0.0.1"],
-            &["liaison", "--public-url", "ftp://x"],
+            &["liaison", "serve", "--bind", "localhost"],
+            &["liaison", "serve", "--bind", ":8080"],
+            &["liaison", "serve", "--metrics-bind", "127.0.0.1"],
+            &["liaison", "serve", "--public-url", "ftp://x"],
             &["liaison", "--log-format", "xml"],
             &["liaison", "--token-key", "short"],
             &[
@@ -359,13 +389,20 @@ mod tests {
 
     #[test]
     fn host_names_are_resolved() {
-        let cli = Cli::try_parse_from(["liaison", "--bind", "localhost:0", "--metrics-bind", "localhost:9100"])
-            .expect("parses");
-        assert!(cli.settings.bind.ip().is_loopback(), "{}", cli.settings.bind);
-        assert_eq!(cli.settings.bind.port(), 0);
-        assert_eq!(cli.settings.metrics_bind.map(|a| a.port()), Some(9100));
-        let ipv6 = Cli::try_parse_from(["liaison", "--bind", "[::1]:8080"]).expect("parses");
-        assert_eq!(ipv6.settings.bind.to_string(), "[::1]:8080");
+        let cli = Cli::try_parse_from([
+            "liaison",
+            "serve",
+            "--bind",
+            "localhost:0",
+            "--metrics-bind",
+            "localhost:9100",
+        ])
+        .expect("parses");
+        assert!(server(&cli).bind.ip().is_loopback(), "{}", server(&cli).bind);
+        assert_eq!(server(&cli).bind.port(), 0);
+        assert_eq!(server(&cli).metrics_bind.map(|a| a.port()), Some(9100));
+        let ipv6 = Cli::try_parse_from(["liaison", "serve", "--bind", "[::1]:8080"]).expect("parses");
+        assert_eq!(server(&ipv6).bind.to_string(), "[::1]:8080");
     }
 
     #[test]
@@ -380,24 +417,44 @@ mod tests {
         ];
         let cli = Cli::try_parse_from(args).expect("parses");
         assert_eq!(
-            cli.settings.cors_origins,
+            server(&cli).cors_origins,
             ["https://a.example", "http://b.example:3000"]
         );
         for bad in ["a.example", "https://a.example/path", "ftp://a.example", "https://"] {
-            assert!(Cli::try_parse_from(["liaison", "--cors-origin", bad]).is_err(), "{bad}");
+            assert!(
+                Cli::try_parse_from(["liaison", "serve", "--cors-origin", bad]).is_err(),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn public_url_loses_its_trailing_slash() {
         let cli = Cli::try_parse_from(["liaison", "serve", "--public-url", "https://x.example/"]).expect("parses");
-        assert_eq!(cli.settings.public_url.as_deref(), Some("https://x.example"));
+        assert_eq!(server(&cli).public_url.as_deref(), Some("https://x.example"));
+    }
+
+    #[test]
+    fn each_subcommand_takes_only_its_own_flags() {
+        let err = Cli::try_parse_from(["liaison", "tenants", "list", "--bind", "127.0.0.1:1"]).expect_err("refused");
+        assert_eq!(err.exit_code(), 2);
+        let help = Cli::try_parse_from(["liaison", "clients", "create", "--help"])
+            .expect_err("help")
+            .to_string();
+        assert!(help.contains("--tenant") && help.contains("--database-url"), "{help}");
+        for server_flag in ["--bind", "--body-limit", "--cors-origin", "--max-connections"] {
+            assert!(!help.contains(server_flag), "{server_flag} in {help}");
+        }
+        let help = Cli::try_parse_from(["liaison", "serve", "--help"])
+            .expect_err("help")
+            .to_string();
+        assert!(help.contains("--bind") && help.contains("--cors-origin"), "{help}");
     }
 
     #[test]
     fn connection_and_token_failure_flags_default_to_the_servers_defaults() {
-        let cli = Cli::try_parse_from(["liaison"]).expect("defaults parse");
-        let server = crate::server::ServerSettings::from(&cli.settings);
+        let cli = Cli::try_parse_from(["liaison", "serve"]).expect("defaults parse");
+        let server = crate::server::ServerSettings::from(server(&cli));
         assert_eq!(server, crate::server::ServerSettings::default());
         for flag in [
             "--header-timeout",
@@ -408,7 +465,7 @@ mod tests {
             "--token-address-failure-limit",
             "--token-failure-window",
         ] {
-            let err = Cli::try_parse_from(["liaison", flag, "0"]).expect_err("refused");
+            let err = Cli::try_parse_from(["liaison", "serve", flag, "0"]).expect_err("refused");
             assert_eq!(err.exit_code(), 2, "{flag}");
         }
     }

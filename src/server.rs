@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::config::Settings;
+use crate::config::ServeSettings;
 use crate::edge::connection::ConnectionLimits;
 
 /// How long in-flight requests may take to finish once shutdown starts.
@@ -50,8 +50,8 @@ impl From<u64> for ServerSettings {
     }
 }
 
-impl From<&Settings> for ServerSettings {
-    fn from(settings: &Settings) -> Self {
+impl From<&ServeSettings> for ServerSettings {
+    fn from(settings: &ServeSettings) -> Self {
         Self {
             body_limit: settings.body_limit,
             body_timeout: Duration::from_secs(settings.body_timeout),
