@@ -197,7 +197,7 @@ pub fn spec(ctx: ApiContext) -> anyhow::Result<(String, String)> {
 pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl Endpoint + 'static> {
     let ctx = ctx.with_token_throttle(settings.token_failures);
     let auth = ctx.auth.clone();
-    let (metrics, metrics_on_main) = (ctx.metrics.clone(), ctx.metrics_on_main);
+    let (metrics, metrics_on_main, store) = (ctx.metrics.clone(), ctx.metrics_on_main, ctx.store.clone());
     let service = dialects::service(ctx);
     let document = dialects::document(&service)?;
     let routes = RouteTable::of::<dialects::Apis>().context("the handlers give no route table")?;
@@ -219,7 +219,8 @@ pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl En
         routes,
         dialects::DIALECTS,
     )
-    .with_metrics(metrics);
+    .with_metrics(metrics)
+    .with_idempotency(store);
     Cors::new(frontline, &settings.cors_origins)
 }
 

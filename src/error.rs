@@ -75,6 +75,9 @@ pub enum AppError {
     /// with `Retry-After`: [`STORAGE_RETRY_AFTER`]). Reads go on.
     #[error("{0}")]
     Storage(StorageTrouble),
+    /// A POST whose `Idempotency-Key` was answered before: that answer, again.
+    #[error("the answer of an earlier request with this Idempotency-Key")]
+    Replay(crate::store::idempotency::KeptAnswer),
     /// Anything unexpected. Logged in full, answered with a generic message.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -83,6 +86,7 @@ pub enum AppError {
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
+            Self::Replay(answer) => StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK),
             Self::NotFound(_) | Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Validation(_) | Self::BadRequest(_) | Self::Rejected { .. } => StatusCode::BAD_REQUEST,

@@ -18,9 +18,10 @@ use crate::auth::secret::{LegacyVerifier, hash_api_key};
 use crate::auth::standing::Standings;
 use crate::auth::throttle::FailureThrottle;
 use crate::auth::{Credential, Principal, Scope};
-use crate::error::{AppError, AuthFailure};
+use crate::error::{AppError, AuthFailure, FieldError};
 use crate::store::Store;
 use crate::store::admission::{self, Caller};
+use crate::store::idempotency::Claimed;
 
 /// The security scheme names in the spec.
 pub const OAUTH2: &str = "oauth2";
@@ -177,7 +178,17 @@ async fn authenticate(request: &Request, allow_api_key: bool) -> Result<Principa
         Credential::Client(id) | Credential::ApiKey(id) => id,
     };
     admission::admit_as(Caller::new(principal.tenant, credential));
-    Ok(principal)
+    match state.store.idempotency_claim(principal.tenant, credential).await? {
+        None | Some(Claimed::New) => Ok(principal),
+        Some(Claimed::Answered(answer)) => Err(AppError::Replay(answer)),
+        Some(Claimed::InProgress) => Err(AppError::Conflict(
+            "a request with this Idempotency-Key is in progress; retry once it is answered".into(),
+        )),
+        Some(Claimed::OtherRequest) => Err(AppError::Unprocessable(vec![FieldError::new(
+            "Idempotency-Key",
+            "was used for another request (keys are kept 24 hours)",
+        )])),
+    }
 }
 
 /// Whether `principal` holds every scope the operation declares. Without a

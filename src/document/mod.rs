@@ -100,6 +100,7 @@ impl Document {
             }
         }
         conditional_gets(&mut value);
+        idempotent_posts(&mut value);
         let json = serde_json::to_string_pretty(&value).context("the finished document cannot be written as JSON")?;
         let yaml = serde_yaml::to_string(&value).context("the finished document cannot be written as YAML")?;
         Ok(Self { value, json, yaml })
@@ -209,6 +210,37 @@ fn conditional_gets(document: &mut Value) {
                 "description": "Not modified: the client's copy (named by `If-None-Match` or `If-Modified-Since`) is current. No body.",
                 "headers": not_modified_headers
             }));
+        }
+    }
+}
+
+/// Says on every authenticated POST what the edge does with an
+/// `Idempotency-Key` (`edge::idempotent`). In the description, not as a
+/// declared header: a key is the client's own choice, and a generator
+/// filling it with one value for different bodies would only meet the 422.
+fn idempotent_posts(document: &mut Value) {
+    const TEXT: &str = "**Idempotency-Key** (optional header, 1-255 visible ASCII characters): a POST \
+        sent again with the key of an earlier one from the same client, and the same path, query, \
+        Content-Type and body, within 24 hours, writes nothing and gets the first answer again \
+        (status, `Location`, `ETag`, body), marked `Idempotent-Replayed: true`; with another \
+        request, 422; while the first is still in progress, 409. An answer of the server's own \
+        failure (5xx) is not kept: the retry runs.";
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for post in paths.values_mut().filter_map(|path| path.get_mut("post")) {
+        let authenticated = post
+            .get("security")
+            .and_then(Value::as_array)
+            .is_some_and(|s| !s.is_empty());
+        if let (true, Some(operation)) = (authenticated, post.as_object_mut()) {
+            let description = operation.get("description").and_then(Value::as_str).unwrap_or_default();
+            let description = if description.is_empty() {
+                TEXT.to_string()
+            } else {
+                format!("{description}\n\n{TEXT}")
+            };
+            operation.insert("description".into(), Value::String(description));
         }
     }
 }

@@ -17,7 +17,8 @@ use poem::{Endpoint, IntoResponse, Request, Response};
 /// The methods the API's operations use.
 const METHODS: &str = "GET, HEAD, POST, PUT, DELETE";
 /// The request headers a cross-origin caller may send.
-const REQUEST_HEADERS: &str = "Authorization, Content-Type, Accept, If-Match, If-None-Match, X-Correlation-Id";
+const REQUEST_HEADERS: &str =
+    "Authorization, Content-Type, Accept, If-Match, If-None-Match, X-Correlation-Id, Idempotency-Key";
 /// The answer headers a cross-origin caller may read.
 const EXPOSED_HEADERS: &str = "ETag, Location, Link, Retry-After, X-Correlation-Id";
 /// Seconds a browser may reuse a preflight's answer.

@@ -25,9 +25,11 @@ use crate::edge::conditional::{self, Conditions};
 use crate::edge::correlation::{self, CORRELATION_ID};
 use crate::edge::encoding;
 use crate::edge::framework::{self, BodyTimedOut, BodyTooLarge};
+use crate::edge::idempotent;
 use crate::error::{AppError, AuthFailure, OAuthCode, UnsupportedContentType};
 use crate::metrics::Metrics;
-use crate::store::admission;
+use crate::store::idempotency;
+use crate::store::{Store, admission};
 
 /// Wraps the application's routes.
 pub struct Frontline<E> {
@@ -37,6 +39,8 @@ pub struct Frontline<E> {
     routes: Arc<RouteTable>,
     dialects: Dialects,
     metrics: Option<Arc<Metrics>>,
+    /// Where answers to `Idempotency-Key` requests are kept (none: keys are ignored).
+    store: Option<Store>,
 }
 
 impl<E> Frontline<E> {
@@ -52,7 +56,14 @@ impl<E> Frontline<E> {
             routes: Arc::new(routes),
             dialects,
             metrics: None,
+            store: None,
         }
+    }
+
+    /// Keeps the answers of POSTs sent with `Idempotency-Key` in `store`.
+    pub fn with_idempotency(mut self, store: Store) -> Self {
+        self.store = Some(store);
+        self
     }
 
     /// Counts and times every request in `metrics`, by operationId and status.
@@ -131,17 +142,32 @@ impl<E: Endpoint> Frontline<E> {
             req.extensions_mut().insert(RequiredScopes(scopes));
         }
         let (method, uri) = (req.method().clone(), req.uri().clone());
-        let mut response = match self.inner.call(req).await {
-            Ok(output) => output.into_response(),
-            Err(err) => {
-                let err = framework::app_error(err, &self.routes, method.as_str(), &uri);
-                return error_response(dialect, err, format);
-            }
+        let refused = |err| {
+            error_response(
+                dialect,
+                framework::app_error(err, &self.routes, method.as_str(), &uri),
+                format,
+            )
         };
-        if let Some(rendered) = response.extensions_mut().remove::<Rendered>() {
-            encode(&mut response, &rendered, format);
+        let slot = match idempotent::read(&mut req).await {
+            Ok(slot) => slot,
+            Err(err) => return refused(err),
+        };
+        let response = match idempotency::serving(slot.clone(), self.inner.call(req)).await {
+            Ok(output) => {
+                let mut response = output.into_response();
+                if let Some(rendered) = response.extensions_mut().remove::<Rendered>() {
+                    encode(&mut response, &rendered, format);
+                }
+                response
+            }
+            Err(err) => refused(err),
+        };
+        // Refused or answered, the answer is kept for the key the request claimed.
+        match &self.store {
+            Some(store) => idempotent::keep(store, &slot, response).await,
+            None => response,
         }
-        response
     }
 }
 
@@ -382,6 +408,9 @@ fn encode(response: &mut Response, rendered: &Rendered, format: Format) {
 
 /// The response for `err` in `dialect`'s envelope, encoded in `format`.
 fn error_response(dialect: Registration, err: AppError, format: Format) -> Response {
+    if let AppError::Replay(answer) = &err {
+        return idempotent::replayed(answer);
+    }
     let err = (dialect.refine)(err);
     let status = err.status();
     match &err {

@@ -11,3 +11,4 @@ pub mod cors;
 pub mod encoding;
 pub mod framework;
 pub mod frontline;
+pub mod idempotent;

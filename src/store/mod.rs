@@ -4,6 +4,7 @@
 
 pub mod admission;
 pub mod credentials;
+pub mod idempotency;
 mod readers;
 pub mod related_users;
 pub mod relationship_users;

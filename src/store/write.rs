@@ -139,7 +139,8 @@ impl WriteTx {
     }
 
     /// Commits; storage that takes the commit writes again.
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        self.mark_claim_written().await?;
         let storage = Arc::clone(&self.storage);
         let committed = self.end(true).await;
         storage.observe(&committed);

@@ -46,7 +46,13 @@ async fn an_allowed_origin_is_answered_its_preflight_and_may_read_the_answer() {
         "http://portal.example.com"
     );
     assert!(header(&answer, "access-control-allow-methods").contains("PUT"));
-    for allowed in ["Authorization", "Content-Type", "If-Match", "X-Correlation-Id"] {
+    for allowed in [
+        "Authorization",
+        "Content-Type",
+        "If-Match",
+        "X-Correlation-Id",
+        "Idempotency-Key",
+    ] {
         assert!(
             header(&answer, "access-control-allow-headers").contains(allowed),
             "{allowed}"

@@ -13,6 +13,7 @@ mod contract;
 mod cross_cutting;
 mod fair_share;
 mod http_conventions;
+mod idempotency;
 mod input_screening;
 mod keys;
 mod metrics;

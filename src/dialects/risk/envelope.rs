@@ -83,7 +83,8 @@ impl From<&AppError> for RiskErrorEnvelope {
             AppError::Unavailable(_) | AppError::Storage(_) | AppError::TooManyRequests { .. } => {
                 RiskErrorCode::ServiceUnavailable
             }
-            AppError::Internal(_) => RiskErrorCode::InternalError,
+            // A replay is answered by the edge with the kept answer, never in an envelope.
+            AppError::Internal(_) | AppError::Replay(_) => RiskErrorCode::InternalError,
         };
         let errors = match err {
             AppError::Validation(fields) | AppError::Unprocessable(fields) => fields
