@@ -234,6 +234,20 @@ fn idempotent_posts(document: &mut Value) {
             .and_then(Value::as_array)
             .is_some_and(|s| !s.is_empty());
         if let (true, Some(operation)) = (authenticated, post.as_object_mut()) {
+            // Its 409 and 422 are worded as the operation's 400 is.
+            if let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) {
+                let refused = responses.get("400").cloned().unwrap_or_else(|| json!({}));
+                for (status, why) in [
+                    ("409", "`Idempotency-Key`: a request with this key is in progress."),
+                    ("422", "`Idempotency-Key`: the key was used for another request."),
+                ] {
+                    responses.entry(status).or_insert_with(|| {
+                        let mut response = refused.clone();
+                        response["description"] = Value::String(why.into());
+                        response
+                    });
+                }
+            }
             let description = operation.get("description").and_then(Value::as_str).unwrap_or_default();
             let description = if description.is_empty() {
                 TEXT.to_string()
