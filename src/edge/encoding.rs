@@ -91,21 +91,30 @@ impl Coding {
     }
 }
 
-/// The request body, decoded as its `Content-Encoding` says (absent or
-/// `identity`: as it is). The caller caps the decoded stream. An unknown
+/// A request body, as sent or decoded.
+pub enum Decoded {
+    /// No coding (or `identity`): the body as it came.
+    AsSent(Body),
+    /// Decoded: the caller caps it again.
+    Coded(Body),
+}
+
+/// The request body, decoded as its `Content-Encoding` says. An unknown
 /// coding, or more than one, is 415 with `Accept-Encoding`.
-pub fn decode_request(headers: &HeaderMap, body: Body) -> Result<Body, AppError> {
+pub fn decode_request(headers: &HeaderMap, body: Body) -> Result<Decoded, AppError> {
     let Some(value) = headers.get(header::CONTENT_ENCODING) else {
-        return Ok(body);
+        return Ok(Decoded::AsSent(body));
     };
     let text = value.to_str().unwrap_or_default().trim();
     if text.is_empty() || text.eq_ignore_ascii_case("identity") {
-        return Ok(body);
+        return Ok(Decoded::AsSent(body));
     }
     let coding = Coding::of(text).ok_or_else(|| {
         AppError::UnsupportedMediaType(UnsupportedContentType::Encoding(text.to_string()), SUPPORTED_CODINGS)
     })?;
-    Ok(Body::from_async_read(coding.decoder(body.into_async_read())))
+    Ok(Decoded::Coded(Body::from_async_read(
+        coding.decoder(body.into_async_read()),
+    )))
 }
 
 /// The coding `accept_encoding` prefers of those liaison writes (highest
@@ -211,7 +220,9 @@ mod tests {
             assert!(encoded.len() < text.len() / 4, "{coding:?}");
             let mut headers = HeaderMap::new();
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding.name()));
-            let body = decode_request(&headers, Body::from(encoded)).expect("a known coding");
+            let Ok(Decoded::Coded(body)) = decode_request(&headers, Body::from(encoded)) else {
+                panic!("{coding:?} is a known coding");
+            };
             assert_eq!(body.into_string().await.expect("decodes"), text, "{coding:?}");
         }
         let mut headers = HeaderMap::new();

@@ -23,7 +23,7 @@ use crate::document::routes::{Location, RouteTable};
 use crate::domain::{FieldError, text};
 use crate::edge::conditional::{self, Conditions};
 use crate::edge::correlation::{self, CORRELATION_ID};
-use crate::edge::encoding;
+use crate::edge::encoding::{self, Decoded};
 use crate::edge::framework::{self, BodyTimedOut, BodyTooLarge};
 use crate::edge::idempotent;
 use crate::error::{AppError, AuthFailure, OAuthCode, UnsupportedContentType};
@@ -209,9 +209,12 @@ fn cap_body(req: &mut Request, limit: u64, timeout: Duration) -> Result<(), AppE
         return Err(AppError::PayloadTooLarge { limit: Some(limit) });
     }
     let sent = poem::Body::from_bytes_stream(BodyDeadline::new(capped(req.take_body(), limit), timeout));
-    // A coded body is held to the limit once more, decoded.
-    let decoded = encoding::decode_request(req.headers(), sent)?;
-    req.set_body(poem::Body::from_bytes_stream(capped(decoded, limit)));
+    let body = match encoding::decode_request(req.headers(), sent)? {
+        // A coded body is held to the limit once more, decoded.
+        Decoded::Coded(decoded) => poem::Body::from_bytes_stream(capped(decoded, limit)),
+        Decoded::AsSent(sent) => sent,
+    };
+    req.set_body(body);
     Ok(())
 }
 
