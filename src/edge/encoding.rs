@@ -156,14 +156,16 @@ pub fn preferred(accept_encoding: Option<&HeaderValue>) -> Option<Coding> {
 /// been compressed says it depends on `Accept-Encoding`.
 pub async fn encode_response(method: &Method, response: Response, coding: Option<Coding>) -> Response {
     let status = response.status();
-    if *method == Method::HEAD || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+    if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
         return response;
     }
     let (mut parts, body) = response.into_parts();
     parts
         .headers
         .append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    let Some(coding) = coding.filter(|_| !parts.headers.contains_key(header::CONTENT_ENCODING)) else {
+    // A HEAD answers with the GET's headers and no body: nothing to compress.
+    let uncoded = *method != Method::HEAD && !parts.headers.contains_key(header::CONTENT_ENCODING);
+    let Some(coding) = coding.filter(|_| uncoded) else {
         return Response::from_parts(parts, body);
     };
     let bytes = match body.into_bytes().await {

@@ -210,64 +210,63 @@ async fn answers_are_compressed_as_accept_encoding_asks_and_coded_bodies_are_rea
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_get_of_what_the_client_holds_is_304() {
-    let app = TestApp::spawn(Engine::Sqlite).await.expect("SQLite");
-    let demo = app.demo_token().await;
-    let get = |path: &'static str, condition: Option<(&'static str, String)>| {
-        let mut request = app.client.get(app.url(path)).bearer_auth(&demo);
-        if let Some((name, value)) = condition {
-            request = request.header(name, value);
-        }
-        async move { request.send().await.expect("get") }
-    };
-    let one = "/api/relationships/d32a9192-353c-45fe-bbd4-b88702800467";
-    let first = get(one, None).await;
-    assert_eq!(first.status(), 200);
-    let (etag, modified) = (header(&first, "etag"), header(&first, "last-modified"));
-    assert!(modified.ends_with(" GMT"), "{modified}");
+engine_tests! {
+    async fn a_get_of_what_the_client_holds_is_304(app: &TestApp) {
+        let demo = app.demo_token().await;
+        let get = |path: &'static str, condition: Option<(&'static str, String)>| {
+            let mut request = app.client.get(app.url(path)).bearer_auth(&demo);
+            if let Some((name, value)) = condition {
+                request = request.header(name, value);
+            }
+            async move { request.send().await.expect("get") }
+        };
+        let one = "/api/relationships/d32a9192-353c-45fe-bbd4-b88702800467";
+        let first = get(one, None).await;
+        assert_eq!(first.status(), 200);
+        let (etag, modified) = (header(&first, "etag"), header(&first, "last-modified"));
+        assert!(modified.ends_with(" GMT"), "{modified}");
 
-    let same = get(one, Some(("if-none-match", etag.clone()))).await;
-    assert_eq!(same.status(), 304);
-    assert_eq!(header(&same, "etag"), etag);
-    assert!(same.bytes().await.expect("body").is_empty());
-    assert_eq!(
-        get(one, Some(("if-none-match", format!("\"0\", W/{etag}"))))
-            .await
-            .status(),
-        304,
-        "weak comparison"
-    );
-    assert_eq!(get(one, Some(("if-none-match", "*".into()))).await.status(), 304);
-    assert_eq!(get(one, Some(("if-none-match", "\"0\"".into()))).await.status(), 200);
-    assert_eq!(
-        get(one, Some(("if-modified-since", modified.clone()))).await.status(),
-        304
-    );
-    assert_eq!(
-        get(one, Some(("if-modified-since", "Sun, 06 Nov 1994 08:49:37 GMT".into())))
-            .await
-            .status(),
-        200
-    );
+        let same = get(one, Some(("if-none-match", etag.clone()))).await;
+        assert_eq!(same.status(), 304);
+        assert_eq!(header(&same, "etag"), etag);
+        assert!(same.bytes().await.expect("body").is_empty());
+        assert_eq!(
+            get(one, Some(("if-none-match", format!("\"0\", W/{etag}"))))
+                .await
+                .status(),
+            304,
+            "weak comparison"
+        );
+        assert_eq!(get(one, Some(("if-none-match", "*".into()))).await.status(), 304);
+        assert_eq!(get(one, Some(("if-none-match", "\"0\"".into()))).await.status(), 200);
+        assert_eq!(
+            get(one, Some(("if-modified-since", modified.clone()))).await.status(),
+            304
+        );
+        assert_eq!(
+            get(one, Some(("if-modified-since", "Sun, 06 Nov 1994 08:49:37 GMT".into())))
+                .await
+                .status(),
+            200
+        );
 
-    // A list page: a weak tag of its content, 304 until the content changes.
-    let list = "/api/setup/organizations";
-    let page = get(list, None).await;
-    let tag = header(&page, "etag");
-    assert!(tag.starts_with("W/\""), "{tag}");
-    assert_eq!(get(list, Some(("if-none-match", tag.clone()))).await.status(), 304);
-    app.client
-        .post(app.url(list))
-        .bearer_auth(&demo)
-        .json(&serde_json::json!({"name": "new"}))
-        .send()
-        .await
-        .expect("create");
-    let changed = get(list, Some(("if-none-match", tag.clone()))).await;
-    assert_eq!(changed.status(), 200);
-    assert_ne!(header(&changed, "etag"), tag);
-    app.stop().await;
+        // A list page: a weak tag of its content, 304 until the content changes.
+        let list = "/api/setup/organizations";
+        let page = get(list, None).await;
+        let tag = header(&page, "etag");
+        assert!(tag.starts_with("W/\""), "{tag}");
+        assert_eq!(get(list, Some(("if-none-match", tag.clone()))).await.status(), 304);
+        app.client
+            .post(app.url(list))
+            .bearer_auth(&demo)
+            .json(&serde_json::json!({"name": "new"}))
+            .send()
+            .await
+            .expect("create");
+        let changed = get(list, Some(("if-none-match", tag.clone()))).await;
+        assert_eq!(changed.status(), 200);
+        assert_ne!(header(&changed, "etag"), tag);
+    }
 }
 
 #[tokio::test]
