@@ -111,7 +111,7 @@ impl Document {
 /// which browsers take there) and named by the docs page.
 const FAVICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f4e79"/><circle cx="12" cy="16" r="6" fill="none" stroke="#fff" stroke-width="3"/><circle cx="20" cy="16" r="6" fill="none" stroke="#9fd3ff" stroke-width="3"/></svg>"##;
 
-/// Serves [`FAVICON`].
+/// Serves liaison's icon (two linked rings, SVG).
 pub fn favicon() -> impl Endpoint + 'static {
     make_sync(|_| {
         Response::builder()

@@ -118,8 +118,8 @@ pub fn decode_request(headers: &HeaderMap, body: Body) -> Result<Decoded, AppErr
 }
 
 /// The coding `accept_encoding` prefers of those liaison writes (highest
-/// q-value; ties in [`CODINGS`] order; `*` stands for any not named), or
-/// none when it prefers the answer as it is.
+/// q-value; ties go to zstd, br, gzip, deflate in that order; `*` stands
+/// for any not named), or none when it prefers the answer as it is.
 pub fn preferred(accept_encoding: Option<&HeaderValue>) -> Option<Coding> {
     let text = accept_encoding?.to_str().ok()?;
     let mut weights: Vec<(&str, f32)> = Vec::new();

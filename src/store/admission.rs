@@ -3,9 +3,9 @@
 //! takes is admitted under that caller first. A tenant holds at most three
 //! quarters of the connections at once, one caller of it at most half; the
 //! rest wait for their own share, not for the whole pool. So a caller's
-//! flood queues behind itself (and, after [`ACQUIRE_TIMEOUT`], is told
-//! "busy" with `Retry-After`), while other tenants, and the tenant's other
-//! clients, still find connections free.
+//! flood queues behind itself (and, after the pool's 5 s acquire timeout,
+//! is told "busy" with `Retry-After`), while other tenants, and the
+//! tenant's other clients, still find connections free.
 //!
 //! The caller is a task-local of the request ([`serving`], [`admit_as`]):
 //! the edge opens it, authentication names the caller, and the store reads
