@@ -101,6 +101,7 @@ impl Document {
         }
         conditional_gets(&mut value);
         idempotent_posts(&mut value);
+        spell_headers(&mut value);
         let json = serde_json::to_string_pretty(&value).context("the finished document cannot be written as JSON")?;
         let yaml = serde_yaml::to_string(&value).context("the finished document cannot be written as YAML")?;
         Ok(Self { value, json, yaml })
@@ -211,6 +212,63 @@ fn conditional_gets(document: &mut Value) {
                 "headers": not_modified_headers
             }));
         }
+    }
+}
+
+/// Header names as the wire and the documents spell them (`X-Correlation-Id`,
+/// `ETag`, `Last-Modified`): poem-openapi writes those it declares in
+/// capitals, which generated clients turn into `xCORRELATIONID`. Each
+/// operation's correlation id goes after the operation's own parameters, so
+/// that a generated call takes those first.
+fn spell_headers(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
+            for parameter in parameters.iter_mut().filter(|p| p["in"] == "header") {
+                if let Some(name) = parameter["name"].as_str() {
+                    parameter["name"] = Value::String(spelled(name));
+                }
+            }
+            let (correlation, own): (Vec<Value>, Vec<Value>) = parameters
+                .drain(..)
+                .partition(|p| p["in"] == "header" && p["name"] == "X-Correlation-Id");
+            parameters.extend(own.into_iter().chain(correlation));
+        }
+        let responses = operation.get_mut("responses").and_then(Value::as_object_mut);
+        for response in responses.into_iter().flat_map(|r| r.values_mut()) {
+            if let Some(headers) = response.get_mut("headers").and_then(Value::as_object_mut) {
+                *headers = std::mem::take(headers)
+                    .into_iter()
+                    .map(|(name, h)| (spelled(&name), h))
+                    .collect();
+            }
+        }
+    }
+}
+
+/// A header name as RFC 9110 and the vendors spell it: each word capitalised,
+/// `ETag` and `WWW-Authenticate` as they are.
+fn spelled(name: &str) -> String {
+    match name.to_ascii_lowercase().as_str() {
+        "etag" => "ETag".into(),
+        "www-authenticate" => "WWW-Authenticate".into(),
+        lower => lower
+            .split('-')
+            .map(|word| {
+                let mut chars = word.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join("-"),
     }
 }
 

@@ -194,8 +194,8 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
         None,
         None,
         None,
-        None,
         Some(text_filter_contains(run)),
+        None,
         None,
         None,
         None,
@@ -363,7 +363,7 @@ async fn relationship_users(
         },
     );
     // The X-Correlation-Id header, through the parameter every generated operation has.
-    let done = relationship_users_api::update_relationship_user(config, created.id, update, Some(run), None)
+    let done = relationship_users_api::update_relationship_user(config, created.id, update, None, Some(run))
         .await
         .map_err(failure)?;
     checks.check(
