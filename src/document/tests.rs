@@ -141,3 +141,36 @@ fn urlencoded_objects_nest_the_rack_way() {
         json!({"part": deep, "tags": deep, "inline": deep})
     );
 }
+
+#[test]
+fn header_names_are_spelled_as_on_the_wire_and_the_correlation_id_goes_last() {
+    for (generated, spelled_as) in [
+        ("X-CORRELATION-ID", "X-Correlation-Id"),
+        ("ETAG", "ETag"),
+        ("LAST-MODIFIED", "Last-Modified"),
+        ("If-Match", "If-Match"),
+        ("WWW-AUTHENTICATE", "WWW-Authenticate"),
+    ] {
+        assert_eq!(spelled(generated), spelled_as);
+    }
+    let mut document = json!({"paths": {"/x": {"put": {
+        "parameters": [
+            {"name": "X-CORRELATION-ID", "in": "header"},
+            {"name": "id", "in": "path"},
+            {"name": "IF-MATCH", "in": "header"}
+        ],
+        "responses": {"200": {"headers": {"ETAG": {}, "X-CORRELATION-ID": {}}}}
+    }}}});
+    spell_headers(&mut document);
+    let names: Vec<&str> = document["paths"]["/x"]["put"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, ["id", "If-Match", "X-Correlation-Id"]);
+    let headers = document["paths"]["/x"]["put"]["responses"]["200"]["headers"]
+        .as_object()
+        .expect("headers");
+    assert_eq!(headers.keys().collect::<Vec<_>>(), ["ETag", "X-Correlation-Id"]);
+}
