@@ -190,6 +190,8 @@ pub enum AuthFailure {
     /// A well-formed token whose signature does not verify (forged, or
     /// signed with another key).
     BadSignature,
+    /// Where an API key is taken, a value in neither form (a bare key, say).
+    NotAKeyOrToken,
 }
 
 impl AuthFailure {
@@ -199,6 +201,9 @@ impl AuthFailure {
             Self::Invalid => "the credential is not valid",
             Self::Expired => "the access token has expired",
             Self::BadSignature => "the access token's signature does not verify",
+            Self::NotAKeyOrToken => {
+                "send an API key as Authorization: Token token=<API key>, or an access token as Authorization: Bearer <token>"
+            }
         }
     }
 }

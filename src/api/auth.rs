@@ -85,7 +85,9 @@ fn api_key_scheme() -> MetaSecurityScheme {
         ty: "apiKey",
         description: Some(
             "The Relationship users dialect's own header: `Authorization: Token token=<API key>`, \
-             with a key from `liaison apikeys create`. It grants `relationship_users.write`.",
+             with a key from `liaison apikeys create`. It grants `relationship_users.write`. \
+             In a generated client, the API key to configure is the whole value, `Token token=<API key>` \
+             (a bare key is refused with 401 saying so).",
         ),
         name: Some("Authorization"),
         key_in: Some("header"),
@@ -171,6 +173,8 @@ async fn authenticate(request: &Request, allow_api_key: bool) -> Result<Principa
                 scopes: vec!["relationship_users.write".to_string()],
             }
         }
+        // A value in neither form, where a key is taken: say what is.
+        _ if allow_api_key => return Err(AppError::Unauthenticated(AuthFailure::NotAKeyOrToken)),
         _ => return Err(AppError::Unauthenticated(AuthFailure::Invalid)),
     };
     check_scopes(request.extensions().get::<RequiredScopes>(), &principal)?;

@@ -102,6 +102,7 @@ impl Document {
         conditional_gets(&mut value);
         idempotent_posts(&mut value);
         spell_headers(&mut value);
+        unscoped_api_keys(&mut value);
         let json = serde_json::to_string_pretty(&value).context("the finished document cannot be written as JSON")?;
         let yaml = serde_yaml::to_string(&value).context("the finished document cannot be written as YAML")?;
         Ok(Self { value, json, yaml })
@@ -247,6 +248,40 @@ fn spell_headers(document: &mut Value) {
                     .into_iter()
                     .map(|(name, h)| (spelled(&name), h))
                     .collect();
+            }
+        }
+    }
+}
+
+/// OpenAPI 3.0 lets only OAuth2 and OpenID Connect requirements list
+/// scopes: poem-openapi writes the operation's scopes beside every scheme
+/// an extractor takes, so those of `apiKey` schemes are emptied here.
+fn unscoped_api_keys(document: &mut Value) {
+    let api_keys: Vec<String> = document
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object)
+        .map(|schemes| {
+            schemes
+                .iter()
+                .filter(|(_, s)| s["type"] == "apiKey")
+                .map(|(name, _)| name.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        let requirements = operation.get_mut("security").and_then(Value::as_array_mut);
+        for requirement in requirements.into_iter().flatten().filter_map(Value::as_object_mut) {
+            for name in &api_keys {
+                if let Some(scopes) = requirement.get_mut(name) {
+                    *scopes = json!([]);
+                }
             }
         }
     }

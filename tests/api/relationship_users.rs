@@ -72,6 +72,20 @@ fn update_body(config: &str, properties: Value) -> Value {
 }
 
 engine_tests! {
+    async fn a_bare_api_key_is_told_the_form_it_takes(app: &TestApp) {
+        let (api_key, _) = demo(app).await;
+        let bare = api_key.trim_start_matches("Token token=");
+        let response = app.client.get(app.url("/api/user/relationship_users/1")).header("authorization", bare).send().await.expect("request");
+        assert_eq!(response.status(), 401);
+        // The dialect's body says "Unauthorized" in its words; the challenge says why.
+        let challenges: Vec<_> = response.headers().get_all("www-authenticate").iter().filter_map(|v| v.to_str().ok()).collect();
+        assert!(challenges.iter().any(|c| c.contains("Token token=<API key>")), "{challenges:?}");
+        let spec = json(app.client.get(app.url("/openapi.json")).send().await.expect("spec")).await;
+        let operation = &spec["paths"]["/api/user/relationship_users/{relationship_user_id}"]["get"];
+        let requirements = operation["security"].as_array().expect("security");
+        assert!(requirements.iter().any(|r| r.get("relationshipUsersToken") == Some(&json!([]))), "{requirements:?}");
+    }
+
     async fn the_documented_example_succeeds_with_either_credential(app: &TestApp) {
         let (api_key, bearer) = demo(app).await;
         let response = app
