@@ -298,6 +298,17 @@ engine_tests! {
         assert_eq!(cleared["extensionFields"], json!({}));
         assert_eq!(cleared["supplier"]["entityId"], SUPPLIER);
 
+        // Older clients send null for a list or map they do not set: it clears, as [] does.
+        let mut located = example();
+        located["thirdPartyLocations"] = json!([ADDRESS]);
+        assert_eq!(put(app, &token, Enc::Json, &located).await.status(), 200);
+        assert_eq!(get(app, &token, EXAMPLE_ID).await["thirdPartyLocations"][0]["entityId"], ADDRESS);
+        let mut legacy = example();
+        legacy["thirdPartyLocations"] = Value::Null;
+        legacy["extensionFields"] = Value::Null;
+        assert_eq!(put(app, &token, Enc::Json, &legacy).await.status(), 200);
+        assert_eq!(get(app, &token, EXAMPLE_ID).await["thirdPartyLocations"], json!([]));
+
         // In XML an empty element clears too.
         let xml = liaison::xml::to_xml("RelationshipInput", None, &example()).replace("</RelationshipInput>", "<subCategory/></RelationshipInput>");
         let mut restore = example();

@@ -52,13 +52,14 @@ pub struct RelationshipFields {
     pub external_access: Access,
     pub status: Status,
     /// Addresses of the relationship's supplier; no duplicates. On PUT: omit
-    /// to keep, `null` or `[]` to clear.
-    #[oai(skip_serializing_if_is_none, nullable, validator(unique_items))]
+    /// to keep, `[]` to clear (a `null` clears too, as older clients send it).
+    #[oai(skip_serializing_if_is_none, validator(unique_items))]
     pub third_party_locations: Option<Vec<Uuid>>,
     /// Extension field (UDF) name to value; names must be defined extension
     /// fields of the tenant, values within their maximum length. On PUT:
-    /// omit to keep, `null` or `{}` to clear (it is replaced as a whole).
-    #[oai(skip_serializing_if_is_none, nullable)]
+    /// omit to keep, `{}` to clear (it is replaced as a whole; a `null`
+    /// clears too, as older clients send it).
+    #[oai(skip_serializing_if_is_none)]
     pub extension_fields: Option<BTreeMap<String, String>>,
 }
 
