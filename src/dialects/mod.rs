@@ -14,7 +14,9 @@ use crate::api::problem::{self, ProblemDialect};
 use crate::context::ApiContext;
 use crate::document::{Document, Finish};
 use crate::edge::correlation::{self, CorrelationId};
-use poem_openapi::{ContactObject, ExtraHeader, LicenseObject, OpenApiService, ServerObject, Tags};
+use poem_openapi::{
+    ContactObject, ExternalDocumentObject, ExtraHeader, LicenseObject, OpenApiService, ServerObject, Tags,
+};
 
 #[derive(Tags)]
 pub enum ApiTag {
@@ -22,14 +24,15 @@ pub enum ApiTag {
     Health,
     /// OAuth 2.0 client-credentials tokens.
     OAuth,
-    /// Risk relationships: third-party relationships (vendor document seeds/002).
+    /// Risk relationships: a tenant's third-party relationships, as the
+    /// risk-assessment vendor's API documents them.
     #[oai(rename = "Risk relationships")]
     RiskRelationships,
     /// Relationship users: users on a relationship's team, written through
-    /// form configurations (vendor document seeds/000).
+    /// form configurations, as the platform's REST API documents them.
     #[oai(rename = "Relationship users")]
     RelationshipUsers,
-    /// Related users: username aliases (vendor document seeds/003).
+    /// Related users: username aliases, as Segura's API documents them.
     #[oai(rename = "Related users")]
     RelatedUsers,
     /// Tenant setup data that the dialects validate against.
@@ -70,8 +73,14 @@ pub type Apis = (
 
 pub const TITLE: &str = "liaison";
 pub const DESCRIPTION: &str = "A relationship registry served over HTTP. One service speaks three vendor API \
-dialects (Risk relationships, Relationship users, Related users) over one tenant-scoped data model.\n\n\
-Every operation reads JSON or XML bodies (by `Content-Type`) and answers JSON or XML as `Accept` asks \
+dialects (Risk relationships, Relationship users, Related users) over one tenant-scoped data model, in JSON \
+or XML as `Content-Type` and `Accept` say. Authenticate with OAuth 2.0 client credentials \
+(`POST /oauth2/token`, then `Authorization: Bearer <token>`). The rules every operation follows on the wire \
+(XML mapping, forms, text, errors, correlation ids) are on the page linked below.";
+
+/// What every operation does on the wire, served at `/docs/rules` and
+/// linked from the document.
+pub const WIRE_RULES: &str = "Every operation reads JSON or XML bodies (by `Content-Type`) and answers JSON or XML as `Accept` asks \
 (missing or `*/*`: JSON; nothing acceptable: 406). A UTF-8 byte-order mark before a JSON or XML body is \
 ignored. XML follows the OpenAPI default mapping of each schema: root element named after the schema, one \
 child element per property, arrays unwrapped (the property's element repeated), absent or null values \
@@ -97,6 +106,7 @@ otherwise a fresh one is issued.";
 
 /// What the generated document cannot say (see [`crate::document`]).
 pub const FINISH: Finish<'static> = Finish {
+    rules: WIRE_RULES,
     open: oauth::OPEN_BODIES,
     roots: &[problem::XML_ROOT],
 };
@@ -132,6 +142,10 @@ pub fn service(ctx: ApiContext) -> OpenApiService<Apis, ()> {
         env!("CARGO_PKG_VERSION"),
     )
     .description(DESCRIPTION)
+    .external_document(
+        ExternalDocumentObject::new(crate::document::RULES_PATH)
+            .description("The wire rules: XML mapping, forms, text, errors, correlation ids"),
+    )
     .extra_request_header::<Option<String>, _>(
         ExtraHeader::new("X-Correlation-Id").description(correlation::REQUEST_DESCRIPTION),
     )

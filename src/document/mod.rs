@@ -53,6 +53,8 @@ pub struct Root {
 
 /// What the finishing pass needs to know that the generated document does not say.
 pub struct Finish<'a> {
+    /// The wire rules, served as a page of the docs at [`RULES_PATH`].
+    pub rules: &'a str,
     /// Request body schemas that take fields they do not declare (and ignore them).
     pub open: &'a [&'static str],
     /// Body schemas whose XML root element is not their component name.
@@ -64,7 +66,12 @@ pub struct Document {
     pub value: Value,
     pub json: String,
     pub yaml: String,
+    /// The wire rules' page.
+    rules: String,
 }
+
+/// Where the docs serve the wire rules (linked from the document's `externalDocs`).
+pub const RULES_PATH: &str = "/docs/rules";
 
 impl Document {
     /// Finishes poem-openapi's `generated` JSON document.
@@ -105,7 +112,12 @@ impl Document {
         unscoped_api_keys(&mut value);
         let json = serde_json::to_string_pretty(&value).context("the finished document cannot be written as JSON")?;
         let yaml = serde_yaml::to_string(&value).context("the finished document cannot be written as YAML")?;
-        Ok(Self { value, json, yaml })
+        Ok(Self {
+            value,
+            json,
+            yaml,
+            rules: rules_page(finish.rules),
+        })
     }
 }
 
@@ -161,7 +173,11 @@ impl Document {
         );
         Ok(poem::Route::new()
             .at("/", make_sync(move |_| Html(page.clone())))
-            .at("/oauth-receiver.html", service.swagger_ui()))
+            .at("/oauth-receiver.html", service.swagger_ui())
+            .at(RULES_PATH.trim_start_matches("/docs"), {
+                let rules = self.rules.clone();
+                make_sync(move |_| Html(rules.clone()))
+            }))
     }
 }
 
@@ -305,6 +321,35 @@ fn spelled(name: &str) -> String {
             .collect::<Vec<_>>()
             .join("-"),
     }
+}
+
+/// The wire rules as a page: one paragraph per blank-line-separated block,
+/// `code` in backticks.
+fn rules_page(rules: &str) -> String {
+    let escape = |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let paragraphs: String = rules
+        .split("\n\n")
+        .map(|paragraph| {
+            let html: String = escape(paragraph)
+                .split('`')
+                .enumerate()
+                .map(|(i, part)| {
+                    if i % 2 == 1 {
+                        format!("<code>{part}</code>")
+                    } else {
+                        part.to_string()
+                    }
+                })
+                .collect();
+            format!("<p>{html}</p>\n")
+        })
+        .collect();
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>liaison: the wire rules</title>\
+         <link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.ico\">\
+         <style>body{{font:16px/1.5 sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}}</style></head>\
+         <body><h1>The wire rules</h1>\n{paragraphs}<p><a href=\"/docs\">Back to the API docs</a></p></body></html>\n"
+    )
 }
 
 /// Says on every authenticated POST what the edge does with an

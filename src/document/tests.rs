@@ -48,6 +48,7 @@ fn document() -> String {
 
 fn finished() -> Value {
     let finish = Finish {
+        rules: "rules",
         open: &["Token"],
         roots: &[Root {
             schema: "Page",

@@ -270,7 +270,7 @@ engine_tests! {
 }
 
 #[tokio::test]
-async fn the_docs_page_has_an_icon() {
+async fn the_docs_page_has_an_icon_and_the_wire_rules() {
     let app = TestApp::spawn(Engine::Sqlite).await.expect("SQLite");
     let page = app
         .client
@@ -286,5 +286,12 @@ async fn the_docs_page_has_an_icon() {
     assert_eq!(icon.status(), 200);
     assert_eq!(header(&icon, "content-type"), "image/svg+xml");
     assert!(icon.text().await.expect("svg").starts_with("<svg"));
+    // The wire rules: a page of the docs, linked from the document.
+    let spec = json(app.client.get(app.url("/openapi.json")).send().await.expect("spec")).await;
+    assert_eq!(spec["externalDocs"]["url"], "/docs/rules");
+    let rules = app.client.get(app.url("/docs/rules")).send().await.expect("rules");
+    assert_eq!(rules.status(), 200);
+    let rules = rules.text().await.expect("page");
+    assert!(rules.contains("<code>Accept</code>") && rules.contains("X-Correlation-Id"), "{rules}");
     app.stop().await;
 }
