@@ -292,6 +292,9 @@ async fn the_docs_page_has_an_icon_and_the_wire_rules() {
     let rules = app.client.get(app.url("/docs/rules")).send().await.expect("rules");
     assert_eq!(rules.status(), 200);
     let rules = rules.text().await.expect("page");
-    assert!(rules.contains("<code>Accept</code>") && rules.contains("X-Correlation-Id"), "{rules}");
+    assert!(
+        rules.contains("<code>Accept</code>") && rules.contains("X-Correlation-Id"),
+        "{rules}"
+    );
     app.stop().await;
 }
