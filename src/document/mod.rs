@@ -232,20 +232,23 @@ fn conditional_gets(document: &mut Value) {
     }
 }
 
+/// Every operation of the document (each method of each path).
+fn operations(document: &mut Value) -> impl Iterator<Item = &mut Value> {
+    let paths = document.get_mut("paths").and_then(Value::as_object_mut);
+    paths
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+}
+
 /// Header names as the wire and the documents spell them (`X-Correlation-Id`,
 /// `ETag`, `Last-Modified`): poem-openapi writes those it declares in
 /// capitals, which generated clients turn into `xCORRELATIONID`. Each
 /// operation's correlation id goes after the operation's own parameters, so
 /// that a generated call takes those first.
 fn spell_headers(document: &mut Value) {
-    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for operation in paths
-        .values_mut()
-        .filter_map(Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
-    {
+    for operation in operations(document) {
         if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
             for parameter in parameters.iter_mut().filter(|p| p["in"] == "header") {
                 if let Some(name) = parameter["name"].as_str() {
@@ -284,14 +287,7 @@ fn unscoped_api_keys(document: &mut Value) {
                 .collect()
         })
         .unwrap_or_default();
-    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for operation in paths
-        .values_mut()
-        .filter_map(Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
-    {
+    for operation in operations(document) {
         let requirements = operation.get_mut("security").and_then(Value::as_array_mut);
         for requirement in requirements.into_iter().flatten().filter_map(Value::as_object_mut) {
             for name in &api_keys {
