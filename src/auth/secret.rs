@@ -73,10 +73,7 @@ pub fn hash_api_key(key: &str) -> String {
 }
 
 fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::text::hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// Legacy Argon2id checks that may run at once; each holds one buffer of

@@ -13,6 +13,8 @@ use poem::http::{Method, StatusCode};
 use poem::{Body, Response};
 use sha2::{Digest, Sha256};
 
+use crate::domain::text;
+
 /// The request headers this reads (the front line refuses them when they
 /// are not text, as it does every declared header).
 pub const HEADERS: [&str; 2] = ["If-None-Match", "If-Modified-Since"];
@@ -91,8 +93,7 @@ impl Conditions {
 /// `W/"…"`: the first 16 bytes of the content's SHA-256, in hex.
 pub fn weak_etag(content: &[u8]) -> String {
     let digest = Sha256::digest(content);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("W/\"{hex}\"")
+    format!("W/\"{}\"", text::hex(&digest[..16]))
 }
 
 /// Whether an `If-None-Match` list names `etag`, compared weakly (RFC 9110 8.8.3.2).

@@ -7,7 +7,7 @@ use poem::http::{Method, StatusCode};
 use poem::{Body, Request, Response};
 use sha2::{Digest, Sha256};
 
-use crate::domain::FieldError;
+use crate::domain::{FieldError, text};
 use crate::error::AppError;
 use crate::store::Store;
 use crate::store::idempotency::{self, KeptAnswer, Pending, SharedSlot};
@@ -58,7 +58,7 @@ pub async fn read(req: &mut Request) -> Result<SharedSlot, poem::Error> {
     }
     hash.update([0]);
     hash.update(&body);
-    let hash = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let hash = text::hex(&hash.finalize());
     req.set_body(Body::from(body));
     slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pending = Some(Pending { key, hash });
     Ok(slot)
