@@ -534,6 +534,22 @@ pub(crate) fn bind_all<'q>(
     query
 }
 
+/// The condition that a row comes after `position` in a list sorted by
+/// `sort` then `id` (both columns as the query names them), with the two
+/// values it binds from `$first`: a row-value comparison, which either
+/// engine answers from the list's index, so a page deep in the list costs
+/// what the first does.
+pub(crate) fn keyset_after(
+    position: crate::domain::Position,
+    (sort, id): (&str, &str),
+    descending: bool,
+    first: usize,
+) -> (String, [String; 2]) {
+    let op = if descending { "<" } else { ">" };
+    let condition = format!("({sort}, {id}) {op} (${first}, ${})", first + 1);
+    (condition, [to_db_time(position.at), position.id.to_string()])
+}
+
 pub fn to_db_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::RelationshipRecord;
 use crate::domain::{Position, TenantId};
-use crate::store::to_db_time;
+use crate::store::{keyset_after, to_db_time};
 
 /// A list filter on one column.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,15 +91,16 @@ impl Order {
         if self.descending { "DESC" } else { "ASC" }
     }
 
-    /// Where a page in this order starts: the condition on `r`, when it
-    /// starts after a row, with the two values it binds from `$first`.
-    /// A row-value comparison, which either engine answers from the
-    /// list's index, so a page deep in the list costs what the first does.
+    /// Where a page in this order starts, when it starts after a row: the
+    /// condition on `r` (see [`keyset_after`]).
     pub(super) fn start(self, first: usize) -> Option<(String, [String; 2])> {
-        let after = self.after?;
-        let op = if self.descending { "<" } else { ">" };
-        let condition = format!("(r.{}, r.entity_id) {op} (${first}, ${})", self.column(), first + 1);
-        Some((condition, [to_db_time(after.at), after.id.to_string()]))
+        let sort = format!("r.{}", self.column());
+        Some(keyset_after(
+            self.after?,
+            (&sort, "r.entity_id"),
+            self.descending,
+            first,
+        ))
     }
 }
 

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use crate::domain::{Page, Position, TenantId, Version};
 use crate::store::{
-    Aggregate, Store, WriteError, WriteTx, bind_all, from_db_time, from_db_uuid, next_number_on, now, placeholders,
-    to_db_time,
+    Aggregate, Store, WriteError, WriteTx, bind_all, from_db_time, from_db_uuid, keyset_after, next_number_on, now,
+    placeholders, to_db_time,
 };
 
 /// A value for one data column.
@@ -183,9 +183,9 @@ impl Store {
         let count_sql = format!("SELECT COUNT(*) FROM {} WHERE {condition}", R::TABLE);
         let count_values = values.clone();
         if let Some(after) = after {
-            values.extend([to_db_time(after.at), after.id.to_string()]);
-            let n = values.len();
-            condition.push_str(&format!(" AND (created_at, entity_id) > (${}, ${n})", n - 1));
+            let (start, bound) = keyset_after(after, ("created_at", "entity_id"), false, values.len() + 1);
+            condition.push_str(&format!(" AND {start}"));
+            values.extend(bound);
         }
         let sql = format!(
             "SELECT {} FROM {} WHERE {condition} ORDER BY created_at, entity_id LIMIT ${} OFFSET ${}",
