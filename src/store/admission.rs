@@ -120,8 +120,9 @@ impl Admission {
     fn share(&self, holder: Holder, permits: usize) -> Arc<Semaphore> {
         let mut shares = self.shares.lock().unwrap_or_else(PoisonError::into_inner);
         if shares.len() > SWEEP_ABOVE {
-            // A share no one holds or waits for is only a full semaphore.
-            shares.retain(|_, share| Arc::strong_count(share) > 1 || share.available_permits() < permits.max(1));
+            // Whoever holds or waits for a share holds its `Arc` too: one
+            // held by the map alone is idle, a full semaphore.
+            shares.retain(|_, share| Arc::strong_count(share) > 1);
         }
         shares
             .entry(holder)
