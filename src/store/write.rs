@@ -5,13 +5,16 @@ use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Any, Transaction};
+use sqlx::any::AnyArguments;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, Execute as _, Executor as _};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::domain::{TenantId, Version};
 use crate::store::admission::Admitted;
+use crate::store::inline::inline;
 use crate::store::storage::StorageHealth;
-use crate::store::writer::{Statements, Writer};
+use crate::store::writer::{Front, Pending, Statements, Writer};
 use crate::store::{Connections, Engine, Store};
 
 impl Store {
@@ -35,7 +38,8 @@ impl Store {
             }
             Connections::Postgres(pool) => {
                 admitted = self.admission.admit().await?;
-                Conn::Pooled(pool.begin().await.inspect_err(|err| self.storage.failed(err))?)
+                let conn = pool.acquire().await.inspect_err(|err| self.storage.failed(err))?;
+                Conn::Pooled(Some(conn), Pending::default())
             }
         };
         Ok(WriteTx {
@@ -63,17 +67,35 @@ pub struct WriteTx {
 
 /// Where a write's statements run.
 enum Conn {
-    /// A transaction on a pool connection (PostgreSQL).
-    Pooled(Transaction<'static, Any>),
+    /// A pool connection (PostgreSQL), in the transaction this write opens
+    /// with its first statement (`None` once it is handed back).
+    Pooled(Option<PoolConnection<Any>>, Pending),
     /// SQLite's writer, in a write's savepoint, for as long as this
     /// write holds the turn (`None` once it is handed back).
     Writer(Option<OwnedMutexGuard<Writer>>),
 }
 
 impl Drop for WriteTx {
-    /// A write dropped unfinished keeps the writer's turn until it is
-    /// undone, so the next writer starts clean.
+    /// A write dropped unfinished keeps the writer's turn (or its pool
+    /// connection) until it is undone, so the next writer starts clean.
     fn drop(&mut self) {
+        if let Conn::Pooled(conn @ Some(_), pending) = &mut self.conn
+            && pending.began()
+        {
+            let mut conn = conn.take().expect("matched as Some");
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn(async move {
+                        if conn.execute("ROLLBACK").await.is_err() {
+                            conn.close_on_drop();
+                        }
+                    });
+                }
+                // No runtime to roll back on: the connection goes, and its transaction with it.
+                Err(_) => conn.close_on_drop(),
+            }
+            return;
+        }
         let Conn::Writer(Some(mut turn)) = std::mem::replace(&mut self.conn, Conn::Writer(None)) else {
             return;
         };
@@ -100,7 +122,11 @@ impl WriteTx {
     /// Where the write's next statement runs.
     pub(crate) fn conn(&mut self) -> Statements<'_> {
         match &mut self.conn {
-            Conn::Pooled(tx) => Statements::on(tx, &self.storage),
+            Conn::Pooled(conn, pending) => Statements::new(
+                conn.as_mut().expect("a write holds its connection until it ends"),
+                Front::Postgres(pending),
+                &self.storage,
+            ),
             Conn::Writer(turn) => turn
                 .as_mut()
                 .expect("a write holds the writer's turn until it ends")
@@ -151,12 +177,43 @@ impl WriteTx {
         self.end(false).await
     }
 
+    /// A statement whose answer the write does not need: on PostgreSQL it
+    /// goes, arguments written in, with the write's next statement or its
+    /// COMMIT (so an `UPDATE` that ends a write costs no round trip of its
+    /// own, and a failure of it fails the COMMIT); on SQLite it runs now.
+    pub(crate) async fn defer<'q>(
+        &mut self,
+        mut query: sqlx::query::Query<'q, Any, AnyArguments<'q>>,
+    ) -> Result<(), sqlx::Error> {
+        match &mut self.conn {
+            Conn::Pooled(_, pending) => {
+                let arguments = query.take_arguments().map_err(sqlx::Error::Encode)?;
+                pending.defer(inline(query.sql(), arguments.as_ref())?);
+                Ok(())
+            }
+            Conn::Writer(_) => query.execute(self.conn()).await.map(drop),
+        }
+    }
+
     /// Commits or rolls back. On SQLite a commit waits for its group's
-    /// COMMIT (see [`Writer`]).
+    /// COMMIT (see [`Writer`]); on PostgreSQL the COMMIT goes with what
+    /// the write deferred, and a failed one is rolled back.
     async fn end(mut self, commit: bool) -> Result<(), sqlx::Error> {
         match std::mem::replace(&mut self.conn, Conn::Writer(None)) {
-            Conn::Pooled(tx) if commit => tx.commit().await,
-            Conn::Pooled(tx) => tx.rollback().await,
+            Conn::Pooled(Some(mut conn), mut pending) => {
+                let sql = if commit {
+                    pending.commit()
+                } else {
+                    pending.began().then(|| "ROLLBACK".to_string())
+                };
+                let Some(sql) = sql else { return Ok(()) };
+                let ended = conn.execute(sql.as_str()).await.map(drop);
+                if ended.is_err() && conn.execute("ROLLBACK").await.is_err() {
+                    conn.close_on_drop();
+                }
+                ended.inspect_err(|err| self.storage.failed(err))
+            }
+            Conn::Pooled(None, _) => Ok(()),
             Conn::Writer(Some(turn)) if commit => Writer::commit_in_group(turn).await,
             Conn::Writer(Some(mut turn)) => turn.undo().await,
             Conn::Writer(None) => Ok(()),

@@ -3,7 +3,7 @@
 //! rows loads each kind of related data in one query.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Executor as _, Row as _};
+use sqlx::Executor as _;
 use uuid::Uuid;
 
 use crate::domain::relationship::{RelationshipState, Status};
@@ -266,9 +266,12 @@ impl Aggregate for RelationshipRecord {
             .transpose()
     }
 
-    /// Writes the row's columns and lists that changed (an index is then
-    /// updated only when its column changed), a new version and `at`.
+    /// Writes the row's lists and columns that changed (an index is then
+    /// updated only when its column changed), the next version and `at`.
+    /// The row is locked, so its next version is known; the `UPDATE` goes
+    /// last and is deferred (on PostgreSQL, sent with the COMMIT).
     async fn save(&self, tx: &mut WriteTx, next: &RelationshipState, at: DateTime<Utc>) -> Result<Version, WriteError> {
+        write_lists(tx, self.entity_id, next, Some(&self.state)).await?;
         let changed: Vec<(&str, Option<String>)> = STATE
             .iter()
             .map(|(column, value, _)| (*column, value(&self.state), value(next)))
@@ -278,23 +281,24 @@ impl Aggregate for RelationshipRecord {
         let assignments: String = changed
             .iter()
             .enumerate()
-            .map(|(i, (column, _))| format!("{column} = ${}, ", i + 4))
+            .map(|(i, (column, _))| format!("{column} = ${}, ", i + 5))
             .collect();
         let sql = format!(
-            "UPDATE relationships SET {assignments}version = version + 1, modified_at = $1 \
-             WHERE tenant_id = $2 AND entity_id = $3 RETURNING version"
+            "UPDATE relationships SET {assignments}version = $4, modified_at = $1 \
+             WHERE tenant_id = $2 AND entity_id = $3"
         );
+        let version = self.version.next();
         let tenant = tx.tenant();
         let mut query = sqlx::query(&sql)
             .bind(to_db_time(at))
             .bind(tenant.to_string())
-            .bind(self.entity_id.to_string());
+            .bind(self.entity_id.to_string())
+            .bind(version.0);
         for (_, value) in changed {
             query = query.bind(value);
         }
-        let version: i64 = query.fetch_one(tx.conn()).await?.try_get(0)?;
-        write_lists(tx, self.entity_id, next, Some(&self.state)).await?;
-        Ok(Version(version))
+        tx.defer(query).await?;
+        Ok(version)
     }
 }
 
