@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sqlx::any::AnyArguments;
+use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, Execute as _, Executor as _};
 use tokio::sync::OwnedMutexGuard;
@@ -15,7 +15,7 @@ use crate::store::admission::Admitted;
 use crate::store::inline::inline;
 use crate::store::storage::StorageHealth;
 use crate::store::writer::{Front, Pending, Statements, Writer};
-use crate::store::{Connections, Engine, Store};
+use crate::store::{Connections, Engine, Store, bind_all};
 
 impl Store {
     /// Starts a write of `tenant`'s rows: a transaction that owns what it
@@ -44,6 +44,8 @@ impl Store {
         };
         Ok(WriteTx {
             conn,
+            kept: None,
+            keeping: false,
             _admitted: admitted,
             tenant,
             engine: self.engine(),
@@ -56,6 +58,11 @@ impl Store {
 /// [`WriteTx::commit`], it rolls back.
 pub struct WriteTx {
     conn: Conn,
+    /// Rows read ahead of the row lock ([`WriteTx::keep_reads`]), with
+    /// the statement and values that read them.
+    kept: Option<(String, Vec<String>, Vec<AnyRow>)>,
+    /// Whether reads are kept now.
+    keeping: bool,
     /// On PostgreSQL, the share the connection was admitted with (`store::admission`);
     /// SQLite's writes take turns on one connection instead.
     _admitted: Option<Admitted>,
@@ -136,6 +143,44 @@ impl WriteTx {
 
     pub(crate) fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// Whether this write gains from reading ahead of its row lock what it
+    /// can (see [`crate::write::Change::read_ahead`]): on PostgreSQL a row
+    /// lock is held from its read to the COMMIT, so every round trip taken
+    /// out of that span lets the next writer of the row in sooner; on
+    /// SQLite a write holds the whole database from its first statement.
+    pub(crate) fn reads_ahead(&self) -> bool {
+        self.engine == Engine::Postgres
+    }
+
+    /// While `on`, the rows of [`WriteTx::fetch_all_kept`] are kept for the
+    /// write's own read of the same later.
+    pub(crate) fn keep_reads(&mut self, on: bool) {
+        self.keeping = on;
+    }
+
+    /// The rows of `sql` with `values` bound in order: the ones kept from
+    /// the same statement and values read ahead, if any, else read now.
+    /// Only a statement whose rows cannot change until the write ends
+    /// (rows it locks `FOR SHARE`, or that the write alone may change) is
+    /// to be read this way.
+    pub(crate) async fn fetch_all_kept(
+        &mut self,
+        sql: String,
+        values: Vec<String>,
+    ) -> Result<Vec<AnyRow>, sqlx::Error> {
+        if let Some((kept_sql, kept_values, rows)) = self.kept.take()
+            && kept_sql == sql
+            && kept_values == values
+        {
+            return Ok(rows);
+        }
+        let rows = bind_all(sqlx::query(&sql), &values).fetch_all(self.conn()).await?;
+        if self.keeping {
+            self.kept = Some((sql, values, rows.clone()));
+        }
+        Ok(rows)
     }
 
     /// The clause that locks the rows a SELECT reads against other writers
@@ -237,6 +282,13 @@ pub trait Aggregate: Sized + Send + Sync {
     /// The row, locked against other writers until `tx` ends; `None` when
     /// the tenant has no such row.
     fn lock(tx: &mut WriteTx, key: &Self::Key) -> impl Future<Output = Result<Option<Self>, sqlx::Error>> + Send;
+
+    /// The row as it is now, not locked (what a write reads ahead from:
+    /// [`crate::write::Change::read_ahead`]); `None` when the tenant has
+    /// no such row, or the aggregate reads nothing ahead.
+    fn peek(_tx: &mut WriteTx, _key: &Self::Key) -> impl Future<Output = Result<Option<Self>, sqlx::Error>> + Send {
+        async { Ok(None) }
+    }
 
     /// Writes `next` over the locked row `self`, modified `at`; the row's new version.
     fn save(

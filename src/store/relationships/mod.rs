@@ -256,14 +256,11 @@ impl Aggregate for RelationshipRecord {
     }
 
     async fn lock(tx: &mut WriteTx, id: &Uuid) -> Result<Option<Self>, sqlx::Error> {
-        let tenant = tx.tenant();
-        sqlx::query(one_view_sql(tx.engine(), Names::Omitted))
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(tx.conn())
-            .await?
-            .map(|row| view_from_row(tx.engine(), &row).map(|view| view.record))
-            .transpose()
+        read_one(tx, id, true).await
+    }
+
+    async fn peek(tx: &mut WriteTx, id: &Uuid) -> Result<Option<Self>, sqlx::Error> {
+        read_one(tx, id, false).await
     }
 
     /// Writes the row's lists and columns that changed (an index is then
@@ -300,6 +297,18 @@ impl Aggregate for RelationshipRecord {
         tx.defer(query).await?;
         Ok(version)
     }
+}
+
+/// The relationship `id` as the write path reads it, locked or not.
+async fn read_one(tx: &mut WriteTx, id: &Uuid, lock: bool) -> Result<Option<RelationshipRecord>, sqlx::Error> {
+    let tenant = tx.tenant();
+    sqlx::query(one_view_sql(tx.engine(), Names::Omitted, lock))
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .fetch_optional(tx.conn())
+        .await?
+        .map(|row| view_from_row(tx.engine(), &row).map(|view| view.record))
+        .transpose()
 }
 
 impl Store {
