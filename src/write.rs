@@ -2,8 +2,6 @@
 //! setup API, runs the same steps in one transaction that holds the row:
 //!
 //! 1. lock the row (404 when the tenant has none, or the caller may not see it);
-//!    on PostgreSQL, lookups the change will make are read before it
-//!    ([`Change::read_ahead`]), so that the lock is held for fewer round trips;
 //! 2. check `If-Match` against its version (412);
 //! 3. apply the request to the row as it is now and validate the result,
 //!    with every lookup the validation makes on the same transaction;
@@ -35,20 +33,6 @@ pub trait Change<A: Aggregate>: Send {
 
     /// The request applied to `current` and validated; lookups go through `tx`.
     fn apply(self, tx: &mut WriteTx, current: &A) -> impl Future<Output = Result<Self::Output, AppError>> + Send;
-
-    /// Whether [`Change::read_ahead`] reads anything (the write then reads
-    /// the row once more, unlocked, to read ahead from).
-    const READS_AHEAD: bool = false;
-
-    /// Reads what [`Change::apply`] will look up, before the row is locked,
-    /// from `current` as it is now: where the engine gains from it
-    /// ([`WriteTx::reads_ahead`]), and only reads that stay valid until the
-    /// write ends ([`WriteTx::fetch_all_kept`]). The row is then locked and
-    /// the change applied to it as it is; a lookup `apply` makes again is
-    /// served from what was read here when it reads the same.
-    fn read_ahead(&self, _tx: &mut WriteTx, _current: &A) -> impl Future<Output = Result<(), AppError>> + Send {
-        async { Ok(()) }
-    }
 }
 
 /// What an update did.
@@ -73,7 +57,6 @@ where
     C: Change<A, Output = A::Next>,
 {
     let result = async {
-        read_ahead(&mut tx, key, &change).await?;
         let current = locked(&mut tx, key, if_match, &change).await?;
         let after = change.apply(&mut tx, &current).await?;
         let at = now();
@@ -103,21 +86,6 @@ where
     }
     .await;
     finish(tx, result).await
-}
-
-/// Before step 1, where the engine and the change gain from it: what the
-/// change will look up, read from the row as it is now ([`Change::read_ahead`]).
-async fn read_ahead<A: Aggregate, C: Change<A>>(tx: &mut WriteTx, key: &A::Key, change: &C) -> Result<(), AppError> {
-    if !(C::READS_AHEAD && tx.reads_ahead()) {
-        return Ok(());
-    }
-    let Some(now) = A::peek(tx, key).await?.filter(|row| change.admits(row)) else {
-        return Ok(());
-    };
-    tx.keep_reads(true);
-    let read = change.read_ahead(tx, &now).await;
-    tx.keep_reads(false);
-    read
 }
 
 /// Steps 1 and 2: the row, locked, if the caller may see it and `If-Match` admits it.

@@ -47,13 +47,6 @@ pub struct Position {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version(pub i64);
 
-impl Version {
-    /// The version the next change of a row at this one writes.
-    pub fn next(self) -> Self {
-        Self(self.0 + 1)
-    }
-}
-
 /// One invalid input: where (a body field, a parameter) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {

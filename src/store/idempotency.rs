@@ -212,13 +212,15 @@ impl WriteTx {
         else {
             return Ok(());
         };
-        let query = sqlx::query(
+        sqlx::query(
             "UPDATE idempotency_keys SET state = 'written' \
              WHERE tenant_id = $1 AND caller = $2 AND idem_key = $3 AND state = 'started'",
         )
         .bind(claim.tenant.to_string())
         .bind(claim.caller)
-        .bind(claim.key);
-        self.defer(query).await
+        .bind(claim.key)
+        .execute(self.conn())
+        .await?;
+        Ok(())
     }
 }

@@ -16,7 +16,6 @@ pub mod tenants;
 pub mod users;
 pub use sqlite_file::sqlite_file;
 use sqlite_file::{make_private, sqlite_url};
-mod inline;
 mod write;
 mod writer;
 

@@ -5,17 +5,14 @@ use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, Execute as _, Executor as _};
+use sqlx::{Any, Transaction};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::domain::{TenantId, Version};
 use crate::store::admission::Admitted;
-use crate::store::inline::inline;
 use crate::store::storage::StorageHealth;
-use crate::store::writer::{Front, Pending, Statements, Writer};
-use crate::store::{Connections, Engine, Store, bind_all};
+use crate::store::writer::{Statements, Writer};
+use crate::store::{Connections, Engine, Store};
 
 impl Store {
     /// Starts a write of `tenant`'s rows: a transaction that owns what it
@@ -38,14 +35,11 @@ impl Store {
             }
             Connections::Postgres(pool) => {
                 admitted = self.admission.admit().await?;
-                let conn = pool.acquire().await.inspect_err(|err| self.storage.failed(err))?;
-                Conn::Pooled(Some(conn), Pending::default())
+                Conn::Pooled(pool.begin().await.inspect_err(|err| self.storage.failed(err))?)
             }
         };
         Ok(WriteTx {
             conn,
-            kept: None,
-            keeping: false,
             _admitted: admitted,
             tenant,
             engine: self.engine(),
@@ -58,11 +52,6 @@ impl Store {
 /// [`WriteTx::commit`], it rolls back.
 pub struct WriteTx {
     conn: Conn,
-    /// Rows read ahead of the row lock ([`WriteTx::keep_reads`]), with
-    /// the statement and values that read them.
-    kept: Option<(String, Vec<String>, Vec<AnyRow>)>,
-    /// Whether reads are kept now.
-    keeping: bool,
     /// On PostgreSQL, the share the connection was admitted with (`store::admission`);
     /// SQLite's writes take turns on one connection instead.
     _admitted: Option<Admitted>,
@@ -74,35 +63,17 @@ pub struct WriteTx {
 
 /// Where a write's statements run.
 enum Conn {
-    /// A pool connection (PostgreSQL), in the transaction this write opens
-    /// with its first statement (`None` once it is handed back).
-    Pooled(Option<PoolConnection<Any>>, Pending),
+    /// A transaction on a pool connection (PostgreSQL).
+    Pooled(Transaction<'static, Any>),
     /// SQLite's writer, in a write's savepoint, for as long as this
     /// write holds the turn (`None` once it is handed back).
     Writer(Option<OwnedMutexGuard<Writer>>),
 }
 
 impl Drop for WriteTx {
-    /// A write dropped unfinished keeps the writer's turn (or its pool
-    /// connection) until it is undone, so the next writer starts clean.
+    /// A write dropped unfinished keeps the writer's turn until it is
+    /// undone, so the next writer starts clean.
     fn drop(&mut self) {
-        if let Conn::Pooled(conn @ Some(_), pending) = &mut self.conn
-            && pending.began()
-        {
-            let mut conn = conn.take().expect("matched as Some");
-            match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => {
-                    runtime.spawn(async move {
-                        if conn.execute("ROLLBACK").await.is_err() {
-                            conn.close_on_drop();
-                        }
-                    });
-                }
-                // No runtime to roll back on: the connection goes, and its transaction with it.
-                Err(_) => conn.close_on_drop(),
-            }
-            return;
-        }
         let Conn::Writer(Some(mut turn)) = std::mem::replace(&mut self.conn, Conn::Writer(None)) else {
             return;
         };
@@ -129,11 +100,7 @@ impl WriteTx {
     /// Where the write's next statement runs.
     pub(crate) fn conn(&mut self) -> Statements<'_> {
         match &mut self.conn {
-            Conn::Pooled(conn, pending) => Statements::new(
-                conn.as_mut().expect("a write holds its connection until it ends"),
-                Front::Postgres(pending),
-                &self.storage,
-            ),
+            Conn::Pooled(tx) => Statements::on(tx, &self.storage),
             Conn::Writer(turn) => turn
                 .as_mut()
                 .expect("a write holds the writer's turn until it ends")
@@ -143,44 +110,6 @@ impl WriteTx {
 
     pub(crate) fn engine(&self) -> Engine {
         self.engine
-    }
-
-    /// Whether this write gains from reading ahead of its row lock what it
-    /// can (see [`crate::write::Change::read_ahead`]): on PostgreSQL a row
-    /// lock is held from its read to the COMMIT, so every round trip taken
-    /// out of that span lets the next writer of the row in sooner; on
-    /// SQLite a write holds the whole database from its first statement.
-    pub(crate) fn reads_ahead(&self) -> bool {
-        self.engine == Engine::Postgres
-    }
-
-    /// While `on`, the rows of [`WriteTx::fetch_all_kept`] are kept for the
-    /// write's own read of the same later.
-    pub(crate) fn keep_reads(&mut self, on: bool) {
-        self.keeping = on;
-    }
-
-    /// The rows of `sql` with `values` bound in order: the ones kept from
-    /// the same statement and values read ahead, if any, else read now.
-    /// Only a statement whose rows cannot change until the write ends
-    /// (rows it locks `FOR SHARE`, or that the write alone may change) is
-    /// to be read this way.
-    pub(crate) async fn fetch_all_kept(
-        &mut self,
-        sql: String,
-        values: Vec<String>,
-    ) -> Result<Vec<AnyRow>, sqlx::Error> {
-        if let Some((kept_sql, kept_values, rows)) = self.kept.take()
-            && kept_sql == sql
-            && kept_values == values
-        {
-            return Ok(rows);
-        }
-        let rows = bind_all(sqlx::query(&sql), &values).fetch_all(self.conn()).await?;
-        if self.keeping {
-            self.kept = Some((sql, values, rows.clone()));
-        }
-        Ok(rows)
     }
 
     /// The clause that locks the rows a SELECT reads against other writers
@@ -222,43 +151,12 @@ impl WriteTx {
         self.end(false).await
     }
 
-    /// A statement whose answer the write does not need: on PostgreSQL it
-    /// goes, arguments written in, with the write's next statement or its
-    /// COMMIT (so an `UPDATE` that ends a write costs no round trip of its
-    /// own, and a failure of it fails the COMMIT); on SQLite it runs now.
-    pub(crate) async fn defer<'q>(
-        &mut self,
-        mut query: sqlx::query::Query<'q, Any, AnyArguments<'q>>,
-    ) -> Result<(), sqlx::Error> {
-        match &mut self.conn {
-            Conn::Pooled(_, pending) => {
-                let arguments = query.take_arguments().map_err(sqlx::Error::Encode)?;
-                pending.defer(inline(query.sql(), arguments.as_ref())?);
-                Ok(())
-            }
-            Conn::Writer(_) => query.execute(self.conn()).await.map(drop),
-        }
-    }
-
     /// Commits or rolls back. On SQLite a commit waits for its group's
-    /// COMMIT (see [`Writer`]); on PostgreSQL the COMMIT goes with what
-    /// the write deferred, and a failed one is rolled back.
+    /// COMMIT (see [`Writer`]).
     async fn end(mut self, commit: bool) -> Result<(), sqlx::Error> {
         match std::mem::replace(&mut self.conn, Conn::Writer(None)) {
-            Conn::Pooled(Some(mut conn), mut pending) => {
-                let sql = if commit {
-                    pending.commit()
-                } else {
-                    pending.began().then(|| "ROLLBACK".to_string())
-                };
-                let Some(sql) = sql else { return Ok(()) };
-                let ended = conn.execute(sql.as_str()).await.map(drop);
-                if ended.is_err() && conn.execute("ROLLBACK").await.is_err() {
-                    conn.close_on_drop();
-                }
-                ended.inspect_err(|err| self.storage.failed(err))
-            }
-            Conn::Pooled(None, _) => Ok(()),
+            Conn::Pooled(tx) if commit => tx.commit().await,
+            Conn::Pooled(tx) => tx.rollback().await,
             Conn::Writer(Some(turn)) if commit => Writer::commit_in_group(turn).await,
             Conn::Writer(Some(mut turn)) => turn.undo().await,
             Conn::Writer(None) => Ok(()),
@@ -282,13 +180,6 @@ pub trait Aggregate: Sized + Send + Sync {
     /// The row, locked against other writers until `tx` ends; `None` when
     /// the tenant has no such row.
     fn lock(tx: &mut WriteTx, key: &Self::Key) -> impl Future<Output = Result<Option<Self>, sqlx::Error>> + Send;
-
-    /// The row as it is now, not locked (what a write reads ahead from:
-    /// [`crate::write::Change::read_ahead`]); `None` when the tenant has
-    /// no such row, or the aggregate reads nothing ahead.
-    fn peek(_tx: &mut WriteTx, _key: &Self::Key) -> impl Future<Output = Result<Option<Self>, sqlx::Error>> + Send {
-        async { Ok(None) }
-    }
 
     /// Writes `next` over the locked row `self`, modified `at`; the row's new version.
     fn save(

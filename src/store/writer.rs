@@ -10,7 +10,6 @@ use futures_util::{FutureExt as _, StreamExt as _, TryFutureExt as _, TryStreamE
 use sqlx::any::{AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
 use sqlx::{Any, AnyConnection, Describe, Either, Execute, Executor};
 
-use crate::store::inline::inline;
 use crate::store::storage::{GroupFailure, StorageHealth, StorageTrouble};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
@@ -47,7 +46,7 @@ pub(super) struct Writer {
 
 /// Where the writer connection is in its transaction.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(super) enum TxState {
+enum TxState {
     /// No transaction.
     #[default]
     Closed,
@@ -159,11 +158,14 @@ impl Writer {
 
     /// Where the write holding the turn sends its statements.
     pub(super) fn statements<'a>(&'a mut self, storage: &'a StorageHealth) -> Statements<'a> {
-        let conn = self
-            .conn
-            .as_mut()
-            .expect("a write holds an open writer connection until it ends");
-        Statements::new(conn, Front::Writer(&mut self.state), storage)
+        Statements {
+            conn: self
+                .conn
+                .as_mut()
+                .expect("a write holds an open writer connection until it ends"),
+            state: Some(&mut self.state),
+            storage,
+        }
     }
 
     /// Starts a write: the transaction if none is open, and the write's
@@ -282,124 +284,48 @@ impl Writer {
 }
 
 /// Where a write's statements run ([`WriteTx::conn`](crate::store::WriteTx::conn)): its connection, and
-/// what the write has yet to send in front of its next statement (one round
-/// trip for all: see [`Front`]).
+/// on SQLite's writer the statements that open the write until they are
+/// sent, in front of the first statement (one round trip for both).
 #[derive(Debug)]
 pub(crate) struct Statements<'a> {
     conn: &'a mut AnyConnection,
-    front: Front<'a>,
+    state: Option<&'a mut TxState>,
     /// Told of storage trouble a statement meets.
     storage: &'a StorageHealth,
 }
 
-/// What goes in front of a write's next statement.
-#[derive(Debug)]
-pub(super) enum Front<'a> {
-    /// SQLite's writer: the write's opening statements until they are sent
-    /// (SQLite takes several statements with parameters in one call).
-    Writer(&'a mut TxState),
-    /// A PostgreSQL write: its `BEGIN` and the statements it deferred, sent
-    /// with the next statement in one message of the simple protocol,
-    /// which takes no parameters: that statement goes with its arguments
-    /// written in ([`inline`]).
-    Postgres(&'a mut Pending),
-}
-
-impl Front<'_> {
-    fn is_empty(&self) -> bool {
-        match self {
-            Front::Writer(state) => state.opening().is_none(),
-            Front::Postgres(pending) => pending.is_empty(),
-        }
-    }
-
-    /// The statements to send in front of the next one, joined, and how
-    /// many; marked sent. `None` when there are none.
-    fn take(&mut self) -> Option<(String, usize)> {
-        match self {
-            Front::Writer(state) => {
-                let opening = state.opening()?;
-                **state = TxState::Open;
-                Some((opening.to_string(), TxState::OPENING_STATEMENTS))
-            }
-            Front::Postgres(pending) => pending.take(),
-        }
-    }
-}
-
-/// What a PostgreSQL write has yet to send: its `BEGIN` until its first
-/// statement, and the statements it deferred ([`Pending::defer`]), which go
-/// in front of its next statement or with its `COMMIT`.
-#[derive(Debug)]
-pub(super) struct Pending {
-    statements: Vec<String>,
-    /// Whether `BEGIN` has gone (so that the write ends with `COMMIT` or `ROLLBACK`).
-    began: bool,
-}
-
-impl Default for Pending {
-    fn default() -> Self {
-        Self {
-            statements: vec!["BEGIN".to_string()],
-            began: false,
-        }
-    }
-}
-
-impl Pending {
-    fn is_empty(&self) -> bool {
-        self.statements.is_empty()
-    }
-
-    pub(super) fn began(&self) -> bool {
-        self.began
-    }
-
-    /// A statement, arguments written in, to send with the next one.
-    pub(super) fn defer(&mut self, statement: String) {
-        self.statements.push(statement);
-    }
-
-    fn take(&mut self) -> Option<(String, usize)> {
-        if self.statements.is_empty() {
-            return None;
-        }
-        self.began = true;
-        let count = self.statements.len();
-        Some((std::mem::take(&mut self.statements).join("; "), count))
-    }
-
-    /// What ends the write with a COMMIT: whatever is still to be sent, and
-    /// the `COMMIT`; `None` when the write sent and deferred nothing.
-    pub(super) fn commit(&mut self) -> Option<String> {
-        if !self.began && self.statements.len() == 1 {
-            return None;
-        }
-        Some(match self.take() {
-            Some((front, _)) => format!("{front}; COMMIT"),
-            None => "COMMIT".to_string(),
-        })
-    }
-}
-
 impl<'a> Statements<'a> {
-    pub(super) fn new(conn: &'a mut AnyConnection, front: Front<'a>, storage: &'a StorageHealth) -> Self {
-        Self { conn, front, storage }
+    /// Statements on a connection that is in its transaction already.
+    pub(super) fn on(conn: &'a mut AnyConnection, storage: &'a StorageHealth) -> Self {
+        Self {
+            conn,
+            state: None,
+            storage,
+        }
+    }
+
+    /// The opening statements still to be sent.
+    fn opening(&self) -> Option<&'static str> {
+        self.state.as_deref()?.opening()
+    }
+
+    /// [`Statements::opening`], marking them sent.
+    fn take_opening(&mut self) -> Option<&'static str> {
+        let opening = self.opening()?;
+        if let Some(state) = self.state.as_deref_mut() {
+            *state = TxState::Open;
+        }
+        Some(opening)
     }
 }
 
-/// `query` behind `front`: its SQL, and its arguments (written into the
-/// SQL when the engine takes no parameters with several statements).
+/// `query` with `opening` in front: its SQL and arguments.
 fn behind<'q, E: Execute<'q, Any>>(
-    front: &str,
-    inlined: bool,
+    opening: &str,
     mut query: E,
 ) -> Result<(String, Option<sqlx::any::AnyArguments<'q>>), sqlx::Error> {
     let arguments = query.take_arguments().map_err(sqlx::Error::Encode)?;
-    if inlined {
-        return Ok((format!("{front}; {}", inline(query.sql(), arguments.as_ref())?), None));
-    }
-    Ok((format!("{front}; {}", query.sql()), arguments))
+    Ok((format!("{opening}; {}", query.sql()), arguments))
 }
 
 impl<'a> Executor<'a> for Statements<'a> {
@@ -414,8 +340,7 @@ impl<'a> Executor<'a> for Statements<'a> {
         E: 'q + Execute<'q, Any>,
     {
         let storage = self.storage;
-        let inlined = matches!(self.front, Front::Postgres(_));
-        let Some((front, count)) = self.front.take() else {
+        let Some(opening) = self.take_opening() else {
             return self
                 .conn
                 .fetch_many(query)
@@ -424,19 +349,18 @@ impl<'a> Executor<'a> for Statements<'a> {
         };
         let conn = self.conn;
         let results = async move {
-            let (sql, arguments) = behind(&front, inlined, query)?;
+            let (sql, arguments) = behind(opening, query)?;
             conn.fetch_many((sql.as_str(), arguments)).try_collect::<Vec<_>>().await
         };
-        // The results of the statements in front (each ends with its
-        // count of rows affected) are not the query's.
-        let mut ahead = count;
+        // The opening statements' own results are not the query's.
+        let mut opening_results = TxState::OPENING_STATEMENTS;
         stream::once(results)
             .map_ok(|results| stream::iter(results.into_iter().map(Ok)))
             .try_flatten()
             .try_filter(move |result| {
-                let theirs = ahead > 0;
-                ahead -= usize::from(theirs && result.is_left());
-                std::future::ready(!theirs)
+                let opening = opening_results > 0 && result.is_left();
+                opening_results -= usize::from(opening);
+                std::future::ready(!opening)
             })
             .inspect_err(|err| storage.failed(err))
             .boxed()
@@ -447,7 +371,7 @@ impl<'a> Executor<'a> for Statements<'a> {
         'a: 'e,
         E: 'q + Execute<'q, Any>,
     {
-        if self.front.is_empty() {
+        if self.opening().is_none() {
             let storage = self.storage;
             return self
                 .conn

@@ -76,18 +76,6 @@ impl Change<RelationshipRecord> for Replace {
         check(tx, self.id, &state).await?;
         Ok(state)
     }
-
-    const READS_AHEAD: bool = true;
-
-    /// The references of the state the body makes of the row as it is now:
-    /// the same as under the lock unless a write in between changed what
-    /// the body leaves as it was.
-    async fn read_ahead(&self, tx: &mut WriteTx, current: &RelationshipRecord) -> Result<(), AppError> {
-        if let Ok(state) = RelationshipState::parse(&self.body, Onto::Stored(self.id, &current.state)) {
-            tx.relationship_references(&state).await?;
-        }
-        Ok(())
-    }
 }
 
 pub struct RelationshipsApi {

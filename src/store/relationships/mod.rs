@@ -3,7 +3,7 @@
 //! rows loads each kind of related data in one query.
 
 use chrono::{DateTime, Utc};
-use sqlx::Executor as _;
+use sqlx::{Executor as _, Row as _};
 use uuid::Uuid;
 
 use crate::domain::relationship::{RelationshipState, Status};
@@ -256,19 +256,19 @@ impl Aggregate for RelationshipRecord {
     }
 
     async fn lock(tx: &mut WriteTx, id: &Uuid) -> Result<Option<Self>, sqlx::Error> {
-        read_one(tx, id, true).await
+        let tenant = tx.tenant();
+        sqlx::query(one_view_sql(tx.engine(), Names::Omitted))
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(tx.conn())
+            .await?
+            .map(|row| view_from_row(tx.engine(), &row).map(|view| view.record))
+            .transpose()
     }
 
-    async fn peek(tx: &mut WriteTx, id: &Uuid) -> Result<Option<Self>, sqlx::Error> {
-        read_one(tx, id, false).await
-    }
-
-    /// Writes the row's lists and columns that changed (an index is then
-    /// updated only when its column changed), the next version and `at`.
-    /// The row is locked, so its next version is known; the `UPDATE` goes
-    /// last and is deferred (on PostgreSQL, sent with the COMMIT).
+    /// Writes the row's columns and lists that changed (an index is then
+    /// updated only when its column changed), a new version and `at`.
     async fn save(&self, tx: &mut WriteTx, next: &RelationshipState, at: DateTime<Utc>) -> Result<Version, WriteError> {
-        write_lists(tx, self.entity_id, next, Some(&self.state)).await?;
         let changed: Vec<(&str, Option<String>)> = STATE
             .iter()
             .map(|(column, value, _)| (*column, value(&self.state), value(next)))
@@ -278,37 +278,24 @@ impl Aggregate for RelationshipRecord {
         let assignments: String = changed
             .iter()
             .enumerate()
-            .map(|(i, (column, _))| format!("{column} = ${}, ", i + 5))
+            .map(|(i, (column, _))| format!("{column} = ${}, ", i + 4))
             .collect();
         let sql = format!(
-            "UPDATE relationships SET {assignments}version = $4, modified_at = $1 \
-             WHERE tenant_id = $2 AND entity_id = $3"
+            "UPDATE relationships SET {assignments}version = version + 1, modified_at = $1 \
+             WHERE tenant_id = $2 AND entity_id = $3 RETURNING version"
         );
-        let version = self.version.next();
         let tenant = tx.tenant();
         let mut query = sqlx::query(&sql)
             .bind(to_db_time(at))
             .bind(tenant.to_string())
-            .bind(self.entity_id.to_string())
-            .bind(version.0);
+            .bind(self.entity_id.to_string());
         for (_, value) in changed {
             query = query.bind(value);
         }
-        tx.defer(query).await?;
-        Ok(version)
+        let version: i64 = query.fetch_one(tx.conn()).await?.try_get(0)?;
+        write_lists(tx, self.entity_id, next, Some(&self.state)).await?;
+        Ok(Version(version))
     }
-}
-
-/// The relationship `id` as the write path reads it, locked or not.
-async fn read_one(tx: &mut WriteTx, id: &Uuid, lock: bool) -> Result<Option<RelationshipRecord>, sqlx::Error> {
-    let tenant = tx.tenant();
-    sqlx::query(one_view_sql(tx.engine(), Names::Omitted, lock))
-        .bind(tenant.to_string())
-        .bind(id.to_string())
-        .fetch_optional(tx.conn())
-        .await?
-        .map(|row| view_from_row(tx.engine(), &row).map(|view| view.record))
-        .transpose()
 }
 
 impl Store {

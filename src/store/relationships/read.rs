@@ -41,7 +41,7 @@ pub struct ReferenceNames {
 impl Store {
     /// One relationship with its lists and the names it refers to, in one statement.
     pub async fn relationship_get(&self, tenant: TenantId, id: Uuid) -> Result<Option<RelationshipView>, sqlx::Error> {
-        sqlx::query(one_view_sql(self.engine(), Names::Included, false))
+        sqlx::query(one_view_sql(self.engine(), Names::Included))
             .bind(tenant.to_string())
             .bind(id.to_string())
             .fetch_optional(&mut *self.reader().await?)
@@ -198,14 +198,17 @@ pub(super) fn view_sql(engine: Engine, names: Names, condition: &str, tail: &str
 }
 
 /// [`view_sql`] of the relationship `$2` of the tenant `$1`, locked
-/// against other writers (PostgreSQL) when `lock` says so: built once for
-/// each engine, kind of read and lock.
-pub(super) fn one_view_sql(engine: Engine, names: Names, lock: bool) -> &'static str {
-    static SQL: [OnceLock<String>; 8] = [const { OnceLock::new() }; 8];
+/// against other writers (PostgreSQL) when read for a write
+/// ([`Names::Omitted`]): built once for each engine and kind of read.
+pub(super) fn one_view_sql(engine: Engine, names: Names) -> &'static str {
+    static SQL: [[OnceLock<String>; 2]; 2] = [const { [const { OnceLock::new() }; 2] }; 2];
     let (e, n) = (engine == Engine::Postgres, names == Names::Omitted);
-    SQL[usize::from(e) * 4 + usize::from(n) * 2 + usize::from(lock)].get_or_init(|| {
-        let tail = if e && lock { " FOR UPDATE OF r" } else { "" };
-        view_sql(engine, names, "r.tenant_id = $1 AND r.entity_id = $2", tail)
+    SQL[usize::from(e)][usize::from(n)].get_or_init(|| {
+        let lock = match (engine, names) {
+            (Engine::Postgres, Names::Omitted) => " FOR UPDATE OF r",
+            _ => "",
+        };
+        view_sql(engine, names, "r.tenant_id = $1 AND r.entity_id = $2", lock)
     })
 }
 

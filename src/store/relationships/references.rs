@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::TenantId;
 use crate::domain::relationship::{ExtensionRule, References, RelationshipState};
+use crate::store::bind_all;
 use crate::store::{WriteTx, from_db_uuid, next_number_on};
 
 /// The `size` and `flag` columns of a reference that is not an extension field.
@@ -15,8 +16,7 @@ impl WriteTx {
     /// Everything the rules need to know about the ids and values `state`
     /// names, in one statement however long its lists are (plus the parent's
     /// lineage when it names one). What it reads cannot change until this
-    /// write ends, so a read ahead of the row lock serves the write's own
-    /// read of the same ([`WriteTx::fetch_all_kept`]).
+    /// write ends.
     pub async fn relationship_references(&mut self, state: &RelationshipState) -> Result<References, sqlx::Error> {
         let lock = self.for_share();
         let mut values = vec![self.tenant().to_string()];
@@ -104,7 +104,7 @@ impl WriteTx {
             .map(|(kind, _)| format!("SELECT '{kind}' AS kind, item, size, flag FROM q_{kind}"))
             .collect();
         let sql = format!("WITH {} {}", ctes.join(", "), selects.join(" UNION ALL "));
-        let rows = self.fetch_all_kept(sql, values).await?;
+        let rows = bind_all(sqlx::query(&sql), &values).fetch_all(self.conn()).await?;
         let mut refs = References::default();
         for row in rows {
             let item: String = row.try_get(1)?;
