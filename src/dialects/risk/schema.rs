@@ -212,7 +212,9 @@ crate::wire! {
     pub struct RiskListEnvelope<T> {
         /// Always `true`.
         pub success: bool,
-        /// How many relationships match the filters in all.
+        /// How many relationships match the filters in all, counted up to
+        /// 10,050 (the deepest `offset` and a page): a larger match says
+        /// 10,050, and a full page's `Link` header pages on past it.
         pub total_count: i64,
         pub result: Vec<T>,
         /// Always empty.
