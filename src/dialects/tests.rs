@@ -127,6 +127,11 @@ fn answer_schemas() -> BTreeSet<String> {
     for item in document.value["paths"].as_object().expect("paths").values() {
         for operation in item.as_object().expect("a path item").values() {
             for (status, response) in operation["responses"].as_object().into_iter().flatten() {
+                // A shared response (`components/responses`), or one of its own.
+                let response = response["$ref"]
+                    .as_str()
+                    .and_then(|shared| document.value.pointer(shared.trim_start_matches('#')))
+                    .unwrap_or(response);
                 let schema = &response["content"]["application/json"]["schema"]["$ref"];
                 if let (true, Some(name)) = (status.starts_with('2'), schema.as_str()) {
                     names.insert(name.trim_start_matches("#/components/schemas/").to_string());

@@ -31,8 +31,11 @@
 //! - **XML examples.** Every XML media type whose schema has an example gets
 //!   that example written as XML by the codec's own writer, so the example
 //!   Swagger UI shows is a document the server reads as the JSON example.
+//! - **Shared responses.** Last, each distinct response and header is
+//!   declared once, in `components` ([`shared`]), and referred to.
 
 pub mod routes;
+mod shared;
 
 use anyhow::Context as _;
 use poem::endpoint::make_sync;
@@ -110,6 +113,7 @@ impl Document {
         idempotent_posts(&mut value);
         spell_headers(&mut value);
         unscoped_api_keys(&mut value);
+        shared::share_responses(&mut value);
         let json = serde_json::to_string_pretty(&value).context("the finished document cannot be written as JSON")?;
         let yaml = serde_yaml::to_string(&value).context("the finished document cannot be written as YAML")?;
         Ok(Self {

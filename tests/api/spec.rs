@@ -35,7 +35,7 @@ async fn every_body_is_json_and_xml_without_charset() {
                 contents.push(&body["content"]);
             }
             for (_, response) in op["responses"].as_object().expect("responses") {
-                if let Some(content) = response.get("content") {
+                if let Some(content) = resolved(&spec, response).get("content") {
                     contents.push(content);
                 }
             }
@@ -116,6 +116,7 @@ async fn every_operation_declares_the_correlation_id_both_ways() {
     for (path, item) in spec["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("path item") {
             let declared = op["parameters"].as_array().into_iter().flatten().any(|p| {
+                let p = resolved(&spec, p);
                 p["in"] == "header"
                     && p["name"]
                         .as_str()
@@ -130,9 +131,10 @@ async fn every_operation_declares_the_correlation_id_both_ways() {
                 "{method} {path} declares no optional X-Correlation-Id request header"
             );
             for (status, response) in op["responses"].as_object().expect("responses") {
-                let echoed = response["headers"].as_object().is_some_and(|h| {
+                let echoed = resolved(&spec, response)["headers"].as_object().is_some_and(|h| {
                     h.iter().any(|(n, header)| {
-                        n.eq_ignore_ascii_case("x-correlation-id") && header["schema"]["pattern"].is_string()
+                        n.eq_ignore_ascii_case("x-correlation-id")
+                            && resolved(&spec, header)["schema"]["pattern"].is_string()
                     })
                 });
                 assert!(
@@ -144,4 +146,15 @@ async fn every_operation_declares_the_correlation_id_both_ways() {
         }
     }
     assert!(operations > 30, "checked {operations} operations");
+}
+
+/// `value`, or, when it is a reference (`{"$ref": "#/components/..."}`),
+/// what it refers to in `spec`.
+fn resolved<'a>(spec: &'a serde_json::Value, value: &'a serde_json::Value) -> &'a serde_json::Value {
+    match value["$ref"].as_str() {
+        Some(reference) => spec
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("{reference} is not in the document")),
+        None => value,
+    }
 }

@@ -44,11 +44,9 @@ struct Spec {
 impl Spec {
     fn resolve<'a>(&'a self, mut schema: &'a Value) -> &'a Value {
         for _ in 0..8 {
-            if let Some(name) = schema["$ref"]
-                .as_str()
-                .and_then(|r| r.strip_prefix("#/components/schemas/"))
-            {
-                schema = &self.doc["components"]["schemas"][name];
+            if let Some(reference) = schema["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
+                // A schema, or a shared parameter or response (`components/parameters/...`).
+                schema = self.doc.pointer(reference).unwrap_or(&Value::Null);
             } else if schema["allOf"].as_array().is_some_and(|a| a.len() == 1) {
                 schema = &schema["allOf"][0];
             } else {
@@ -210,7 +208,12 @@ async fn send(
 /// Every malformed request of one operation.
 async fn walk_operation(app: &TestApp, spec: &Spec, template: &str, method: &str, op: &Value) -> Vec<Case> {
     let mut cases = Vec::new();
-    let parameters: Vec<&Value> = op["parameters"].as_array().into_iter().flatten().collect();
+    let parameters: Vec<&Value> = op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| spec.resolve(p))
+        .collect();
     let path_with = |malformed: Option<(&str, &str)>| {
         let mut path = template.to_string();
         for p in parameters.iter().filter(|p| p["in"] == "path") {
