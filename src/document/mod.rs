@@ -32,7 +32,7 @@
 //!   that example written as XML by the codec's own writer, so the example
 //!   Swagger UI shows is a document the server reads as the JSON example.
 //! - **Shared responses.** Last, each distinct response and header is
-//!   declared once, in `components` ([`shared`]), and referred to.
+//!   declared once, in `components` (the `shared` module), and referred to.
 
 pub mod routes;
 mod shared;

@@ -118,9 +118,8 @@ impl Engine {
         }
     }
 
-    /// What every new connection runs first: on SQLite (`optimize` gathers,
-    /// within limits, the statistics that let the planner pick the list
-    /// filters' indexes), on PostgreSQL the statement timeout.
+    /// What every new connection runs first: on SQLite its pragmas, on
+    /// PostgreSQL the statement timeout.
     ///
     /// `synchronous = FULL`: in WAL mode each COMMIT syncs the WAL before it
     /// returns, so a write answered 2xx survives power loss and an OS crash
@@ -130,13 +129,29 @@ impl Engine {
     fn setup(self) -> Option<&'static str> {
         match self {
             Engine::Sqlite => Some(
-                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL; \
-                 PRAGMA optimize = 0x10002;",
+                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;",
             ),
             // No statement holds a connection longer than this; one that
             // would is cancelled (57014: answered 503, see `AppError`).
             Engine::Postgres => Some("SET statement_timeout = 5000"),
         }
+    }
+
+    /// Refreshes, within limits, the statistics that let SQLite's planner
+    /// pick the list filters' indexes (`optimize`, which runs `ANALYZE`
+    /// where a table changed enough). It writes them, so it takes the
+    /// database's write lock: it runs where nothing waits for that, at
+    /// start-up (after the migrations) and when the writer connection
+    /// opens, not on each read connection as it opens (several opening at
+    /// once under load, after a table grew, each waited for the others'
+    /// `ANALYZE`, and a read waited seconds). Nothing to do on PostgreSQL,
+    /// whose autovacuum keeps them.
+    async fn refresh_statistics(self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+        if self == Engine::Sqlite {
+            conn.execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
+                .await?;
+        }
+        Ok(())
     }
 
     /// Runs [`Engine::setup`] on a new connection.
@@ -352,6 +367,7 @@ impl Store {
         if let Some(setup) = self.engine().setup() {
             conn.execute(setup).await?;
         }
+        self.engine().refresh_statistics(&mut conn).await?;
         drop(conn);
         // Earlier versions kept the demo's credentials in plain text: gone,
         // the demo makes new ones (see `demo::seed`).

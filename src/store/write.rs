@@ -27,8 +27,12 @@ impl Store {
             Connections::Sqlite { writer, .. } => {
                 let mut turn = writer.turn().await;
                 if !turn.is_connected() {
-                    let conn = self.open_connection().await;
-                    turn.connect(conn.inspect_err(|err| self.storage.failed(err))?);
+                    let conn = async {
+                        let mut conn = self.open_connection().await?;
+                        self.engine().refresh_statistics(&mut conn).await?;
+                        Ok(conn)
+                    };
+                    turn.connect(conn.await.inspect_err(|err| self.storage.failed(err))?);
                 }
                 turn.start();
                 Conn::Writer(Some(turn))
