@@ -100,16 +100,6 @@ impl Engine {
         }
     }
 
-    /// The rows of a JSON array of texts, bound as one parameter (`$n`),
-    /// as a subquery of one column: one statement, and one plan, however
-    /// many values it holds.
-    pub(crate) fn json_texts(self, param: &str) -> String {
-        match self {
-            Engine::Sqlite => format!("SELECT value FROM json_each({param})"),
-            Engine::Postgres => format!("SELECT json_array_elements_text(CAST({param} AS json))"),
-        }
-    }
-
     /// How many connections the pool keeps by default.
     pub fn default_pool(self) -> u32 {
         match self {

@@ -56,15 +56,12 @@ impl Store {
     }
 
     /// A page of relationships matching every filter, with their lists and
-    /// names, and how many match in all, up to `COUNT_BOUND`. Three
-    /// statements on one connection, each served by an index: the page's
-    /// keys in index order (so a page of a large match is found without
-    /// sorting it; the rows an `offset` skips cost an index step each, not
-    /// a read of their lists), those rows read whole by key, and the count,
-    /// which stops at the bound. The keys go to the second statement as one
-    /// JSON array, so that it is one text whatever the page, and PostgreSQL
-    /// keeps one plan for it; the keys' statement, whose best plan depends
-    /// on its values, is the one planned on each call, and is small.
+    /// names, and how many match in all, up to `COUNT_BOUND`. Two
+    /// statements, each served by an index: the count, which stops at the
+    /// bound, and the page in index order (so a page of a large
+    /// match is read without sorting it). The page's rows are found first,
+    /// by their keys alone, and only they are read whole: the rows an
+    /// `offset` skips cost an index step each, not a read of their lists.
     pub async fn relationship_list(
         &self,
         tenant: TenantId,
@@ -85,40 +82,23 @@ impl Store {
         let (column, direction) = (order.column(), order.direction());
         let sorted = format!("ORDER BY r.{column} {direction}, r.entity_id {direction}");
         let keys = format!(
-            "SELECT r.entity_id FROM relationships r WHERE {page_condition} {sorted} LIMIT ${} OFFSET ${}",
+            "r.entity_id IN (SELECT r.entity_id FROM relationships r WHERE {page_condition} {sorted} LIMIT ${} OFFSET ${})",
             values.len() + 1,
             values.len() + 2
         );
-        let mut conn = self.reader().await?;
-        let ids = bind_all(sqlx::query(&keys), &values)
+        let sql = view_sql(
+            self.engine(),
+            Names::Included,
+            &format!("r.tenant_id = $1 AND {keys}"),
+            &format!(" {sorted}"),
+        );
+        let rows = bind_all(sqlx::query(&sql), &values)
             .bind(i64::from(page.limit))
             .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|row| row.try_get::<String, _>(0))
-            .collect::<Result<Vec<_>, _>>()?;
-        let rows = if ids.is_empty() {
-            Vec::new()
-        } else {
-            let sql = view_sql(
-                self.engine(),
-                Names::Included,
-                &format!(
-                    "r.tenant_id = $1 AND r.entity_id IN ({})",
-                    self.engine().json_texts("$2")
-                ),
-                &format!(" {sorted}"),
-            );
-            let ids = serde_json::to_string(&ids).map_err(|err| sqlx::Error::Encode(err.into()))?;
-            sqlx::query(&sql)
-                .bind(tenant.to_string())
-                .bind(ids)
-                .fetch_all(&mut *conn)
-                .await?
-        };
+            .fetch_all(&mut *self.reader().await?)
+            .await?;
         let total = bind_all(sqlx::query(&count_sql), &count_values)
-            .fetch_one(&mut *conn)
+            .fetch_one(&mut *self.reader().await?)
             .await?
             .try_get(0)?;
         let views = rows
