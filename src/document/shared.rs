@@ -14,15 +14,14 @@ use serde_json::{Map, Value, json};
 /// parameters by references to one declaration of each (see the module's
 /// documentation).
 pub(super) fn share_responses(document: &mut Value) {
-    let mut headers = Shared::default();
-    let mut responses = Shared::default();
-    let mut parameters = Shared::default();
+    let mut headers = Shared::new("headers");
+    let mut responses = Shared::new("responses");
+    let mut parameters = Shared::new("parameters");
     for operation in super::operations(document) {
         if let Some(taken) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
             for parameter in taken.iter_mut().filter(|p| p["in"] == "header") {
                 let name = identifier(parameter["name"].as_str().unwrap_or("Header"));
-                let shared = parameters.declare(&name, parameter.take());
-                *parameter = json!({"$ref": format!("#/components/parameters/{shared}")});
+                parameters.refer(&name, parameter);
             }
         }
         let Some(answers) = operation.get_mut("responses").and_then(Value::as_object_mut) else {
@@ -31,31 +30,45 @@ pub(super) fn share_responses(document: &mut Value) {
         for (status, response) in answers.iter_mut() {
             if let Some(declared) = response.get_mut("headers").and_then(Value::as_object_mut) {
                 for (name, header) in declared.iter_mut() {
-                    let shared = headers.declare(&identifier(name), header.take());
-                    *header = json!({"$ref": format!("#/components/headers/{shared}")});
+                    headers.refer(&identifier(name), header);
                 }
             }
             let name = format!("{}{status}", response_stem(response));
-            let shared = responses.declare(&name, response.take());
-            *response = json!({"$ref": format!("#/components/responses/{shared}")});
+            responses.refer(&name, response);
         }
     }
     if let Some(components) = document.get_mut("components").and_then(Value::as_object_mut) {
-        components.insert("headers".into(), Value::Object(headers.declared));
-        components.insert("responses".into(), Value::Object(responses.declared));
-        components.insert("parameters".into(), Value::Object(parameters.declared));
+        for shared in [headers, responses, parameters] {
+            components.insert(shared.section.into(), Value::Object(shared.declared));
+        }
     }
 }
 
-/// Declarations by name, each distinct value once.
-#[derive(Default)]
+/// The declarations of one section of `components`, each distinct value once.
 struct Shared {
+    /// `headers`, `responses` or `parameters`.
+    section: &'static str,
     declared: Map<String, Value>,
     /// Each declared value's name, by the value's text.
     names: std::collections::HashMap<String, String>,
 }
 
 impl Shared {
+    fn new(section: &'static str) -> Self {
+        Self {
+            section,
+            declared: Map::new(),
+            names: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Declares what `slot` holds (see [`Shared::declare`]) and leaves a
+    /// reference to it there.
+    fn refer(&mut self, stem: &str, slot: &mut Value) {
+        let name = self.declare(stem, slot.take());
+        *slot = json!({"$ref": format!("#/components/{}/{name}", self.section)});
+    }
+
     /// The name `value` is declared under: the one it already has, or
     /// `stem` (`stem_2`, `stem_3`, ... where another value has that).
     fn declare(&mut self, stem: &str, value: Value) -> String {
