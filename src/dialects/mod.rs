@@ -109,6 +109,7 @@ pub const FINISH: Finish<'static> = Finish {
     rules: WIRE_RULES,
     open: oauth::OPEN_BODIES,
     roots: &[problem::XML_ROOT],
+    parameters: &[("listRelationships", risk::filters::parameters)],
 };
 
 /// The OpenAPI document as served and committed.

@@ -8,8 +8,11 @@
 //! table ([`routes`]) is read from the handlers' own metadata, not from this
 //! document.
 //!
+//! - **Table parameters.** An operation that reads its whole query string
+//!   declares its parameters from its own table ([`Finish::parameters`]),
+//!   one per name as sent (the Risk list's `name[contains]`).
 //! - **Closed requests.** Every object schema a request body or a parameter
-//!   (a `deepObject` filter) reaches (through properties, items, maps and
+//!   reaches (through properties, items, maps and
 //!   compositions) gets `additionalProperties: false`, unless it says
 //!   otherwise or is listed as open: the server refuses a field it does not
 //!   know with 400 naming it, and the spec says so.
@@ -62,7 +65,14 @@ pub struct Finish<'a> {
     pub open: &'a [&'static str],
     /// Body schemas whose XML root element is not their component name.
     pub roots: &'a [Root],
+    /// Query parameters an operation declares from a table of its own.
+    pub parameters: &'a [TableParameters],
 }
+
+/// An operation (by operationId) that reads its whole query string and
+/// declares its parameters from a table of its own: poem-openapi declares
+/// one parameter per extractor.
+pub type TableParameters = (&'static str, fn() -> Vec<Value>);
 
 /// The finished document, as JSON and YAML text.
 pub struct Document {
@@ -81,6 +91,7 @@ impl Document {
     pub fn finish(generated: &str, finish: &Finish<'_>) -> anyhow::Result<Self> {
         let mut value: Value = serde_json::from_str(generated).context("the generated OpenAPI document is not JSON")?;
         let bodies = Bodies::of(&value)?;
+        declare_parameters(&mut value, finish.parameters);
         screen_parameters(&mut value);
         let schemas = value
             .pointer_mut("/components/schemas")
@@ -553,15 +564,29 @@ fn screen_strings(schema: &mut Value) {
     }
 }
 
+/// Appends each operation's table of parameters ([`Finish::parameters`])
+/// to those poem-openapi declared.
+fn declare_parameters(document: &mut Value, tables: &[TableParameters]) {
+    for operation in operations(document).filter_map(Value::as_object_mut) {
+        let Some(&(_, table)) = tables
+            .iter()
+            .find(|(id, _)| operation.get("operationId").is_some_and(|o| o == *id))
+        else {
+            continue;
+        };
+        if let Some(parameters) = operation
+            .entry("parameters")
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+        {
+            parameters.extend(table());
+        }
+    }
+}
+
 /// [`screen_strings`] on every query and path parameter's own schema.
 fn screen_parameters(document: &mut Value) {
-    let operations = document["paths"]
-        .as_object_mut()
-        .into_iter()
-        .flat_map(|paths| paths.values_mut())
-        .filter_map(Value::as_object_mut)
-        .flat_map(|item| item.values_mut());
-    for operation in operations {
+    for operation in operations(document) {
         let parameters = operation.get_mut("parameters").and_then(Value::as_array_mut);
         for parameter in parameters.into_iter().flatten() {
             if matches!(parameter["in"].as_str(), Some("query" | "path")) {

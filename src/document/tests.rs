@@ -5,6 +5,7 @@ fn document() -> String {
         "paths": {
             "/things/{id}": {
                 "put": {
+                    "operationId": "putThing",
                     "parameters": [
                         {"name": "id", "in": "path", "schema": {"type": "string", "format": "uuid"}},
                         {"name": "q", "in": "query", "schema": {"type": "string"}},
@@ -55,6 +56,9 @@ fn finished() -> Value {
             element: "page",
             namespace: Some("urn:example"),
         }],
+        parameters: &[("putThing", || {
+            vec![json!({"name": "part[size]", "in": "query", "schema": {"type": "string"}})]
+        })],
     };
     Document::finish(&document(), &finish).expect("finished").value
 }
@@ -80,6 +84,21 @@ fn request_bodies_are_closed_to_every_depth_but_maps_and_open_ones() {
     assert!(
         schemas["Page"].get("additionalProperties").is_none(),
         "responses stay as generated"
+    );
+}
+
+#[test]
+fn a_table_of_parameters_follows_the_declared_ones_and_is_screened_alike() {
+    let doc = finished();
+    let parameters = doc["paths"]["/things/{id}"]["put"]["parameters"]
+        .as_array()
+        .expect("parameters");
+    let names: Vec<&str> = parameters.iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(names, ["id", "q", "filter", "part[size]"]);
+    assert_eq!(parameters[3]["schema"]["pattern"], json!(text::STORABLE_PATTERN));
+    assert!(
+        doc["paths"]["/token"]["post"].get("parameters").is_none(),
+        "other operations keep theirs"
     );
 }
 

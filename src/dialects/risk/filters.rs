@@ -3,13 +3,11 @@
 //! fields the store turns into SQL.
 //!
 //! On the wire a filter is `field[op]=value` (`name[contains]=acme`), as the
-//! vendor's clients send it; the spec describes each field as one
-//! `deepObject` query parameter whose properties are its operators, so that
-//! generated clients send exactly that.
+//! vendor's clients send it; the spec declares each field and operator as a
+//! query parameter of that name ([`parameters`]), so that every generated
+//! client takes it as a plain argument (`name_contains`, `nameContains`).
 
-use chrono::{DateTime, Utc};
-use poem_openapi::Object;
-use uuid::Uuid;
+use serde_json::{Value, json};
 
 use crate::domain::FieldError;
 use crate::domain::relationship::{Status, parse_guid, parse_instant};
@@ -29,6 +27,29 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The schema of this kind's value under `op`, and what the operator means.
+    fn parameter(self, op: FilterOp) -> (Value, &'static str) {
+        let text = json!({"type": "string", "minLength": 1});
+        match (self, op) {
+            (Kind::Id, _) => (json!({"type": "string", "format": "uuid"}), "exactly this GUID."),
+            (Kind::Status, FilterOp::Eq) => (
+                json!({"$ref": "#/components/schemas/RelationshipStatus"}),
+                "exactly this status.",
+            ),
+            (_, FilterOp::Contains) => (text, "contains this, case-insensitively."),
+            (Kind::Instant, FilterOp::Lt) => (
+                instant(),
+                "before this instant (RFC 3339; an ISO date is midnight UTC).",
+            ),
+            (Kind::Instant, FilterOp::Gt) => (instant(), "after this instant (RFC 3339; an ISO date is midnight UTC)."),
+            (Kind::Instant, _) => (
+                instant(),
+                "exactly this instant (RFC 3339; an ISO date is midnight UTC).",
+            ),
+            _ => (text, "exactly this value."),
+        }
+    }
+
     pub fn operators(self) -> &'static [(&'static str, FilterOp)] {
         const EQ: (&str, FilterOp) = ("eq", FilterOp::Eq);
         const CONTAINS: (&str, FilterOp) = ("contains", FilterOp::Contains);
@@ -52,6 +73,34 @@ pub const FILTERS: &[(&str, Kind, FilterField)] = &[
     ("modifiedAt", Kind::Instant, FilterField::ModifiedAt),
     ("startEffectiveDate", Kind::Instant, FilterField::StartEffectiveDate),
 ];
+
+/// An instant as the spec declares it: RFC 3339; the parser also takes ISO
+/// dates (midnight UTC) and the other ISO forms of `startEffectiveDate`.
+fn instant() -> Value {
+    json!({"type": "string", "format": "date-time"})
+}
+
+/// The filters as the spec declares them: one optional query parameter per
+/// field and operator, named as on the wire (`name[contains]`).
+pub fn parameters() -> Vec<Value> {
+    FILTERS
+        .iter()
+        .flat_map(|&(name, kind, _)| {
+            kind.operators().iter().map(move |&(op, filter_op)| {
+                let (schema, meaning) = kind.parameter(filter_op);
+                json!({
+                    "name": format!("{name}[{op}]"),
+                    "schema": schema,
+                    "in": "query",
+                    "description": format!("`{name}`: {meaning}"),
+                    "required": false,
+                    "deprecated": false,
+                    "explode": true,
+                })
+            })
+        })
+        .collect()
+}
 
 /// The list's other parameters, read by the handler's typed parameters.
 pub const PAGING: [&str; 5] = ["limit", "offset", "after", "order_by", "dir"];
@@ -104,52 +153,6 @@ fn value_of(kind: Kind, op: FilterOp, key: &str, value: &str) -> Result<FilterVa
     }
 }
 
-/// `entityId`: `entityId[eq]=<GUID>`.
-#[derive(Object, Debug, Clone)]
-#[oai(deny_unknown_fields)]
-pub struct IdFilter {
-    /// Exactly this entityId.
-    pub eq: Option<Uuid>,
-}
-
-/// A text field: `name[eq]=...`, `name[contains]=...`.
-#[derive(Object, Debug, Clone)]
-#[oai(deny_unknown_fields)]
-pub struct TextFilter {
-    /// Exactly this value.
-    #[oai(validator(min_length = 1))]
-    pub eq: Option<String>,
-    /// Contains this value, case-insensitively.
-    #[oai(validator(min_length = 1))]
-    pub contains: Option<String>,
-}
-
-/// `status`: `status[eq]=Relationship_Active`, `status[contains]=Active`.
-#[derive(Object, Debug, Clone)]
-#[oai(deny_unknown_fields)]
-pub struct StatusFilter {
-    // Exactly this status (a doc comment here would wrap the enum's
-    // reference in `allOf`, which generators mishandle).
-    pub eq: Option<Status>,
-    /// The status contains this, case-insensitively (e.g. `Active`).
-    #[oai(validator(min_length = 1))]
-    pub contains: Option<String>,
-}
-
-/// A date field: `createdAt[gt]=2026-01-01T00:00:00Z`. Documented as
-/// RFC 3339 date-times; ISO dates (`2026-01-01`, midnight UTC) and the other
-/// ISO forms of `startEffectiveDate` are accepted too.
-#[derive(Object, Debug, Clone)]
-#[oai(deny_unknown_fields)]
-pub struct DateFilter {
-    /// Exactly at.
-    pub eq: Option<DateTime<Utc>>,
-    /// Before.
-    pub lt: Option<DateTime<Utc>>,
-    /// After.
-    pub gt: Option<DateTime<Utc>>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,9 +166,9 @@ mod tests {
         assert_eq!(errors.len(), 4);
     }
 
-    /// The spec's parameters of the list are exactly the table's: paging,
-    /// then one deepObject parameter per filter whose properties are its
-    /// kind's operators.
+    /// The spec's query parameters of the list are exactly the table's:
+    /// paging, then one plain parameter per filter and operator, named as
+    /// the parser reads it.
     #[tokio::test]
     async fn the_spec_documents_exactly_the_table() {
         let (json, _) = crate::spec(crate::context::ApiContext::detached()).expect("the document");
@@ -177,25 +180,27 @@ mod tests {
             .filter(|p| p["in"] == "query")
             .cloned()
             .collect();
-        let names: Vec<&str> = parameters.iter().filter_map(|p| p["name"].as_str()).collect();
-        let expected: Vec<&str> = PAGING.iter().copied().chain(FILTERS.iter().map(|(n, ..)| *n)).collect();
+        let names: Vec<String> = parameters
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .map(String::from)
+            .collect();
+        let filters = FILTERS
+            .iter()
+            .flat_map(|(name, kind, _)| kind.operators().iter().map(move |(op, _)| format!("{name}[{op}]")));
+        let expected: Vec<String> = PAGING.iter().map(|p| p.to_string()).chain(filters).collect();
         assert_eq!(names, expected);
-        for &(name, kind, _) in FILTERS {
-            let parameter = parameters.iter().find(|p| p["name"] == name).expect("documented");
-            assert_eq!(parameter["style"], "deepObject", "{name}");
-            let reference = parameter["schema"]["$ref"].as_str().expect("a schema reference");
-            let schema = &spec["components"]["schemas"][reference.rsplit('/').next().unwrap_or_default()];
-            let properties: Vec<&str> = schema["properties"]
-                .as_object()
-                .expect("properties")
-                .keys()
-                .map(String::as_str)
-                .collect();
-            let mut operators: Vec<&str> = kind.operators().iter().map(|(o, _)| *o).collect();
-            operators.sort_unstable();
-            let mut properties = properties;
-            properties.sort_unstable();
-            assert_eq!(properties, operators, "{name}");
+        for parameter in &parameters {
+            assert!(parameter.get("style").is_none(), "{parameter}");
+            let name = parameter["name"].as_str().unwrap_or_default();
+            if name.contains('[') {
+                // Read as a filter: an empty value is refused for what it is, not for its name.
+                let errors = parse(&format!("{name}=")).expect_err("an empty value");
+                assert!(
+                    errors[0].message.starts_with("must") || errors[0].message.contains("status"),
+                    "{name}: {errors:?}"
+                );
+            }
         }
     }
 }

@@ -10,7 +10,6 @@ use crate::api::auth::Bearer;
 use crate::api::cursor;
 use crate::api::envelope::IfMatch;
 use crate::api::links::base_url;
-use crate::api::params::Documented;
 use crate::auth::Scope;
 use crate::codec::{BodyObject, Negotiated};
 use crate::context::ApiContext;
@@ -30,8 +29,6 @@ pub mod schema;
 
 use links::Links;
 use schema::*;
-
-use filters::{DateFilter, IdFilter, StatusFilter, TextFilter};
 
 use envelope::RiskApiError;
 
@@ -99,8 +96,8 @@ impl RelationshipsApi {
     /// List relationships
     ///
     /// Pages through the tenant's relationships. Filters are bracket
-    /// operators in the query string (each documented as a `deepObject`
-    /// parameter: `name[contains]=acme`), all of which must hold:
+    /// operators in the query string (`name[contains]=acme`, each declared as
+    /// a query parameter of that name), all of which must hold:
     /// `entityId[eq]`; `name`, `status`, `relationshipNumber`,
     /// `classification`, `category` with `[eq]` (exact) or `[contains]`
     /// (case-insensitive); `createdAt`, `modifiedAt`, `startEffectiveDate`
@@ -135,36 +132,9 @@ impl RelationshipsApi {
         order_by: Query<Option<OrderBy>>,
         /// Sort direction (default `Asc`).
         dir: Query<Option<Direction>>,
-        /// `entityId[eq]=<GUID>`.
-        #[oai(name = "entityId", style = "deep_object")]
-        _entity_id: Documented<IdFilter>,
-        /// `name[eq]`, `name[contains]`.
-        #[oai(name = "name", style = "deep_object")]
-        _name: Documented<TextFilter>,
-        /// `status[eq]`, `status[contains]`.
-        #[oai(name = "status", style = "deep_object")]
-        _status: Documented<StatusFilter>,
-        /// `relationshipNumber[eq]` (e.g. `R00042`), `relationshipNumber[contains]`.
-        #[oai(name = "relationshipNumber", style = "deep_object")]
-        _number: Documented<TextFilter>,
-        /// `classification[eq]`, `classification[contains]`.
-        #[oai(name = "classification", style = "deep_object")]
-        _classification: Documented<TextFilter>,
-        /// `category[eq]`, `category[contains]`.
-        #[oai(name = "category", style = "deep_object")]
-        _category: Documented<TextFilter>,
-        /// `createdAt[eq]`, `createdAt[lt]`, `createdAt[gt]`.
-        #[oai(name = "createdAt", style = "deep_object")]
-        _created_at: Documented<DateFilter>,
-        /// `modifiedAt[eq]`, `modifiedAt[lt]`, `modifiedAt[gt]`.
-        #[oai(name = "modifiedAt", style = "deep_object")]
-        _modified_at: Documented<DateFilter>,
-        /// `startEffectiveDate[eq]`, `[lt]`, `[gt]` (`yyyy-MM-dd` means midnight UTC).
-        #[oai(name = "startEffectiveDate", style = "deep_object")]
-        _start_effective_date: Documented<DateFilter>,
     ) -> Result<RelationshipsListed, RiskApiError> {
-        // The filter parameters above only document; one parser reads the
-        // query string, so every problem is reported at once.
+        // The filters, declared from their table (`filters::parameters`),
+        // are read by one parser, so every problem is reported at once.
         let query = request.uri().query().unwrap_or_default();
         let filters = filters::parse(query).map_err(AppError::Validation)?;
         let page = Page {

@@ -93,16 +93,6 @@ def _undeclared(case) -> list:
     return [key for key in case.body if key not in declared.get("properties", {})]
 
 
-def _is_deep_object(case, name) -> bool:
-    """Whether the operation declares `name` as a deepObject query parameter."""
-    try:
-        parameters = case.operation.definition.raw.get("parameters", [])
-    except AttributeError:
-        return False
-    return any(p.get("name") == name and p.get("in") == "query" and p.get("style") == "deepObject"
-               for p in parameters if isinstance(p, dict))
-
-
 def _media_type(case) -> str:
     return (case.media_type or "").split(";")[0].strip().lower()
 
@@ -159,25 +149,6 @@ def filter_failure(context, failure, case, response):
         messages = [e.get("message", "") for e in body.get("errors") or [] if isinstance(e, dict)]
         if messages and all(RISK_REFERENCE.search(m) for m in messages):
             return _set_aside("risk-references-name-tenant-data", case, response)
-
-    # The stateful phase's inferred links set an object (deepObject) query
-    # parameter to a scalar taken from a response (`entityId=<id>` for the
-    # filter `entityId[eq]=<id>`): a value of the wrong type, not
-    # schema-valid, and the Risk dialect refuses it naming the parameter.
-    if code == "ST202" and status == 400 and isinstance(body, dict) and isinstance(case.query, dict):
-        named = [m.removesuffix(" is not a known parameter") for m in
-                 (e.get("message", "") for e in body.get("errors") or [] if isinstance(e, dict))]
-        scalar_objects = {name for name, value in case.query.items() if not isinstance(value, dict)}
-        if named and all(name in scalar_objects and _is_deep_object(case, name) for name in named):
-            return _set_aside("stateful-link-sets-a-deep-object-to-a-scalar", case, response)
-
-    # A filter (deepObject) with an operator it does not declare: the Risk
-    # list refuses any unknown `name[op]` it receives (400, tested), so an
-    # answer served means the extra property never reached it (the
-    # generator's value for it serialises to nothing, a null say).
-    violated = re.search(r"parameter `([^`]+)` in query - violates `additionalProperties`", failure.message or "")
-    if code == "ST201" and violated and status in (200, 304) and _is_deep_object(case, violated.group(1)):
-        return _set_aside("deep-object-extra-property-not-sent", case, response)
 
     fields = _field_errors(body)
     # A list's `after` is an opaque cursor: the next link of a full page

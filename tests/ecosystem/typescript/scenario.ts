@@ -180,7 +180,7 @@ await step("relationships: PUT /api/relationships/{relationshipId} (document exa
 await step("relationships: GET /api/relationships?name[contains]=... finds it", async () => {
   const id = need(relationshipId, "the new relationship");
   const { data, error, response } = await need(api, "a token").GET("/api/relationships", {
-    params: { query: { name: { contains: "RELATIONSHIP (UPDATED)" }, entityId: { eq: id }, order_by: "createdAt", dir: "Desc", limit: 50 } },
+    params: { query: { "name[contains]": "RELATIONSHIP (UPDATED)", "entityId[eq]": id, order_by: "createdAt", dir: "Desc", limit: 50 } },
   });
   status(response, 200, data ?? error);
   check(data !== undefined && data.success, "success true", data);
