@@ -60,6 +60,9 @@ ORGANIZATION = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 INTERNAL_MANAGER = "a218d8e5-8c7a-4f3e-9b12-111111111111"
 EXTERNAL_MANAGER = "b218d8e5-8c7a-4f3e-9b12-222222222222"
 SUPPLIER = "5e1f8f9a-7d1c-4a43-9f53-0b1a9e6c2d10"
+SUPPLIER_ADDRESS = "5e1f8f9a-7d1c-4a43-9f53-0b1a9e6c2d11"
+# What the example body does not say, set on create: a PUT of that body keeps it.
+UNSAID = {"thirdPartyLocations": [SUPPLIER_ADDRESS], "extensionFields": {"riskScore": "low"}}
 
 # The vendor document's example body of PUT /api/relationships/{relationshipId}.
 EXAMPLE_BODY = {
@@ -149,7 +152,7 @@ def get_token() -> str | None:
 
 def relationships(client: AuthenticatedClient) -> str | None:
     name = f"Python client {RUN}"
-    body = RelationshipCreate.from_dict({**EXAMPLE_BODY, "name": name, "supplier": SUPPLIER})
+    body = RelationshipCreate.from_dict({**EXAMPLE_BODY, **UNSAID, "name": name, "supplier": SUPPLIER})
     written = expect(
         "createRelationship",
         create_relationship.sync_detailed(client=client, body=body),
@@ -196,6 +199,11 @@ def relationships(client: AuthenticatedClient) -> str | None:
         )
 
     update_body = RelationshipInput.from_dict(EXAMPLE_BODY)  # supplier omitted: allowed on PUT
+    check(
+        "RelationshipInput.from_dict(example) sends no null for the lists and maps it does not set",
+        not set(UNSAID) & set(update_body.to_dict()),
+        update_body.to_dict(),
+    )
     updated = expect(
         "updateRelationship (PUT, vendor example body)",
         update_relationship.sync_detailed(entity_id, client=client, body=update_body),
@@ -216,6 +224,19 @@ def relationships(client: AuthenticatedClient) -> str | None:
             and str(after.result.supplier.entity_id) == SUPPLIER,
             after.to_dict() if after is not None else None,
         )
+        if got is not None and isinstance(after, RiskEnvelopeRelationship):
+            # GET -> model -> PUT: what the body did not say is as it was.
+            moved = {"name", "modifiedAt", "version"}
+            before_fields = {k: v for k, v in got.result.to_dict().items() if k not in moved}
+            after_fields = {k: v for k, v in after.result.to_dict().items() if k not in moved}
+            check(
+                "getRelationship after PUT: every field but the name as before (locations, extension fields kept)",
+                before_fields == after_fields
+                and [str(l.entity_id) for l in after.result.third_party_locations] == [SUPPLIER_ADDRESS]
+                and after.result.extension_fields.to_dict() == UNSAID["extensionFields"],
+                {k: (before_fields.get(k), after_fields.get(k)) for k in before_fields.keys() | after_fields.keys()
+                 if before_fields.get(k) != after_fields.get(k)},
+            )
 
     renamed = expect(
         "listRelationships name[contains] after the rename",
