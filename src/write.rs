@@ -5,7 +5,8 @@
 //! 2. check `If-Match` against its version (412);
 //! 3. apply the request to the row as it is now and validate the result,
 //!    with every lookup the validation makes on the same transaction;
-//! 4. write it, which gives the new version, and commit.
+//! 4. write it, which gives the new version, record the change
+//!    (`store::changes`), and commit.
 //!
 //! A write without `If-Match` asked for no precondition: it waits for the
 //! writers before it and is then applied (last writer wins), never refused
@@ -17,6 +18,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::Version;
 use crate::domain::etag::if_match_allows;
 use crate::error::AppError;
+use crate::store::changes::Change as Recorded;
 use crate::store::{Aggregate, Removable, WriteTx, now};
 
 /// What a request does to one row of kind `A`.
@@ -61,6 +63,14 @@ where
         let after = change.apply(&mut tx, &current).await?;
         let at = now();
         let version = current.save(&mut tx, &after, at).await?;
+        let fields = A::next_fields(&after);
+        tx.record(Recorded::updated(
+            A::RESOURCE,
+            current.id(),
+            version.0,
+            &current.fields(),
+            fields,
+        ));
         Ok(Updated {
             before: current,
             after,
@@ -82,6 +92,8 @@ where
         let current = locked(&mut tx, key, if_match, &change).await?;
         change.apply(&mut tx, &current).await?;
         current.remove(&mut tx).await?;
+        let version = current.version().0 + 1;
+        tx.record(Recorded::deleted(A::RESOURCE, current.id(), version, current.fields()));
         Ok(current)
     }
     .await;

@@ -19,9 +19,9 @@ use crate::auth::standing::Standings;
 use crate::auth::throttle::FailureThrottle;
 use crate::auth::{Credential, Principal, Scope};
 use crate::error::{AppError, AuthFailure, FieldError};
-use crate::store::Store;
 use crate::store::admission::{self, Caller};
 use crate::store::idempotency::Claimed;
+use crate::store::{Store, changes};
 
 /// The security scheme names in the spec.
 pub const OAUTH2: &str = "oauth2";
@@ -182,6 +182,7 @@ async fn authenticate(request: &Request, allow_api_key: bool) -> Result<Principa
         Credential::Client(id) | Credential::ApiKey(id) => id,
     };
     admission::admit_as(Caller::new(principal.tenant, credential));
+    changes::act_as(principal.actor());
     match state.store.idempotency_claim(principal.tenant, credential).await? {
         None | Some(Claimed::New) => Ok(principal),
         Some(Claimed::Answered(answer)) => Err(AppError::Replay(answer)),

@@ -35,6 +35,9 @@ pub enum Scope {
     /// Create and update tenant setup data.
     #[oai(rename = "setup.write")]
     SetupWrite,
+    /// Follow the tenant's change history (`/api/changes`).
+    #[oai(rename = "changes.read")]
+    ChangesRead,
 }
 
 impl Scope {
@@ -109,6 +112,6 @@ mod tests {
         );
         assert!(parse_scopes("setup.read admin").is_err());
         assert_eq!(parse_scopes(""), Ok(vec![]));
-        assert_eq!(Scope::all_names().len(), 7);
+        assert_eq!(Scope::all_names().len(), 8);
     }
 }

@@ -2,6 +2,7 @@
 //! The annotated handlers are the contract: the OpenAPI document is
 //! generated from them.
 
+pub mod changes;
 pub mod health;
 pub mod oauth;
 pub mod related_users;
@@ -37,6 +38,8 @@ pub enum ApiTag {
     RelatedUsers,
     /// Tenant setup data that the dialects validate against.
     Setup,
+    /// liaison's own: the change history of every resource, to audit and to follow.
+    Changes,
 }
 
 /// Each dialect's path prefix and error envelope, registered once for the
@@ -69,6 +72,7 @@ pub type Apis = (
         setup::relationship_user_types::RelationshipUserTypesApi,
         setup::form_configurations::FormConfigurationsApi,
     ),
+    changes::ChangesApi,
 );
 
 pub const TITLE: &str = "liaison";
@@ -136,8 +140,9 @@ pub fn service(ctx: ApiContext) -> OpenApiService<Apis, ()> {
                 setup::categories::SubCategoriesApi::new(ctx.clone()),
                 setup::extension_fields::ExtensionFieldsApi::new(ctx.clone()),
                 setup::relationship_user_types::RelationshipUserTypesApi::new(ctx.clone()),
-                setup::form_configurations::FormConfigurationsApi::new(ctx),
+                setup::form_configurations::FormConfigurationsApi::new(ctx.clone()),
             ),
+            changes::ChangesApi::new(ctx),
         ),
         TITLE,
         env!("CARGO_PKG_VERSION"),

@@ -95,6 +95,10 @@ impl Sample<'_> {
             (Some("integer"), _) => json!(7),
             (Some("number"), _) => json!(1.5),
             (Some("boolean"), _) => json!(true),
+            // Any value (a change's `before` and `after`): text, as most are.
+            (None, None) if schema.as_object().is_some_and(|s| s.keys().all(|k| k == "description")) => {
+                json!("any value")
+            }
             (Some("array"), _) => json!([self.of(&schema["items"], depth + 1)]),
             (Some("object"), _) => {
                 let required: BTreeSet<&str> = schema["required"]
@@ -177,6 +181,7 @@ fn every_answer_is_written_by_serde_as_the_spec_describes_it() {
         agrees::<ListPage<RelationshipUserType>>(),
         agrees::<FormConfiguration>(),
         agrees::<ListPage<FormConfiguration>>(),
+        agrees::<crate::dialects::changes::ChangePage>(),
     ]
     .into_iter()
     .collect();

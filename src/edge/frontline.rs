@@ -29,7 +29,7 @@ use crate::edge::idempotent;
 use crate::error::{AppError, AuthFailure, OAuthCode, UnsupportedContentType};
 use crate::metrics::Metrics;
 use crate::store::idempotency;
-use crate::store::{Store, admission};
+use crate::store::{Store, admission, changes};
 
 /// Wraps the application's routes.
 pub struct Frontline<E> {
@@ -96,7 +96,9 @@ impl<E: Endpoint> Endpoint for Frontline<E> {
             let timer = self.metrics.as_deref().map(|m| m.start(&self.routes, &req));
             // Room for the caller authentication names, whose share of the
             // database connections the request's work is admitted under.
-            let response = admission::serving(self.negotiate(req)).await;
+            // And for the correlation id and actor of the changes it records.
+            let serving = admission::serving(self.negotiate(req));
+            let response = changes::serving(correlation_id.clone(), serving).await;
             let response = conditions.answer(response).await;
             if let Some(timer) = timer {
                 timer.finish(response.status());

@@ -3,6 +3,7 @@
 //! placeholders and portable types only (see `migrations/`).
 
 pub mod admission;
+pub mod changes;
 pub mod credentials;
 pub mod idempotency;
 mod readers;
@@ -165,6 +166,8 @@ pub struct Store {
     storage: Arc<storage::StorageHealth>,
     /// Each tenant's and caller's share of the connections.
     admission: Arc<admission::Admission>,
+    /// Woken when a write of this process records changes (followers wait on it).
+    changed: Arc<tokio::sync::Notify>,
 }
 
 /// Where a store's reads and writes run.
@@ -302,6 +305,7 @@ impl Store {
             file: None,
             storage: Arc::default(),
             admission: Arc::new(admission::Admission::new(size)),
+            changed: Arc::default(),
         })
     }
 
@@ -317,6 +321,7 @@ impl Store {
             file: None,
             storage: Arc::default(),
             admission: Arc::new(admission::Admission::new(readers)),
+            changed: Arc::default(),
         }
     }
 

@@ -1,12 +1,14 @@
 //! Related users: alias names bound to a user of the tenant.
 
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 use sqlx::{Any, Executor, Row as _};
 use uuid::Uuid;
 
 use crate::domain::{TenantId, Version};
+use crate::store::changes::{Change, Fields};
 use crate::store::setup::records::counter_at_least;
-use crate::store::{Aggregate, Store, WriteError, WriteTx, from_db_time, now, to_db_time};
+use crate::store::{Aggregate, Store, WriteError, WriteTx, from_db_time, from_db_uuid, now, to_db_time};
 
 /// A related user with its user's login name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +19,8 @@ pub struct RelatedUser {
     pub active: bool,
     pub version: Version,
     pub modified_at: DateTime<Utc>,
+    /// The user the alias is bound to (`username` is its login name).
+    pub user: Uuid,
 }
 
 /// What deactivating found.
@@ -27,7 +31,7 @@ pub enum Deactivation {
     NotFound,
 }
 
-const SELECT: &str = "SELECT r.id, r.name, u.username, r.active, r.version, r.modified_at FROM related_users r \
+const SELECT: &str = "SELECT r.id, r.name, u.username, r.active, r.version, r.modified_at, r.user_id FROM related_users r \
     JOIN users u ON u.tenant_id = r.tenant_id AND u.entity_id = r.user_id";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<RelatedUser, sqlx::Error> {
@@ -38,6 +42,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<RelatedUser, sqlx::Error> {
         active: row.try_get::<i64, _>(3)? != 0,
         version: Version(row.try_get(4)?),
         modified_at: from_db_time(&row.try_get::<String, _>(5)?)?,
+        user: from_db_uuid(&row.try_get::<String, _>(6)?)?,
     })
 }
 
@@ -130,7 +135,7 @@ impl WriteTx {
             None => (self.next_number("related_users").await?, ""),
         };
         let at = now();
-        sqlx::query(&format!(
+        let inserted = sqlx::query(&format!(
             "INSERT INTO related_users (tenant_id, id, user_id, name, active, version, created_at, modified_at) \
              VALUES ($1, $2, $3, $4, 1, 1, $5, $5){on_conflict}"
         ))
@@ -141,22 +146,28 @@ impl WriteTx {
         .bind(to_db_time(at))
         .execute(self.conn())
         .await?;
+        if inserted.rows_affected() > 0 {
+            let fields = fields(user, name, true);
+            self.record(Change::created(RESOURCE, id, 1, fields));
+        }
         Ok((id, at))
     }
 
     /// Deactivates (soft-deletes) a related user.
     pub async fn related_user_deactivate(&mut self, id: i64) -> Result<Deactivation, sqlx::Error> {
         let tenant = self.tenant().to_string();
-        let done = sqlx::query(
+        let done: Option<i64> = sqlx::query_scalar(
             "UPDATE related_users SET active = 0, version = version + 1, modified_at = $1 \
-             WHERE tenant_id = $2 AND id = $3 AND active = 1",
+             WHERE tenant_id = $2 AND id = $3 AND active = 1 RETURNING version",
         )
         .bind(to_db_time(now()))
         .bind(&tenant)
         .bind(id)
-        .execute(self.conn())
+        .fetch_optional(self.conn())
         .await?;
-        if done.rows_affected() > 0 {
+        if let Some(version) = done {
+            let active = |active: bool| Fields::from_iter([("active".to_string(), Value::Bool(active))]);
+            self.record(Change::updated(RESOURCE, id, version, &active(true), active(false)));
             return Ok(Deactivation::Done);
         }
         let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM related_users WHERE tenant_id = $1 AND id = $2")
@@ -172,14 +183,41 @@ impl WriteTx {
     }
 }
 
+/// The change history's name of related users.
+const RESOURCE: &str = "related_users";
+
+/// A related user as the change history shows it.
+fn fields(user: Uuid, name: &str, active: bool) -> Fields {
+    Fields::from_iter([
+        ("userId".to_string(), Value::String(user.to_string())),
+        ("name".to_string(), Value::String(name.to_string())),
+        ("active".to_string(), Value::Bool(active)),
+    ])
+}
+
 /// An active related user, as the one write path updates it.
 impl Aggregate for RelatedUser {
     type Key = i64;
     type Next = Rebinding;
     const NAME: &'static str = "Related user";
+    const RESOURCE: &'static str = RESOURCE;
 
     fn version(&self) -> Version {
         self.version
+    }
+
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn fields(&self) -> Fields {
+        fields(self.user, &self.name, self.active)
+    }
+
+    fn next_fields(next: &Rebinding) -> Fields {
+        let mut fields = fields(next.user, &next.name, true);
+        fields.remove("active");
+        fields
     }
 
     async fn lock(tx: &mut WriteTx, id: &i64) -> Result<Option<Self>, sqlx::Error> {

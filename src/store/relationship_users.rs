@@ -4,12 +4,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 use sqlx::{Any, Executor, Row as _};
 use uuid::Uuid;
 
 use crate::domain::form::ResourceOwner;
 use crate::domain::setup::RelationshipUserType;
 use crate::domain::{Page, TenantId, Version};
+use crate::store::changes::{Change, Fields};
 use crate::store::setup::records::{Col, conflict_or};
 use crate::store::{Aggregate, Removable, Store, WriteError, WriteTx, from_db_time, from_db_uuid, now, to_db_time};
 
@@ -170,8 +172,32 @@ impl WriteTx {
         .execute(self.conn())
         .await
         .map_err(|e| conflict_or(e, "the user is already on this relationship with this type"))?;
+        let fields = fields(new.relationship_id, new.user_id, new.type_id, &new.properties);
+        self.record(Change::created(RESOURCE, id, 1, fields));
         Ok(id)
     }
+}
+
+/// The change history's name of relationship users.
+const RESOURCE: &str = "relationship_users";
+
+/// A relationship user as the change history shows it (its properties as one field).
+fn fields(relationship: Uuid, user: Uuid, type_id: i64, properties: &BTreeMap<String, String>) -> Fields {
+    Fields::from_iter([
+        ("relationshipId".to_string(), Value::String(relationship.to_string())),
+        ("userId".to_string(), Value::String(user.to_string())),
+        ("typeId".to_string(), Value::from(type_id)),
+        ("properties".to_string(), properties_value(properties)),
+    ])
+}
+
+fn properties_value(properties: &BTreeMap<String, String>) -> Value {
+    Value::Object(
+        properties
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
 }
 
 fn properties_json(properties: &BTreeMap<String, String>) -> String {
@@ -183,9 +209,27 @@ impl Aggregate for RelationshipUserRecord {
     /// The properties, as they are to be stored.
     type Next = BTreeMap<String, String>;
     const NAME: &'static str = "Relationship user";
+    const RESOURCE: &'static str = RESOURCE;
 
     fn version(&self) -> Version {
         self.version
+    }
+
+    fn id(&self) -> String {
+        self.id.to_string()
+    }
+
+    fn fields(&self) -> Fields {
+        fields(
+            self.relationship_id,
+            self.user_entity_id,
+            self.type_id,
+            &self.properties,
+        )
+    }
+
+    fn next_fields(properties: &BTreeMap<String, String>) -> Fields {
+        Fields::from_iter([("properties".to_string(), properties_value(properties))])
     }
 
     async fn lock(tx: &mut WriteTx, id: &i64) -> Result<Option<Self>, sqlx::Error> {

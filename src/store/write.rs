@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Transaction};
-use tokio::sync::OwnedMutexGuard;
+use tokio::sync::{Notify, OwnedMutexGuard};
 
 use crate::domain::{TenantId, Version};
 use crate::store::admission::Admitted;
+use crate::store::changes::{Change, Fields};
 use crate::store::storage::StorageHealth;
 use crate::store::writer::{Statements, Writer};
 use crate::store::{Connections, Engine, Store};
@@ -48,6 +49,8 @@ impl Store {
             tenant,
             engine: self.engine(),
             storage: Arc::clone(&self.storage),
+            changes: Vec::new(),
+            changed: Arc::clone(&self.changed),
         })
     }
 }
@@ -63,6 +66,10 @@ pub struct WriteTx {
     engine: Engine,
     /// Told of storage trouble the write meets, and of its commit.
     storage: Arc<StorageHealth>,
+    /// What the write did, recorded with its commit (`store::changes`).
+    pub(super) changes: Vec<Change>,
+    /// Woken when a write that recorded changes commits.
+    changed: Arc<Notify>,
 }
 
 /// Where a write's statements run.
@@ -145,9 +152,13 @@ impl WriteTx {
     /// Commits; storage that takes the commit writes again.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
         self.mark_claim_written().await?;
-        let storage = Arc::clone(&self.storage);
+        let recorded = self.write_changes().await?;
+        let (storage, changed) = (Arc::clone(&self.storage), Arc::clone(&self.changed));
         let committed = self.end(true).await;
         storage.observe(&committed);
+        if recorded && committed.is_ok() {
+            changed.notify_waiters();
+        }
         committed
     }
 
@@ -178,8 +189,19 @@ pub trait Aggregate: Sized + Send + Sync {
     type Next: Send + Sync;
     /// The name used in "… not found".
     const NAME: &'static str;
+    /// The change history's name of this kind of resource: its table's.
+    const RESOURCE: &'static str;
 
     fn version(&self) -> Version;
+
+    /// The row's id, as the change history names it.
+    fn id(&self) -> String;
+
+    /// The row's fields, as the change history shows them.
+    fn fields(&self) -> Fields;
+
+    /// The fields an update to `next` writes (a part of [`Aggregate::fields`]).
+    fn next_fields(next: &Self::Next) -> Fields;
 
     /// The row, locked against other writers until `tx` ends; `None` when
     /// the tenant has no such row.

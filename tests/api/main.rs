@@ -7,6 +7,7 @@ mod harness;
 
 mod auth;
 mod challenges;
+mod changes;
 mod cli;
 mod concurrency;
 mod contract;

@@ -159,10 +159,11 @@ impl RelatedUsersApi {
         let mut tx = self.ctx.store.begin_write(auth.0.tenant).await?;
         let result = async {
             let user = user(&mut tx, &checked.username).await?;
-            Ok(tx.related_user_insert(None, user, &checked.name).await?)
+            let (id, modified_at) = tx.related_user_insert(None, user, &checked.name).await?;
+            Ok((id, modified_at, user))
         }
         .await;
-        let (id, modified_at) = write::finish(tx, result).await?;
+        let (id, modified_at, user) = write::finish(tx, result).await?;
         // What was just written; no need to read it back.
         let stored = Stored {
             id,
@@ -171,6 +172,7 @@ impl RelatedUsersApi {
             active: true,
             version: Version(1),
             modified_at,
+            user,
         };
         Ok(RelatedUserWritten::Ok(envelope(
             "Related user successfully registered!",

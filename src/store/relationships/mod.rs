@@ -3,11 +3,13 @@
 //! rows loads each kind of related data in one query.
 
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 use sqlx::{Executor as _, Row as _};
 use uuid::Uuid;
 
 use crate::domain::relationship::{RelationshipState, Status};
 use crate::domain::{TenantId, Version};
+use crate::store::changes::{Change, Fields, camel};
 use crate::store::{
     Aggregate, Engine, Store, WriteError, WriteTx, from_db_time, from_db_uuid, next_number_on, next_numbers_on, now,
     placeholders, to_db_time,
@@ -110,6 +112,25 @@ fn state_values(state: &RelationshipState) -> impl Iterator<Item = Option<String
     STATE.iter().map(move |(_, value, _)| value(state))
 }
 
+/// A relationship's state as the change history shows it: [`STATE`]'s
+/// columns, then its lists.
+fn state_fields(state: &RelationshipState) -> Fields {
+    let ids = |ids: &[Uuid]| Value::Array(ids.iter().map(|id| Value::String(id.to_string())).collect());
+    let mut fields: Fields = STATE
+        .iter()
+        .map(|(column, value, _)| (camel(column), value(state).map_or(Value::Null, Value::String)))
+        .collect();
+    fields.insert("organizations".into(), ids(&state.organizations));
+    fields.insert("thirdPartyLocations".into(), ids(&state.third_party_locations));
+    let extension_fields = state
+        .extension_fields
+        .iter()
+        .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+        .collect();
+    fields.insert("extensionFields".into(), Value::Object(extension_fields));
+    fields
+}
+
 impl WriteTx {
     /// Creates a relationship with the tenant's next number (`R00001`, ...).
     pub async fn relationship_create(
@@ -139,14 +160,16 @@ impl WriteTx {
         }
         query.execute(self.conn()).await?;
         write_lists(self, id, state, None).await?;
-        Ok(RelationshipRecord {
+        let record = RelationshipRecord {
             entity_id: id,
             number,
             version: Version(1),
             created_at: at,
             modified_at: at,
             state: state.clone(),
-        })
+        };
+        self.record(Change::created(RESOURCE, id, 1, record.fields()));
+        Ok(record)
     }
 }
 
@@ -246,13 +269,32 @@ pub fn generated_id(number: u64) -> Uuid {
     Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0000 | u128::from(number % 1_000_000_000_000))
 }
 
+/// The change history's name of relationships.
+const RESOURCE: &str = "relationships";
+
 impl Aggregate for RelationshipRecord {
     type Key = Uuid;
     type Next = RelationshipState;
     const NAME: &'static str = "Relationship";
+    const RESOURCE: &'static str = RESOURCE;
 
     fn version(&self) -> Version {
         self.version
+    }
+
+    fn id(&self) -> String {
+        self.entity_id.to_string()
+    }
+
+    fn fields(&self) -> Fields {
+        let mut fields = Fields::new();
+        fields.insert("relationshipNumber".into(), Value::String(self.number.clone()));
+        fields.extend(state_fields(&self.state));
+        fields
+    }
+
+    fn next_fields(next: &RelationshipState) -> Fields {
+        state_fields(next)
     }
 
     async fn lock(tx: &mut WriteTx, id: &Uuid) -> Result<Option<Self>, sqlx::Error> {

@@ -3,12 +3,14 @@
 //! its own data columns, which a [`Record`] names and binds.
 
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, Executor, Row as _};
 use uuid::Uuid;
 
 use crate::domain::{Page, Position, TenantId, Version};
+use crate::store::changes::{Change, Fields, camel};
 use crate::store::{
     Aggregate, Store, WriteError, WriteTx, bind_all, from_db_time, from_db_uuid, keyset_after, next_number_on, now,
     placeholders, to_db_time,
@@ -275,14 +277,21 @@ impl WriteTx {
             .execute(self.conn())
             .await
             .map_err(|e| conflict_or(e, "a row with these values already exists"))?;
-        Ok(Stored {
+        let stored = Stored {
             entity_id,
             parent_id,
             version: Version(1),
             created_at: at,
             modified_at: at,
             data,
-        })
+        };
+        self.record(Change::created(
+            R::TABLE,
+            entity_id,
+            1,
+            stored_fields(parent_id, &stored.data),
+        ));
+        Ok(stored)
     }
 
     /// The next number of the tenant's sequence `name` (1, 2, ...).
@@ -292,13 +301,54 @@ impl WriteTx {
     }
 }
 
+/// `columns` with their `values`, as the change history shows them.
+fn column_fields(columns: &[&str], values: Vec<Col>) -> Fields {
+    columns
+        .iter()
+        .zip(values)
+        .map(|(column, value)| {
+            let value = match value {
+                Col::Text(text) | Col::OptText(Some(text)) => Value::String(text),
+                Col::OptText(None) => Value::Null,
+                Col::Int(n) => Value::from(n),
+                Col::Flag(flag) => Value::Bool(flag),
+            };
+            (camel(column), value)
+        })
+        .collect()
+}
+
+/// A row of `R` under `parent_id`, as the change history shows it.
+fn stored_fields<R: Record>(parent_id: Option<Uuid>, data: &R) -> Fields {
+    let mut fields = Fields::new();
+    if let (Some(column), Some(parent)) = (R::PARENT, parent_id) {
+        fields.insert(camel(column), Value::String(parent.to_string()));
+    }
+    fields.extend(column_fields(R::FIXED_COLUMNS, data.fixed_columns()));
+    fields.extend(column_fields(R::COLUMNS, data.columns()));
+    fields
+}
+
 impl<R: Record + 'static> Aggregate for Stored<R> {
     type Key = RecordKey;
     type Next = R;
     const NAME: &'static str = R::NAME;
+    const RESOURCE: &'static str = R::TABLE;
 
     fn version(&self) -> Version {
         self.version
+    }
+
+    fn id(&self) -> String {
+        self.entity_id.to_string()
+    }
+
+    fn fields(&self) -> Fields {
+        stored_fields(self.parent_id, &self.data)
+    }
+
+    fn next_fields(next: &R) -> Fields {
+        column_fields(R::COLUMNS, next.columns())
     }
 
     async fn lock(tx: &mut WriteTx, key: &RecordKey) -> Result<Option<Self>, sqlx::Error> {

@@ -1,0 +1,220 @@
+//! `GET /api/changes`: the tenant's change history, liaison's own API (none
+//! of the vendors has one). Every create, update and delete of a resource
+//! is recorded by the write that made it (`store::changes`); this pages
+//! through the records in the order they can be followed, and waits for the
+//! next one on request (long polling).
+
+use std::time::Duration;
+
+use poem_openapi::param::Query;
+use poem_openapi::{ApiResponse, OpenApi};
+use serde_json::Value;
+
+use crate::api::ProblemError;
+use crate::api::auth::Bearer;
+use crate::auth::Scope;
+use crate::codec::Negotiated;
+use crate::context::ApiContext;
+use crate::dialects::ApiTag;
+use crate::domain::FieldError;
+use crate::error::AppError;
+use crate::store::changes::{ChangeRecord, Follow, Operation};
+use crate::wire::Timestamp;
+
+/// The kinds of resource whose changes are recorded: their tables' names.
+pub const RESOURCES: [&str; 13] = [
+    "relationships",
+    "relationship_users",
+    "related_users",
+    "organizations",
+    "users",
+    "suppliers",
+    "supplier_addresses",
+    "classifications",
+    "categories",
+    "sub_categories",
+    "extension_fields",
+    "relationship_user_types",
+    "form_configurations",
+];
+
+/// Changes a page holds unless `limit` says otherwise, and at most.
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 1_000;
+/// The longest `wait`, in seconds.
+const MAX_WAIT: u64 = 30;
+
+crate::wire! {
+    /// One field a change set: its value before and after (`null`: none).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct FieldChange {
+        pub field: String,
+        pub before: Value,
+        pub after: Value,
+    }
+}
+
+crate::wire! {
+    /// A create, update or delete of one resource, recorded in the
+    /// transaction that made it.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct Change {
+        /// Its place in the feed: each change has a greater one than those
+        /// before it (not without gaps), so a receiver can order and
+        /// deduplicate by it.
+        pub seq: i64,
+        /// The kind of resource: `relationships`, `related_users`, a setup
+        /// resource's path segment with underscores (`supplier_addresses`).
+        pub resource: String,
+        /// The resource's id (an `entityId`, or the dialect's number).
+        pub id: String,
+        /// The resource's version after the change (a delete: one past the last).
+        pub version: i64,
+        pub operation: Operation,
+        /// Who made it: `client:<client id>`, `apikey:<key id>`, or `system`
+        /// (start-up, the command line). Never a secret.
+        pub actor: String,
+        pub at: Timestamp,
+        /// The `X-Correlation-Id` of the request that made it (empty outside a request).
+        pub correlation_id: String,
+        /// The fields it set, with their values before and after; a create
+        /// lists every field it set, a delete every field the resource had.
+        pub fields: Vec<FieldChange>,
+    }
+}
+
+crate::wire! {
+    /// A page of changes, oldest first.
+    #[derive(Debug)]
+    pub struct ChangePage {
+        pub changes: Vec<Change>,
+        /// The cursor to send as `after` for the changes after these (the
+        /// same as was sent when there are none yet).
+        pub next: String,
+    }
+}
+
+impl From<ChangeRecord> for Change {
+    fn from(record: ChangeRecord) -> Self {
+        Self {
+            seq: record.seq,
+            resource: record.resource,
+            id: record.resource_id,
+            version: record.version,
+            operation: record.operation,
+            actor: record.actor,
+            at: record.at.into(),
+            correlation_id: record.correlation_id,
+            fields: record
+                .fields
+                .into_iter()
+                .map(|f| FieldChange {
+                    field: f.name,
+                    before: f.before,
+                    after: f.after,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum ChangesListed {
+    /// The changes after the cursor, at most `limit`, and the next cursor.
+    #[oai(status = 200)]
+    Ok(Negotiated<ChangePage>),
+}
+
+pub struct ChangesApi {
+    ctx: ApiContext,
+}
+
+impl ChangesApi {
+    pub fn new(ctx: ApiContext) -> Self {
+        Self { ctx }
+    }
+}
+
+/// The cursor that follows `seq`.
+fn cursor(seq: i64) -> String {
+    seq.to_string()
+}
+
+/// The `seq` a cursor stands for (absent: before the first).
+fn position(after: Option<&str>) -> Result<i64, FieldError> {
+    match after {
+        None => Ok(0),
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|seq| *seq >= 0)
+            .ok_or_else(|| FieldError::new("after", "is not a cursor this feed wrote (send back `next`)")),
+    }
+}
+
+#[OpenApi(tag = "ApiTag::Changes")]
+impl ChangesApi {
+    /// List changes
+    ///
+    /// The tenant's change history: every create, update and delete of a
+    /// relationship, relationship user, related user or setup resource,
+    /// recorded in the transaction that made it (a write that failed has
+    /// none), with who made it, when, the request's correlation id, and
+    /// each field's value before and after. Oldest first; send `next` back
+    /// as `after` for what follows. Following `next` sees every committed
+    /// change exactly once, whatever the number of instances: a change
+    /// whose transaction began earlier but commits later holds back the
+    /// ones after it until it has committed. With `wait`, an empty page is
+    /// answered only after that many seconds (up to 30) without a change;
+    /// the first change ends the wait at once (long polling). `id` needs
+    /// `resource`. A cursor this feed did not write, or an unknown
+    /// resource: 400.
+    #[oai(path = "/api/changes", method = "get", operation_id = "listChanges")]
+    async fn changes_list(
+        &self,
+        #[oai(scope = "Scope::ChangesRead")] auth: Bearer,
+        /// The `next` of the previous page (absent: from the oldest change kept).
+        after: Query<Option<String>>,
+        /// Page size, 1-1000 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
+        limit: Query<Option<u32>>,
+        /// Only changes of this kind of resource (`relationships`, `related_users`, ...).
+        resource: Query<Option<String>>,
+        /// Only changes of this resource (with `resource`): one resource's history.
+        id: Query<Option<String>>,
+        /// Seconds to wait, 0-30 (default 0), for a first change when there is none yet.
+        #[oai(validator(minimum(value = "0"), maximum(value = "30")))]
+        wait: Query<Option<u64>>,
+    ) -> Result<ChangesListed, ProblemError> {
+        let mut errors = Vec::new();
+        let after = position(after.0.as_deref()).unwrap_or_else(|e| {
+            errors.push(e);
+            0
+        });
+        if let Some(resource) = resource.0.as_deref().filter(|r| !RESOURCES.contains(r)) {
+            let known = RESOURCES.join(", ");
+            errors.push(FieldError::new(
+                "resource",
+                format!("is not one of {known} (got `{resource}`)"),
+            ));
+        }
+        if id.0.is_some() && resource.0.is_none() {
+            errors.push(FieldError::new("id", "needs `resource`"));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors).into());
+        }
+        let follow = Follow {
+            after,
+            limit: limit.0.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT),
+            resource: resource.0,
+            id: id.0,
+        };
+        let wait = Duration::from_secs(wait.0.unwrap_or(0).min(MAX_WAIT));
+        let records = self.ctx.store.changes_wait(auth.0.tenant, &follow, wait).await?;
+        let next = cursor(records.last().map_or(after, |r| r.seq));
+        let changes = records.into_iter().map(Change::from).collect();
+        Ok(ChangesListed::Ok(Negotiated(ChangePage { changes, next })))
+    }
+}

@@ -1,0 +1,372 @@
+//! The change history: one record for every create, update and delete of a
+//! resource, written by the write that made it, in its own transaction
+//! (`migrations/0008_changes.sql`). A write that rolls back leaves none; a
+//! write that commits always has its records.
+//!
+//! A write says what it did with [`WriteTx::record`]; the records go out
+//! with the commit, with who asked ([`act_as`]) and the request's
+//! correlation id ([`serving`]). Readers follow them by `seq`
+//! ([`Store::changes`]): the tenant's counter `changes`, taken by the last
+//! statement before COMMIT. On PostgreSQL that statement locks the
+//! counter's row until the commit (SQLite has one writer anyway), so a
+//! number is taken only once every write that took a smaller one has
+//! committed or rolled back (and a rolled-back one gives its numbers back):
+//! the numbers are visible in order, without gaps. A follower that sends
+//! the last number it read can therefore not be passed by a transaction
+//! that commits late, with any number of instances on one database, and
+//! one resource's changes come in the order of its versions. What this
+//! costs: a tenant's writes end (record and commit) one at a time, while
+//! everything before that runs side by side.
+
+use std::future::Future;
+use std::sync::{Mutex, PoisonError};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use sqlx::Row;
+
+use crate::domain::TenantId;
+use crate::store::{Engine, Store, WriteTx, from_db_time, next_numbers_on, now, to_db_time};
+
+crate::wire! {
+    /// What a write did to a resource.
+    #[oai(rename = "ChangeOperation")]
+    pub enum Operation {
+        Create = "create",
+        Update = "update",
+        Delete = "delete",
+    }
+}
+
+/// A resource's fields as the history shows them: camelCase names, JSON values.
+pub type Fields = Map<String, Value>;
+
+/// A column's name as the history shows it: `supplier_id` is `supplierId`.
+pub fn camel(column: &str) -> String {
+    let mut parts = column.split('_');
+    let first = parts.next().unwrap_or_default().to_string();
+    parts.fold(first, |mut name, part| {
+        let mut chars = part.chars();
+        if let Some(c) = chars.next() {
+            name.extend(c.to_uppercase());
+            name.push_str(chars.as_str());
+        }
+        name
+    })
+}
+
+/// One field's value before and after a write (`null`: it had or has none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldChange {
+    pub name: String,
+    pub before: Value,
+    pub after: Value,
+}
+
+/// What a write did to one resource, to be recorded with its commit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// The kind of resource: its table's name (`relationships`, `suppliers`).
+    pub resource: &'static str,
+    pub id: String,
+    /// The version the write left (a delete: one past the last).
+    pub version: i64,
+    pub operation: Operation,
+    pub fields: Vec<FieldChange>,
+}
+
+impl Change {
+    /// A resource created with `fields`.
+    pub fn created(resource: &'static str, id: impl ToString, version: i64, fields: Fields) -> Self {
+        let fields = fields
+            .into_iter()
+            .filter(|(_, after)| !after.is_null())
+            .map(|(name, after)| FieldChange {
+                name,
+                before: Value::Null,
+                after,
+            })
+            .collect();
+        Self::new(resource, id, version, Operation::Create, fields)
+    }
+
+    /// A resource whose `before` fields the write made `after`: the fields
+    /// `after` names whose value differs.
+    pub fn updated(resource: &'static str, id: impl ToString, version: i64, before: &Fields, after: Fields) -> Self {
+        let fields = after
+            .into_iter()
+            .filter_map(|(name, after)| {
+                let before = before.get(&name).cloned().unwrap_or(Value::Null);
+                (before != after).then_some(FieldChange { name, before, after })
+            })
+            .collect();
+        Self::new(resource, id, version, Operation::Update, fields)
+    }
+
+    /// A resource deleted, which held `fields`.
+    pub fn deleted(resource: &'static str, id: impl ToString, version: i64, fields: Fields) -> Self {
+        let fields = fields
+            .into_iter()
+            .filter(|(_, before)| !before.is_null())
+            .map(|(name, before)| FieldChange {
+                name,
+                before,
+                after: Value::Null,
+            })
+            .collect();
+        Self::new(resource, id, version, Operation::Delete, fields)
+    }
+
+    fn new(
+        resource: &'static str,
+        id: impl ToString,
+        version: i64,
+        operation: Operation,
+        fields: Vec<FieldChange>,
+    ) -> Self {
+        Self {
+            resource,
+            id: id.to_string(),
+            version,
+            operation,
+            fields,
+        }
+    }
+
+    fn fields_json(&self) -> String {
+        let fields: Map<String, Value> = self
+            .fields
+            .iter()
+            .map(|f| {
+                let mut pair = Map::new();
+                pair.insert("before".into(), f.before.clone());
+                pair.insert("after".into(), f.after.clone());
+                (f.name.clone(), Value::Object(pair))
+            })
+            .collect();
+        Value::Object(fields).to_string()
+    }
+}
+
+/// A change as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeRecord {
+    pub seq: i64,
+    pub resource: String,
+    pub resource_id: String,
+    pub version: i64,
+    pub operation: Operation,
+    /// `client:<client id>`, `apikey:<key id>`, or `system` (start-up, the command line).
+    pub actor: String,
+    pub at: DateTime<Utc>,
+    pub correlation_id: String,
+    pub fields: Vec<FieldChange>,
+}
+
+/// Who asked for the writes of the request being served, and its correlation id.
+struct Context {
+    correlation_id: String,
+    actor: Mutex<Option<String>>,
+}
+
+tokio::task_local! {
+    static CONTEXT: Context;
+}
+
+/// The actor of writes made outside any request (start-up, the command line).
+pub const SYSTEM: &str = "system";
+
+/// Runs `request` with its correlation id, for the changes it records.
+pub async fn serving<F: Future>(correlation_id: String, request: F) -> F::Output {
+    let context = Context {
+        correlation_id,
+        actor: Mutex::new(None),
+    };
+    CONTEXT.scope(context, request).await
+}
+
+/// Names who the request being served acts as (`client:<id>`, `apikey:<id>`).
+pub fn act_as(actor: String) {
+    let _ = CONTEXT.try_with(|context| *context.actor.lock().unwrap_or_else(PoisonError::into_inner) = Some(actor));
+}
+
+/// The actor and correlation id of the writes made now.
+fn context() -> (String, String) {
+    CONTEXT
+        .try_with(|context| {
+            let actor = context.actor.lock().unwrap_or_else(PoisonError::into_inner).clone();
+            (actor.unwrap_or_else(|| SYSTEM.into()), context.correlation_id.clone())
+        })
+        .unwrap_or_else(|_| (SYSTEM.into(), String::new()))
+}
+
+/// Which records a reader asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Follow {
+    /// Records after this `seq` (0: from the first kept).
+    pub after: i64,
+    pub limit: u32,
+    /// Only this kind of resource.
+    pub resource: Option<String>,
+    /// Only this resource (with `resource`).
+    pub id: Option<String>,
+}
+
+const COLUMNS: &str = "tenant_id, seq, resource, resource_id, version, operation, actor, at, correlation_id, fields";
+
+impl WriteTx {
+    /// Records what this write did; written with the commit.
+    pub fn record(&mut self, change: Change) {
+        self.changes.push(change);
+    }
+
+    /// Writes the records of this write, in its transaction, as it commits:
+    /// numbered from the tenant's counter `changes`, whose row stays locked
+    /// until the commit, so the tenant's records are numbered in commit order.
+    pub(super) async fn write_changes(&mut self) -> Result<bool, sqlx::Error> {
+        if self.changes.is_empty() {
+            return Ok(false);
+        }
+        let changes = std::mem::take(&mut self.changes);
+        let count = i64::try_from(changes.len()).unwrap_or(i64::MAX);
+        let (actor, correlation_id) = context();
+        // One row per record (as a union: SQLite names no columns of `VALUES`).
+        let rows: Vec<String> = (0..changes.len())
+            .map(|i| {
+                let n = 6 + i * 5;
+                format!(
+                    "SELECT {i} AS k, ${n} AS resource, ${} AS resource_id, ${} AS version, ${} AS operation, ${} AS fields",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4
+                )
+            })
+            .collect();
+        let select = format!(
+            "SELECT $1, first.value + r.k, r.resource, r.resource_id, r.version, r.operation, $2, $3, $4, r.fields \
+             FROM first, ({}) AS r",
+            rows.join(" UNION ALL ")
+        );
+        // The first number, then the records (PostgreSQL in one statement;
+        // SQLite's one writer needs no lock, and takes no DML in `WITH`).
+        let sql = match self.engine() {
+            Engine::Postgres => format!(
+                "WITH taken AS ({COUNT}), first AS (SELECT value - $5 + 1 AS value FROM taken) \
+                 INSERT INTO changes ({COLUMNS}) {select}"
+            ),
+            Engine::Sqlite => {
+                let tenant = self.tenant();
+                let first = next_numbers_on(self.conn(), tenant, NAME, count).await?;
+                format!("WITH first AS (SELECT {first} AS value) INSERT INTO changes ({COLUMNS}) {select}")
+            }
+        };
+        let mut query = sqlx::query(&sql)
+            .bind(self.tenant().to_string())
+            .bind(actor)
+            .bind(to_db_time(now()))
+            .bind(correlation_id)
+            .bind(count);
+        for change in &changes {
+            query = query
+                .bind(change.resource)
+                .bind(change.id.clone())
+                .bind(change.version)
+                .bind(change.operation.as_str())
+                .bind(change.fields_json());
+        }
+        query.execute(self.conn()).await?;
+        Ok(true)
+    }
+}
+
+/// The tenant's counter that numbers its records.
+const NAME: &str = "changes";
+
+/// Takes `$5` numbers of the tenant's counter [`NAME`]: the last one taken.
+const COUNT: &str = "INSERT INTO counters (tenant_id, name, value) VALUES ($1, 'changes', $5) \
+    ON CONFLICT (tenant_id, name) DO UPDATE SET value = counters.value + excluded.value RETURNING value";
+
+impl Store {
+    /// The tenant's records that `follow` asks for, by `seq`, as far as no
+    /// write still running could commit one before them.
+    pub async fn changes(&self, tenant: TenantId, follow: &Follow) -> Result<Vec<ChangeRecord>, sqlx::Error> {
+        let mut sql = format!("SELECT {COLUMNS} FROM changes WHERE tenant_id = $1 AND seq > $2");
+        let mut values = Vec::new();
+        if let Some(resource) = &follow.resource {
+            values.push(resource.clone());
+            sql.push_str(&format!(" AND resource = ${}", values.len() + 2));
+            if let Some(id) = &follow.id {
+                values.push(id.clone());
+                sql.push_str(&format!(" AND resource_id = ${}", values.len() + 2));
+            }
+        }
+        sql.push_str(&format!(" ORDER BY seq LIMIT ${}", values.len() + 3));
+        let mut query = sqlx::query(&sql).bind(tenant.to_string()).bind(follow.after);
+        for value in values {
+            query = query.bind(value);
+        }
+        let rows = query
+            .bind(i64::from(follow.limit))
+            .fetch_all(&mut *self.reader().await?)
+            .await?;
+        rows.iter().map(record_from_row).collect()
+    }
+}
+
+impl Store {
+    /// [`Store::changes`], waiting up to `wait` for the first one: woken by
+    /// this process's commits, and looking again every second for those of
+    /// other instances. A wake-up that finds nothing (on PostgreSQL, a
+    /// change held back behind an older transaction) looks again soon.
+    pub async fn changes_wait(
+        &self,
+        tenant: TenantId,
+        follow: &Follow,
+        wait: std::time::Duration,
+    ) -> Result<Vec<ChangeRecord>, sqlx::Error> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut woken = false;
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let records = self.changes(tenant, follow).await?;
+            let now = tokio::time::Instant::now();
+            if !records.is_empty() || now >= deadline {
+                return Ok(records);
+            }
+            let nap = std::time::Duration::from_millis(if woken { 20 } else { 1_000 });
+            woken = tokio::time::timeout(nap.min(deadline - now), notified).await.is_ok();
+        }
+    }
+}
+
+fn record_from_row(row: &sqlx::any::AnyRow) -> Result<ChangeRecord, sqlx::Error> {
+    let decode = |what: &str| sqlx::Error::Decode(format!("unexpected change {what}").into());
+    let operation: String = row.try_get("operation")?;
+    let fields: String = row.try_get("fields")?;
+    let fields: Map<String, Value> = serde_json::from_str(&fields).map_err(|_| decode("fields"))?;
+    Ok(ChangeRecord {
+        seq: row.try_get("seq")?,
+        resource: row.try_get("resource")?,
+        resource_id: row.try_get("resource_id")?,
+        version: row.try_get("version")?,
+        operation: Operation::ALL
+            .iter()
+            .copied()
+            .find(|op| op.as_str() == operation)
+            .ok_or_else(|| decode("operation"))?,
+        actor: row.try_get("actor")?,
+        at: from_db_time(&row.try_get::<String, _>("at")?)?,
+        correlation_id: row.try_get("correlation_id")?,
+        fields: fields
+            .into_iter()
+            .map(|(name, mut pair)| FieldChange {
+                name,
+                before: pair.get_mut("before").map(Value::take).unwrap_or_default(),
+                after: pair.get_mut("after").map(Value::take).unwrap_or_default(),
+            })
+            .collect(),
+    })
+}
