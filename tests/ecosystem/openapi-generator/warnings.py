@@ -37,6 +37,8 @@ ALLOWED: dict[str, list[tuple[re.Pattern[str], str, int | None]]] = {
         ),
     ],
     "typescript-fetch": [],
+    "go": [],
+    "java": [],
     "rust": [
         (
             re.compile(r"[A-Z][A-Za-z0-9+.\-]* cannot be used as a model name\. Renamed to [A-Za-z0-9]*Slash[A-Za-z0-9]*"),
