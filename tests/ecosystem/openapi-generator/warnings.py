@@ -53,6 +53,18 @@ ALLOWED: dict[str, list[tuple[re.Pattern[str], str, int | None]]] = {
             None,
         ),
         (
+            re.compile(
+                r"(?:[a-z_]+\[(?:eq|contains|lt|gt)\] cannot be used as a (?:field/variable|parameter) name\. "
+                r"Renamed to [a-z_]+_left_square_bracket_(?:eq|contains|lt|gt)_right_square_bracket"
+                r"|[A-Za-z]+\[(?:eq|contains|lt|gt)\] cannot be used as a model name\. "
+                r"Renamed to [A-Za-z]+LeftSquareBracket(?:Eq|Contains|Lt|Gt)RightSquareBracket)"
+            ),
+            "the list's filters, one query parameter per operator named as on the wire (name[contains]): "
+            "brackets are no Rust identifier, so the argument is name_left_square_bracket_contains_right_square_bracket "
+            "and the query still says name[contains]; no such model is generated",
+            None,
+        ),
+        (
             re.compile(r"r#in cannot be used as a field/variable name\. Renamed to r_hash_in"),
             "the generator sanitizes its own raw identifier r#in a second time, for a name that "
             "appears nowhere in the generated crate",
