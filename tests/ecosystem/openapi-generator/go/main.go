@@ -110,8 +110,8 @@ func relationships(ctx context.Context, client *liaison.APIClient, run string) (
 	id := written.Result.EntityId
 	check("createRelationship -> 201 success", response.StatusCode == 201 && written.Success && len(written.Errors) == 0, written)
 
-	// The filter as the generated request builder takes it.
-	page, response, err := api.ListRelationships(ctx).Name(liaison.TextFilter{Contains: liaison.PtrString(strings.ToUpper(run))}).Limit(50).Execute()
+	// A filter is the generated builder's method for its parameter: NameContains is `name[contains]`.
+	page, response, err := api.ListRelationships(ctx).NameContains(strings.ToUpper(run)).Limit(50).Execute()
 	if err != nil {
 		return "", fmt.Errorf("listRelationships: %s", describe(err))
 	}
@@ -139,7 +139,7 @@ func relationships(ctx context.Context, client *liaison.APIClient, run string) (
 			got.Result.StartEffectiveDate.Format("2006-01-02") == "2026-05-01",
 		got.Result)
 
-	page, _, err = api.ListRelationships(ctx).Name(liaison.TextFilter{Contains: liaison.PtrString(run)}).Execute()
+	page, _, err = api.ListRelationships(ctx).NameContains(run).Execute()
 	if err != nil {
 		return "", fmt.Errorf("listRelationships: %s", describe(err))
 	}

@@ -28,7 +28,6 @@ import org.liaison.client.model.RiskEnvelopeRelationshipWritten;
 import org.liaison.client.model.RiskErrorCode;
 import org.liaison.client.model.RiskErrorEnvelope;
 import org.liaison.client.model.RiskListEnvelopeRelationship;
-import org.liaison.client.model.TextFilter;
 import org.liaison.client.model.TokenRequest;
 import org.liaison.client.model.TokenResponse;
 
@@ -84,7 +83,7 @@ public final class Scenario {
 
   private static RiskListEnvelopeRelationship listByName(RiskRelationshipsApi api, String contains) throws ApiException {
     return api.listRelationships(RiskRelationshipsApi.APIListRelationshipsRequest.newBuilder()
-        .name(new TextFilter().contains(contains))
+        .nameContains(contains)
         .limit(50)
         .build());
   }
