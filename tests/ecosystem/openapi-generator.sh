@@ -3,13 +3,15 @@
 # (openapi/openapi.json), each running one scenario against a live liaison:
 #   python            pydantic models over urllib3;
 #   typescript-fetch  compiled with tsc --strict;
-#   rust              reqwest, built with cargo.
+#   rust              reqwest, built with cargo;
+#   go                net/http, built offline with Debian's Go and golang-*-dev;
+#   java              library native (java.net.http, Jackson), compiled with javac.
 #
 #   tests/ecosystem/openapi-generator.sh build
-#       Once per run: installs the pins, generates the three clients, checks the
-#       generator's warnings and compiles the TypeScript and Rust scenarios.
+#       Once per run: installs the pins, generates the five clients, checks the
+#       generator's warnings and compiles the TypeScript, Rust, Go and Java scenarios.
 #   LIAISON_URL=... LIAISON_CLIENT_ID=... LIAISON_CLIENT_SECRET=... LIAISON_API_KEY=... \
-#   tests/ecosystem/openapi-generator.sh run python|typescript|rust
+#   tests/ecosystem/openapi-generator.sh run python|typescript|rust|go|java
 #       Per engine: one scenario against LIAISON_URL, with what `build` left.
 #
 # The generator is PyPI's openapi-generator-cli (it ships the generator's jar;
@@ -19,7 +21,17 @@
 # TypeScript comes from openapi-generator/typescript/package-lock.json (npm ci,
 # only when it changes); the generated Rust crate's dependencies from crates.io,
 # exactly as openapi-generator/rust/Cargo.lock says, built in
-# .cache/generator-rust-target. The clients are generated again only when the
+# .cache/generator-rust-target. Go: Debian's golang-go (1.19 on bookworm) and the
+# generated client's one import outside the standard library, golang.org/x/oauth2,
+# from golang-golang-x-oauth2-dev (source under /usr/share/gocode, named by
+# `replace` in openapi-generator/go/go.mod), installed with apt-get when missing
+# (as root); GOPROXY=off, the build cache in .cache/go-build. Java: no Maven
+# repository is reachable, so the class path is the generator's own jar (its
+# Jackson 2.21 core, databind, annotations and datatype-jsr310, which Debian does
+# not package) and Debian's libjakarta-annotation-api-java; openApiNullable=false
+# keeps out jackson-databind-nullable, which neither has. Debian's Jackson (2.14)
+# with the jar's jsr310 compiles but fails at run time (NoSuchFieldError).
+# The clients are generated again only when the
 # spec, the pins or this script change. Each generator's output goes to
 # .cache/artifacts/openapi-generator-GENERATOR.log; `build` fails on any warning
 # that openapi-generator/warnings.py does not list as the generator's own.
@@ -33,7 +45,8 @@ ARTIFACTS="$ROOT/.cache/artifacts"
 RUST_TARGET="$ROOT/.cache/generator-rust-target"
 SPEC="${LIAISON_OPENAPI_SPEC:-$ROOT/openapi/openapi.json}"
 VENV="$WORK/venv"
-GENERATORS=(python typescript-fetch rust)
+GO_BUILD_CACHE="$ROOT/.cache/go-build"
+GENERATORS=(python typescript-fetch rust go java)
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -42,12 +55,17 @@ fail() { echo "openapi-generator: $*" >&2; exit 1; }
 
 # A generator's options beyond --global-property's (no tests or docs: nothing
 # runs them; they only cost time): the package names the scenarios import, and
-# relative imports that Node's ES modules resolve (`./runtime.js`).
+# relative imports that Node's ES modules resolve (`./runtime.js`). Go: no go.mod
+# of its own (the scenario's module holds the package). Java: the `native`
+# library, one request object per operation (its builder names each parameter),
+# Jakarta's annotations and no JsonNullable (see above).
 generator_options() {
   case $1 in
     python) echo "--additional-properties=packageName=liaison_oag,projectName=liaison-oag" ;;
     typescript-fetch) echo "--additional-properties=importFileExtension=.js,supportsES6=true" ;;
     rust) echo "--additional-properties=packageName=liaison-client,packageVersion=0.1.0" ;;
+    go) echo "--additional-properties=packageName=liaison,withGoMod=false,hideGenerationTimestamp=true" ;;
+    java) echo "--library=native --additional-properties=invokerPackage=org.liaison.client,apiPackage=org.liaison.client.api,modelPackage=org.liaison.client.model,openApiNullable=false,useJakartaEe=true,useSingleRequestParameter=true,hideGenerationTimestamp=true" ;;
   esac
 }
 
@@ -67,23 +85,46 @@ install_python() {
   say "pip install took $(since "$t0") s"
 }
 
-ensure_java() {
-  if ! command -v java >/dev/null 2>&1; then
-    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-      say "installing Debian's openjdk-17-jre-headless"
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null
-    else
-      fail "java is missing (Java 11 or later; apt-get install openjdk-17-jre-headless)"
-    fi
+# Debian packages, installed with apt-get when what they bring is missing (only
+# as root with apt-get; else a failure naming them).
+apt_ensure() {
+  local packages=("$@")
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian's ${packages[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  else
+    fail "missing: apt-get install ${packages[*]}"
   fi
 }
+
+# The JDK (javac compiles the Java client) and the annotations it needs.
+ensure_java() {
+  local missing=()
+  command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+  [[ -f /usr/share/java/jakarta-annotation-api.jar ]] || missing+=(libjakarta-annotation-api-java)
+  [[ ${#missing[@]} == 0 ]] || apt_ensure "${missing[@]}"
+}
+
+# Go and the one module the generated client imports (it brings golang.org/x/net).
+ensure_go() {
+  local missing=()
+  command -v go >/dev/null 2>&1 || missing+=(golang-go)
+  [[ -f /usr/share/gocode/src/golang.org/x/oauth2/go.mod ]] || missing+=(golang-golang-x-oauth2-dev)
+  [[ ${#missing[@]} == 0 ]] || apt_ensure "${missing[@]}"
+}
+
+# The generator's jar: it runs the generator, and its Jackson is the Java client's.
+generator_jar() {
+  "$VENV/bin/python" -c 'import importlib.resources as r; print(r.files("openapi_generator_cli") / "openapi-generator.jar")'
+}
+java_classpath() { echo "$(generator_jar):/usr/share/java/jakarta-annotation-api.jar"; }
 
 # The jar the pinned package ships, run with the JVM's client compiler only:
 # a generation is short, and C2's compilations cost more than they save (on two
 # busy cores the three generations take about 14 s instead of about 40 s).
 generate() {
   local generator=$1 out=$2 log=$3 jar
-  jar=$("$VENV/bin/python" -c 'import importlib.resources as r; print(r.files("openapi_generator_cli") / "openapi-generator.jar")')
+  jar=$(generator_jar)
   # shellcheck disable=SC2046 # the options are words
   java -XX:TieredStopAtLevel=1 -jar "$jar" generate --input-spec "$SPEC" --generator-name "$generator" \
     --output "$out" --global-property apiTests=false,modelTests=false,apiDocs=false,modelDocs=false \
@@ -114,6 +155,7 @@ build() {
   local t0 g want stamp="$WORK/generated/.inputs.sha256"
   install_python
   ensure_java
+  ensure_go
   say "$("$VENV/bin/python" -m pip show openapi-generator-cli 2>/dev/null | sed -n 's/^Version: /openapi-generator-cli /p') on $(java -version 2>&1 | head -n 1)"
 
   # 1. Generate, unless the clients in .cache were generated from the same inputs.
@@ -181,7 +223,38 @@ EOF
     || fail "cargo build of the Rust scenario failed"
   say "cargo build took $(since "$t0") s"
 
+  # 6. Go: the scenario module, the generated package in it as ./liaison, built
+  # offline: the module cache is never used (every module outside the standard
+  # library is a Debian directory), the build cache stays in .cache/go-build.
+  mkdir -p "$WORK/go/scenario/liaison"
+  rsync -a --checksum --delete --include='*.go' --exclude='*' "$WORK/generated/go/" "$WORK/go/scenario/liaison/"
+  rsync -a --checksum "$SRC/go/go.mod" "$SRC/go/main.go" "$WORK/go/scenario/"
+  t0=$(now)
+  (cd "$WORK/go/scenario" && go_env go build -o "$WORK/go/liaison-oag-scenario" .) \
+    || fail "go build of the Go scenario failed (edit tests/ecosystem/openapi-generator/go/)"
+  say "go build took $(since "$t0") s ($(go version | cut -d' ' -f3))"
+
+  # 7. Java: the generated sources and the scenario, with javac.
+  rm -rf "$WORK/java/classes"
+  mkdir -p "$WORK/java/classes"
+  t0=$(now)
+  find "$WORK/generated/java/src/main/java" -name '*.java' >"$WORK/java/sources.txt"
+  echo "$SRC/java/Scenario.java" >>"$WORK/java/sources.txt"
+  if ! javac -J-XX:TieredStopAtLevel=1 -nowarn -proc:none -encoding UTF-8 -d "$WORK/java/classes" \
+    -cp "$(java_classpath)" @"$WORK/java/sources.txt" >"$WORK/java/javac.log" 2>&1; then
+    cat "$WORK/java/javac.log"
+    fail "javac failed (edit tests/ecosystem/openapi-generator/java/)"
+  fi
+  say "javac took $(since "$t0") s ($(wc -l <"$WORK/java/sources.txt") files)"
+
   touch "$WORK/.built"
+}
+
+# Go with nothing from the network: no proxy, no checksum database, no other
+# toolchain; GOPATH (the module cache, unused) and the build cache under .cache.
+go_env() {
+  env GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local GOTELEMETRY=off GOFLAGS=-mod=readonly \
+    GOPATH="$WORK/go/path" GOCACHE="$GO_BUILD_CACHE" "$@"
 }
 
 run() {
@@ -194,12 +267,14 @@ run() {
     python) PYTHONPATH="$WORK/generated/python" "$VENV/bin/python" "$SRC/python/scenario.py" ;;
     typescript) node "$WORK/typescript/dist/scenario.js" ;;
     rust) "$RUST_TARGET/debug/liaison-oag-scenario" ;;
-    *) echo "usage: $0 build | run python|typescript|rust" >&2; exit 2 ;;
+    go) "$WORK/go/liaison-oag-scenario" ;;
+    java) java -XX:TieredStopAtLevel=1 -cp "$WORK/java/classes:$(java_classpath)" Scenario ;;
+    *) echo "usage: $0 build | run python|typescript|rust|go|java" >&2; exit 2 ;;
   esac
 }
 
 case ${1:-} in
   build) build ;;
   run) shift; run "$@" ;;
-  *) echo "usage: $0 build | run python|typescript|rust" >&2; exit 2 ;;
+  *) echo "usage: $0 build | run python|typescript|rust|go|java" >&2; exit 2 ;;
 esac

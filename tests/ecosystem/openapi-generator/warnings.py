@@ -37,6 +37,8 @@ ALLOWED: dict[str, list[tuple[re.Pattern[str], str, int | None]]] = {
         ),
     ],
     "typescript-fetch": [],
+    "go": [],
+    "java": [],
     "rust": [
         (
             re.compile(r"[A-Z][A-Za-z0-9+.\-]* cannot be used as a model name\. Renamed to [A-Za-z0-9]*Slash[A-Za-z0-9]*"),
@@ -48,6 +50,18 @@ ALLOWED: dict[str, list[tuple[re.Pattern[str], str, int | None]]] = {
             re.compile(r"(in|type) cannot be used as a field/variable name\. Renamed to r#(in|type)"),
             "Rust keywords as wire names fixed elsewhere (RFC 9457 Problem.type, the form "
             "validations' InclusionValidation.in): raw identifiers, serde keeps the name",
+            None,
+        ),
+        (
+            re.compile(
+                r"(?:[a-z_]+\[(?:eq|contains|lt|gt)\] cannot be used as a (?:field/variable|parameter) name\. "
+                r"Renamed to [a-z_]+_left_square_bracket_(?:eq|contains|lt|gt)_right_square_bracket"
+                r"|[A-Za-z]+\[(?:eq|contains|lt|gt)\] cannot be used as a model name\. "
+                r"Renamed to [A-Za-z]+LeftSquareBracket(?:Eq|Contains|Lt|Gt)RightSquareBracket)"
+            ),
+            "the list's filters, one query parameter per operator named as on the wire (name[contains]): "
+            "brackets are no Rust identifier, so the argument is name_left_square_bracket_contains_right_square_bracket "
+            "and the query still says name[contains]; no such model is generated",
             None,
         ),
         (

@@ -148,15 +148,15 @@ await step("relationships: createRelationship -> 201", async () => {
   relationshipId = written.result.entityId;
 });
 
-await step("relationships: listRelationships name[contains] (deepObject) finds only the new one", async () => {
+await step("relationships: listRelationships nameContains finds only the new one", async () => {
   const api = new RiskRelationshipsApi(need(bearer, "a token"));
   const id = need(relationshipId, "the new relationship");
   requested.length = 0;
-  const page = await api.listRelationships({ name: { contains: run.toUpperCase() }, limit: 50 });
+  const page = await api.listRelationships({ nameContains: run.toUpperCase(), limit: 50 });
   const url = requested[0] ?? "";
   check(
     url.includes(`name%5Bcontains%5D=${encodeURIComponent(run.toUpperCase())}`),
-    "the client sends name[contains]=... (deepObject, brackets percent-encoded)",
+    "the client sends name[contains]=... (brackets percent-encoded)",
     url,
   );
   check(page.totalCount === 1 && page.result.length === 1, "exactly one match", page.totalCount);
@@ -182,7 +182,7 @@ await step("relationships: getRelationship reads the PUT back", async () => {
 
 await step("relationships: listRelationships no longer matches the old name", async () => {
   const api = new RiskRelationshipsApi(need(bearer, "a token"));
-  const page = await api.listRelationships({ name: { contains: run } });
+  const page = await api.listRelationships({ nameContains: run });
   check(page.totalCount === 0 && page.result.length === 0, "no match", page.totalCount);
 });
 

@@ -1,8 +1,7 @@
 //! End-to-end scenario for the Rust client (reqwest) that openapi-generator makes
 //! from liaison's OpenAPI document, against a running liaison with its demo
 //! tenant. Every request goes through the generated crate `liaison_client`: its
-//! operations, or, for the list filters, its Configuration's client and its
-//! `parse_deep_object` (see `list_relationships`).
+//! operations, the list's filters as their plain arguments (see `list_by_name`).
 //!
 //! Environment: LIAISON_URL, LIAISON_CLIENT_ID, LIAISON_CLIENT_SECRET,
 //! LIAISON_API_KEY. Prints one line per check and ends with `N passed, M
@@ -17,9 +16,7 @@ use std::fmt::Debug;
 use std::process::ExitCode;
 
 use liaison_client::apis::configuration::{ApiKey, Configuration};
-use liaison_client::apis::{
-    o_auth_api, parse_deep_object, related_users_api, relationship_users_api, risk_relationships_api, Error,
-};
+use liaison_client::apis::{o_auth_api, related_users_api, relationship_users_api, risk_relationships_api, Error};
 use liaison_client::models;
 
 const ORGANIZATION: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
@@ -98,43 +95,42 @@ fn document_example() -> models::RelationshipInput {
     )
 }
 
-/// listRelationships with a deepObject filter: `name: {contains: x}` is sent as
-/// `name[contains]=x`.
-///
-/// The generated `list_relationships` hands an exploded deepObject whose schema
-/// is a model to `RequestBuilder::query` as it is, which sends `contains=x` with
-/// no `name[...]` (liaison: 400 "contains is not a known parameter"); the crate's
-/// own `parse_deep_object` does it right, so the query is built with it and
-/// sent with the Configuration's client and token, and the answer is decoded into
-/// the generated model.
-async fn list_relationships(
-    config: &Configuration,
-    field: &str,
-    filter: &models::TextFilter,
-) -> Result<models::RiskListEnvelopeRelationship, Failure> {
-    let mut query = parse_deep_object(field, &serde_json::to_value(filter)?);
-    query.push(("limit".into(), "50".into()));
-    let mut request = config
-        .client
-        .get(format!("{}/api/relationships", config.base_path))
-        .query(&query);
-    if let Some(token) = &config.oauth_access_token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await?;
-    let status = response.status();
-    let text = response.text().await?;
-    if !status.is_success() {
-        return Err(format!("HTTP {status}: {text}").into());
-    }
-    Ok(serde_json::from_str(&text)?)
-}
-
-fn text_filter_contains(text: &str) -> models::TextFilter {
-    models::TextFilter {
-        contains: Some(text.into()),
-        ..models::TextFilter::new()
-    }
+/// listRelationships filtered by `name[contains]`, through the generated
+/// function: one argument per parameter, in the document's order, each filter
+/// operator its own (`name[contains]` is `name_left_square_bracket_contains_right_square_bracket`).
+async fn list_by_name(config: &Configuration, contains: &str) -> Result<models::RiskListEnvelopeRelationship, Failure> {
+    risk_relationships_api::list_relationships(
+        config,
+        Some(50),       // limit
+        None,           // offset
+        None,           // after
+        None,           // order_by
+        None,           // dir
+        None,           // entityId[eq]
+        None,           // name[eq]
+        Some(contains), // name[contains]
+        None,           // status[eq]
+        None,           // status[contains]
+        None,           // relationshipNumber[eq]
+        None,           // relationshipNumber[contains]
+        None,           // classification[eq]
+        None,           // classification[contains]
+        None,           // category[eq]
+        None,           // category[contains]
+        None,           // createdAt[eq]
+        None,           // createdAt[lt]
+        None,           // createdAt[gt]
+        None,           // modifiedAt[eq]
+        None,           // modifiedAt[lt]
+        None,           // modifiedAt[gt]
+        None,           // startEffectiveDate[eq]
+        None,           // startEffectiveDate[lt]
+        None,           // startEffectiveDate[gt]
+        None,           // If-None-Match
+        None,           // X-Correlation-Id
+    )
+    .await
+    .map_err(failure)
 }
 
 async fn token(checks: &mut Checks, base_path: &str) -> Result<String, Failure> {
@@ -185,54 +181,7 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
         &written,
     );
 
-    // What the generated operation sends for a deepObject filter (see list_relationships).
-    match risk_relationships_api::list_relationships(
-        config,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        Some(text_filter_contains(run)),
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-    )
-    .await
-    {
-        Err(Error::ResponseError(content)) => {
-            // openapi-generator 7.26.0's rust client; when this fails, the generator
-            // serializes deepObject and list_relationships() above can go.
-            // (Status400: the first variant of the untagged error enum that fits; see below.)
-            let message = match &content.entity {
-                Some(risk_relationships_api::ListRelationshipsError::Status400(envelope)) => {
-                    envelope.errors.first().map(|e| e.message.clone())
-                }
-                _ => None,
-            };
-            checks.check(
-                "generated list_relationships sends deepObject as `contains=...` (liaison: 400)",
-                content.status.as_u16() == 400 && message.as_deref() == Some("contains is not a known parameter"),
-                &content.content,
-            );
-        }
-        other => {
-            checks.check(
-                "generated list_relationships sends deepObject as `contains=...` (liaison: 400)",
-                false,
-                other.map(|page| page.total_count).map_err(failure),
-            );
-        }
-    }
-
-    let page = list_relationships(config, "name", &text_filter_contains(&run.to_uppercase())).await?;
+    let page = list_by_name(config, &run.to_uppercase()).await?;
     checks.check(
         "listRelationships name[contains] finds exactly the new relationship",
         page.total_count == 1 && page.result.iter().map(|r| r.entity_id).eq([id]),
@@ -262,7 +211,7 @@ async fn relationships(checks: &mut Checks, config: &Configuration, run: &str) -
         (&got.result.name, &got.result.supplier, got.result.start_effective_date),
     );
 
-    let page = list_relationships(config, "name", &text_filter_contains(run)).await?;
+    let page = list_by_name(config, run).await?;
     checks.check(
         "listRelationships name[contains] no longer matches the old name",
         page.total_count == 0 && page.result.is_empty(),
@@ -359,7 +308,10 @@ async fn relationship_users(
     let update = models::RelationshipUserUpdate::new(
         "reference_rest_api_relationship_update".into(),
         models::RelationshipUserUpdateForm {
-            properties: Some(Some(HashMap::from([("status".to_string(), "not_verified".to_string())]))),
+            properties: Some(Some(HashMap::from([(
+                "status".to_string(),
+                "not_verified".to_string(),
+            )]))),
         },
     );
     // The X-Correlation-Id header, through the parameter every generated operation has.
