@@ -9,7 +9,7 @@ use poem_openapi::types::ToJSON;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::xml;
+use crate::{wire, xml};
 
 /// A response body waiting for the negotiation layer to encode it as JSON or
 /// XML: the body plus what XML needs (root element, namespace).
@@ -32,7 +32,11 @@ pub enum BodyKind {
 impl Rendered {
     /// A body from its JSON value (an error envelope: rare, so not worth a twin).
     pub fn of<T: ToJSON>(value: &T) -> Self {
-        Self::from_value(value.to_json().unwrap_or_default(), T::name(), BodyKind::Plain)
+        Self::from_value(
+            value.to_json().unwrap_or_default(),
+            wire::name_of::<T>(),
+            BodyKind::Plain,
+        )
     }
 
     pub fn from_value(value: Value, root: Cow<'static, str>, kind: BodyKind) -> Self {
@@ -49,7 +53,7 @@ impl Rendered {
     pub fn typed<T: ToJSON + Serialize + Send + Sync + 'static>(body: T) -> Self {
         Self {
             body: Arc::new(Typed(body)),
-            root: T::name(),
+            root: wire::name_of::<T>(),
             kind: BodyKind::Plain,
         }
     }

@@ -41,7 +41,7 @@ fn agrees<T: ParseFromJSON + ToJSON + Serialize>() -> String {
         _ => Map::new(),
     };
     let root = serde_json::to_value(T::schema_ref()).expect("a schema");
-    let name = T::name().to_string();
+    let name = crate::wire::name_of::<T>().to_string();
     for full in [true, false] {
         let sample = Sample {
             schemas: &schemas,

@@ -8,6 +8,9 @@
 //! table ([`routes`]) is read from the handlers' own metadata, not from this
 //! document.
 //!
+//! - **Wire names.** The instances of generic schemas get the names the
+//!   codec writes as their XML roots (`RelationshipEnvelope`, not
+//!   `Envelope_Relationship`): see [`names`].
 //! - **Closed requests.** Every object schema a request body or a parameter
 //!   (a `deepObject` filter) reaches (through properties, items, maps and
 //!   compositions) gets `additionalProperties: false`, unless it says
@@ -34,6 +37,7 @@
 //! - **Shared responses.** Last, each distinct response and header is
 //!   declared once, in `components` (the `shared` module), and referred to.
 
+mod names;
 pub mod routes;
 mod shared;
 
@@ -80,6 +84,7 @@ impl Document {
     /// Finishes poem-openapi's `generated` JSON document.
     pub fn finish(generated: &str, finish: &Finish<'_>) -> anyhow::Result<Self> {
         let mut value: Value = serde_json::from_str(generated).context("the generated OpenAPI document is not JSON")?;
+        names::name_instances(&mut value)?;
         let bodies = Bodies::of(&value)?;
         screen_parameters(&mut value);
         let schemas = value

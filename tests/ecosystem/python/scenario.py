@@ -37,16 +37,16 @@ from liaison_client.models import (
     RelatedUserEnvelope,
     RelatedUserUpdate,
     RelationshipCreate,
+    RelationshipEnvelope,
     RelationshipInput,
+    RelationshipListEnvelope,
     RelationshipUser,
     RelationshipUserCreate,
     RelationshipUserCreated,
     RelationshipUserUpdate,
-    RiskEnvelopeRelationship,
-    RiskEnvelopeRelationshipWritten,
+    RelationshipWrittenEnvelope,
     RiskErrorCode,
     RiskErrorEnvelope,
-    RiskListEnvelopeRelationship,
     TextFilter,
     TokenRequest,
     TokenResponse,
@@ -114,7 +114,7 @@ def expect(name: str, response, status: int, parsed_type: type):
     return body if ok else None
 
 
-def list_by_name(client: AuthenticatedClient, text: str) -> Response[RiskListEnvelopeRelationship]:
+def list_by_name(client: AuthenticatedClient, text: str) -> Response[RelationshipListEnvelope]:
     """listRelationships with `name[contains]=text`, decoded into the generated model.
 
     openapi-python-client 0.29.1 sends a deepObject parameter as its bare
@@ -123,7 +123,7 @@ def list_by_name(client: AuthenticatedClient, text: str) -> Response[RiskListEnv
     generated client's own httpx client (its base URL and token).
     """
     response = client.get_httpx_client().get("/api/relationships", params={"name[contains]": text, "limit": 50})
-    parsed = RiskListEnvelopeRelationship.from_dict(response.json()) if response.status_code == 200 else None
+    parsed = RelationshipListEnvelope.from_dict(response.json()) if response.status_code == 200 else None
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -166,7 +166,7 @@ def relationships(client: AuthenticatedClient) -> str | None:
         "createRelationship",
         create_relationship.sync_detailed(client=client, body=body),
         201,
-        RiskEnvelopeRelationshipWritten,
+        RelationshipWrittenEnvelope,
     )
     if written is None:
         return None
@@ -177,7 +177,7 @@ def relationships(client: AuthenticatedClient) -> str | None:
         "getRelationship (new)",
         get_relationship.sync_detailed(entity_id, client=client),
         200,
-        RiskEnvelopeRelationship,
+        RelationshipEnvelope,
     )
     if got is not None:
         rel = got.result
@@ -212,7 +212,7 @@ def relationships(client: AuthenticatedClient) -> str | None:
         "listRelationships name[contains]",
         list_by_name(client, RUN),
         200,
-        RiskListEnvelopeRelationship,
+        RelationshipListEnvelope,
     )
     if listed is not None:
         check(
@@ -226,7 +226,7 @@ def relationships(client: AuthenticatedClient) -> str | None:
         "updateRelationship (PUT, vendor example body)",
         update_relationship.sync_detailed(entity_id, client=client, body=update_body),
         200,
-        RiskEnvelopeRelationshipWritten,
+        RelationshipWrittenEnvelope,
     )
     if updated is not None:
         check(
@@ -237,7 +237,7 @@ def relationships(client: AuthenticatedClient) -> str | None:
         after = get_relationship.sync_detailed(entity_id, client=client).parsed
         check(
             "getRelationship after PUT: renamed, supplier kept",
-            isinstance(after, RiskEnvelopeRelationship)
+            isinstance(after, RelationshipEnvelope)
             and after.result.name == EXAMPLE_BODY["name"]
             and str(after.result.supplier.entity_id) == SUPPLIER,
             after.to_dict() if after is not None else None,
@@ -247,7 +247,7 @@ def relationships(client: AuthenticatedClient) -> str | None:
         "listRelationships name[contains] after the rename",
         list_by_name(client, RUN),
         200,
-        RiskListEnvelopeRelationship,
+        RelationshipListEnvelope,
     )
     if renamed is not None:
         check(

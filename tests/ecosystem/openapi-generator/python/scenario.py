@@ -23,11 +23,11 @@ from liaison_oag.models import (
     RelatedUserUpdate,
     RelationshipCreate,
     RelationshipInput,
+    RelationshipListEnvelope,
     RelationshipUserCreate,
     RelationshipUserUpdate,
     RiskErrorCode,
     RiskErrorEnvelope,
-    RiskListEnvelopeRelationship,
     TextFilter,
     TokenRequest,
 )
@@ -87,7 +87,7 @@ def deep_object(parameter: str, value) -> list[tuple[str, str]]:
     return [(f"{parameter}[{operator}]", operand) for operator, operand in value.to_dict().items()]
 
 
-def list_relationships(client: ApiClient, **filters) -> RiskListEnvelopeRelationship:
+def list_relationships(client: ApiClient, **filters) -> RelationshipListEnvelope:
     """listRelationships with deepObject filters, through the generated ApiClient.
 
     The generated list_relationships sends a deepObject parameter as
@@ -107,7 +107,7 @@ def list_relationships(client: ApiClient, **filters) -> RiskListEnvelopeRelation
     response.read()
     return client.response_deserialize(
         response_data=response,
-        response_types_map={"200": "RiskListEnvelopeRelationship", "400": "RiskErrorEnvelope"},
+        response_types_map={"200": "RelationshipListEnvelope", "400": "RiskErrorEnvelope"},
     ).data
 
 
@@ -198,7 +198,7 @@ def relationships(client: ApiClient) -> str | None:
     response = client.call_api(*request)
     response.read()
     xml_written = client.response_deserialize(
-        response_data=response, response_types_map={"200": "RiskEnvelopeRelationshipWritten"}
+        response_data=response, response_types_map={"200": "RelationshipWrittenEnvelope"}
     ).data
     check(
         "updateRelationship with an XML body -> 200, the same entityId",

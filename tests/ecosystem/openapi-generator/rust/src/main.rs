@@ -111,7 +111,7 @@ async fn list_relationships(
     config: &Configuration,
     field: &str,
     filter: &models::TextFilter,
-) -> Result<models::RiskListEnvelopeRelationship, Failure> {
+) -> Result<models::RelationshipListEnvelope, Failure> {
     let mut query = parse_deep_object(field, &serde_json::to_value(filter)?);
     query.push(("limit".into(), "50".into()));
     let mut request = config
