@@ -10,7 +10,8 @@
 //!
 //! - **Wire names.** The instances of generic schemas get the names the
 //!   codec writes as their XML roots (`RelationshipEnvelope`, not
-//!   `Envelope_Relationship`): see [`names`].
+//!   `Envelope_Relationship`): the `names` module, by
+//!   [`crate::wire::concrete_name`].
 //! - **Closed requests.** Every object schema a request body or a parameter
 //!   (a `deepObject` filter) reaches (through properties, items, maps and
 //!   compositions) gets `additionalProperties: false`, unless it says
@@ -36,10 +37,14 @@
 //!   Swagger UI shows is a document the server reads as the JSON example.
 //! - **Shared responses.** Last, each distinct response and header is
 //!   declared once, in `components` (the `shared` module), and referred to.
+//!
+//! The XML Schemas of the XML bodies ([`xsd`]) are written from the
+//! finished document, and served under [`SCHEMAS_PATH`].
 
 mod names;
 pub mod routes;
 mod shared;
+pub mod xsd;
 
 use anyhow::Context as _;
 use poem::endpoint::make_sync;
@@ -73,12 +78,18 @@ pub struct Document {
     pub value: Value,
     pub json: String,
     pub yaml: String,
+    /// The XML Schemas of its XML bodies, [`xsd::MAIN`] first.
+    pub xsd: Vec<xsd::SchemaFile>,
     /// The wire rules' page.
     rules: String,
 }
 
 /// Where the docs serve the wire rules (linked from the document's `externalDocs`).
 pub const RULES_PATH: &str = "/docs/rules";
+
+/// Where the XML Schemas are served, each under its file name
+/// (`/schemas/liaison.xsd`).
+pub const SCHEMAS_PATH: &str = "/schemas";
 
 impl Document {
     /// Finishes poem-openapi's `generated` JSON document.
@@ -121,10 +132,12 @@ impl Document {
         shared::share_responses(&mut value);
         let json = serde_json::to_string_pretty(&value).context("the finished document cannot be written as JSON")?;
         let yaml = serde_yaml::to_string(&value).context("the finished document cannot be written as YAML")?;
+        let xsd = xsd::schemas(&value)?;
         Ok(Self {
             value,
             json,
             yaml,
+            xsd,
             rules: rules_page(finish.rules),
         })
     }
@@ -160,6 +173,25 @@ impl Document {
                 .header("Content-Disposition", "inline; filename=\"openapi.yaml\"")
                 .body(yaml.clone())
         })
+    }
+
+    /// Serves the XML Schemas, each at its file name (nest it at [`SCHEMAS_PATH`]).
+    pub fn xsd_endpoint(&self) -> impl Endpoint + 'static {
+        let mut route = poem::Route::new();
+        for file in &self.xsd {
+            let text = file.text.clone();
+            let disposition = format!("inline; filename=\"{}\"", file.name);
+            route = route.at(
+                format!("/{}", file.name),
+                make_sync(move |_| {
+                    Response::builder()
+                        .content_type("application/xml")
+                        .header("Content-Disposition", disposition.as_str())
+                        .body(text.clone())
+                }),
+            );
+        }
+        route
     }
 
     /// Swagger UI (embedded by poem-openapi, nothing downloaded) showing this
