@@ -120,9 +120,11 @@ macro_rules! wire {
 /// The wire name of `T`: its schema component in the spec, the root
 /// element of its XML documents (see [`concrete_name`]).
 pub fn name_of<T: Type>() -> Cow<'static, str> {
-    match T::name() {
-        Cow::Borrowed(name) => concrete_name(name).into_owned().into(),
-        Cow::Owned(name) => concrete_name(&name).into_owned().into(),
+    let name = T::name();
+    if name.contains('_') {
+        Cow::Owned(concrete_name(&name).into_owned())
+    } else {
+        name
     }
 }
 
