@@ -163,6 +163,14 @@ fn absent(schema: &Value) -> String {
     }
 }
 
+/// `value`, or what its `$ref` points at in `spec`.
+fn resolved<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
+    value["$ref"]
+        .as_str()
+        .and_then(|r| spec.pointer(r.trim_start_matches('#')))
+        .unwrap_or(value)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_xml_answers_of_every_operation_validate() {
     if !xmllint_available() {
@@ -172,19 +180,27 @@ async fn the_xml_answers_of_every_operation_validate() {
     let token = app.demo_token().await;
     let spec = json(app.client.get(app.url("/openapi.json")).send().await.expect("spec")).await;
     let mut answers: Vec<(String, String)> = Vec::new();
-    for (path, item) in spec["paths"].as_object().expect("paths") {
-        for (method, operation) in item.as_object().expect("a path item") {
-            let mut url = path.clone();
-            for parameter in operation["parameters"].as_array().into_iter().flatten() {
-                if parameter["in"] == "path" {
-                    let name = parameter["name"].as_str().expect("a name");
-                    url = url.replace(&format!("{{{name}}}"), &absent(&parameter["schema"]));
+    // With the demo's token and the documented examples (the demo's data:
+    // answers, or refusals of a second create), with the token and ids that
+    // name nothing (404s, bodies that do not validate), and without a
+    // token (401s).
+    for (documented, authorized) in [(true, true), (false, true), (false, false)] {
+        for (path, item) in spec["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("a path item") {
+                let mut url = path.clone();
+                for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                    let parameter = resolved(&spec, parameter);
+                    if parameter["in"] == "path" {
+                        let name = parameter["name"].as_str().expect("a name");
+                        let value = match parameter["schema"]["example"].as_str() {
+                            Some(example) if documented => example.to_string(),
+                            _ if documented => parameter["schema"]["example"].to_string(),
+                            _ => absent(&parameter["schema"]),
+                        };
+                        url = url.replace(&format!("{{{name}}}"), &value);
+                    }
                 }
-            }
-            let method: reqwest::Method = method.to_uppercase().parse().expect("a method");
-            // With the demo's token (lists of its data, 404s, bodies that do
-            // not validate), and without one (401s).
-            for authorized in [true, false] {
+                let method: reqwest::Method = method.to_uppercase().parse().expect("a method");
                 let mut request = app
                     .client
                     .request(method.clone(), app.url(&url))
@@ -192,8 +208,10 @@ async fn the_xml_answers_of_every_operation_validate() {
                 if authorized {
                     request = request.bearer_auth(&token);
                 }
-                if operation.get("requestBody").is_some() {
-                    request = request.header("content-type", "application/xml").body("<Empty/>");
+                if let Some(body) = operation.get("requestBody") {
+                    let example = resolved(&spec, body)["content"]["application/xml"]["example"].as_str();
+                    let body = example.filter(|_| documented).unwrap_or("<Empty/>").to_string();
+                    request = request.header("content-type", "application/xml").body(body);
                 }
                 let response = request.send().await.expect("request");
                 let label = format!("{method} {url} ({}): {}", response.status(), content_type(&response));
@@ -203,7 +221,7 @@ async fn the_xml_answers_of_every_operation_validate() {
             }
         }
     }
-    assert!(answers.len() >= 60, "{} XML answers", answers.len());
+    assert!(answers.len() >= 100, "{} XML answers", answers.len());
     let refused = invalid(&answers);
     assert!(refused.is_empty(), "XML answers the schemas refuse: {refused:#?}");
     let roots: std::collections::BTreeSet<&str> = answers
