@@ -134,8 +134,10 @@ pub fn name_of<T: Type>() -> Cow<'static, str> {
 /// (`Envelope_Relationship`), an internal name no client should see. Its
 /// wire name is the parameter's (itself a wire name, for a nested generic)
 /// followed by the generic's: `RelationshipEnvelope`. A name without `_`
-/// is not an instance and is its own wire name; wire names never contain
-/// `_` (the finished document is checked for that).
+/// is not an instance and is its own wire name. So no other schema may be
+/// named with `_` (`#[oai(rename = "A_B")]` would be taken for an instance
+/// and renamed `BA`); two schemas given the same wire name stop the
+/// document.
 pub fn concrete_name(name: &str) -> Cow<'_, str> {
     match name.split_once('_') {
         Some((generic, param)) => Cow::Owned(format!("{}{generic}", concrete_name(param))),
