@@ -63,11 +63,18 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi { out } => {
-            let (json, yaml) = spec(ApiContext::detached())?;
+            let document = dialects::document(&dialects::service(ApiContext::detached()))?;
             std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-            std::fs::write(out.join("openapi.json"), json)?;
-            std::fs::write(out.join("openapi.yaml"), yaml)?;
-            println!("wrote {0}/openapi.json and {0}/openapi.yaml", out.display());
+            let files = [
+                ("openapi.json".to_string(), document.json),
+                ("openapi.yaml".to_string(), document.yaml),
+            ];
+            let schemas = document.xsd.into_iter().map(|file| (file.name, file.text));
+            for (name, text) in files.into_iter().chain(schemas) {
+                let path = out.join(&name);
+                std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+                println!("wrote {}", path.display());
+            }
             Ok(())
         }
         Command::Tenants { action } => {
@@ -191,6 +198,13 @@ pub fn spec(ctx: ApiContext) -> anyhow::Result<(String, String)> {
     Ok((document.json, document.yaml))
 }
 
+/// The XML Schemas of the XML bodies (file name and text), exactly as served
+/// under `/schemas/`.
+pub fn xml_schemas(ctx: ApiContext) -> anyhow::Result<Vec<(String, String)>> {
+    let document = dialects::document(&dialects::service(ctx))?;
+    Ok(document.xsd.into_iter().map(|file| (file.name, file.text)).collect())
+}
+
 /// The whole HTTP application. The scopes each operation requires are read
 /// from the handlers' metadata; handlers that declare none stop start-up
 /// rather than leave operations unguarded.
@@ -204,6 +218,7 @@ pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl En
     let route = Route::new()
         .at("/openapi.json", document.json_endpoint())
         .at("/openapi.yaml", document.yaml_endpoint())
+        .nest(crate::document::SCHEMAS_PATH, document.xsd_endpoint())
         .nest("/docs", document.swagger_ui(&service)?)
         .at("/favicon.ico", crate::document::favicon())
         .nest("/", service);

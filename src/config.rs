@@ -74,7 +74,7 @@ pub enum Command {
         #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
         relationships: u64,
     },
-    /// Write the OpenAPI document as openapi.json and openapi.yaml.
+    /// Write the OpenAPI document as openapi.json and openapi.yaml, and its XML Schemas (liaison.xsd, ...).
     Openapi {
         /// The folder to write into.
         #[arg(long, default_value = "openapi")]

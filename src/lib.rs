@@ -24,4 +24,4 @@ pub mod wire;
 pub mod write;
 pub mod xml;
 
-pub use app::{app, spec};
+pub use app::{app, spec, xml_schemas};

@@ -313,7 +313,12 @@ fn operation_label(routes: &RouteTable, method: &Method, path: &str) -> String {
     }
     let label = if path == PATH {
         "metrics"
-    } else if path == "/docs" || path.starts_with("/docs/") || path == "/openapi.json" || path == "/openapi.yaml" {
+    } else if path == "/docs"
+        || path.starts_with("/docs/")
+        || path == "/openapi.json"
+        || path == "/openapi.yaml"
+        || path.starts_with("/schemas/")
+    {
         "docs"
     } else {
         "unmatched"
@@ -400,6 +405,7 @@ mod tests {
         assert_eq!(label(Method::GET, "/metrics"), "metrics");
         assert_eq!(label(Method::GET, "/docs/index.css"), "docs");
         assert_eq!(label(Method::GET, "/openapi.json"), "docs");
+        assert_eq!(label(Method::GET, "/schemas/liaison.xsd"), "docs");
         assert_eq!(label(Method::GET, "/no/such/path/4711"), "unmatched");
     }
 }

@@ -21,7 +21,11 @@
 //! | enum | `Variant = "Wire_Name"`, or `Variant` alone | the variant's one spelling (its own name when none is given) |
 //!
 //! A generic struct takes one type parameter, bounded as poem-openapi
-//! needs (`ParseFromJSON + ToJSON`; serde adds `Serialize` itself).
+//! needs (`ParseFromJSON + ToJSON`; serde adds `Serialize` itself). Its
+//! instances are named after their parameter, the generic's own name
+//! (`#[oai(rename = "Envelope")]`) following it: `RelationshipEnvelope`,
+//! `CategoryList`, the names a JAXB or .NET user expects (see
+//! [`concrete_name`]).
 //!
 //! An enum also gets `ALL` (its values), `NAMES` (their spellings) and
 //! `as_str`: the domain parses and words its errors from those, so each
@@ -111,6 +115,34 @@ macro_rules! wire {
     ($($item:tt)*) => {
         $crate::wire!(@s [] $($item)*);
     };
+}
+
+/// The wire name of `T`: its schema component in the spec, the root
+/// element of its XML documents (see [`concrete_name`]).
+pub fn name_of<T: Type>() -> Cow<'static, str> {
+    let name = T::name();
+    if name.contains('_') {
+        Cow::Owned(concrete_name(&name).into_owned())
+    } else {
+        name
+    }
+}
+
+/// The wire name of a schema poem-openapi names `name`.
+///
+/// poem-openapi names an instance of a generic struct `{Generic}_{Param}`
+/// (`Envelope_Relationship`), an internal name no client should see. Its
+/// wire name is the parameter's (itself a wire name, for a nested generic)
+/// followed by the generic's: `RelationshipEnvelope`. A name without `_`
+/// is not an instance and is its own wire name. So no other schema may be
+/// named with `_` (`#[oai(rename = "A_B")]` would be taken for an instance
+/// and renamed `BA`); two schemas given the same wire name stop the
+/// document.
+pub fn concrete_name(name: &str) -> Cow<'_, str> {
+    match name.split_once('_') {
+        Some((generic, param)) => Cow::Owned(format!("{}{generic}", concrete_name(param))),
+        None => Cow::Borrowed(name),
+    }
 }
 
 /// An instant on the wire: RFC 3339 with a `+00:00` offset, documented as

@@ -3,13 +3,15 @@
 //! its JSON value.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use poem_openapi::types::ToJSON;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::xml;
+use crate::{wire, xml};
 
 /// A response body waiting for the negotiation layer to encode it as JSON or
 /// XML: the body plus what XML needs (root element, namespace).
@@ -32,7 +34,11 @@ pub enum BodyKind {
 impl Rendered {
     /// A body from its JSON value (an error envelope: rare, so not worth a twin).
     pub fn of<T: ToJSON>(value: &T) -> Self {
-        Self::from_value(value.to_json().unwrap_or_default(), T::name(), BodyKind::Plain)
+        Self::from_value(
+            value.to_json().unwrap_or_default(),
+            wire::name_of::<T>(),
+            BodyKind::Plain,
+        )
     }
 
     pub fn from_value(value: Value, root: Cow<'static, str>, kind: BodyKind) -> Self {
@@ -49,7 +55,7 @@ impl Rendered {
     pub fn typed<T: ToJSON + Serialize + Send + Sync + 'static>(body: T) -> Self {
         Self {
             body: Arc::new(Typed(body)),
-            root: T::name(),
+            root: wire::name_of::<T>(),
             kind: BodyKind::Plain,
         }
     }
@@ -61,7 +67,31 @@ impl Rendered {
 
     /// The body as an XML document, its root element [`Rendered::root`].
     pub fn xml(&self, namespace: Option<&str>) -> String {
-        self.body.xml(&self.root, namespace)
+        let xml = self.body.xml(&self.root, namespace);
+        if let Some(dir) = KEPT_XML.get() {
+            keep(dir, &xml);
+        }
+        xml
+    }
+}
+
+/// Where [`keep_xml_answers`] keeps copies of the XML answers, once asked.
+static KEPT_XML: OnceLock<PathBuf> = OnceLock::new();
+
+/// Keeps a copy of every XML answer this process writes from now on, one
+/// file each in `dir` (which must exist): the tests collect them so that
+/// `scripts/test` can validate each against the XML Schemas. Nothing is
+/// kept unless this is called; a second call changes nothing.
+pub fn keep_xml_answers(dir: PathBuf) {
+    let _ = KEPT_XML.set(dir);
+}
+
+fn keep(dir: &std::path::Path, xml: &str) {
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let n = COUNT.fetch_add(1, Ordering::Relaxed);
+    let file = dir.join(format!("answer-{}-{n}.xml", std::process::id()));
+    if let Err(e) = std::fs::write(&file, xml) {
+        tracing::warn!(file = %file.display(), error = %e, "cannot keep a copy of an XML answer");
     }
 }
 

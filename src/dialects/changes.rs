@@ -49,7 +49,9 @@ crate::wire! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldChange {
         pub field: String,
+        #[nullable]
         pub before: Value,
+        #[nullable]
         pub after: Value,
     }
 }

@@ -32,8 +32,9 @@ use super::setup::users::User;
 use crate::context::ApiContext;
 use crate::xml;
 
-/// Checks `T` and returns its schema name.
-fn agrees<T: ParseFromJSON + ToJSON + Serialize>() -> String {
+/// Checks `T` and returns its schema name, and the XML serde writes of its
+/// samples (with every optional member, and with the required ones only).
+fn agrees<T: ParseFromJSON + ToJSON + Serialize>() -> (String, Vec<(String, String)>) {
     let mut registry = Registry::new();
     T::register(&mut registry);
     let schemas = match serde_json::to_value(&registry.schemas) {
@@ -41,7 +42,8 @@ fn agrees<T: ParseFromJSON + ToJSON + Serialize>() -> String {
         _ => Map::new(),
     };
     let root = serde_json::to_value(T::schema_ref()).expect("a schema");
-    let name = T::name().to_string();
+    let name = crate::wire::name_of::<T>().to_string();
+    let mut written = Vec::new();
     for full in [true, false] {
         let sample = Sample {
             schemas: &schemas,
@@ -56,13 +58,11 @@ fn agrees<T: ParseFromJSON + ToJSON + Serialize>() -> String {
             Some(spec.clone()),
             "{name}: serde's JSON"
         );
-        assert_eq!(
-            xml::ser::to_xml(&name, None, &value).ok(),
-            Some(xml::to_xml(&name, None, &spec)),
-            "{name}: serde's XML"
-        );
+        let xml = xml::ser::to_xml(&name, None, &value).ok();
+        assert_eq!(xml, Some(xml::to_xml(&name, None, &spec)), "{name}: serde's XML");
+        written.push((format!("{name} (full: {full})"), xml.unwrap_or_default()));
     }
-    name
+    (name, written)
 }
 
 /// A value of a schema, made up.
@@ -96,7 +96,11 @@ impl Sample<'_> {
             (Some("number"), _) => json!(1.5),
             (Some("boolean"), _) => json!(true),
             // Any value (a change's `before` and `after`): text, as most are.
-            (None, None) if schema.as_object().is_some_and(|s| s.keys().all(|k| k == "description")) => {
+            (None, None)
+                if schema
+                    .as_object()
+                    .is_some_and(|s| s.keys().all(|k| k == "description" || k == "nullable")) =>
+            {
                 json!("any value")
             }
             (Some("array"), _) => json!([self.of(&schema["items"], depth + 1)]),
@@ -147,8 +151,8 @@ fn answer_schemas() -> BTreeSet<String> {
 }
 
 #[test]
-fn every_answer_is_written_by_serde_as_the_spec_describes_it() {
-    let checked: BTreeSet<String> = [
+fn every_answer_is_written_by_serde_as_the_spec_describes_it_and_as_the_xml_schemas_do() {
+    let (checked, written): (BTreeSet<String>, Vec<Vec<(String, String)>>) = [
         agrees::<Health>(),
         agrees::<TokenResponse>(),
         agrees::<RiskEnvelope<Relationship>>(),
@@ -184,7 +188,12 @@ fn every_answer_is_written_by_serde_as_the_spec_describes_it() {
         agrees::<crate::dialects::changes::ChangePage>(),
     ]
     .into_iter()
-    .collect();
+    .unzip();
     let unchecked: Vec<String> = answer_schemas().difference(&checked).cloned().collect();
     assert!(unchecked.is_empty(), "answers without a check here: {unchecked:?}");
+    let document = super::document(&super::service(ApiContext::detached())).expect("the document");
+    let written: Vec<(String, String)> = written.into_iter().flatten().collect();
+    if let Some(refused) = crate::document::xsd::tests::refused(&document.xsd, &written) {
+        assert!(refused.is_empty(), "answers the XML Schemas refuse: {refused:#?}");
+    }
 }

@@ -8,6 +8,10 @@
 //! table ([`routes`]) is read from the handlers' own metadata, not from this
 //! document.
 //!
+//! - **Wire names.** The instances of generic schemas get the names the
+//!   codec writes as their XML roots (`RelationshipEnvelope`, not
+//!   `Envelope_Relationship`): the `names` module, by
+//!   [`crate::wire::concrete_name`].
 //! - **Table parameters.** An operation that reads its whole query string
 //!   declares its parameters from its own table ([`Finish::parameters`]),
 //!   one per name as sent (the Risk list's `name[contains]`).
@@ -36,9 +40,14 @@
 //!   Swagger UI shows is a document the server reads as the JSON example.
 //! - **Shared responses.** Last, each distinct response and header is
 //!   declared once, in `components` (the `shared` module), and referred to.
+//!
+//! The XML Schemas of the XML bodies ([`xsd`]) are written from the
+//! finished document, and served under [`SCHEMAS_PATH`].
 
+mod names;
 pub mod routes;
 mod shared;
+pub mod xsd;
 
 use anyhow::Context as _;
 use poem::endpoint::make_sync;
@@ -79,6 +88,8 @@ pub struct Document {
     pub value: Value,
     pub json: String,
     pub yaml: String,
+    /// The XML Schemas of its XML bodies, [`xsd::MAIN`] first.
+    pub xsd: Vec<xsd::SchemaFile>,
     /// The wire rules' page.
     rules: String,
 }
@@ -86,10 +97,15 @@ pub struct Document {
 /// Where the docs serve the wire rules (linked from the document's `externalDocs`).
 pub const RULES_PATH: &str = "/docs/rules";
 
+/// Where the XML Schemas are served, each under its file name
+/// (`/schemas/liaison.xsd`).
+pub const SCHEMAS_PATH: &str = "/schemas";
+
 impl Document {
     /// Finishes poem-openapi's `generated` JSON document.
     pub fn finish(generated: &str, finish: &Finish<'_>) -> anyhow::Result<Self> {
         let mut value: Value = serde_json::from_str(generated).context("the generated OpenAPI document is not JSON")?;
+        names::name_instances(&mut value)?;
         let bodies = Bodies::of(&value)?;
         declare_parameters(&mut value, finish.parameters);
         screen_parameters(&mut value);
@@ -127,10 +143,12 @@ impl Document {
         shared::share_responses(&mut value);
         let json = serde_json::to_string_pretty(&value).context("the finished document cannot be written as JSON")?;
         let yaml = serde_yaml::to_string(&value).context("the finished document cannot be written as YAML")?;
+        let xsd = xsd::schemas(&value)?;
         Ok(Self {
             value,
             json,
             yaml,
+            xsd,
             rules: rules_page(finish.rules),
         })
     }
@@ -166,6 +184,25 @@ impl Document {
                 .header("Content-Disposition", "inline; filename=\"openapi.yaml\"")
                 .body(yaml.clone())
         })
+    }
+
+    /// Serves the XML Schemas, each at its file name (nest it at [`SCHEMAS_PATH`]).
+    pub fn xsd_endpoint(&self) -> impl Endpoint + 'static {
+        let mut route = poem::Route::new();
+        for file in &self.xsd {
+            let text = file.text.clone();
+            let disposition = format!("inline; filename=\"{}\"", file.name);
+            route = route.at(
+                format!("/{}", file.name),
+                make_sync(move |_| {
+                    Response::builder()
+                        .content_type("application/xml")
+                        .header("Content-Disposition", disposition.as_str())
+                        .body(text.clone())
+                }),
+            );
+        }
+        route
     }
 
     /// Swagger UI (embedded by poem-openapi, nothing downloaded) showing this

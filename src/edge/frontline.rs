@@ -195,6 +195,7 @@ fn is_documentation(path: &str) -> bool {
         || path.starts_with("/docs/")
         || path == "/openapi.json"
         || path == "/openapi.yaml"
+        || path.starts_with("/schemas/")
         || path == "/favicon.ico"
 }
 

@@ -1,7 +1,7 @@
 use poem_openapi::types::ToJSON;
 use serde_json::json;
 
-use super::Timestamp;
+use super::{Timestamp, concrete_name, name_of};
 
 crate::wire! {
     /// A test enum.
@@ -57,4 +57,11 @@ fn one_declaration_writes_the_same_members_to_the_spec_and_to_serde() {
     assert_eq!(Colour::NAMES, ["Colour_Red", "blue", "Green"]);
     assert_eq!(Colour::ALL, [Colour::Red, Colour::Blue, Colour::Green]);
     assert_eq!(Colour::Blue.as_str(), "blue");
+}
+
+#[test]
+fn a_generic_instance_is_named_after_its_parameter() {
+    assert_eq!(name_of::<Outer<Inner>>(), "InnerOuter");
+    assert_eq!(name_of::<Inner>(), "Inner");
+    assert_eq!(concrete_name("Envelope_List_Category"), "CategoryListEnvelope");
 }

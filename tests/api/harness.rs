@@ -193,6 +193,7 @@ pub async fn serve_with(url: &str, settings: &ContextSettings, limits: ServerSet
     if std::env::var_os("RUST_LOG").is_some() {
         liaison::telemetry::init(liaison::config::LogFormat::Text);
     }
+    keep_xml_answers();
     let store = Store::connect(url).await.expect("connect");
     store.migrate().await.expect("migrate");
     let ctx = ApiContext::new(store.clone(), settings).await.expect("context");
@@ -200,6 +201,17 @@ pub async fn serve_with(url: &str, settings: &ContextSettings, limits: ServerSet
         .await
         .expect("server starts");
     (store, server)
+}
+
+/// With `LIAISON_TEST_XML_DIR` set (`scripts/test` sets it), every XML
+/// answer the servers of this test write is kept there, one file each, to
+/// be validated against the XML Schemas (`openapi/liaison.xsd`) afterwards.
+pub fn keep_xml_answers() {
+    if let Some(dir) = std::env::var_os("LIAISON_TEST_XML_DIR") {
+        let dir = std::path::PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).expect("LIAISON_TEST_XML_DIR can be created");
+        liaison::codec::rendered::keep_xml_answers(dir);
+    }
 }
 
 /// `url` with its database name replaced by `name`.

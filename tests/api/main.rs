@@ -31,3 +31,4 @@ mod vendor_clients;
 mod vendor_words;
 mod wire_words;
 mod xml_bodies;
+mod xml_schemas;

@@ -1,4 +1,4 @@
-//! The committed OpenAPI document must equal what the code generates.
+//! The committed OpenAPI document and XML Schemas must equal what the code generates.
 
 use liaison::context::ApiContext;
 
@@ -17,6 +17,30 @@ async fn committed_spec_is_up_to_date() {
         assert!(
             committed == *fresh,
             "openapi/{file} is stale: regenerate it with `{REGENERATE}` and commit the result"
+        );
+    }
+}
+
+#[test]
+fn committed_xml_schemas_are_up_to_date() {
+    let fresh = liaison::xml_schemas(ApiContext::detached()).expect("the schemas");
+    let root = env!("CARGO_MANIFEST_DIR");
+    for (file, text) in &fresh {
+        let committed = std::fs::read_to_string(format!("{root}/openapi/{file}")).unwrap_or_default();
+        assert!(
+            committed == *text,
+            "openapi/{file} is stale: regenerate it with `{REGENERATE}` and commit the result"
+        );
+    }
+    let committed: Vec<String> = std::fs::read_dir(format!("{root}/openapi"))
+        .expect("openapi/")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".xsd"))
+        .collect();
+    for file in committed {
+        assert!(
+            fresh.iter().any(|(name, _)| *name == file),
+            "openapi/{file} is no longer generated: remove it"
         );
     }
 }

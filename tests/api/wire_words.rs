@@ -56,7 +56,7 @@ impl Spec {
         schema
     }
 
-    /// Component names that read as internals (compound words, `ListPage_X`):
+    /// Component names that read as internals (compound words, `RelationshipEnvelope`):
     /// single words like `Relationship` are also the entities' English names.
     fn internal_names(&self) -> Vec<String> {
         self.doc["components"]["schemas"]

@@ -196,6 +196,7 @@ crate::wire! {
 crate::wire! {
     /// The vendor's success envelope.
     #[derive(Debug, Clone)]
+    #[oai(rename = "Envelope")]
     pub struct RiskEnvelope<T> {
         /// Always `true`.
         pub success: bool,
@@ -209,6 +210,7 @@ crate::wire! {
     /// The vendor's list envelope.
     #[derive(Debug, Clone)]
     #[rename_all = "camelCase"]
+    #[oai(rename = "ListEnvelope")]
     pub struct RiskListEnvelope<T> {
         /// Always `true`.
         pub success: bool,

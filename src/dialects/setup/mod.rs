@@ -87,6 +87,7 @@ crate::wire! {
     /// One page of a list, oldest first.
     #[derive(Debug)]
     #[rename_all = "camelCase"]
+    #[oai(rename = "List")]
     pub struct ListPage<T> {
         pub items: Vec<T>,
         /// How many there are in all.

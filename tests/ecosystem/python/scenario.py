@@ -37,16 +37,16 @@ from liaison_client.models import (
     RelatedUserEnvelope,
     RelatedUserUpdate,
     RelationshipCreate,
+    RelationshipEnvelope,
     RelationshipInput,
+    RelationshipListEnvelope,
     RelationshipUser,
     RelationshipUserCreate,
     RelationshipUserCreated,
     RelationshipUserUpdate,
-    RiskEnvelopeRelationship,
-    RiskEnvelopeRelationshipWritten,
+    RelationshipWrittenEnvelope,
     RiskErrorCode,
     RiskErrorEnvelope,
-    RiskListEnvelopeRelationship,
     TokenRequest,
     TokenResponse,
 )
@@ -116,7 +116,7 @@ def expect(name: str, response, status: int, parsed_type: type):
     return body if ok else None
 
 
-def list_by_name(client: AuthenticatedClient, text: str) -> Response[RiskListEnvelopeRelationship]:
+def list_by_name(client: AuthenticatedClient, text: str) -> Response[RelationshipListEnvelope]:
     """listRelationships with `name[contains]=text`: the generated call's own
     argument (openapi-python-client spells the parameter `name[contains]` as
     `namecontains`)."""
@@ -157,7 +157,7 @@ def relationships(client: AuthenticatedClient) -> str | None:
         "createRelationship",
         create_relationship.sync_detailed(client=client, body=body),
         201,
-        RiskEnvelopeRelationshipWritten,
+        RelationshipWrittenEnvelope,
     )
     if written is None:
         return None
@@ -168,7 +168,7 @@ def relationships(client: AuthenticatedClient) -> str | None:
         "getRelationship (new)",
         get_relationship.sync_detailed(entity_id, client=client),
         200,
-        RiskEnvelopeRelationship,
+        RelationshipEnvelope,
     )
     if got is not None:
         rel = got.result
@@ -189,7 +189,7 @@ def relationships(client: AuthenticatedClient) -> str | None:
         "listRelationships name[contains]",
         list_by_name(client, RUN),
         200,
-        RiskListEnvelopeRelationship,
+        RelationshipListEnvelope,
     )
     if listed is not None:
         check(
@@ -208,7 +208,7 @@ def relationships(client: AuthenticatedClient) -> str | None:
         "updateRelationship (PUT, vendor example body)",
         update_relationship.sync_detailed(entity_id, client=client, body=update_body),
         200,
-        RiskEnvelopeRelationshipWritten,
+        RelationshipWrittenEnvelope,
     )
     if updated is not None:
         check(
@@ -219,12 +219,12 @@ def relationships(client: AuthenticatedClient) -> str | None:
         after = get_relationship.sync_detailed(entity_id, client=client).parsed
         check(
             "getRelationship after PUT: renamed, supplier kept",
-            isinstance(after, RiskEnvelopeRelationship)
+            isinstance(after, RelationshipEnvelope)
             and after.result.name == EXAMPLE_BODY["name"]
             and str(after.result.supplier.entity_id) == SUPPLIER,
             after.to_dict() if after is not None else None,
         )
-        if got is not None and isinstance(after, RiskEnvelopeRelationship):
+        if got is not None and isinstance(after, RelationshipEnvelope):
             # GET -> model -> PUT: what the body did not say is as it was.
             moved = {"name", "modifiedAt", "version"}
             before_fields = {k: v for k, v in got.result.to_dict().items() if k not in moved}
@@ -242,7 +242,7 @@ def relationships(client: AuthenticatedClient) -> str | None:
         "listRelationships name[contains] after the rename",
         list_by_name(client, RUN),
         200,
-        RiskListEnvelopeRelationship,
+        RelationshipListEnvelope,
     )
     if renamed is not None:
         check(

@@ -23,11 +23,11 @@ import org.liaison.client.model.AccessLevel;
 import org.liaison.client.model.RelationshipCreate;
 import org.liaison.client.model.RelationshipInput;
 import org.liaison.client.model.RelationshipStatus;
-import org.liaison.client.model.RiskEnvelopeRelationship;
-import org.liaison.client.model.RiskEnvelopeRelationshipWritten;
+import org.liaison.client.model.RelationshipEnvelope;
+import org.liaison.client.model.RelationshipWrittenEnvelope;
 import org.liaison.client.model.RiskErrorCode;
 import org.liaison.client.model.RiskErrorEnvelope;
-import org.liaison.client.model.RiskListEnvelopeRelationship;
+import org.liaison.client.model.RelationshipListEnvelope;
 import org.liaison.client.model.TokenRequest;
 import org.liaison.client.model.TokenResponse;
 
@@ -81,7 +81,7 @@ public final class Scenario {
         .status(RelationshipStatus.RELATIONSHIP_ACTIVE);
   }
 
-  private static RiskListEnvelopeRelationship listByName(RiskRelationshipsApi api, String contains) throws ApiException {
+  private static RelationshipListEnvelope listByName(RiskRelationshipsApi api, String contains) throws ApiException {
     return api.listRelationships(RiskRelationshipsApi.APIListRelationshipsRequest.newBuilder()
         .nameContains(contains)
         .limit(50)
@@ -102,22 +102,22 @@ public final class Scenario {
         .externalAccess(example.getExternalAccess())
         .status(example.getStatus())
         .supplier(SUPPLIER);
-    RiskEnvelopeRelationshipWritten written = api.createRelationship(
+    RelationshipWrittenEnvelope written = api.createRelationship(
         RiskRelationshipsApi.APICreateRelationshipRequest.newBuilder().relationshipCreate(body).build());
     UUID id = written.getResult().getEntityId();
     check("createRelationship -> 201 success", written.getSuccess() && written.getErrors().isEmpty(), written);
 
-    RiskListEnvelopeRelationship page = listByName(api, run.toUpperCase());
+    RelationshipListEnvelope page = listByName(api, run.toUpperCase());
     check("listRelationships name[contains] finds exactly the new relationship",
         page.getTotalCount() == 1 && page.getResult().size() == 1 && page.getResult().get(0).getEntityId().equals(id),
         page.getTotalCount() + " " + page.getResult().stream().map(r -> r.getEntityId().toString()).collect(Collectors.joining(",")));
 
-    RiskEnvelopeRelationshipWritten updated = api.updateRelationship(RiskRelationshipsApi.APIUpdateRelationshipRequest
+    RelationshipWrittenEnvelope updated = api.updateRelationship(RiskRelationshipsApi.APIUpdateRelationshipRequest
         .newBuilder().relationshipId(id).relationshipInput(documentExample()).build());
     check("updateRelationship, the document's PUT in JSON -> 200, the same entityId",
         updated.getSuccess() && updated.getResult().getEntityId().equals(id), updated);
 
-    RiskEnvelopeRelationship got = api.getRelationship(
+    RelationshipEnvelope got = api.getRelationship(
         RiskRelationshipsApi.APIGetRelationshipRequest.newBuilder().relationshipId(id).build());
     check("getRelationship after the PUT: the document's name, supplier kept, the start date",
         got.getResult().getName().equals(DOCUMENT_NAME)

@@ -24,6 +24,7 @@ from liaison_oag.models import (
     RelatedUserUpdate,
     RelationshipCreate,
     RelationshipInput,
+    RelationshipListEnvelope,
     RelationshipUserCreate,
     RelationshipUserUpdate,
     RiskErrorCode,
@@ -156,7 +157,7 @@ def relationships(client: ApiClient) -> str | None:
     response = client.call_api(*request)
     response.read()
     xml_written = client.response_deserialize(
-        response_data=response, response_types_map={"200": "RiskEnvelopeRelationshipWritten"}
+        response_data=response, response_types_map={"200": "RelationshipWrittenEnvelope"}
     ).data
     check(
         "updateRelationship with an XML body -> 200, the same entityId",

@@ -98,7 +98,7 @@ fn document_example() -> models::RelationshipInput {
 /// listRelationships filtered by `name[contains]`, through the generated
 /// function: one argument per parameter, in the document's order, each filter
 /// operator its own (`name[contains]` is `name_left_square_bracket_contains_right_square_bracket`).
-async fn list_by_name(config: &Configuration, contains: &str) -> Result<models::RiskListEnvelopeRelationship, Failure> {
+async fn list_by_name(config: &Configuration, contains: &str) -> Result<models::RelationshipListEnvelope, Failure> {
     risk_relationships_api::list_relationships(
         config,
         Some(50),       // limit
