@@ -22,7 +22,7 @@ use crate::store::changes::{ChangeRecord, Follow, Operation};
 use crate::wire::Timestamp;
 
 /// The kinds of resource whose changes are recorded: their tables' names.
-pub const RESOURCES: [&str; 13] = [
+pub const RESOURCES: [&str; 15] = [
     "relationships",
     "relationship_users",
     "related_users",
@@ -36,6 +36,8 @@ pub const RESOURCES: [&str; 13] = [
     "extension_fields",
     "relationship_user_types",
     "form_configurations",
+    "api_clients",
+    "api_keys",
 ];
 
 /// Changes a page holds unless `limit` says otherwise, and at most.
@@ -67,11 +69,13 @@ crate::wire! {
         /// deduplicate by it.
         pub seq: i64,
         /// The kind of resource: `relationships`, `related_users`, a setup
-        /// resource's path segment with underscores (`supplier_addresses`).
+        /// resource's path segment with underscores (`supplier_addresses`),
+        /// `api_clients`, `api_keys`.
         pub resource: String,
         /// The resource's id (an `entityId`, or the dialect's number).
         pub id: String,
-        /// The resource's version after the change (a delete: one past the last).
+        /// The resource's version after the change (a delete: one past the
+        /// last; clients and API keys, which have none: 0).
         pub version: i64,
         pub operation: Operation,
         /// Who made it: `client:<client id>`, `apikey:<key id>`, or `system`
@@ -160,7 +164,8 @@ impl ChangesApi {
     /// List changes
     ///
     /// The tenant's change history: every create, update and delete of a
-    /// relationship, relationship user, related user or setup resource,
+    /// relationship, relationship user, related user, setup resource, API
+    /// client or API key (never a secret: a new secret alone is no change),
     /// recorded in the transaction that made it (a write that failed has
     /// none), with who made it, when, the request's correlation id, and
     /// each field's value before and after. Oldest first; send `next` back

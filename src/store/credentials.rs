@@ -1,8 +1,24 @@
 //! API clients, API keys, and settings (where earlier versions kept the
 //! token signing key and the demo's credentials in plain text).
 
+use serde_json::Value;
+
 use crate::domain::TenantId;
+use crate::store::changes::{Change, Fields};
 use crate::store::{Engine, Store, from_db_uuid, now, placeholders, to_db_time};
+
+/// The change history's names of clients and API keys (which have no versions: 0).
+const CLIENTS: &str = "api_clients";
+const KEYS: &str = "api_keys";
+
+/// A client as the change history shows it (never its secret).
+fn client_fields(name: &str, scopes: &str, active: bool) -> Fields {
+    Fields::from_iter([
+        ("name".to_string(), Value::String(name.to_string())),
+        ("scopes".to_string(), Value::String(scopes.to_string())),
+        ("active".to_string(), Value::Bool(active)),
+    ])
+}
 
 /// An API client as listed (never its secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +54,7 @@ fn split_scopes(scopes: &str) -> Vec<String> {
 }
 
 impl Store {
+    /// Creates a client (recorded in the change history: never its secret).
     pub async fn client_create(
         &self,
         tenant: TenantId,
@@ -46,6 +63,7 @@ impl Store {
         secret_hash: &str,
         scopes: &[String],
     ) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write(tenant).await?;
         sqlx::query(
             "INSERT INTO api_clients (client_id, tenant_id, name, secret_hash, scopes, active, created_at) \
              VALUES ($1, $2, $3, $4, $5, 1, $6)",
@@ -56,18 +74,23 @@ impl Store {
         .bind(secret_hash)
         .bind(scopes.join(" "))
         .bind(to_db_time(now()))
-        .execute(&mut *self.reader().await?)
-        .await
-        .map(|_| ())
+        .execute(tx.conn())
+        .await?;
+        tx.record(Change::created(
+            CLIENTS,
+            client_id,
+            0,
+            client_fields(name, &scopes.join(" "), true),
+        ));
+        tx.commit().await
     }
 
-    /// Replaces a client's secret hash and scopes (the demo client is kept in line with its settings).
+    /// Replaces a client's secret hash and scopes, and enables it (the demo
+    /// client is kept in line with its settings). The history records what
+    /// it shows of the client that changed (scopes, enabled), never the secret.
     pub async fn client_reset(&self, client_id: &str, secret_hash: &str, scopes: &[String]) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE api_clients SET secret_hash = $1, scopes = $2, active = 1 WHERE client_id = $3")
-            .bind(secret_hash)
-            .bind(scopes.join(" "))
-            .bind(client_id)
-            .execute(&mut *self.reader().await?)
+        let values = [secret_hash.to_string(), scopes.join(" ")];
+        self.client_update(client_id, "secret_hash = $2, scopes = $3, active = 1", &values)
             .await
             .map(|_| ())
     }
@@ -132,15 +155,66 @@ impl Store {
 
     /// Disables a client; `false` when there is no such client.
     pub async fn client_disable(&self, client_id: &str) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("UPDATE api_clients SET active = 0 WHERE client_id = $1")
-            .bind(client_id)
-            .execute(&mut *self.reader().await?)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        self.client_update(client_id, "active = 0", &[]).await
     }
 
-    /// Stores an API key by its hash under `key_id`, replacing the key it had.
+    /// Sets `assignments` (`$1` is the client id, `values` the next ones)
+    /// on the client, in a write that records what changed of it; `false`
+    /// when there is no such client.
+    async fn client_update(&self, client_id: &str, assignments: &str, values: &[String]) -> Result<bool, sqlx::Error> {
+        let select = "SELECT tenant_id, name, scopes, active FROM api_clients WHERE client_id = $1";
+        let Some((tenant, ..)) = sqlx::query_as::<_, (String, String, String, i64)>(select)
+            .bind(client_id)
+            .fetch_optional(&mut *self.reader().await?)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let mut tx = self.begin_write(TenantId(from_db_uuid(&tenant)?)).await?;
+        let lock = tx.for_update();
+        let row = |(_, name, scopes, active): (String, String, String, i64)| client_fields(&name, &scopes, active != 0);
+        let before = sqlx::query_as(&format!("{select}{lock}"))
+            .bind(client_id)
+            .fetch_one(tx.conn())
+            .await
+            .map(row)?;
+        let update = format!("UPDATE api_clients SET {assignments} WHERE client_id = $1");
+        let query = values
+            .iter()
+            .fold(sqlx::query(&update).bind(client_id), |q, v| q.bind(v.as_str()));
+        query.execute(tx.conn()).await?;
+        let after = sqlx::query_as(select)
+            .bind(client_id)
+            .fetch_one(tx.conn())
+            .await
+            .map(row)?;
+        let change = Change::updated(CLIENTS, client_id, 0, &before, after);
+        if !change.fields.is_empty() {
+            tx.record(change);
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Stores an API key by its hash under `key_id`, replacing the key it
+    /// had. The history records the key's creation (never the key or its
+    /// hash), and its move to another tenant or its enabling.
     pub async fn api_key_put(&self, tenant: TenantId, key_id: &str, key_hash: &str) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write(tenant).await?;
+        let lock = tx.for_update();
+        let fields = |(tenant, active): (String, i64)| {
+            Fields::from_iter([
+                ("tenantId".to_string(), Value::String(tenant)),
+                ("active".to_string(), Value::Bool(active != 0)),
+            ])
+        };
+        let before: Option<Fields> = sqlx::query_as(&format!(
+            "SELECT tenant_id, active FROM api_keys WHERE key_id = $1{lock}"
+        ))
+        .bind(key_id)
+        .fetch_optional(tx.conn())
+        .await?
+        .map(fields);
         sqlx::query(
             "INSERT INTO api_keys (key_id, tenant_id, key_hash, active, created_at) VALUES ($1, $2, $3, 1, $4) \
              ON CONFLICT (key_id) DO UPDATE SET tenant_id = $2, key_hash = $3, active = 1",
@@ -149,9 +223,17 @@ impl Store {
         .bind(tenant.to_string())
         .bind(key_hash)
         .bind(to_db_time(now()))
-        .execute(&mut *self.reader().await?)
-        .await
-        .map(|_| ())
+        .execute(tx.conn())
+        .await?;
+        let after = fields((tenant.to_string(), 1));
+        let change = match before {
+            None => Some(Change::created(KEYS, key_id, 0, after)),
+            Some(before) => Some(Change::updated(KEYS, key_id, 0, &before, after)).filter(|c| !c.fields.is_empty()),
+        };
+        if let Some(change) = change {
+            tx.record(change);
+        }
+        tx.commit().await
     }
 
     /// The id and tenant of the active API key with this hash.

@@ -215,6 +215,54 @@ engine_tests! {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_and_api_keys_are_recorded_without_their_secrets() {
+    let app = TestApp::spawn(Engine::Sqlite).await.expect("SQLite is always there");
+    let tenant = app.store.tenant_by_name(TENANT).await.expect("read").expect("tenant");
+    let (client, secret) = app.create_client(TENANT, &["setup.read"]).await;
+    app.store
+        .client_reset(
+            &client,
+            &liaison::auth::secret::hash_secret("rotated").expect("hash"),
+            &["setup.read".into()],
+        )
+        .await
+        .expect("reset");
+    assert!(app.store.client_disable(&client).await.expect("disable"));
+    for _ in 0..2 {
+        app.store
+            .api_key_put(tenant, "ops", "a-hash-of-a-key")
+            .await
+            .expect("key");
+    }
+    let clients = history(&app, &app.token, &format!("resource=api_clients&id={client}")).await;
+    let summary: Vec<(&str, Vec<&str>)> = clients
+        .iter()
+        .map(|c| {
+            let fields = c["fields"].as_array().expect("fields");
+            (
+                c["operation"].as_str().unwrap_or_default(),
+                fields.iter().filter_map(|f| f["field"].as_str()).collect(),
+            )
+        })
+        .collect();
+    // The reset changed only the secret: no record; the disable, `active`.
+    assert_eq!(
+        summary,
+        [("create", vec!["name", "scopes", "active"]), ("update", vec!["active"])],
+        "{clients:?}"
+    );
+    assert_eq!(clients[0]["actor"], "system");
+    let keys = history(&app, &app.token, "resource=api_keys&id=ops").await;
+    assert_eq!(keys.len(), 1, "put twice, created once: {keys:?}");
+    let text = serde_json::to_string(&clients).expect("json") + &serde_json::to_string(&keys).expect("json");
+    assert!(
+        !text.contains(&secret) && !text.contains("a-hash-of-a-key") && !text.contains("$argon"),
+        "{text}"
+    );
+    app.stop().await;
+}
+
 /// A follower using `after` and `wait` while 8 writers run sees every
 /// committed change exactly once, in the order the full history has them.
 async fn a_follower_sees_every_committed_change_once(app: &TestApp, bases: &[String]) {
