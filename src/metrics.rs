@@ -75,6 +75,7 @@ pub struct Metrics {
     writer_commits: IntCounter,
     writer_writes: IntCounter,
     storage_failures: IntCounterVec,
+    changes_recorded: IntCounter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -157,6 +158,11 @@ impl Metrics {
             "SQLite: writes those COMMITs committed (several share one under load); read when scraped.",
         )
         .expect("valid metric");
+        let changes_recorded = IntCounter::new(
+            "liaison_changes_recorded_total",
+            "Change records this process's writes committed (`/api/changes`); read when scraped.",
+        )
+        .expect("valid metric");
         let storage_failures = IntCounterVec::new(
             Opts::new(
                 "liaison_storage_failures_total",
@@ -177,7 +183,7 @@ impl Metrics {
         for reason in TOKEN_FAILURE_REASONS {
             token_failures.with_label_values(&[*reason]);
         }
-        let collectors: [Box<dyn prometheus::core::Collector>; 13] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 14] = [
             Box::new(requests.clone()),
             Box::new(durations.clone()),
             Box::new(in_flight.clone()),
@@ -190,6 +196,7 @@ impl Metrics {
             Box::new(writer_commits.clone()),
             Box::new(writer_writes.clone()),
             Box::new(storage_failures.clone()),
+            Box::new(changes_recorded.clone()),
             Box::new(build_info),
         ];
         for collector in collectors {
@@ -210,6 +217,7 @@ impl Metrics {
             writer_commits,
             writer_writes,
             storage_failures,
+            changes_recorded,
         }
     }
 
@@ -243,6 +251,7 @@ impl Metrics {
         for (counter, now) in [
             (&self.writer_commits, committed.commits),
             (&self.writer_writes, committed.writes),
+            (&self.changes_recorded, self.store.changes_recorded()),
         ] {
             counter.inc_by(now.saturating_sub(counter.get()));
         }

@@ -19,6 +19,7 @@
 //! everything before that runs side by side.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
@@ -200,6 +201,24 @@ fn context() -> (String, String) {
         .unwrap_or_else(|_| (SYSTEM.into(), String::new()))
 }
 
+/// What this process's commits tell of the records they wrote.
+#[derive(Debug, Default)]
+pub(crate) struct Signal {
+    /// Woken by each commit that wrote records (followers wait on it).
+    notify: tokio::sync::Notify,
+    /// Records committed by this process.
+    recorded: AtomicU64,
+}
+
+impl Signal {
+    pub(super) fn committed(&self, records: u64) {
+        if records > 0 {
+            self.recorded.fetch_add(records, Ordering::Relaxed);
+            self.notify.notify_waiters();
+        }
+    }
+}
+
 /// Which records a reader asks for.
 #[derive(Debug, Clone, Default)]
 pub struct Follow {
@@ -223,9 +242,9 @@ impl WriteTx {
     /// Writes the records of this write, in its transaction, as it commits:
     /// numbered from the tenant's counter `changes`, whose row stays locked
     /// until the commit, so the tenant's records are numbered in commit order.
-    pub(super) async fn write_changes(&mut self) -> Result<bool, sqlx::Error> {
+    pub(super) async fn write_changes(&mut self) -> Result<u64, sqlx::Error> {
         if self.changes.is_empty() {
-            return Ok(false);
+            return Ok(0);
         }
         let changes = std::mem::take(&mut self.changes);
         let count = i64::try_from(changes.len()).unwrap_or(i64::MAX);
@@ -276,7 +295,7 @@ impl WriteTx {
                 .bind(change.fields_json());
         }
         query.execute(self.conn()).await?;
-        Ok(true)
+        Ok(count.unsigned_abs())
     }
 }
 
@@ -328,7 +347,7 @@ impl Store {
         let deadline = tokio::time::Instant::now() + wait;
         let mut woken = false;
         loop {
-            let notified = self.changed.notified();
+            let notified = self.changed.notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             let records = self.changes(tenant, follow).await?;
@@ -339,6 +358,13 @@ impl Store {
             let nap = std::time::Duration::from_millis(if woken { 20 } else { 1_000 });
             woken = tokio::time::timeout(nap.min(deadline - now), notified).await.is_ok();
         }
+    }
+}
+
+impl Store {
+    /// How many records this process's writes have committed.
+    pub fn changes_recorded(&self) -> u64 {
+        self.changed.recorded.load(Ordering::Relaxed)
     }
 }
 

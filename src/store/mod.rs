@@ -166,8 +166,8 @@ pub struct Store {
     storage: Arc<storage::StorageHealth>,
     /// Each tenant's and caller's share of the connections.
     admission: Arc<admission::Admission>,
-    /// Woken when a write of this process records changes (followers wait on it).
-    changed: Arc<tokio::sync::Notify>,
+    /// What this process's commits tell of the changes they recorded.
+    changed: Arc<changes::Signal>,
 }
 
 /// Where a store's reads and writes run.

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Transaction};
-use tokio::sync::{Notify, OwnedMutexGuard};
+use tokio::sync::OwnedMutexGuard;
 
 use crate::domain::{TenantId, Version};
 use crate::store::admission::Admitted;
-use crate::store::changes::{Change, Fields};
+use crate::store::changes::{Change, Fields, Signal};
 use crate::store::storage::StorageHealth;
 use crate::store::writer::{Statements, Writer};
 use crate::store::{Connections, Engine, Store};
@@ -68,8 +68,8 @@ pub struct WriteTx {
     storage: Arc<StorageHealth>,
     /// What the write did, recorded with its commit (`store::changes`).
     pub(super) changes: Vec<Change>,
-    /// Woken when a write that recorded changes commits.
-    changed: Arc<Notify>,
+    /// Told of the records this write commits.
+    changed: Arc<Signal>,
 }
 
 /// Where a write's statements run.
@@ -156,8 +156,8 @@ impl WriteTx {
         let (storage, changed) = (Arc::clone(&self.storage), Arc::clone(&self.changed));
         let committed = self.end(true).await;
         storage.observe(&committed);
-        if recorded && committed.is_ok() {
-            changed.notify_waiters();
+        if committed.is_ok() {
+            changed.committed(recorded);
         }
         committed
     }

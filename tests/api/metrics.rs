@@ -137,7 +137,7 @@ engine_tests! {
         );
     }
 
-    async fn the_writer_counts_its_commits_and_the_writes_they_served(app: &TestApp) {
+    async fn the_writer_counts_its_commits_the_writes_they_served_and_their_change_records(app: &TestApp) {
         let counts = |scrape: &Scrape| {
             (
                 value(scrape, "liaison_db_writer_commits_total", &[]),
@@ -145,7 +145,9 @@ engine_tests! {
             )
         };
         let token = app.demo_token().await;
-        let (commits, writes) = counts(&scrape_metrics(&app.client, &app.url("/metrics")).await);
+        let scrape = scrape_metrics(&app.client, &app.url("/metrics")).await;
+        let (commits, writes) = counts(&scrape);
+        let recorded = value(&scrape, "liaison_changes_recorded_total", &[]);
         let puts = (0..32).map(|i| {
             app.client
                 .put(app.url("/api/user/related"))
@@ -156,7 +158,10 @@ engine_tests! {
         for put in futures_util::future::join_all(puts).await {
             assert_eq!(put.expect("request").status(), 201);
         }
-        let (commits_after, writes_after) = counts(&scrape_metrics(&app.client, &app.url("/metrics")).await);
+        let scrape = scrape_metrics(&app.client, &app.url("/metrics")).await;
+        let (commits_after, writes_after) = counts(&scrape);
+        let recorded_after = value(&scrape, "liaison_changes_recorded_total", &[]);
+        assert_eq!(recorded_after - recorded, 32.0, "one change record per PUT, on either engine");
         if app.database_url.starts_with("postgres") {
             // Each write commits its own transaction: no shared writer.
             assert_eq!((commits_after, writes_after), (0.0, 0.0));
