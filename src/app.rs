@@ -148,6 +148,8 @@ async fn serve(settings: &Settings, server: &ServeSettings, demo: Option<DemoSet
         None => None,
     };
     let ctx = ApiContext::new(store.clone(), &context).await?;
+    store.keep_changes_for(std::time::Duration::from_secs(server.changes_retention_days * 86_400));
+    let pruning = store.prune_changes_in_background();
     let metrics_server = match server.metrics_bind {
         Some(bind) => Some(metrics::serve(ctx.metrics.clone(), bind).await?),
         None => None,
@@ -184,6 +186,7 @@ async fn serve(settings: &Settings, server: &ServeSettings, demo: Option<DemoSet
     server::shutdown_signal().await;
     tracing::info!("shutting down: finishing in-flight requests");
     running.shutdown().await?;
+    pruning.abort();
     if let Some(metrics_server) = metrics_server {
         metrics_server.shutdown().await?;
     }

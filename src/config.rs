@@ -245,6 +245,13 @@ pub struct ServeSettings {
           value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 
+    /// Days a change record (`/api/changes`) is kept; older ones are
+    /// deleted in the background, and a cursor older than the oldest kept
+    /// record is answered 410.
+    #[arg(long, env = "LIAISON_CHANGES_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub changes_retention_days: u64,
+
     /// Seconds over which failed client authentications are counted.
     #[arg(long, env = "LIAISON_TOKEN_FAILURE_WINDOW", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]

@@ -56,6 +56,10 @@ pub enum AppError {
     TooManyRequests { retry_after: u64 },
     #[error("the resource has changed since the ETag in If-Match was issued")]
     PreconditionFailed,
+    /// What a request names is no longer kept (a change-feed cursor older
+    /// than the retention): the field, and what to send instead.
+    #[error("{}: {}", .0.field, .0.message)]
+    Gone(FieldError),
     #[error("{0}")]
     Conflict(String),
     /// No credential, or one that is not valid (any more).
@@ -96,6 +100,7 @@ impl AppError {
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::Gone(_) => StatusCode::GONE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,

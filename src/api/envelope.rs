@@ -103,7 +103,7 @@ impl Dialects {
 /// The statuses only some operations answer. Each dialect describes them
 /// in its [`ErrorDialect::STATUSES`]; an operation's error type lists the
 /// ones it can answer ([`Outcomes`]), so the spec declares them there only.
-const OCCASIONAL: [StatusCode; 2] = [StatusCode::CONFLICT, StatusCode::PRECONDITION_FAILED];
+const OCCASIONAL: [StatusCode; 3] = [StatusCode::CONFLICT, StatusCode::PRECONDITION_FAILED, StatusCode::GONE];
 
 /// The occasional statuses an operation answers.
 pub trait Outcomes: Send + Sync + 'static {
@@ -132,6 +132,15 @@ pub struct Unique;
 impl Outcomes for Unique {
     fn statuses() -> Vec<StatusCode> {
         vec![StatusCode::CONFLICT]
+    }
+}
+
+/// 410: the operation reads something that is kept for a time only (a change-feed cursor).
+pub struct Expires;
+
+impl Outcomes for Expires {
+    fn statuses() -> Vec<StatusCode> {
+        vec![StatusCode::GONE]
     }
 }
 

@@ -50,6 +50,13 @@ impl From<&AppError> for Problem {
     fn from(err: &AppError) -> Self {
         let status = err.status();
         let (problem_type, errors) = match err {
+            AppError::Gone(field) => (
+                "urn:liaison:problem:gone",
+                Some(vec![ProblemFieldError {
+                    field: field.field.clone(),
+                    message: field.message.clone(),
+                }]),
+            ),
             AppError::Validation(fields) | AppError::Unprocessable(fields) => (
                 "urn:liaison:problem:validation",
                 Some(
@@ -114,6 +121,10 @@ impl ErrorDialect for ProblemDialect {
         (
             StatusCode::PRECONDITION_FAILED,
             "If-Match names a version that is no longer current.",
+        ),
+        (
+            StatusCode::GONE,
+            "What the request names is no longer kept; `errors` says what to send instead.",
         ),
         (
             StatusCode::PAYLOAD_TOO_LARGE,

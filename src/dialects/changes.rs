@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::api::ProblemError;
 use crate::api::auth::Bearer;
+use crate::api::envelope::Expires;
 use crate::auth::Scope;
 use crate::codec::Negotiated;
 use crate::context::ApiContext;
@@ -176,7 +177,11 @@ impl ChangesApi {
     /// answered only after that many seconds (up to 30) without a change;
     /// the first change ends the wait at once (long polling). `id` needs
     /// `resource`. A cursor this feed did not write, or an unknown
-    /// resource: 400.
+    /// resource: 400. Changes are kept 30 days unless the operator says
+    /// otherwise (`--changes-retention-days`); a cursor older than the
+    /// oldest change kept: 410, whose `errors` name the oldest cursor there
+    /// is (the changes between were deleted: resynchronise, then follow
+    /// from there).
     #[oai(path = "/api/changes", method = "get", operation_id = "listChanges")]
     async fn changes_list(
         &self,
@@ -193,7 +198,7 @@ impl ChangesApi {
         /// Seconds to wait, 0-30 (default 0), for a first change when there is none yet.
         #[oai(validator(minimum(value = "0"), maximum(value = "30")))]
         wait: Query<Option<u64>>,
-    ) -> Result<ChangesListed, ProblemError> {
+    ) -> Result<ChangesListed, ProblemError<Expires>> {
         let mut errors = Vec::new();
         let after = position(after.0.as_deref()).unwrap_or_else(|e| {
             errors.push(e);
@@ -212,6 +217,22 @@ impl ChangesApi {
         if !errors.is_empty() {
             return Err(AppError::Validation(errors).into());
         }
+        let tenant = auth.0.tenant;
+        if after > 0 {
+            let kept = self.ctx.store.changes_kept(tenant).await?;
+            if after < kept.oldest_cursor {
+                let days = self.ctx.store.changes_retention().as_secs() / 86_400;
+                let message = format!(
+                    "is older than the changes kept (records are kept {days} days); the oldest cursor there is: {}",
+                    kept.oldest_cursor
+                );
+                return Err(AppError::Gone(FieldError::new("after", message)).into());
+            }
+            if after > kept.newest {
+                let message = "is not a cursor this feed wrote (it is past the newest change)";
+                return Err(AppError::Validation(vec![FieldError::new("after", message)]).into());
+            }
+        }
         let follow = Follow {
             after,
             limit: limit.0.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT),
@@ -219,7 +240,7 @@ impl ChangesApi {
             id: id.0,
         };
         let wait = Duration::from_secs(wait.0.unwrap_or(0).min(MAX_WAIT));
-        let records = self.ctx.store.changes_wait(auth.0.tenant, &follow, wait).await?;
+        let records = self.ctx.store.changes_wait(tenant, &follow, wait).await?;
         let next = cursor(records.last().map_or(after, |r| r.seq));
         let changes = records.into_iter().map(Change::from).collect();
         Ok(ChangesListed::Ok(Negotiated(ChangePage { changes, next })))

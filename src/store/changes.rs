@@ -21,6 +21,7 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -201,14 +202,35 @@ fn context() -> (String, String) {
         .unwrap_or_else(|_| (SYSTEM.into(), String::new()))
 }
 
-/// What this process's commits tell of the records they wrote.
-#[derive(Debug, Default)]
+/// What this process's commits tell of the records they wrote, and how
+/// long records are kept.
+#[derive(Debug)]
 pub(crate) struct Signal {
     /// Woken by each commit that wrote records (followers wait on it).
     notify: tokio::sync::Notify,
     /// Records committed by this process.
     recorded: AtomicU64,
+    /// Seconds a record is kept.
+    retention: AtomicU64,
 }
+
+impl Default for Signal {
+    fn default() -> Self {
+        Self {
+            notify: tokio::sync::Notify::default(),
+            recorded: AtomicU64::default(),
+            retention: AtomicU64::new(DEFAULT_RETENTION.as_secs()),
+        }
+    }
+}
+
+/// How long records are kept unless the operator says otherwise (30 days).
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(30 * 86_400);
+/// Records deleted a statement (each batch a write of its own, so that
+/// pruning never holds the writer long).
+const PRUNE_BATCH: i64 = 1_000;
+/// How often the background pruning runs.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
 impl Signal {
     pub(super) fn committed(&self, records: u64) {
@@ -342,7 +364,7 @@ impl Store {
         &self,
         tenant: TenantId,
         follow: &Follow,
-        wait: std::time::Duration,
+        wait: Duration,
     ) -> Result<Vec<ChangeRecord>, sqlx::Error> {
         let deadline = tokio::time::Instant::now() + wait;
         let mut woken = false;
@@ -355,16 +377,90 @@ impl Store {
             if !records.is_empty() || now >= deadline {
                 return Ok(records);
             }
-            let nap = std::time::Duration::from_millis(if woken { 20 } else { 1_000 });
+            let nap = Duration::from_millis(if woken { 20 } else { 1_000 });
             woken = tokio::time::timeout(nap.min(deadline - now), notified).await.is_ok();
         }
     }
+}
+
+/// What a tenant's history holds: the cursor before its oldest kept record
+/// (older cursors are gone) and the last number taken (newer ones were never written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kept {
+    pub oldest_cursor: i64,
+    pub newest: i64,
 }
 
 impl Store {
     /// How many records this process's writes have committed.
     pub fn changes_recorded(&self) -> u64 {
         self.changed.recorded.load(Ordering::Relaxed)
+    }
+
+    /// Keeps change records for `retention` (see [`Store::prune_changes`]).
+    pub fn keep_changes_for(&self, retention: Duration) {
+        self.changed.retention.store(retention.as_secs(), Ordering::Relaxed);
+    }
+
+    pub fn changes_retention(&self) -> Duration {
+        Duration::from_secs(self.changed.retention.load(Ordering::Relaxed))
+    }
+
+    /// What the tenant's history holds (see [`Kept`]).
+    pub async fn changes_kept(&self, tenant: TenantId) -> Result<Kept, sqlx::Error> {
+        let (oldest, newest): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT (SELECT MIN(seq) FROM changes WHERE tenant_id = $1), \
+             (SELECT value FROM counters WHERE tenant_id = $1 AND name = 'changes')",
+        )
+        .bind(tenant.to_string())
+        .fetch_one(&mut *self.reader().await?)
+        .await?;
+        let newest = newest.unwrap_or(0);
+        Ok(Kept {
+            oldest_cursor: oldest.map_or(newest, |seq| seq - 1),
+            newest,
+        })
+    }
+
+    /// Deletes the records older than the retention, a thousand a
+    /// write; how many.
+    pub async fn prune_changes(&self) -> Result<u64, sqlx::Error> {
+        let retention = chrono::Duration::from_std(self.changes_retention()).unwrap_or(chrono::Duration::MAX);
+        let cutoff = to_db_time(now().checked_sub_signed(retention).unwrap_or(DateTime::<Utc>::MIN_UTC));
+        let mut pruned = 0;
+        loop {
+            let mut tx = self.begin_write(TenantId(uuid::Uuid::nil())).await?;
+            let deleted = sqlx::query(
+                "DELETE FROM changes WHERE (tenant_id, seq) IN \
+                 (SELECT tenant_id, seq FROM changes WHERE at < $1 LIMIT $2)",
+            )
+            .bind(cutoff.clone())
+            .bind(PRUNE_BATCH)
+            .execute(tx.conn())
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            pruned += deleted;
+            if deleted < PRUNE_BATCH.unsigned_abs() {
+                return Ok(pruned);
+            }
+        }
+    }
+
+    /// Prunes the change history every ten minutes, until aborted.
+    pub fn prune_changes_in_background(&self) -> tokio::task::JoinHandle<()> {
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(PRUNE_EVERY);
+            loop {
+                every.tick().await;
+                match store.prune_changes().await {
+                    Ok(0) => {}
+                    Ok(pruned) => tracing::info!(pruned, "change records past their retention deleted"),
+                    Err(err) => tracing::warn!(error = %err, "pruning the change history failed"),
+                }
+            }
+        })
     }
 }
 

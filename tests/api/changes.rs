@@ -195,6 +195,44 @@ engine_tests! {
         assert_eq!(forbidden.status(), 403, "changes.read is needed");
     }
 
+    async fn changes_past_their_retention_are_pruned_and_a_cursor_before_them_is_gone(app: &TestApp) {
+        let token = app.demo_token().await;
+        let newest: i64 = page(app, &app.base, &token, "limit=1000").await["next"]
+            .as_str()
+            .and_then(|n| n.parse().ok())
+            .expect("a numeric cursor");
+        assert!(newest > 2, "the demo's setup is recorded");
+        let status = |query: String| {
+            let request = app.client.get(app.url(&format!("/api/changes?{query}"))).bearer_auth(&token);
+            async move {
+                let response = request.send().await.expect("request");
+                (response.status().as_u16(), json(response).await)
+            }
+        };
+        let (never, problem) = status(format!("after={}", newest + 5)).await;
+        assert_eq!(never, 400, "a cursor past the newest change was never written: {problem}");
+
+        app.store.keep_changes_for(Duration::ZERO);
+        let pruned = app.store.prune_changes().await.expect("prune");
+        app.store.keep_changes_for(liaison::store::changes::DEFAULT_RETENTION);
+        assert!(pruned >= newest.unsigned_abs(), "{pruned} pruned");
+        let path = format!("/api/relationships/{RELATIONSHIP_ID}");
+        let put = app.client.put(app.url(&path)).bearer_auth(&token).json(&relationship("After pruning"));
+        assert_eq!(put.send().await.expect("request").status(), 200);
+
+        let (gone, problem) = status("after=1".into()).await;
+        assert_eq!(gone, 410, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "after", "{problem}");
+        let message = problem["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.ends_with(&format!("the oldest cursor there is: {newest}")), "{message}");
+        let (ok, rest) = status(format!("after={newest}")).await;
+        assert_eq!(ok, 200);
+        let changes = rest["changes"].as_array().expect("changes");
+        assert_eq!(changes.len(), 1, "{rest}");
+        assert_eq!(field(&changes[0], "name")["after"], "After pruning");
+        assert_eq!(status(String::new()).await.1["changes"], rest["changes"], "without a cursor: from the oldest kept");
+    }
+
     async fn changes_of_another_tenant_are_not_seen(app: &TestApp) {
         let token = app.demo_token().await;
         let other = app.token_of("globex", &["changes.read", "setup.write"]).await;

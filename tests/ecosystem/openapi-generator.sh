@@ -58,14 +58,16 @@ fail() { echo "openapi-generator: $*" >&2; exit 1; }
 # relative imports that Node's ES modules resolve (`./runtime.js`). Go: no go.mod
 # of its own (the scenario's module holds the package). Java: the `native`
 # library, one request object per operation (its builder names each parameter),
-# Jakarta's annotations and no JsonNullable (see above).
+# Jakarta's annotations and no JsonNullable (see above); the change feed's `wait`
+# is `waitSeconds` in Java, whose request object cannot have a getter `wait()`
+# (Object.wait is final: the generator does not rename it by itself).
 generator_options() {
   case $1 in
     python) echo "--additional-properties=packageName=liaison_oag,projectName=liaison-oag" ;;
     typescript-fetch) echo "--additional-properties=importFileExtension=.js,supportsES6=true" ;;
     rust) echo "--additional-properties=packageName=liaison-client,packageVersion=0.1.0" ;;
     go) echo "--additional-properties=packageName=liaison,withGoMod=false,hideGenerationTimestamp=true" ;;
-    java) echo "--library=native --additional-properties=invokerPackage=org.liaison.client,apiPackage=org.liaison.client.api,modelPackage=org.liaison.client.model,openApiNullable=false,useJakartaEe=true,useSingleRequestParameter=true,hideGenerationTimestamp=true" ;;
+    java) echo "--library=native --additional-properties=invokerPackage=org.liaison.client,apiPackage=org.liaison.client.api,modelPackage=org.liaison.client.model,openApiNullable=false,useJakartaEe=true,useSingleRequestParameter=true,hideGenerationTimestamp=true --parameter-name-mappings=wait=waitSeconds" ;;
   esac
 }
 

@@ -69,6 +69,7 @@ impl From<&AppError> for RiskErrorEnvelope {
             | AppError::Unprocessable(_)
             | AppError::BadRequest(_)
             | AppError::OAuth { .. }
+            | AppError::Gone(_)
             | AppError::Rejected { .. } => RiskErrorCode::ValidationError,
             AppError::Unauthenticated(_) => RiskErrorCode::Unauthorized,
             AppError::Forbidden { .. } => RiskErrorCode::Forbidden,
