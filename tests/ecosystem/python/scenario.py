@@ -17,6 +17,7 @@ from http import HTTPStatus
 
 from liaison_client import AuthenticatedClient, Client
 from liaison_client.types import Response
+from liaison_client.api.changes import list_changes
 from liaison_client.api.o_auth import create_token
 from liaison_client.api.related_users import create_related_user, update_related_user
 from liaison_client.api.relationship_users import (
@@ -45,6 +46,7 @@ from liaison_client.models import (
     RelationshipUserCreated,
     RelationshipUserUpdate,
     RelationshipWrittenEnvelope,
+    ChangePage,
     RiskErrorCode,
     RiskErrorEnvelope,
     TokenRequest,
@@ -237,6 +239,23 @@ def relationships(client: AuthenticatedClient) -> str | None:
                 {k: (before_fields.get(k), after_fields.get(k)) for k in before_fields.keys() | after_fields.keys()
                  if before_fields.get(k) != after_fields.get(k)},
             )
+
+    history = expect(
+        "listChanges of the relationship (its history)",
+        list_changes.sync_detailed(client=client, resource="relationships", id=entity_id),
+        200,
+        ChangePage,
+    )
+    if history is not None:
+        operations = [(c.operation.value, c.version) for c in history.changes]
+        renames = [f for c in history.changes for f in c.fields if f.field == "name"]
+        check(
+            "listChanges: created at version 1, then the PUT at 2, its name before and after",
+            operations == [("create", 1), ("update", 2)]
+            and [(f.before, f.after) for f in renames] == [(None, name), (name, EXAMPLE_BODY["name"])]
+            and all(c.actor.startswith("client:") for c in history.changes),
+            history.to_dict(),
+        )
 
     renamed = expect(
         "listRelationships name[contains] after the rename",

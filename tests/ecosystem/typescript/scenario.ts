@@ -190,6 +190,20 @@ await step("relationships: GET /api/relationships?name[contains]=... finds it", 
   check(found.name === DOCUMENT_EXAMPLE.name, "the updated name", found.name);
 });
 
+await step("changes: GET /api/changes?resource=relationships&id=... is the relationship's history", async () => {
+  const id = need(relationshipId, "the new relationship");
+  const { data, error, response } = await need(api, "a token").GET("/api/changes", {
+    params: { query: { resource: "relationships", id, limit: 10 } },
+  });
+  status(response, 200, data ?? error);
+  const page: Schemas["ChangePage"] = need(data, "a page");
+  const operations = page.changes.map((c) => `${c.operation}@${c.version}`);
+  check(isDeepStrictEqual(operations, ["create@1", "update@2"]), "created, then the one PUT", operations);
+  const renamed = page.changes[1]?.fields.find((f) => f.field === "name");
+  check(renamed?.after === DOCUMENT_EXAMPLE.name, "the PUT's name, after", renamed);
+  check(page.next === String(page.changes[1]?.seq), "next is the last change's cursor", page.next);
+});
+
 await step("relationships: GET of an unknown id -> 404 DataNotFound (typed error body)", async () => {
   const { data, error, response } = await need(api, "a token").GET("/api/relationships/{relationshipId}", {
     params: { path: { relationshipId: randomUUID() } },
