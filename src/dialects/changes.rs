@@ -22,24 +22,27 @@ use crate::error::AppError;
 use crate::store::changes::{ChangeRecord, Follow, Operation};
 use crate::wire::Timestamp;
 
-/// The kinds of resource whose changes are recorded: their tables' names.
-pub const RESOURCES: [&str; 15] = [
-    "relationships",
-    "relationship_users",
-    "related_users",
-    "organizations",
-    "users",
-    "suppliers",
-    "supplier_addresses",
-    "classifications",
-    "categories",
-    "sub_categories",
-    "extension_fields",
-    "relationship_user_types",
-    "form_configurations",
-    "api_clients",
-    "api_keys",
-];
+crate::wire! {
+    /// A kind of resource whose changes are recorded (its table's name).
+    #[oai(rename = "ResourceType")]
+    pub enum ResourceType {
+        Relationships = "relationships",
+        RelationshipUsers = "relationship_users",
+        RelatedUsers = "related_users",
+        Organizations = "organizations",
+        Users = "users",
+        Suppliers = "suppliers",
+        SupplierAddresses = "supplier_addresses",
+        Classifications = "classifications",
+        Categories = "categories",
+        SubCategories = "sub_categories",
+        ExtensionFields = "extension_fields",
+        RelationshipUserTypes = "relationship_user_types",
+        FormConfigurations = "form_configurations",
+        ApiClients = "api_clients",
+        ApiKeys = "api_keys",
+    }
+}
 
 /// Changes a page holds unless `limit` says otherwise, and at most.
 const DEFAULT_LIMIT: u32 = 100;
@@ -69,9 +72,7 @@ crate::wire! {
         /// before it (not without gaps), so a receiver can order and
         /// deduplicate by it.
         pub seq: i64,
-        /// The kind of resource: `relationships`, `related_users`, a setup
-        /// resource's path segment with underscores (`supplier_addresses`),
-        /// `api_clients`, `api_keys`.
+        /// The kind of resource (a `ResourceType`).
         pub resource: String,
         /// The resource's id (an `entityId`, or the dialect's number).
         pub id: String,
@@ -175,9 +176,8 @@ impl ChangesApi {
     /// whose transaction began earlier but commits later holds back the
     /// ones after it until it has committed. With `wait`, an empty page is
     /// answered only after that many seconds (up to 30) without a change;
-    /// the first change ends the wait at once (long polling). `id` needs
-    /// `resource`. A cursor this feed did not write, or an unknown
-    /// resource: 400. Changes are kept 30 days unless the operator says
+    /// the first change ends the wait at once (long polling). A cursor this
+    /// feed did not write: 400. Changes are kept 30 days unless the operator says
     /// otherwise (`--changes-retention-days`); a cursor older than the
     /// oldest change kept: 410, whose `errors` name the oldest cursor there
     /// is (the changes between were deleted: resynchronise, then follow
@@ -191,32 +191,16 @@ impl ChangesApi {
         /// Page size, 1-1000 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
         limit: Query<Option<u32>>,
-        /// Only changes of this kind of resource (`relationships`, `related_users`, ...).
-        resource: Query<Option<String>>,
-        /// Only changes of this resource (with `resource`): one resource's history.
+        /// Only changes of this kind of resource.
+        resource: Query<Option<ResourceType>>,
+        /// Only changes of the resource with this id (with `resource`: one
+        /// resource's history; alone: of any kind with that id).
         id: Query<Option<String>>,
         /// Seconds to wait, 0-30 (default 0), for a first change when there is none yet.
         #[oai(validator(minimum(value = "0"), maximum(value = "30")))]
         wait: Query<Option<u64>>,
     ) -> Result<ChangesListed, ProblemError<Expires>> {
-        let mut errors = Vec::new();
-        let after = position(after.0.as_deref()).unwrap_or_else(|e| {
-            errors.push(e);
-            0
-        });
-        if let Some(resource) = resource.0.as_deref().filter(|r| !RESOURCES.contains(r)) {
-            let known = RESOURCES.join(", ");
-            errors.push(FieldError::new(
-                "resource",
-                format!("is not one of {known} (got `{resource}`)"),
-            ));
-        }
-        if id.0.is_some() && resource.0.is_none() {
-            errors.push(FieldError::new("id", "needs `resource`"));
-        }
-        if !errors.is_empty() {
-            return Err(AppError::Validation(errors).into());
-        }
+        let after = position(after.0.as_deref()).map_err(|e| AppError::Validation(vec![e]))?;
         let tenant = auth.0.tenant;
         if after > 0 {
             let kept = self.ctx.store.changes_kept(tenant).await?;
@@ -236,7 +220,7 @@ impl ChangesApi {
         let follow = Follow {
             after,
             limit: limit.0.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT),
-            resource: resource.0,
+            resource: resource.0.map(|r| r.as_str().to_string()),
             id: id.0,
         };
         let wait = Duration::from_secs(wait.0.unwrap_or(0).min(MAX_WAIT));

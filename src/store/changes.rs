@@ -249,7 +249,7 @@ pub struct Follow {
     pub limit: u32,
     /// Only this kind of resource.
     pub resource: Option<String>,
-    /// Only this resource (with `resource`).
+    /// Only resources with this id (of the kind `resource`, if given).
     pub id: Option<String>,
 }
 
@@ -334,12 +334,10 @@ impl Store {
     pub async fn changes(&self, tenant: TenantId, follow: &Follow) -> Result<Vec<ChangeRecord>, sqlx::Error> {
         let mut sql = format!("SELECT {COLUMNS} FROM changes WHERE tenant_id = $1 AND seq > $2");
         let mut values = Vec::new();
-        if let Some(resource) = &follow.resource {
-            values.push(resource.clone());
-            sql.push_str(&format!(" AND resource = ${}", values.len() + 2));
-            if let Some(id) = &follow.id {
-                values.push(id.clone());
-                sql.push_str(&format!(" AND resource_id = ${}", values.len() + 2));
+        for (column, value) in [("resource", &follow.resource), ("resource_id", &follow.id)] {
+            if let Some(value) = value {
+                values.push(value.clone());
+                sql.push_str(&format!(" AND {column} = ${}", values.len() + 2));
             }
         }
         sql.push_str(&format!(" ORDER BY seq LIMIT ${}", values.len() + 3));
