@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use poem_openapi::param::Query;
 use poem_openapi::{ApiResponse, OpenApi};
-use serde_json::Value;
 
 use crate::api::ProblemError;
 use crate::api::auth::Bearer;
@@ -19,8 +18,7 @@ use crate::context::ApiContext;
 use crate::dialects::ApiTag;
 use crate::domain::FieldError;
 use crate::error::AppError;
-use crate::store::changes::{ChangeRecord, Follow, Operation};
-use crate::wire::Timestamp;
+use crate::store::changes::{ChangeRecord, Follow};
 
 crate::wire! {
     /// A kind of resource whose changes are recorded (its table's name).
@@ -51,79 +49,13 @@ const MAX_LIMIT: u32 = 1_000;
 const MAX_WAIT: u64 = 30;
 
 crate::wire! {
-    /// One field a change set: its value before and after (`null`: none).
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct FieldChange {
-        pub field: String,
-        #[nullable]
-        pub before: Value,
-        #[nullable]
-        pub after: Value,
-    }
-}
-
-crate::wire! {
-    /// A create, update or delete of one resource, recorded in the
-    /// transaction that made it.
-    #[derive(Debug, Clone, PartialEq)]
-    #[rename_all = "camelCase"]
-    pub struct Change {
-        /// Its place in the feed: each change has a greater one than those
-        /// before it (not without gaps), so a receiver can order and
-        /// deduplicate by it.
-        pub seq: i64,
-        /// The kind of resource (a `ResourceType`).
-        pub resource: String,
-        /// The resource's id (an `entityId`, or the dialect's number).
-        pub id: String,
-        /// The resource's version after the change (a delete: one past the
-        /// last; clients and API keys, which have none: 0).
-        pub version: i64,
-        pub operation: Operation,
-        /// Who made it: `client:<client id>`, `apikey:<key id>`, or `system`
-        /// (start-up, the command line). Never a secret.
-        pub actor: String,
-        pub at: Timestamp,
-        /// The `X-Correlation-Id` of the request that made it (empty outside a request).
-        pub correlation_id: String,
-        /// The fields it set, with their values before and after; a create
-        /// lists every field it set, a delete every field the resource had.
-        pub fields: Vec<FieldChange>,
-    }
-}
-
-crate::wire! {
     /// A page of changes, oldest first.
     #[derive(Debug)]
     pub struct ChangePage {
-        pub changes: Vec<Change>,
+        pub changes: Vec<ChangeRecord>,
         /// The cursor to send as `after` for the changes after these (the
         /// same as was sent when there are none yet).
         pub next: String,
-    }
-}
-
-impl From<ChangeRecord> for Change {
-    fn from(record: ChangeRecord) -> Self {
-        Self {
-            seq: record.seq,
-            resource: record.resource,
-            id: record.resource_id,
-            version: record.version,
-            operation: record.operation,
-            actor: record.actor,
-            at: record.at.into(),
-            correlation_id: record.correlation_id,
-            fields: record
-                .fields
-                .into_iter()
-                .map(|f| FieldChange {
-                    field: f.name,
-                    before: f.before,
-                    after: f.after,
-                })
-                .collect(),
-        }
     }
 }
 
@@ -226,7 +158,6 @@ impl ChangesApi {
         let wait = Duration::from_secs(wait.0.unwrap_or(0).min(MAX_WAIT));
         let records = self.ctx.store.changes_wait(tenant, &follow, wait).await?;
         let next = cursor(records.last().map_or(after, |r| r.seq));
-        let changes = records.into_iter().map(Change::from).collect();
-        Ok(ChangesListed::Ok(Negotiated(ChangePage { changes, next })))
+        Ok(ChangesListed::Ok(Negotiated(ChangePage { changes: records, next })))
     }
 }

@@ -29,6 +29,7 @@ use sqlx::Row;
 
 use crate::domain::TenantId;
 use crate::store::{Engine, Store, WriteTx, from_db_time, next_numbers_on, now, to_db_time};
+use crate::wire::Timestamp;
 
 crate::wire! {
     /// What a write did to a resource.
@@ -57,12 +58,16 @@ pub fn camel(column: &str) -> String {
     })
 }
 
-/// One field's value before and after a write (`null`: it had or has none).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FieldChange {
-    pub name: String,
-    pub before: Value,
-    pub after: Value,
+crate::wire! {
+    /// One field a change set: its value before and after (`null`: none).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct FieldChange {
+        pub field: String,
+        #[nullable]
+        pub before: Value,
+        #[nullable]
+        pub after: Value,
+    }
 }
 
 /// What a write did to one resource, to be recorded with its commit.
@@ -83,8 +88,8 @@ impl Change {
         let fields = fields
             .into_iter()
             .filter(|(_, after)| !after.is_null())
-            .map(|(name, after)| FieldChange {
-                name,
+            .map(|(field, after)| FieldChange {
+                field,
                 before: Value::Null,
                 after,
             })
@@ -97,9 +102,9 @@ impl Change {
     pub fn updated(resource: &'static str, id: impl ToString, version: i64, before: &Fields, after: Fields) -> Self {
         let fields = after
             .into_iter()
-            .filter_map(|(name, after)| {
-                let before = before.get(&name).cloned().unwrap_or(Value::Null);
-                (before != after).then_some(FieldChange { name, before, after })
+            .filter_map(|(field, after)| {
+                let before = before.get(&field).cloned().unwrap_or(Value::Null);
+                (before != after).then_some(FieldChange { field, before, after })
             })
             .collect();
         Self::new(resource, id, version, Operation::Update, fields)
@@ -110,8 +115,8 @@ impl Change {
         let fields = fields
             .into_iter()
             .filter(|(_, before)| !before.is_null())
-            .map(|(name, before)| FieldChange {
-                name,
+            .map(|(field, before)| FieldChange {
+                field,
                 before,
                 after: Value::Null,
             })
@@ -143,26 +148,42 @@ impl Change {
                 let mut pair = Map::new();
                 pair.insert("before".into(), f.before.clone());
                 pair.insert("after".into(), f.after.clone());
-                (f.name.clone(), Value::Object(pair))
+                (f.field.clone(), Value::Object(pair))
             })
             .collect();
         Value::Object(fields).to_string()
     }
 }
 
-/// A change as recorded.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChangeRecord {
-    pub seq: i64,
-    pub resource: String,
-    pub resource_id: String,
-    pub version: i64,
-    pub operation: Operation,
-    /// `client:<client id>`, `apikey:<key id>`, or `system` (start-up, the command line).
-    pub actor: String,
-    pub at: DateTime<Utc>,
-    pub correlation_id: String,
-    pub fields: Vec<FieldChange>,
+crate::wire! {
+    /// A create, update or delete of one resource, recorded in the
+    /// transaction that made it.
+    #[derive(Debug, Clone, PartialEq)]
+    #[oai(rename = "Change")]
+    #[rename_all = "camelCase"]
+    pub struct ChangeRecord {
+        /// Its place in the feed: each change has a greater one than those
+        /// before it, so a receiver can order and deduplicate by it.
+        pub seq: i64,
+        /// The kind of resource (a `ResourceType`).
+        pub resource: String,
+        /// The resource's id (an `entityId`, or the dialect's number).
+        #[rename = "id"]
+        pub resource_id: String,
+        /// The resource's version after the change (a delete: one past the
+        /// last; clients and API keys, which have none: 0).
+        pub version: i64,
+        pub operation: Operation,
+        /// Who made it: `client:<client id>`, `apikey:<key id>`, or `system`
+        /// (start-up, the command line). Never a secret.
+        pub actor: String,
+        pub at: Timestamp,
+        /// The `X-Correlation-Id` of the request that made it (empty outside a request).
+        pub correlation_id: String,
+        /// The fields it set, with their values before and after; a create
+        /// lists every field it set, a delete every field the resource had.
+        pub fields: Vec<FieldChange>,
+    }
 }
 
 /// Who asked for the writes of the request being served, and its correlation id.
@@ -478,12 +499,12 @@ fn record_from_row(row: &sqlx::any::AnyRow) -> Result<ChangeRecord, sqlx::Error>
             .find(|op| op.as_str() == operation)
             .ok_or_else(|| decode("operation"))?,
         actor: row.try_get("actor")?,
-        at: from_db_time(&row.try_get::<String, _>("at")?)?,
+        at: from_db_time(&row.try_get::<String, _>("at")?)?.into(),
         correlation_id: row.try_get("correlation_id")?,
         fields: fields
             .into_iter()
-            .map(|(name, mut pair)| FieldChange {
-                name,
+            .map(|(field, mut pair)| FieldChange {
+                field,
                 before: pair.get_mut("before").map(Value::take).unwrap_or_default(),
                 after: pair.get_mut("after").map(Value::take).unwrap_or_default(),
             })
