@@ -312,15 +312,23 @@ impl WriteTx {
         );
         // The first number, then the records (PostgreSQL in one statement;
         // SQLite's one writer needs no lock, and takes no DML in `WITH`).
-        let sql = match self.engine() {
-            Engine::Postgres => format!(
-                "WITH taken AS ({COUNT}), first AS (SELECT value - $5 + 1 AS value FROM taken) \
-                 INSERT INTO changes ({COLUMNS}) {select}"
+        // `$5` is the count on PostgreSQL, the first number on SQLite: the
+        // text stays the same, so its prepared statement is kept.
+        let (sql, fifth) = match self.engine() {
+            Engine::Postgres => (
+                format!(
+                    "WITH taken AS ({COUNT}), first AS (SELECT value - $5 + 1 AS value FROM taken) \
+                     INSERT INTO changes ({COLUMNS}) {select}"
+                ),
+                count,
             ),
             Engine::Sqlite => {
                 let tenant = self.tenant();
                 let first = next_numbers_on(self.conn(), tenant, NAME, count).await?;
-                format!("WITH first AS (SELECT {first} AS value) INSERT INTO changes ({COLUMNS}) {select}")
+                (
+                    format!("WITH first AS (SELECT $5 AS value) INSERT INTO changes ({COLUMNS}) {select}"),
+                    first,
+                )
             }
         };
         let mut query = sqlx::query(&sql)
@@ -328,7 +336,7 @@ impl WriteTx {
             .bind(actor)
             .bind(to_db_time(now()))
             .bind(correlation_id)
-            .bind(count);
+            .bind(fifth);
         for change in &changes {
             query = query
                 .bind(change.resource)
