@@ -1,7 +1,8 @@
 -- The change history: one record per create, update and delete of a
 -- resource, written in the write's own transaction (src/store/changes.rs).
--- seq: the tenant's counter 'changes', taken by the last statement before
--- COMMIT and locked until it, so numbers become visible in order.
+-- seq: taken by the last statement before COMMIT: on PostgreSQL from the
+-- tenant's counter 'changes', locked until the COMMIT; on SQLite (one
+-- writer) one past the tenant's newest record. Numbers become visible in order.
 -- fields: JSON, {"name": {"before": ..., "after": ...}, ...}.
 CREATE TABLE changes (
     tenant_id      TEXT NOT NULL,

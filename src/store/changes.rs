@@ -6,9 +6,10 @@
 //! A write says what it did with [`WriteTx::record`]; the records go out
 //! with the commit, with who asked ([`act_as`]) and the request's
 //! correlation id ([`serving`]). Readers follow them by `seq`
-//! ([`Store::changes`]): the tenant's counter `changes`, taken by the last
-//! statement before COMMIT. On PostgreSQL that statement locks the
-//! counter's row until the commit (SQLite has one writer anyway), so a
+//! ([`Store::changes`]), taken by the last statement before COMMIT: on
+//! PostgreSQL from the tenant's counter `changes`, whose row that statement
+//! locks until the commit; on SQLite, whose one writer orders the writes
+//! anyway, one past the tenant's newest record. So a
 //! number is taken only once every write that took a smaller one has
 //! committed or rolled back (and a rolled-back one gives its numbers back):
 //! the numbers are visible in order, without gaps. A follower that sends
@@ -28,7 +29,7 @@ use serde_json::{Map, Value};
 use sqlx::Row;
 
 use crate::domain::TenantId;
-use crate::store::{Engine, Store, WriteTx, from_db_time, next_numbers_on, now, to_db_time};
+use crate::store::{Engine, Store, WriteTx, from_db_time, now, to_db_time};
 use crate::wire::Timestamp;
 
 crate::wire! {
@@ -310,33 +311,25 @@ impl WriteTx {
              FROM first, ({}) AS r",
             rows.join(" UNION ALL ")
         );
-        // The first number, then the records (PostgreSQL in one statement;
-        // SQLite's one writer needs no lock, and takes no DML in `WITH`).
-        // `$5` is the count on PostgreSQL, the first number on SQLite: the
-        // text stays the same, so its prepared statement is kept.
-        let (sql, fifth) = match self.engine() {
-            Engine::Postgres => (
-                format!(
-                    "WITH taken AS ({COUNT}), first AS (SELECT value - $5 + 1 AS value FROM taken) \
-                     INSERT INTO changes ({COLUMNS}) {select}"
-                ),
-                count,
-            ),
+        // The first number and the records, in one statement. PostgreSQL:
+        // the tenant's counter, whose row stays locked until COMMIT. SQLite,
+        // whose one writer orders the writes anyway (and which takes no DML
+        // in `WITH`): one past the tenant's newest record, which pruning
+        // always keeps. `$5` is the count of records.
+        let first = match self.engine() {
+            Engine::Postgres => format!("taken AS ({COUNT}), first AS (SELECT value - $5 + 1 AS value FROM taken)"),
             Engine::Sqlite => {
-                let tenant = self.tenant();
-                let first = next_numbers_on(self.conn(), tenant, NAME, count).await?;
-                (
-                    format!("WITH first AS (SELECT $5 AS value) INSERT INTO changes ({COLUMNS}) {select}"),
-                    first,
-                )
+                "first AS (SELECT COALESCE(MAX(seq), 0) + 1 AS value FROM changes WHERE tenant_id = $1 AND $5 > 0)"
+                    .into()
             }
         };
+        let sql = format!("WITH {first} INSERT INTO changes ({COLUMNS}) {select}");
         let mut query = sqlx::query(&sql)
             .bind(self.tenant().to_string())
             .bind(actor)
             .bind(to_db_time(now()))
             .bind(correlation_id)
-            .bind(fifth);
+            .bind(count);
         for change in &changes {
             query = query
                 .bind(change.resource)
@@ -350,10 +343,7 @@ impl WriteTx {
     }
 }
 
-/// The tenant's counter that numbers its records.
-const NAME: &str = "changes";
-
-/// Takes `$5` numbers of the tenant's counter [`NAME`]: the last one taken.
+/// Takes `$5` numbers of the tenant's counter `changes` (PostgreSQL): the last one taken.
 const COUNT: &str = "INSERT INTO counters (tenant_id, name, value) VALUES ($1, 'changes', $5) \
     ON CONFLICT (tenant_id, name) DO UPDATE SET value = counters.value + excluded.value RETURNING value";
 
@@ -435,13 +425,11 @@ impl Store {
 
     /// What the tenant's history holds (see [`Kept`]).
     pub async fn changes_kept(&self, tenant: TenantId) -> Result<Kept, sqlx::Error> {
-        let (oldest, newest): (Option<i64>, Option<i64>) = sqlx::query_as(
-            "SELECT (SELECT MIN(seq) FROM changes WHERE tenant_id = $1), \
-             (SELECT value FROM counters WHERE tenant_id = $1 AND name = 'changes')",
-        )
-        .bind(tenant.to_string())
-        .fetch_one(&mut *self.reader().await?)
-        .await?;
+        let (oldest, newest): (Option<i64>, Option<i64>) =
+            sqlx::query_as("SELECT MIN(seq), MAX(seq) FROM changes WHERE tenant_id = $1")
+                .bind(tenant.to_string())
+                .fetch_one(&mut *self.reader().await?)
+                .await?;
         let newest = newest.unwrap_or(0);
         Ok(Kept {
             oldest_cursor: oldest.map_or(newest, |seq| seq - 1),
@@ -450,7 +438,7 @@ impl Store {
     }
 
     /// Deletes the records older than the retention, a thousand a
-    /// write; how many.
+    /// write, but each tenant's newest (the next number follows it); how many.
     pub async fn prune_changes(&self) -> Result<u64, sqlx::Error> {
         let retention = chrono::Duration::from_std(self.changes_retention()).unwrap_or(chrono::Duration::MAX);
         let cutoff = to_db_time(now().checked_sub_signed(retention).unwrap_or(DateTime::<Utc>::MIN_UTC));
@@ -458,8 +446,8 @@ impl Store {
         loop {
             let mut tx = self.begin_write(TenantId(uuid::Uuid::nil())).await?;
             let deleted = sqlx::query(
-                "DELETE FROM changes WHERE (tenant_id, seq) IN \
-                 (SELECT tenant_id, seq FROM changes WHERE at < $1 LIMIT $2)",
+                "DELETE FROM changes WHERE (tenant_id, seq) IN (SELECT c.tenant_id, c.seq FROM changes c \
+                 WHERE c.at < $1 AND c.seq < (SELECT MAX(n.seq) FROM changes n WHERE n.tenant_id = c.tenant_id) LIMIT $2)",
             )
             .bind(cutoff.clone())
             .bind(PRUNE_BATCH)
