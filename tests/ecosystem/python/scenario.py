@@ -46,6 +46,7 @@ from liaison_client.models import (
     RelationshipUserCreated,
     RelationshipUserUpdate,
     RelationshipWrittenEnvelope,
+    ResourceType,
     ChangePage,
     RiskErrorCode,
     RiskErrorEnvelope,
@@ -242,7 +243,7 @@ def relationships(client: AuthenticatedClient) -> str | None:
 
     history = expect(
         "listChanges of the relationship (its history)",
-        list_changes.sync_detailed(client=client, resource="relationships", id=entity_id),
+        list_changes.sync_detailed(client=client, resource=ResourceType.RELATIONSHIPS, id=entity_id),
         200,
         ChangePage,
     )
