@@ -18,5 +18,7 @@ CREATE TABLE changes (
     PRIMARY KEY (tenant_id, seq)
 );
 
-CREATE INDEX changes_by_resource ON changes (tenant_id, resource, resource_id, seq);
+-- One resource's history, or an id's in any kind: read by the index in seq
+-- order, whatever the size of the rest of the history.
+CREATE INDEX changes_by_resource_id ON changes (tenant_id, resource_id, seq);
 CREATE INDEX changes_by_age ON changes (at);

@@ -86,43 +86,19 @@ pub struct Change {
 impl Change {
     /// A resource created with `fields`.
     pub fn created(resource: &'static str, id: impl ToString, version: i64, fields: Fields) -> Self {
-        let fields = fields
-            .into_iter()
-            .filter(|(_, after)| !after.is_null())
-            .map(|(field, after)| FieldChange {
-                field,
-                before: Value::Null,
-                after,
-            })
-            .collect();
-        Self::new(resource, id, version, Operation::Create, fields)
+        Self::new(resource, id, version, Operation::Create, diff(&Fields::new(), fields))
     }
 
     /// A resource whose `before` fields the write made `after`: the fields
     /// `after` names whose value differs.
     pub fn updated(resource: &'static str, id: impl ToString, version: i64, before: &Fields, after: Fields) -> Self {
-        let fields = after
-            .into_iter()
-            .filter_map(|(field, after)| {
-                let before = before.get(&field).cloned().unwrap_or(Value::Null);
-                (before != after).then_some(FieldChange { field, before, after })
-            })
-            .collect();
-        Self::new(resource, id, version, Operation::Update, fields)
+        Self::new(resource, id, version, Operation::Update, diff(before, after))
     }
 
     /// A resource deleted, which held `fields`.
     pub fn deleted(resource: &'static str, id: impl ToString, version: i64, fields: Fields) -> Self {
-        let fields = fields
-            .into_iter()
-            .filter(|(_, before)| !before.is_null())
-            .map(|(field, before)| FieldChange {
-                field,
-                before,
-                after: Value::Null,
-            })
-            .collect();
-        Self::new(resource, id, version, Operation::Delete, fields)
+        let gone = fields.keys().map(|field| (field.clone(), Value::Null)).collect();
+        Self::new(resource, id, version, Operation::Delete, diff(&fields, gone))
     }
 
     fn new(
@@ -154,6 +130,17 @@ impl Change {
             .collect();
         Value::Object(fields).to_string()
     }
+}
+
+/// The fields `after` names whose value differs from `before`'s (absent: null).
+fn diff(before: &Fields, after: Fields) -> Vec<FieldChange> {
+    after
+        .into_iter()
+        .filter_map(|(field, after)| {
+            let before = before.get(&field).cloned().unwrap_or(Value::Null);
+            (before != after).then_some(FieldChange { field, before, after })
+        })
+        .collect()
 }
 
 crate::wire! {

@@ -236,6 +236,27 @@ engine_tests! {
         assert_eq!(seqs, [newest, newest + 1], "without a cursor: from the oldest kept");
     }
 
+    async fn every_kind_of_resource_recorded_is_one_the_spec_lists(app: &TestApp) {
+        let token = app.demo_token().await;
+        let spec = json(app.client.get(app.url("/openapi.json")).send().await.expect("request")).await;
+        let listed: Vec<&str> = spec["components"]["schemas"]["ResourceType"]["enum"]
+            .as_array()
+            .expect("the ResourceType enum")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        // The demo's seeding writes every kind of resource but deletions.
+        let recorded: std::collections::BTreeSet<String> = history(app, &token, "")
+            .await
+            .iter()
+            .filter_map(|c| c["resource"].as_str().map(String::from))
+            .collect();
+        assert!(recorded.len() >= 10, "{recorded:?}");
+        for resource in &recorded {
+            assert!(listed.contains(&resource.as_str()), "{resource} is recorded but not in ResourceType");
+        }
+    }
+
     async fn changes_of_another_tenant_are_not_seen(app: &TestApp) {
         let token = app.demo_token().await;
         let other = app.token_of("globex", &["changes.read", "setup.write"]).await;
