@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use poem::listener::{Acceptor, Listener, TcpListener};
@@ -24,6 +25,8 @@ use crate::metrics;
 use crate::server::{self, ServerSettings};
 use crate::store::{Engine, Store, sqlite_file};
 use crate::telemetry;
+use crate::webhooks::WebhookSettings;
+use crate::webhooks::dispatch::Dispatcher;
 
 /// Runs one command of the command line (`serve` when none is given).
 pub async fn run(args: Cli) -> anyhow::Result<()> {
@@ -32,7 +35,7 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
     let command = match args.command {
         Some(command) => command,
         None => Command::Serve {
-            settings: ServeSettings::from_env()?,
+            settings: Box::new(ServeSettings::from_env()?),
             demo: false,
             demo_client_id: None,
             demo_client_secret: None,
@@ -135,6 +138,15 @@ fn context_settings(settings: &Settings, server: &ServeSettings) -> ContextSetti
         public_url: server.public_url.clone(),
         metrics_on_main: server.metrics_bind.is_none(),
         client_cache_ttl: std::time::Duration::from_secs(server.client_cache_ttl),
+        webhooks: WebhookSettings {
+            allow_private: server.webhooks_allow_private,
+            timeout: Duration::from_secs(server.webhooks_timeout),
+            retry_schedule: server
+                .webhooks_retry_schedule
+                .iter()
+                .map(|s| Duration::from_secs(*s))
+                .collect(),
+        },
     }
 }
 
@@ -242,11 +254,22 @@ pub fn app(ctx: ApiContext, settings: &ServerSettings) -> anyhow::Result<impl En
     Cors::new(frontline, &settings.cors_origins)
 }
 
-/// A server accepting connections in the background.
+/// A server accepting connections in the background, with the webhook
+/// dispatcher beside it (stopped with it, or when this is dropped).
 pub struct RunningServer {
     pub addr: SocketAddr,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    _dispatcher: Background,
+}
+
+/// A background task, aborted when dropped.
+struct Background(JoinHandle<()>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Binds `bind` (port 0 picks a free port) and serves the app until stopped.
@@ -257,6 +280,11 @@ pub async fn start(
 ) -> anyhow::Result<RunningServer> {
     let mut settings: ServerSettings = settings.into();
     settings.connections.max_connections = server::within_open_file_limit(settings.connections.max_connections);
+    let dispatcher = Dispatcher::new(
+        ctx.store.clone(),
+        ctx.webhooks.sealer.clone(),
+        ctx.webhooks.settings.clone(),
+    )?;
     let app = app(ctx, &settings)?;
     let acceptor = TcpListener::bind(bind.to_string())
         .into_acceptor()
@@ -280,6 +308,7 @@ pub async fn start(
         addr,
         stop,
         task: tokio::spawn(server),
+        _dispatcher: Background(dispatcher.start()),
     })
 }
 

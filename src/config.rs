@@ -22,7 +22,7 @@ impl ServeSettings {
     /// `serve` takes when none of its flags is given.
     pub fn from_env() -> Result<Self, clap::Error> {
         match Cli::try_parse_from(["liaison", "serve"])?.command {
-            Some(Command::Serve { settings, .. }) => Ok(settings),
+            Some(Command::Serve { settings, .. }) => Ok(*settings),
             _ => unreachable!("`liaison serve` parses as serve"),
         }
     }
@@ -33,7 +33,7 @@ pub enum Command {
     /// Serve the HTTP API (the default).
     Serve {
         #[command(flatten)]
-        settings: ServeSettings,
+        settings: Box<ServeSettings>,
         /// Create the demo tenant (idempotent) and print its credentials.
         #[arg(long)]
         demo: bool,
@@ -251,6 +251,25 @@ pub struct ServeSettings {
     #[arg(long, env = "LIAISON_CHANGES_RETENTION_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=3650))]
     pub changes_retention_days: u64,
+
+    /// Let webhook URLs reach loopback, link-local and private addresses
+    /// (refused by default: a tenant's URL is called from inside your network).
+    #[arg(long, env = "LIAISON_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
+
+    /// Seconds a webhook delivery may take in all (connecting: at most half).
+    #[arg(long, env = "LIAISON_WEBHOOKS_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub webhooks_timeout: u64,
+
+    /// Seconds to wait after each failed webhook delivery attempt before the
+    /// next (each ±10 % at random), comma-separated; after the last, the
+    /// delivery has failed, and a webhook that failed every delivery for
+    /// their sum is disabled. Default: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+    #[arg(long, env = "LIAISON_WEBHOOKS_RETRY_SCHEDULE", value_delimiter = ',',
+          default_value = "5,300,1800,7200,18000,36000,36000",
+          value_parser = clap::value_parser!(u64).range(0..=172_800))]
+    pub webhooks_retry_schedule: Vec<u64>,
 
     /// Seconds over which failed client authentications are counted.
     #[arg(long, env = "LIAISON_TOKEN_FAILURE_WINDOW", default_value_t = 60,

@@ -13,6 +13,11 @@ use crate::auth::token::TokenKey;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::store::credentials::SIGNING_KEY;
+use crate::webhooks::WebhookSettings;
+use crate::webhooks::secret::Sealer;
+use anyhow::Context as _;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 /// What every API needs.
 #[derive(Clone)]
@@ -21,6 +26,8 @@ pub struct ApiContext {
     pub auth: Arc<AuthState>,
     /// Base for absolute links; `None`: the request's scheme and host.
     pub public_url: Option<String>,
+    /// How webhooks are delivered, and the key their secrets are sealed with.
+    pub webhooks: Arc<Webhooks>,
     /// What an operator scrapes at `/metrics`.
     pub metrics: Arc<Metrics>,
     /// Whether the app serves `/metrics` itself (not when it has its own address).
@@ -31,8 +38,12 @@ impl ApiContext {
     /// The context for a store: tokens are signed with the keys
     /// [`token_keys`] finds.
     pub async fn new(store: Store, settings: &ContextSettings) -> anyhow::Result<Self> {
-        let key = token_keys(&store, settings).await?;
+        let (key, sealing) = token_keys(&store, settings).await?;
         Ok(Self {
+            webhooks: Arc::new(Webhooks {
+                settings: settings.webhooks.clone(),
+                sealer: Sealer::new(&sealing),
+            }),
             auth: Arc::new(AuthState {
                 store: store.clone(),
                 key,
@@ -63,6 +74,10 @@ impl ApiContext {
     pub fn detached() -> Self {
         let store = Store::detached();
         Self {
+            webhooks: Arc::new(Webhooks {
+                settings: WebhookSettings::default(),
+                sealer: Sealer::new(&[0; 32]),
+            }),
             auth: Arc::new(AuthState {
                 store: store.clone(),
                 key: Keyring::fixed(TokenKey::new(Vec::new())),
@@ -92,6 +107,8 @@ pub struct ContextSettings {
     pub metrics_on_main: bool,
     /// How long a client's standing is trusted without reading it again.
     pub client_cache_ttl: std::time::Duration,
+    /// How webhooks are delivered.
+    pub webhooks: WebhookSettings,
 }
 
 impl Default for ContextSettings {
@@ -103,6 +120,7 @@ impl Default for ContextSettings {
             public_url: None,
             metrics_on_main: true,
             client_cache_ttl: std::time::Duration::from_secs(DEFAULT_CLIENT_CACHE_TTL),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -150,19 +168,37 @@ pub fn default_key_file(db: &Path) -> PathBuf {
     db.with_extension("key")
 }
 
-/// The token keys of an instance on `store`. A key that earlier versions
+/// What webhooks need of the context.
+#[derive(Debug)]
+pub struct Webhooks {
+    pub settings: WebhookSettings,
+    /// Seals and opens the subscriptions' signing secrets.
+    pub sealer: Sealer,
+}
+
+/// The token keys of an instance on `store`, and the key that seals
+/// webhook secrets: the key file's own (never rotated), or with a
+/// configured token key, one derived from it. A key that earlier versions
 /// kept in the database is moved into the key file (its current key when
 /// the file is new, else a retired one, so that the tokens it signed live
 /// out their time) and removed from the database; with a configured key it
 /// is only removed.
-pub async fn token_keys(store: &Store, settings: &ContextSettings) -> anyhow::Result<Keyring> {
+pub async fn token_keys(store: &Store, settings: &ContextSettings) -> anyhow::Result<(Keyring, [u8; 32])> {
     let source = settings.key_source(store.sqlite_path())?;
     let legacy = store.plain_signing_key().await?;
-    let ring = match &source {
-        KeySource::Given(key) => Keyring::fixed(TokenKey::new(key.as_bytes())),
+    let (ring, sealing) = match &source {
+        KeySource::Given(key) => {
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any length");
+            mac.update(b"liaison: the key that seals webhook signing secrets");
+            (
+                Keyring::fixed(TokenKey::new(key.as_bytes())),
+                mac.finalize().into_bytes().into(),
+            )
+        }
         KeySource::File(path) => {
             let file = keys::ensure(path, legacy.clone())?;
-            Keyring::from_file(path.clone(), &file, settings.token_ttl)
+            let sealing = file.sealing_key().context("the key file holds no sealing key")?;
+            (Keyring::from_file(path.clone(), &file, settings.token_ttl), sealing)
         }
     };
     if legacy.is_some() && store.forget_settings(&[SIGNING_KEY]).await? {
@@ -176,5 +212,5 @@ pub async fn token_keys(store: &Store, settings: &ContextSettings) -> anyhow::Re
             }
         }
     }
-    Ok(ring)
+    Ok((ring, sealing))
 }

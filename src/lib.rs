@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;
 pub mod wire;
 pub mod write;
 pub mod xml;

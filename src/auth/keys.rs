@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 use crate::auth::secret::random_token;
 use crate::auth::token::{Claims, TokenError, TokenKey, TokenKeys};
@@ -82,6 +83,11 @@ pub struct KeyFile {
     current: StoredKey,
     #[serde(default)]
     previous: Vec<StoredKey>,
+    /// The key that seals webhook signing secrets (`webhooks::secret`):
+    /// never rotated, as the secrets it sealed must stay readable. Added
+    /// to a file that has none when an instance starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealing: Option<String>,
 }
 
 impl KeyFile {
@@ -95,7 +101,13 @@ impl KeyFile {
         Self {
             current: StoredKey::new(key, now),
             previous: Vec::new(),
+            sealing: Some(random_token(32)),
         }
+    }
+
+    /// The key that seals webhook signing secrets (the file's `sealing`).
+    pub fn sealing_key(&self) -> Option<[u8; 32]> {
+        self.sealing.as_deref().map(|key| Sha256::digest(key.as_bytes()).into())
     }
 
     /// The current key's id.
@@ -134,6 +146,7 @@ impl KeyFile {
         Self {
             current: StoredKey::new(key, now),
             previous,
+            sealing: self.sealing,
         }
     }
 
@@ -265,8 +278,15 @@ pub fn ensure(path: &Path, adopt: Option<String>) -> anyhow::Result<KeyFile> {
             return Ok(fresh);
         }
     }
-    let file = KeyFile::read(path)?;
+    let mut file = KeyFile::read(path)?;
     warn_when_shared(path);
+    if file.sealing.is_none() {
+        file.sealing = Some(random_token(32));
+        file.replace(path)?;
+        tracing::info!(path = %path.display(), "a key that seals webhook secrets added to the token key file");
+        // Another instance may have added one at the same time: the file's is the one.
+        file = KeyFile::read(path)?;
+    }
     match adopt {
         Some(key) if !file.holds(&key) => {
             let file = file.with_retired(key, now);

@@ -18,29 +18,7 @@ use crate::context::ApiContext;
 use crate::dialects::ApiTag;
 use crate::domain::FieldError;
 use crate::error::AppError;
-use crate::store::changes::{ChangeRecord, Follow};
-
-crate::wire! {
-    /// A kind of resource whose changes are recorded (its table's name).
-    #[oai(rename = "ResourceType")]
-    pub enum ResourceType {
-        Relationships = "relationships",
-        RelationshipUsers = "relationship_users",
-        RelatedUsers = "related_users",
-        Organizations = "organizations",
-        Users = "users",
-        Suppliers = "suppliers",
-        SupplierAddresses = "supplier_addresses",
-        Classifications = "classifications",
-        Categories = "categories",
-        SubCategories = "sub_categories",
-        ExtensionFields = "extension_fields",
-        RelationshipUserTypes = "relationship_user_types",
-        FormConfigurations = "form_configurations",
-        ApiClients = "api_clients",
-        ApiKeys = "api_keys",
-    }
-}
+use crate::store::changes::{ChangeRecord, Follow, ResourceType};
 
 /// Changes a page holds unless `limit` says otherwise, and at most.
 const DEFAULT_LIMIT: u32 = 100;

@@ -9,6 +9,7 @@ pub mod related_users;
 pub mod relationship_users;
 pub mod risk;
 pub mod setup;
+pub mod webhooks;
 
 use crate::api::envelope::{Dialects, Registration};
 use crate::api::problem::{self, ProblemDialect};
@@ -40,6 +41,9 @@ pub enum ApiTag {
     Setup,
     /// liaison's own: the change history of every resource, to audit and to follow.
     Changes,
+    /// liaison's own: the changes a subscriber asks for, POSTed to its URL
+    /// as they happen, signed as Standard Webhooks says, with a delivery log.
+    Webhooks,
 }
 
 /// Each dialect's path prefix and error envelope, registered once for the
@@ -73,6 +77,7 @@ pub type Apis = (
         setup::form_configurations::FormConfigurationsApi,
     ),
     changes::ChangesApi,
+    webhooks::WebhooksApi,
 );
 
 pub const TITLE: &str = "liaison";
@@ -142,7 +147,8 @@ pub fn service(ctx: ApiContext) -> OpenApiService<Apis, ()> {
                 setup::relationship_user_types::RelationshipUserTypesApi::new(ctx.clone()),
                 setup::form_configurations::FormConfigurationsApi::new(ctx.clone()),
             ),
-            changes::ChangesApi::new(ctx),
+            changes::ChangesApi::new(ctx.clone()),
+            webhooks::WebhooksApi::new(ctx),
         ),
         TITLE,
         env!("CARGO_PKG_VERSION"),

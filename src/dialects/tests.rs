@@ -186,6 +186,11 @@ fn every_answer_is_written_by_serde_as_the_spec_describes_it_and_as_the_xml_sche
         agrees::<FormConfiguration>(),
         agrees::<ListPage<FormConfiguration>>(),
         agrees::<crate::dialects::changes::ChangePage>(),
+        agrees::<crate::dialects::webhooks::Webhook>(),
+        agrees::<crate::dialects::webhooks::WebhookCreated>(),
+        agrees::<ListPage<crate::dialects::webhooks::Webhook>>(),
+        agrees::<ListPage<crate::store::webhooks::DeliveryAttempt>>(),
+        agrees::<crate::store::webhooks::Delivery>(),
     ]
     .into_iter()
     .unzip();

@@ -42,6 +42,29 @@ crate::wire! {
     }
 }
 
+crate::wire! {
+    /// A kind of resource whose changes are recorded (its table's name).
+    #[oai(rename = "ResourceType")]
+    pub enum ResourceType {
+        Relationships = "relationships",
+        RelationshipUsers = "relationship_users",
+        RelatedUsers = "related_users",
+        Organizations = "organizations",
+        Users = "users",
+        Suppliers = "suppliers",
+        SupplierAddresses = "supplier_addresses",
+        Classifications = "classifications",
+        Categories = "categories",
+        SubCategories = "sub_categories",
+        ExtensionFields = "extension_fields",
+        RelationshipUserTypes = "relationship_user_types",
+        FormConfigurations = "form_configurations",
+        ApiClients = "api_clients",
+        ApiKeys = "api_keys",
+        Webhooks = "webhooks",
+    }
+}
+
 /// A resource's fields as the history shows them: camelCase names, JSON values.
 pub type Fields = Map<String, Value>;
 
@@ -221,6 +244,9 @@ pub(crate) struct Signal {
     recorded: AtomicU64,
     /// Seconds a record is kept.
     retention: AtomicU64,
+    /// Webhook delivery attempts this process made, by outcome
+    /// (`store::webhooks::Outcome`, in declared order).
+    pub(super) attempts: [AtomicU64; 3],
 }
 
 impl Default for Signal {
@@ -229,6 +255,7 @@ impl Default for Signal {
             notify: tokio::sync::Notify::default(),
             recorded: AtomicU64::default(),
             retention: AtomicU64::new(DEFAULT_RETENTION.as_secs()),
+            attempts: Default::default(),
         }
     }
 }
@@ -242,6 +269,11 @@ const PRUNE_BATCH: i64 = 1_000;
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
 impl Signal {
+    /// Completes at the next commit of this process that wrote records.
+    pub(crate) fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.notify.notified()
+    }
+
     pub(super) fn committed(&self, records: u64) {
         if records > 0 {
             self.recorded.fetch_add(records, Ordering::Relaxed);
@@ -396,6 +428,11 @@ pub struct Kept {
 }
 
 impl Store {
+    /// What this process's commits tell (see [`Signal`]).
+    pub(crate) fn change_signal(&self) -> std::sync::Arc<Signal> {
+        std::sync::Arc::clone(&self.changed)
+    }
+
     /// How many records this process's writes have committed.
     pub fn changes_recorded(&self) -> u64 {
         self.changed.recorded.load(Ordering::Relaxed)
@@ -425,7 +462,8 @@ impl Store {
     }
 
     /// Deletes the records older than the retention, a thousand a
-    /// write, but each tenant's newest (the next number follows it); how many.
+    /// write, but each tenant's newest (the next number follows it), and
+    /// the webhook deliveries and attempts as old; how many rows.
     pub async fn prune_changes(&self) -> Result<u64, sqlx::Error> {
         let retention = chrono::Duration::from_std(self.changes_retention()).unwrap_or(chrono::Duration::MAX);
         let cutoff = to_db_time(now().checked_sub_signed(retention).unwrap_or(DateTime::<Utc>::MIN_UTC));
@@ -444,7 +482,7 @@ impl Store {
             tx.commit().await?;
             pruned += deleted;
             if deleted < PRUNE_BATCH.unsigned_abs() {
-                return Ok(pruned);
+                return Ok(pruned + self.prune_deliveries(&cutoff, PRUNE_BATCH).await?);
             }
         }
     }
@@ -466,7 +504,7 @@ impl Store {
     }
 }
 
-fn record_from_row(row: &sqlx::any::AnyRow) -> Result<ChangeRecord, sqlx::Error> {
+pub(super) fn record_from_row(row: &sqlx::any::AnyRow) -> Result<ChangeRecord, sqlx::Error> {
     let decode = |what: &str| sqlx::Error::Decode(format!("unexpected change {what}").into());
     let operation: String = row.try_get("operation")?;
     let fields: String = row.try_get("fields")?;

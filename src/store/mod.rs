@@ -15,6 +15,7 @@ mod sqlite_file;
 pub mod storage;
 pub mod tenants;
 pub mod users;
+pub mod webhooks;
 pub use sqlite_file::sqlite_file;
 use sqlite_file::{make_private, sqlite_url};
 mod write;

@@ -11,6 +11,7 @@ use liaison::auth::secret::hash_secret;
 use liaison::context::{ApiContext, ContextSettings};
 use liaison::server::ServerSettings;
 use liaison::store::Store;
+use liaison::webhooks::WebhookSettings;
 use sqlx::Connection;
 
 pub const BODY_LIMIT: u64 = 1024 * 1024;
@@ -178,7 +179,18 @@ impl TestApp {
 pub fn test_settings() -> ContextSettings {
     ContextSettings {
         token_key: Some(TOKEN_KEY.to_string()),
+        webhooks: test_webhooks(),
         ..ContextSettings::default()
+    }
+}
+
+/// Webhooks as the tests deliver them: to receivers on 127.0.0.1, with a
+/// short timeout and retries a fraction of a second apart (three attempts).
+pub fn test_webhooks() -> WebhookSettings {
+    WebhookSettings {
+        allow_private: true,
+        timeout: std::time::Duration::from_secs(2),
+        retry_schedule: vec![std::time::Duration::from_millis(200); 2],
     }
 }
 

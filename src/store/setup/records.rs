@@ -36,6 +36,8 @@ pub trait Record: Sized + Send + Sync {
     const FIXED_COLUMNS: &'static [&'static str] = &[];
     /// The column naming the parent row, for resources that live under another.
     const PARENT: Option<&'static str> = None;
+    /// Columns the change history never shows (a sealed secret, say).
+    const HIDDEN: &'static [&'static str] = &[];
 
     fn columns(&self) -> Vec<Col>;
     /// Values for [`Record::FIXED_COLUMNS`].
@@ -65,7 +67,7 @@ fn bind<'q>(query: Query<'q, Any, AnyArguments<'q>>, col: Col) -> Query<'q, Any,
     }
 }
 
-fn select_list<R: Record>() -> String {
+pub(in crate::store) fn select_list<R: Record>() -> String {
     let mut cols = vec!["entity_id", "version", "created_at", "modified_at"];
     cols.extend(R::PARENT);
     cols.extend(R::FIXED_COLUMNS);
@@ -73,7 +75,7 @@ fn select_list<R: Record>() -> String {
     cols.join(", ")
 }
 
-fn stored_from_row<R: Record>(row: &AnyRow) -> Result<Stored<R>, sqlx::Error> {
+pub(in crate::store) fn stored_from_row<R: Record>(row: &AnyRow) -> Result<Stored<R>, sqlx::Error> {
     let parent_id = match R::PARENT {
         Some(column) => Some(from_db_uuid(&row.try_get::<String, _>(column)?)?),
         None => None,
@@ -301,11 +303,12 @@ impl WriteTx {
     }
 }
 
-/// `columns` with their `values`, as the change history shows them.
-fn column_fields(columns: &[&str], values: Vec<Col>) -> Fields {
+/// `columns` of `R` with their `values`, as the change history shows them.
+fn column_fields<R: Record>(columns: &[&str], values: Vec<Col>) -> Fields {
     columns
         .iter()
         .zip(values)
+        .filter(|(column, _)| !R::HIDDEN.contains(column))
         .map(|(column, value)| {
             let value = match value {
                 Col::Text(text) | Col::OptText(Some(text)) => Value::String(text),
@@ -324,8 +327,8 @@ fn stored_fields<R: Record>(parent_id: Option<Uuid>, data: &R) -> Fields {
     if let (Some(column), Some(parent)) = (R::PARENT, parent_id) {
         fields.insert(camel(column), Value::String(parent.to_string()));
     }
-    fields.extend(column_fields(R::FIXED_COLUMNS, data.fixed_columns()));
-    fields.extend(column_fields(R::COLUMNS, data.columns()));
+    fields.extend(column_fields::<R>(R::FIXED_COLUMNS, data.fixed_columns()));
+    fields.extend(column_fields::<R>(R::COLUMNS, data.columns()));
     fields
 }
 
@@ -348,7 +351,7 @@ impl<R: Record + 'static> Aggregate for Stored<R> {
     }
 
     fn next_fields(next: &R) -> Fields {
-        column_fields(R::COLUMNS, next.columns())
+        column_fields::<R>(R::COLUMNS, next.columns())
     }
 
     async fn lock(tx: &mut WriteTx, key: &RecordKey) -> Result<Option<Self>, sqlx::Error> {

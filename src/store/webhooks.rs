@@ -1,0 +1,538 @@
+//! Webhook subscriptions, their deliveries and the attempts' log
+//! (`migrations/0009_webhooks.sql`). A subscription is a setup [`Record`]
+//! (its secret and the dispatcher's state hidden from the history); the
+//! rest is the dispatcher's: queue from the change history, claim what is
+//! due, settle what was sent (see `crate::webhooks`).
+
+use std::sync::atomic::Ordering;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row as _;
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+
+use crate::domain::{Page, TenantId};
+use crate::store::changes::{ChangeRecord, record_from_row};
+use crate::store::setup::flag;
+use crate::store::setup::records::{Col, Record, Stored, select_list, stored_from_row};
+use crate::store::{Engine, Removable, Store, WriteError, WriteTx, from_db_time, from_db_uuid, to_db_time};
+use crate::webhooks::{Events, Webhook};
+use crate::wire::Timestamp;
+
+impl Record for Webhook {
+    const TABLE: &'static str = "webhooks";
+    const NAME: &'static str = "Webhook";
+    const COLUMNS: &'static [&'static str] = &["url", "events", "description", "active"];
+    const FIXED_COLUMNS: &'static [&'static str] = &["secret", "queued_through"];
+    const HIDDEN: &'static [&'static str] = &["secret", "queued_through"];
+
+    fn columns(&self) -> Vec<Col> {
+        vec![
+            Col::Text(self.url.clone()),
+            Col::Text(self.events.stored()),
+            Col::OptText(self.description.clone()),
+            Col::Flag(self.active),
+        ]
+    }
+
+    fn fixed_columns(&self) -> Vec<Col> {
+        vec![Col::Text(self.secret.clone()), Col::Int(self.queued_through)]
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            url: row.try_get("url")?,
+            events: Events::from_stored(&row.try_get::<String, _>("events")?),
+            description: row.try_get("description")?,
+            active: flag(row, "active")?,
+            secret: row.try_get("secret")?,
+            queued_through: row.try_get("queued_through")?,
+        })
+    }
+}
+
+impl Removable for Stored<Webhook> {
+    /// Deletes the subscription with its deliveries and their log.
+    async fn remove(&self, tx: &mut WriteTx) -> Result<(), WriteError> {
+        let (tenant, id) = (tx.tenant().to_string(), self.entity_id.to_string());
+        for sql in [
+            "DELETE FROM webhook_attempts WHERE tenant_id = $1 AND webhook_id = $2",
+            "DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND webhook_id = $2",
+            "DELETE FROM webhooks WHERE tenant_id = $1 AND entity_id = $2",
+        ] {
+            sqlx::query(sql).bind(&tenant).bind(&id).execute(tx.conn()).await?;
+        }
+        Ok(())
+    }
+}
+
+crate::wire! {
+    /// Where a delivery stands.
+    #[oai(rename = "DeliveryState")]
+    pub enum DeliveryState {
+        /// Not delivered yet: its next attempt is due at `nextAttemptAt`.
+        Pending = "pending",
+        /// A receiver answered 2xx.
+        Delivered = "delivered",
+        /// Every attempt of the retry schedule failed.
+        Failed = "failed",
+    }
+}
+
+crate::wire! {
+    /// How one attempt ended.
+    #[oai(rename = "DeliveryOutcome")]
+    pub enum Outcome {
+        /// The receiver answered 2xx.
+        Delivered = "delivered",
+        /// It failed; another attempt is scheduled.
+        Retrying = "retrying",
+        /// It failed, and no attempt follows (the schedule is spent, or it
+        /// was a redelivery).
+        Failed = "failed",
+    }
+}
+
+crate::wire! {
+    /// One attempt to deliver a change to a subscription.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct DeliveryAttempt {
+        /// The delivery: the `webhook-id` header of each of its attempts.
+        pub delivery_id: Uuid,
+        /// The change delivered (its `seq` in the change history).
+        pub seq: i64,
+        /// 1 for the first attempt of the delivery, 2 for the next, …
+        pub attempt: i64,
+        pub at: Timestamp,
+        /// The receiver's HTTP status (none when it gave no answer).
+        #[skip_none]
+        pub status: Option<i64>,
+        pub duration_ms: i64,
+        /// What went wrong (none when delivered).
+        #[skip_none]
+        pub error: Option<String>,
+        pub outcome: Outcome,
+    }
+}
+
+crate::wire! {
+    /// One change to deliver to one subscription, and where it stands.
+    #[derive(Debug, Clone, PartialEq)]
+    #[rename_all = "camelCase"]
+    pub struct Delivery {
+        /// The `webhook-id` header of each of its attempts.
+        pub delivery_id: Uuid,
+        pub seq: i64,
+        pub state: DeliveryState,
+        /// Attempts made so far.
+        pub attempts: i64,
+        /// When the next attempt is due (none when none is scheduled).
+        #[skip_none]
+        pub next_attempt_at: Option<Timestamp>,
+    }
+}
+
+/// A delivery the dispatcher claimed, to send now.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub id: Uuid,
+    pub seq: i64,
+    pub body: String,
+    pub attempts: i64,
+    pub state: DeliveryState,
+}
+
+/// What the dispatcher claimed of one subscription.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub webhook: Stored<Webhook>,
+    /// Due deliveries, in change order.
+    pub due: Vec<Due>,
+}
+
+/// How an attempt ended, for the store to write.
+#[derive(Debug, Clone)]
+pub struct Settled {
+    pub attempt: DeliveryAttempt,
+    pub state: DeliveryState,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// Changes read from the history a claim at most.
+const QUEUE_BATCH: i64 = 1_000;
+
+const DELIVERY_COLUMNS: &str = "id, seq, body, state, attempts, next_attempt_at";
+
+fn state_of(text: &str) -> Result<DeliveryState, sqlx::Error> {
+    DeliveryState::ALL
+        .iter()
+        .copied()
+        .find(|s| s.as_str() == text)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unexpected delivery state {text:?}").into()))
+}
+
+fn delivery_from_row(row: &AnyRow) -> Result<Delivery, sqlx::Error> {
+    let next: Option<String> = row.try_get("next_attempt_at")?;
+    Ok(Delivery {
+        delivery_id: from_db_uuid(&row.try_get::<String, _>("id")?)?,
+        seq: row.try_get("seq")?,
+        state: state_of(&row.try_get::<String, _>("state")?)?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: next.map(|t| from_db_time(&t)).transpose()?.map(Timestamp),
+    })
+}
+
+impl Store {
+    /// Releases every subscription's claim: for an SQLite database, which
+    /// one process serves, when that process starts (a claim left by one
+    /// that died need not wait for its lease).
+    pub async fn webhooks_release_all(&self) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write(TenantId(Uuid::nil())).await?;
+        sqlx::query("UPDATE webhooks SET leased_until = NULL WHERE leased_until IS NOT NULL")
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await
+    }
+
+    /// Counts the attempts `settled` made, by outcome (for the metrics).
+    pub fn count_attempts(&self, settled: &[Settled]) {
+        for s in settled {
+            let i = Outcome::ALL.iter().position(|o| *o == s.attempt.outcome).unwrap_or(0);
+            self.changed.attempts[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The attempts this process made, by outcome.
+    pub fn attempts_counted(&self) -> Vec<(Outcome, u64)> {
+        Outcome::ALL
+            .iter()
+            .zip(&self.changed.attempts)
+            .map(|(o, n)| (*o, n.load(Ordering::Relaxed)))
+            .collect()
+    }
+
+    /// The subscriptions the dispatcher has work for at `now`: changes not
+    /// yet queued, or deliveries due, and no other sender holding them.
+    pub async fn webhooks_due(&self, now: DateTime<Utc>) -> Result<Vec<(TenantId, Uuid)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT w.tenant_id, w.entity_id FROM webhooks w \
+             WHERE (w.leased_until IS NULL OR w.leased_until < $1) AND (\
+               EXISTS (SELECT 1 FROM changes c WHERE c.tenant_id = w.tenant_id AND c.seq > w.queued_through) \
+               OR (w.active = 1 AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.tenant_id = w.tenant_id \
+                   AND d.webhook_id = w.entity_id AND d.next_attempt_at <= $1)))",
+        )
+        .bind(to_db_time(now))
+        .fetch_all(&mut *self.reader().await?)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    TenantId(from_db_uuid(&row.try_get::<String, _>(0)?)?),
+                    from_db_uuid(&row.try_get::<String, _>(1)?)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Claims the subscription `id` until `lease` for this sender: queues
+    /// the changes it asks for that are not queued yet (an inactive one
+    /// skips them), and takes up to `batch` due deliveries (an inactive one
+    /// none). Until the lease ends, or the sender settles, no other sender
+    /// claims it; what a sender that died did not settle is due again
+    /// after the lease. `None` when another sender holds it.
+    pub async fn webhook_claim(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        now: DateTime<Utc>,
+        batch: i64,
+        lease: DateTime<Utc>,
+    ) -> Result<Option<Claim>, sqlx::Error> {
+        let mut tx = self.begin_write(tenant).await?;
+        let skip_locked = match tx.engine() {
+            Engine::Postgres => " FOR UPDATE SKIP LOCKED",
+            Engine::Sqlite => "",
+        };
+        let (tenant_text, id_text, now_text) = (tenant.to_string(), id.to_string(), to_db_time(now));
+        let free = format!(
+            "SELECT {} FROM webhooks WHERE tenant_id = $1 AND entity_id = $2 \
+             AND (leased_until IS NULL OR leased_until < $3){skip_locked}",
+            select_list::<Webhook>()
+        );
+        let row = sqlx::query(&free)
+            .bind(&tenant_text)
+            .bind(&id_text)
+            .bind(&now_text)
+            .fetch_optional(tx.conn())
+            .await?;
+        let Some(mut webhook) = row.as_ref().map(stored_from_row::<Webhook>).transpose()? else {
+            return Ok(None);
+        };
+        let changes: Vec<ChangeRecord> = sqlx::query(
+            "SELECT tenant_id, seq, resource, resource_id, version, operation, actor, at, correlation_id, fields \
+             FROM changes WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(&tenant_text)
+        .bind(webhook.data.queued_through)
+        .bind(QUEUE_BATCH)
+        .fetch_all(tx.conn())
+        .await?
+        .iter()
+        .map(record_from_row)
+        .collect::<Result<_, _>>()?;
+        if let Some(last) = changes.last() {
+            let wanted = changes
+                .iter()
+                .filter(|c| webhook.data.active && webhook.data.events.matches(&c.resource, c.operation.as_str()));
+            for change in wanted {
+                let body = serde_json::to_string(change).map_err(|e| sqlx::Error::Encode(e.into()))?;
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries (tenant_id, id, webhook_id, seq, change_at, body, state, attempts, \
+                     next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+                )
+                .bind(&tenant_text)
+                .bind(Uuid::new_v4().to_string())
+                .bind(&id_text)
+                .bind(change.seq)
+                .bind(to_db_time(change.at.0))
+                .bind(body)
+                .bind(&now_text)
+                .execute(tx.conn())
+                .await?;
+            }
+            webhook.data.queued_through = last.seq;
+        }
+        let due = if webhook.data.active {
+            let rows = sqlx::query(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries \
+                 WHERE tenant_id = $1 AND webhook_id = $2 AND next_attempt_at <= $3 ORDER BY seq LIMIT $4"
+            ))
+            .bind(&tenant_text)
+            .bind(&id_text)
+            .bind(&now_text)
+            .bind(batch)
+            .fetch_all(tx.conn())
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(Due {
+                        id: from_db_uuid(&row.try_get::<String, _>("id")?)?,
+                        seq: row.try_get("seq")?,
+                        body: row.try_get("body")?,
+                        attempts: row.try_get("attempts")?,
+                        state: state_of(&row.try_get::<String, _>("state")?)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        } else {
+            Vec::new()
+        };
+        let lease_text = to_db_time(lease);
+        sqlx::query(
+            "UPDATE webhooks SET queued_through = $3, leased_until = $4, \
+             failing_since = CASE WHEN active = 1 THEN failing_since END WHERE tenant_id = $1 AND entity_id = $2",
+        )
+        .bind(&tenant_text)
+        .bind(&id_text)
+        .bind(webhook.data.queued_through)
+        .bind(if due.is_empty() { None } else { Some(lease_text) })
+        .execute(tx.conn())
+        .await?;
+        tx.commit().await?;
+        Ok(Some(Claim { webhook, due }))
+    }
+
+    /// Writes how the claimed deliveries of subscription `id` went and
+    /// releases it; when the subscription has failed every delivery since,
+    /// that time.
+    pub async fn webhook_settle(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        settled: &[Settled],
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        let mut tx = self.begin_write(tenant).await?;
+        let (tenant_text, id_text) = (tenant.to_string(), id.to_string());
+        for s in settled {
+            let a = &s.attempt;
+            sqlx::query(
+                "INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, webhook_id, seq, at, status, \
+                 duration_ms, error, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(&tenant_text)
+            .bind(a.delivery_id.to_string())
+            .bind(a.attempt)
+            .bind(&id_text)
+            .bind(a.seq)
+            .bind(to_db_time(a.at.0))
+            .bind(a.status)
+            .bind(a.duration_ms)
+            .bind(a.error.clone())
+            .bind(a.outcome.as_str())
+            .execute(tx.conn())
+            .await?;
+            sqlx::query(
+                "UPDATE webhook_deliveries SET attempts = $3, state = $4, next_attempt_at = $5 \
+                 WHERE tenant_id = $1 AND id = $2",
+            )
+            .bind(&tenant_text)
+            .bind(a.delivery_id.to_string())
+            .bind(a.attempt)
+            .bind(s.state.as_str())
+            .bind(s.next_attempt_at.map(to_db_time))
+            .execute(tx.conn())
+            .await?;
+        }
+        // Any delivery ends the failing; a failure alone starts it (or lets it go on).
+        let delivered = settled.iter().any(|s| s.attempt.outcome == Outcome::Delivered);
+        let failed = settled.iter().any(|s| s.attempt.outcome != Outcome::Delivered);
+        let row = sqlx::query(
+            "UPDATE webhooks SET leased_until = NULL, failing_since = CASE WHEN $4 = 1 THEN NULL \
+             WHEN $5 = 1 THEN COALESCE(failing_since, $3) ELSE failing_since END \
+             WHERE tenant_id = $1 AND entity_id = $2 RETURNING failing_since",
+        )
+        .bind(&tenant_text)
+        .bind(&id_text)
+        .bind(to_db_time(now))
+        .bind(i64::from(delivered))
+        .bind(i64::from(failed))
+        .fetch_optional(tx.conn())
+        .await?;
+        tx.commit().await?;
+        let since: Option<String> = match row {
+            Some(row) => row.try_get(0)?,
+            None => None,
+        };
+        since.map(|t| from_db_time(&t)).transpose()
+    }
+
+    /// The attempts made for subscription `id`, newest first.
+    pub async fn webhook_attempts(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        page: Page,
+    ) -> Result<(Vec<DeliveryAttempt>, i64), sqlx::Error> {
+        let mut reader = self.reader().await?;
+        let rows = sqlx::query(
+            "SELECT delivery_id, seq, attempt, at, status, duration_ms, error, outcome FROM webhook_attempts \
+             WHERE tenant_id = $1 AND webhook_id = $2 ORDER BY at DESC, delivery_id, attempt DESC LIMIT $3 OFFSET $4",
+        )
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .fetch_all(&mut *reader)
+        .await?;
+        let total: i64 = sqlx::query("SELECT COUNT(*) FROM webhook_attempts WHERE tenant_id = $1 AND webhook_id = $2")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_one(&mut *reader)
+            .await?
+            .try_get(0)?;
+        let attempts = rows
+            .iter()
+            .map(|row| {
+                let outcome: String = row.try_get("outcome")?;
+                Ok(DeliveryAttempt {
+                    delivery_id: from_db_uuid(&row.try_get::<String, _>("delivery_id")?)?,
+                    seq: row.try_get("seq")?,
+                    attempt: row.try_get("attempt")?,
+                    at: Timestamp(from_db_time(&row.try_get::<String, _>("at")?)?),
+                    status: row.try_get("status")?,
+                    duration_ms: row.try_get("duration_ms")?,
+                    error: row.try_get("error")?,
+                    outcome: Outcome::ALL
+                        .iter()
+                        .copied()
+                        .find(|o| o.as_str() == outcome)
+                        .ok_or_else(|| sqlx::Error::Decode(format!("unexpected outcome {outcome:?}").into()))?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok((attempts, total))
+    }
+
+    /// Makes the delivery `delivery` of subscription `id` due now (one more
+    /// attempt, with the same `webhook-id`); `None` when there is none.
+    pub async fn webhook_redeliver(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        delivery: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Delivery>, sqlx::Error> {
+        let mut tx = self.begin_write(tenant).await?;
+        let row = sqlx::query(&format!(
+            "UPDATE webhook_deliveries SET next_attempt_at = $4 WHERE tenant_id = $1 AND webhook_id = $2 AND id = $3 \
+             RETURNING {DELIVERY_COLUMNS}"
+        ))
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .bind(delivery.to_string())
+        .bind(to_db_time(now))
+        .fetch_optional(tx.conn())
+        .await?;
+        tx.commit().await?;
+        row.as_ref().map(delivery_from_row).transpose()
+    }
+
+    /// Per subscription with changes waiting, the time of the oldest
+    /// change not delivered yet (queued or not).
+    pub async fn webhook_backlog(&self) -> Result<Vec<(String, DateTime<Utc>)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT w.entity_id, MIN(d.change_at) FROM webhooks w JOIN webhook_deliveries d \
+               ON d.tenant_id = w.tenant_id AND d.webhook_id = w.entity_id AND d.state = 'pending' \
+             WHERE w.active = 1 GROUP BY w.entity_id \
+             UNION ALL \
+             SELECT w.entity_id, MIN(c.at) FROM webhooks w JOIN changes c \
+               ON c.tenant_id = w.tenant_id AND c.seq > w.queued_through \
+             WHERE w.active = 1 GROUP BY w.entity_id",
+        )
+        .fetch_all(&mut *self.reader().await?)
+        .await?;
+        let mut oldest: Vec<(String, DateTime<Utc>)> = Vec::new();
+        for row in &rows {
+            let id: String = row.try_get(0)?;
+            let Some(at) = row.try_get::<Option<String>, _>(1)? else {
+                continue;
+            };
+            let at = from_db_time(&at)?;
+            match oldest.iter_mut().find(|(known, _)| *known == id) {
+                Some((_, earlier)) => *earlier = (*earlier).min(at),
+                None => oldest.push((id, at)),
+            }
+        }
+        Ok(oldest)
+    }
+
+    /// Deletes the attempts, and the deliveries no longer pending, made
+    /// before `cutoff`, a batch a write; how many rows.
+    pub(crate) async fn prune_deliveries(&self, cutoff: &str, batch: i64) -> Result<u64, sqlx::Error> {
+        let mut pruned = 0;
+        for sql in [
+            "DELETE FROM webhook_attempts WHERE (tenant_id, delivery_id, attempt) IN \
+             (SELECT tenant_id, delivery_id, attempt FROM webhook_attempts WHERE at < $1 LIMIT $2)",
+            "DELETE FROM webhook_deliveries WHERE (tenant_id, id) IN \
+             (SELECT tenant_id, id FROM webhook_deliveries WHERE created_at < $1 AND state <> 'pending' LIMIT $2)",
+        ] {
+            loop {
+                let mut tx = self.begin_write(TenantId(Uuid::nil())).await?;
+                let deleted = sqlx::query(sql)
+                    .bind(cutoff)
+                    .bind(batch)
+                    .execute(tx.conn())
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                pruned += deleted;
+                if deleted < batch.unsigned_abs() {
+                    break;
+                }
+            }
+        }
+        Ok(pruned)
+    }
+}
