@@ -130,7 +130,9 @@ impl Dispatcher {
             let settled = self.send_all(tenant, &claim.webhook, claim.due, last_start).await;
             self.store.count_attempts(&settled);
             let failing_since = self.store.webhook_settle(tenant, id, &settled, now()).await?;
-            if failing_since.is_some_and(|since| self.failed_too_long(since)) {
+            // A delivery whose schedule is spent, of a webhook that delivered nothing meanwhile.
+            let spent = settled.iter().any(|s| s.state == DeliveryState::Failed);
+            if spent && failing_since.is_some_and(|since| self.failed_too_long(since)) {
                 tracing::warn!(webhook = %id, "webhook disabled: every delivery failed for the whole retry schedule");
                 let tx = self.store.begin_write(tenant).await?;
                 let key = RecordKey {

@@ -29,6 +29,7 @@ mod storage;
 mod timeouts;
 mod vendor_clients;
 mod vendor_words;
+mod webhooks;
 mod wire_words;
 mod xml_bodies;
 mod xml_schemas;

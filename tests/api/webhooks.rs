@@ -1,0 +1,502 @@
+//! Webhooks (`/api/setup/webhooks`): the secret is shown once and kept
+//! sealed; deliveries are signed, retried with the same `webhook-id`, logged
+//! and redelivered; first attempts go in change order; a webhook failing
+//! every delivery is disabled; private addresses are refused unless the
+//! operator allows them; two instances never send one attempt twice; and
+//! after a kill -9, every acknowledged write is delivered.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+use crate::harness::*;
+
+const RELATIONSHIP_ID: &str = "d32a9192-353c-45fe-bbd4-b88702800467";
+
+fn relationship(name: &str) -> Value {
+    json!({"name": name, "startEffectiveDate": "2026-05-01",
+           "organizations": ["3fa85f64-5717-4562-b3fc-2c963f66afa6"],
+           "internalManager": "a218d8e5-8c7a-4f3e-9b12-111111111111",
+           "externalManager": "b218d8e5-8c7a-4f3e-9b12-222222222222",
+           "classification": "classification1", "category": "Cat1",
+           "internalAccess": "Team", "externalAccess": "Team", "status": "Relationship_Active"})
+}
+
+/// A POST a receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+}
+
+impl Received {
+    fn change(&self) -> Value {
+        serde_json::from_str(&self.body).expect("a JSON body")
+    }
+}
+
+/// An HTTP receiver on 127.0.0.1 that records every request and answers
+/// the statuses of its script in turn (then 200).
+struct Receiver {
+    url: String,
+    got: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Receiver {
+    async fn start(script: &[u16]) -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let script = Arc::new(Mutex::new(script.iter().copied().collect::<VecDeque<u16>>()));
+        let (recorded, statuses) = (Arc::clone(&got), script);
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (recorded, statuses) = (Arc::clone(&recorded), Arc::clone(&statuses));
+                tokio::spawn(async move {
+                    let mut stream = BufReader::new(stream);
+                    while let Some(received) = read_request(&mut stream).await {
+                        recorded.lock().expect("lock").push(received);
+                        let status = statuses.lock().expect("lock").pop_front().unwrap_or(200);
+                        let answer = format!("HTTP/1.1 {status} Scripted\r\ncontent-length: 8\r\n\r\nscripted");
+                        if stream.get_mut().write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Receiver { url, got }
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.got.lock().expect("lock").clone()
+    }
+
+    /// What it received once `done` holds of it (within `seconds`).
+    async fn wait_for(&self, seconds: u64, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let received = self.received();
+            if done(&received) {
+                return received;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the receiver waited in vain; it got {received:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// One request of a keep-alive connection; `None` at its end.
+async fn read_request(stream: &mut BufReader<tokio::net::TcpStream>) -> Option<Received> {
+    let mut headers = BTreeMap::new();
+    let mut line = String::new();
+    stream.read_line(&mut line).await.ok().filter(|n| *n > 0)?;
+    loop {
+        line.clear();
+        stream.read_line(&mut line).await.ok().filter(|n| *n > 0)?;
+        let Some((name, value)) = line.trim_end().split_once(':') else {
+            break;
+        };
+        headers.insert(name.to_ascii_lowercase(), value.trim().to_string());
+    }
+    let length: usize = headers.get("content-length")?.parse().ok()?;
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).await.ok()?;
+    let header = |name: &str| headers.get(name).cloned().unwrap_or_default();
+    Some(Received {
+        id: header("webhook-id"),
+        timestamp: header("webhook-timestamp"),
+        signature: header("webhook-signature"),
+        body: String::from_utf8(body).ok()?,
+    })
+}
+
+/// A request of `token`'s client.
+fn call(app: &TestApp, method: &str, path: &str, token: &str) -> reqwest::RequestBuilder {
+    app.client
+        .request(method.parse().expect("a method"), app.url(path))
+        .bearer_auth(token)
+}
+
+/// Creates a webhook from `base` (an instance's URL); its JSON answer.
+async fn create(app: &TestApp, base: &str, token: &str, body: Value) -> Value {
+    let response = app
+        .client
+        .post(format!("{base}/api/setup/webhooks"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 201, "create a webhook: {body}");
+    json(response).await
+}
+
+async fn put_relationship(app: &TestApp, token: &str, name: &str) -> reqwest::Response {
+    app.client
+        .put(app.url(&format!("/api/relationships/{RELATIONSHIP_ID}")))
+        .bearer_auth(token)
+        .json(&relationship(name))
+        .send()
+        .await
+        .expect("request")
+}
+
+/// The delivery log of webhook `id`.
+async fn attempts(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
+    let response = call(app, "GET", &format!("/api/setup/webhooks/{id}/deliveries"), token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    json(response).await["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// The signature liaison should have sent for `received`, under `secret`.
+fn signed(secret: &str, received: &Received) -> bool {
+    let timestamp: i64 = received.timestamp.parse().expect("a Unix time");
+    let now = chrono::Utc::now().timestamp();
+    received.signature == liaison::webhooks::secret::sign(secret, &received.id, timestamp, received.body.as_bytes())
+        && (now - 60..=now + 1).contains(&timestamp)
+}
+
+engine_tests! {
+    async fn a_created_webhook_shows_its_secret_once_and_never_again(app: &TestApp) {
+        let receiver = Receiver::start(&[]).await;
+        let response = app
+            .post("/api/setup/webhooks")
+            .json(&json!({"url": receiver.url, "events": ["relationships.update"], "description": " CRM sync "}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 201);
+        let location = header(&response, "location");
+        let created = json(response).await;
+        let (id, secret) = (created["entityId"].as_str().expect("id"), created["secret"].as_str().expect("secret"));
+        assert_eq!(location, format!("/api/setup/webhooks/{id}"));
+        assert!(secret.starts_with("whsec_") && secret.len() == 6 + 44, "{secret}");
+        assert_eq!(created["events"], json!(["relationships.update"]));
+        assert_eq!(created["description"], "CRM sync");
+        assert_eq!(created["active"], true);
+
+        let fetched = json(app.get(&location).send().await.expect("request")).await;
+        let listed = json(app.get("/api/setup/webhooks").send().await.expect("request")).await;
+        let history = json(app.get("/api/changes?resource=webhooks").send().await.expect("request")).await;
+        let secret_bytes = &secret["whsec_".len()..];
+        for answer in [&fetched, &listed, &history] {
+            let text = answer.to_string();
+            assert!(!text.contains(secret_bytes) && !text.contains("\"secret\""), "{text}");
+        }
+        assert_eq!(fetched["url"], receiver.url.as_str());
+        let fields: Vec<&str> = history["changes"][0]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .filter_map(|f| f["field"].as_str())
+            .collect();
+        assert_eq!(fields, ["url", "events", "description", "active"], "{history}");
+        // At rest it is sealed: not even its base64 is in the database file.
+        if let Some(file) = app.database_url.strip_prefix("sqlite://") {
+            for file in [file.to_string(), format!("{file}-wal")] {
+                let bytes = std::fs::read(&file).unwrap_or_default();
+                assert!(!String::from_utf8_lossy(&bytes).contains(secret_bytes), "{file} holds the secret");
+            }
+        }
+    }
+
+    async fn a_receiver_failing_twice_gets_one_webhook_id_three_times_and_the_log_shows_each(app: &TestApp) {
+        let token = app.demo_token().await;
+        let receiver = Receiver::start(&[500, 503]).await;
+        let created = create(app, &app.base, &token, json!({"url": receiver.url, "events": ["relationships"]})).await;
+        let (id, secret) = (created["entityId"].as_str().expect("id"), created["secret"].as_str().expect("secret"));
+        let put = put_relationship(app, &token, "Renamed once").await;
+        assert_eq!(put.status(), 200);
+
+        let got = receiver.wait_for(15, |got| got.len() >= 3).await;
+        assert_eq!(got.len(), 3, "{got:#?}");
+        assert!(got.iter().all(|r| r.id == got[0].id), "one webhook-id: {got:#?}");
+        assert!(got.iter().all(|r| signed(secret, r)), "signed with the secret: {got:#?}");
+        let change = got[0].change();
+        assert_eq!(change["resource"], "relationships");
+        assert_eq!(change["id"], RELATIONSHIP_ID);
+        assert_eq!(change["operation"], "update");
+        assert_eq!(change["version"], 2);
+        assert!(change["seq"].as_i64().is_some_and(|seq| seq > 0), "{change}");
+        assert!(got.iter().all(|r| r.body == got[0].body), "the same body every time");
+
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let log = loop {
+            let log = attempts(app, &token, id).await;
+            if log.len() == 3 || Instant::now() > deadline {
+                break log;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let summary: Vec<(i64, i64, &str)> = log
+            .iter()
+            .map(|a| (a["attempt"].as_i64().unwrap_or(0), a["status"].as_i64().unwrap_or(0), a["outcome"].as_str().unwrap_or("")))
+            .collect();
+        assert_eq!(summary, [(3, 200, "delivered"), (2, 503, "retrying"), (1, 500, "retrying")], "{log:#?}");
+        assert!(log.iter().all(|a| a["deliveryId"] == got[0].id.as_str()), "{log:#?}");
+        assert!(log[1]["error"].as_str().is_some_and(|e| e.contains("503")), "{log:#?}");
+        assert!(log[0].get("error").is_none(), "{log:#?}");
+
+        // Redelivered: the same webhook-id and body, a fourth time, logged.
+        let redeliver = call(app, "POST", &format!("/api/setup/webhooks/{id}/deliveries/{}/redeliver", got[0].id), &token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(redeliver.status(), 202);
+        let delivery = json(redeliver).await;
+        assert_eq!(delivery["state"], "delivered", "{delivery}");
+        let got = receiver.wait_for(10, |got| got.len() >= 4).await;
+        assert_eq!((got[3].id.as_str(), got[3].body.as_str()), (got[0].id.as_str(), got[0].body.as_str()));
+        assert!(signed(secret, &got[3]));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while attempts(app, &token, id).await.len() < 4 {
+            assert!(Instant::now() < deadline, "the redelivery is logged");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn events_choose_what_is_delivered_and_first_attempts_follow_change_order(app: &TestApp) {
+        let token = app.demo_token().await;
+        let receiver = Receiver::start(&[]).await;
+        create(app, &app.base, &token, json!({"url": receiver.url, "events": ["relationships.update"]})).await;
+        let everything = Receiver::start(&[]).await;
+        create(app, &app.base, &token, json!({"url": everything.url})).await;
+        let organization = call(app, "POST", "/api/setup/organizations", &token)
+            .json(&json!({"name": "Not a relationship"}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(organization.status(), 201);
+        for i in 0..6 {
+            assert_eq!(put_relationship(app, &token, &format!("Name {i}")).await.status(), 200);
+        }
+        let got = receiver.wait_for(15, |got| got.len() >= 6).await;
+        let versions: Vec<i64> = got.iter().map(|r| r.change()["version"].as_i64().unwrap_or(0)).collect();
+        assert_eq!(versions, [2, 3, 4, 5, 6, 7], "relationship updates only, in order");
+        let seqs: Vec<i64> = got.iter().map(|r| r.change()["seq"].as_i64().unwrap_or(0)).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+        // Every change from its own creation on.
+        let all = everything.wait_for(15, |got| got.len() >= 8).await;
+        let resources: Vec<Value> = all.iter().take(3).map(|r| r.change()["resource"].clone()).collect();
+        assert_eq!(resources, ["webhooks", "organizations", "relationships"], "{all:#?}");
+        let ids: BTreeSet<&str> = got.iter().chain(&all).map(|r| r.id.as_str()).collect();
+        assert_eq!(ids.len(), got.len() + all.len(), "a webhook-id per delivery");
+    }
+
+    async fn a_webhook_failing_every_delivery_for_the_whole_schedule_is_disabled_and_that_is_recorded(app: &TestApp) {
+        let token = app.demo_token().await;
+        let receiver = Receiver::start(&[500; 100]).await;
+        let created = create(app, &app.base, &token, json!({"url": receiver.url, "events": ["relationships"]})).await;
+        let id = created["entityId"].as_str().expect("id");
+        assert_eq!(put_relationship(app, &token, "Never delivered").await.status(), 200);
+        // Three attempts (the tests' schedule: two retries), then the delivery has failed.
+        let got = receiver.wait_for(15, |got| got.len() >= 3).await;
+        assert!(got.iter().all(|r| r.id == got[0].id));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let webhook = loop {
+            let webhook = json(call(app, "GET", &format!("/api/setup/webhooks/{id}"), &token).send().await.expect("request")).await;
+            if webhook["active"] == false {
+                break webhook;
+            }
+            assert!(Instant::now() < deadline, "the webhook is disabled: {webhook}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(webhook["version"], 2);
+        let log = attempts(app, &token, id).await;
+        assert_eq!(log[0]["outcome"], "failed", "{log:#?}");
+        let history = json(call(app, "GET", &format!("/api/changes?resource=webhooks&id={id}"), &token).send().await.expect("request")).await;
+        let disabled = &history["changes"][1];
+        assert_eq!(disabled["actor"], "system", "{history}");
+        assert_eq!(disabled["fields"], json!([{"field": "active", "before": true, "after": false}]));
+        // Inactive, it delivers nothing, and a redelivery is refused.
+        let redeliver = call(app, "POST", &format!("/api/setup/webhooks/{id}/deliveries/{}/redeliver", got[0].id), &token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(redeliver.status(), 409);
+        assert_eq!(put_relationship(app, &token, "Still not delivered").await.status(), 200);
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        assert_eq!(receiver.received().len(), 3);
+    }
+
+    async fn private_addresses_are_refused_unless_the_operator_allows_them(app: &TestApp) {
+        let token = app.demo_token().await;
+        let settings = liaison::context::ContextSettings {
+            webhooks: liaison::webhooks::WebhookSettings::default(),
+            ..test_settings()
+        };
+        let (store, strict) = serve_with(&app.database_url, &settings, liaison::server::ServerSettings::from(BODY_LIMIT)).await;
+        let base = format!("http://{}", strict.addr);
+        for url in [
+            "http://127.0.0.1:9/hook",
+            "http://localhost:9/hook",
+            "http://10.0.0.7/hook",
+            "http://192.168.1.1/hook",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]:9/hook",
+            "http://[::ffff:127.0.0.1]/hook",
+            "ftp://example.com/hook",
+            "https://user:password@example.com/hook",
+            "hooks.example.com",
+        ] {
+            let response = app
+                .client
+                .post(format!("{base}/api/setup/webhooks"))
+                .bearer_auth(&token)
+                .json(&json!({"url": url}))
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), 400, "{url}");
+            let problem = json(response).await;
+            assert_eq!(problem["errors"][0]["field"], "url", "{url}: {problem}");
+        }
+        let public = create(app, &base, &token, json!({"url": "https://93.184.216.34/hook"})).await;
+        let id = public["entityId"].as_str().expect("id");
+        let moved = app
+            .client
+            .put(format!("{base}/api/setup/webhooks/{id}"))
+            .bearer_auth(&token)
+            .json(&json!({"url": "http://127.0.0.1:9/hook"}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(moved.status(), 400, "an update is checked too");
+        // The test servers allow them (`--webhooks-allow-private`).
+        create(app, &app.base, &token, json!({"url": "http://127.0.0.1:9/hook"})).await;
+        strict.shutdown().await.expect("clean shutdown");
+        store.close().await;
+    }
+
+    async fn webhooks_are_the_tenants_own_and_go_with_their_log(app: &TestApp) {
+        let token = app.demo_token().await;
+        let receiver = Receiver::start(&[]).await;
+        let created = create(app, &app.base, &token, json!({"url": receiver.url})).await;
+        let id = created["entityId"].as_str().expect("id");
+        let path = format!("/api/setup/webhooks/{id}");
+        let other = app.token_of("globex", &["setup.read", "setup.write"]).await;
+        for (method, path) in [("GET", path.clone()), ("DELETE", path.clone()), ("GET", format!("{path}/deliveries"))] {
+            let response = app
+                .client
+                .request(method.parse().expect("method"), app.url(&path))
+                .bearer_auth(&other)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), 404, "{method} {path} of another tenant");
+        }
+        let reader = app.token_of(TENANT, &["changes.read"]).await;
+        let refused = app.client.get(app.url("/api/setup/webhooks")).bearer_auth(&reader).send().await.expect("request");
+        assert_eq!(refused.status(), 403);
+
+        assert_eq!(put_relationship(app, &token, "Delivered").await.status(), 200);
+        receiver.wait_for(10, |got| !got.is_empty()).await;
+        let stale = app.client.delete(app.url(&path)).bearer_auth(&token).header("if-match", "\"7\"").send().await.expect("request");
+        assert_eq!(stale.status(), 412);
+        let deleted = app.client.delete(app.url(&path)).bearer_auth(&token).send().await.expect("request");
+        assert_eq!(deleted.status(), 204);
+        for path in [path.clone(), format!("{path}/deliveries")] {
+            assert_eq!(call(app, "GET", &path, &token).send().await.expect("request").status(), 404, "{path}");
+        }
+        let history = json(call(app, "GET", &format!("/api/changes?resource=webhooks&id={id}"), &token).send().await.expect("request")).await;
+        let operations: Vec<&str> = history["changes"].as_array().expect("changes").iter().filter_map(|c| c["operation"].as_str()).collect();
+        assert_eq!(operations, ["create", "delete"]);
+    }
+
+    async fn bad_webhook_bodies_name_each_field_as_sent(app: &TestApp) {
+        let token = app.demo_token().await;
+        let response = app
+            .post("/api/setup/webhooks")
+            .json(&json!({"url": "mailto:ops@example.com", "events": ["*", "relationship", "users.touch"]}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 400);
+        let problem = json(response).await;
+        let fields: Vec<&str> = problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+        assert_eq!(fields, ["url", "events.1", "events.2"], "{problem}");
+        for body in [json!({}), json!({"url": 7}), json!({"url": "https://93.184.216.34/", "secret": "mine"})] {
+            let response = app.post("/api/setup/webhooks").json(&body).send().await.expect("request");
+            assert_eq!(response.status(), 400, "{body}");
+        }
+        let receiver = Receiver::start(&[]).await;
+        let created = create(app, &app.base, &token, json!({"url": receiver.url})).await;
+        let id = created["entityId"].as_str().expect("id");
+        let unknown = call(app, "POST", &format!("/api/setup/webhooks/{id}/deliveries/{}/redeliver", uuid::Uuid::new_v4()), &token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(unknown.status(), 404);
+        // XML, like every operation.
+        let xml = call(app, "GET", &format!("/api/setup/webhooks/{id}"), &token)
+            .header("accept", "application/xml")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(xml.status(), 200);
+        let text = xml.text().await.expect("body");
+        assert!(text.contains("<Webhook><entityId>") && text.contains("<events>*</events>"), "{text}");
+    }
+}
+
+/// Two instances on one PostgreSQL database, each serving writes and
+/// each running its dispatcher: every change is delivered, and no attempt
+/// is sent twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_never_send_the_same_delivery_twice() {
+    let Some(app) = TestApp::spawn(Engine::Postgres).await else {
+        return;
+    };
+    let token = app.demo_token().await;
+    let (second_store, second) = serve(&app.database_url).await;
+    let bases = [app.base.clone(), format!("http://{}", second.addr)];
+    let receiver = Receiver::start(&[]).await;
+    create(
+        &app,
+        &bases[1],
+        &token,
+        json!({"url": receiver.url, "events": ["relationships"]}),
+    )
+    .await;
+    let writers = (0..8).map(|writer| {
+        let (client, base, token) = (app.client.clone(), bases[writer % 2].clone(), token.clone());
+        async move {
+            for i in 0..10 {
+                let response = client
+                    .put(format!("{base}/api/relationships/{RELATIONSHIP_ID}"))
+                    .bearer_auth(&token)
+                    .json(&relationship(&format!("Writer {writer}, PUT {i}")))
+                    .send()
+                    .await
+                    .expect("request");
+                assert_eq!(response.status(), 200);
+            }
+        }
+    });
+    join_all(writers).await;
+    let got = receiver.wait_for(30, |got| got.len() >= 80).await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let got_all = receiver.received();
+    assert_eq!(got_all.len(), 80, "no delivery twice: {} received", got_all.len());
+    let versions: BTreeSet<i64> = got
+        .iter()
+        .map(|r| r.change()["version"].as_i64().unwrap_or(0))
+        .collect();
+    assert_eq!(versions, (2..=81).collect(), "every update, once");
+    second.shutdown().await.expect("clean shutdown");
+    second_store.close().await;
+    app.stop().await;
+}
