@@ -160,6 +160,13 @@ impl TestApp {
     }
 
     /// Stops the server gracefully and drops the database.
+    /// Stops this app's server, keeping its database (for a server of another kind on it).
+    pub async fn stop_server(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.expect("clean shutdown");
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await.expect("clean shutdown");

@@ -86,9 +86,11 @@ impl Receiver {
             if done(&received) {
                 return received;
             }
+            let shown: Vec<&str> = received.iter().take(5).map(|r| r.body.as_str()).collect();
             assert!(
                 Instant::now() < deadline,
-                "the receiver waited in vain; it got {received:#?}"
+                "the receiver waited in vain; it got {} requests, the first: {shown:#?}",
+                received.len()
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -499,4 +501,168 @@ async fn two_instances_never_send_the_same_delivery_twice() {
     second.shutdown().await.expect("clean shutdown");
     second_store.close().await;
     app.stop().await;
+}
+
+/// `liaison serve` (the binary) on `database_url`, with the demo tenant and
+/// a known client; its base URL once it listens.
+fn serve_binary(database_url: &str) -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_liaison"))
+        .env_clear()
+        .env("LIAISON_DEMO_CLIENT_ID", "crash-test")
+        .env("LIAISON_DEMO_CLIENT_SECRET", "crash-test-secret-0123456789")
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ])
+        .args([
+            "--token-key",
+            TOKEN_KEY,
+            "--webhooks-allow-private",
+            "--webhooks-timeout",
+            "2",
+        ])
+        .args(["--webhooks-retry-schedule", "1,1,1,1,1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines.next().expect("serve prints where it listens").expect("a line");
+        if let Some(url) = line.strip_prefix("liaison is listening on ") {
+            break url.to_string();
+        }
+    };
+    // Keep reading, so that the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, base)
+}
+
+/// kill -9 during a write load: every acknowledged write has its change
+/// record, and its delivery goes out after the restart.
+async fn killed_during_writes_then_restarted(engine: Engine) {
+    let Some(mut app) = TestApp::spawn(engine).await else {
+        return;
+    };
+    app.stop_server().await;
+    let (mut server, base) = serve_binary(&app.database_url);
+    let token = token_from(&app.client, &base, "crash-test", "crash-test-secret-0123456789").await;
+    let receiver = Receiver::start(&[]).await;
+    create(
+        &app,
+        &base,
+        &token,
+        json!({"url": receiver.url, "events": ["relationships"]}),
+    )
+    .await;
+
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let writers: Vec<_> = (0..16)
+        .map(|writer| {
+            let (client, base, token, acknowledged) = (
+                app.client.clone(),
+                base.clone(),
+                token.clone(),
+                Arc::clone(&acknowledged),
+            );
+            tokio::spawn(async move {
+                for i in 0.. {
+                    let correlation = format!("crash-{writer}-{i}");
+                    let sent = client
+                        .put(format!("{base}/api/relationships/{RELATIONSHIP_ID}"))
+                        .bearer_auth(&token)
+                        .header("x-correlation-id", &correlation)
+                        .json(&relationship(&correlation))
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(response) if response.status() == 200 => {
+                            acknowledged.lock().expect("lock").push(correlation)
+                        }
+                        _ => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    server.kill().expect("kill -9");
+    server.wait().expect("reaped");
+    join_all(writers).await;
+    let acknowledged: BTreeSet<String> = acknowledged.lock().expect("lock").iter().cloned().collect();
+    assert!(acknowledged.len() >= 16, "a write load ran: {}", acknowledged.len());
+
+    let (mut server, base) = serve_binary(&app.database_url);
+    let mut recorded = BTreeSet::new();
+    let mut after = 0;
+    loop {
+        let page = app
+            .client
+            .get(format!(
+                "{base}/api/changes?resource=relationships&limit=1000&after={after}"
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("request");
+        let page = json(page).await;
+        let changes = page["changes"].as_array().cloned().unwrap_or_default();
+        if changes.is_empty() {
+            break;
+        }
+        after = page["next"].as_str().and_then(|n| n.parse().ok()).expect("next");
+        recorded.extend(
+            changes
+                .iter()
+                .filter_map(|c| c["correlationId"].as_str())
+                .filter(|id| id.starts_with("crash-"))
+                .map(str::to_string),
+        );
+    }
+    let unrecorded: Vec<&String> = acknowledged.difference(&recorded).collect();
+    assert!(unrecorded.is_empty(), "acknowledged without a record: {unrecorded:?}");
+
+    let delivered = |got: &[Received]| -> BTreeSet<String> {
+        got.iter()
+            .filter_map(|r| r.change()["correlationId"].as_str().map(str::to_string))
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !delivered(&receiver.received()).is_superset(&recorded) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let got = receiver.received();
+    let delivered_ids = delivered(&got);
+    let missing: Vec<&String> = recorded.difference(&delivered_ids).collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} recorded writes not delivered ({} requests received): {:?}",
+        missing.len(),
+        recorded.len(),
+        got.len(),
+        missing.iter().take(5).collect::<Vec<_>>()
+    );
+    assert!(
+        delivered(&got).is_subset(&recorded),
+        "nothing delivered that was not recorded"
+    );
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_during_writes_every_acknowledged_write_is_recorded_and_delivered_after_restart_sqlite() {
+    killed_during_writes_then_restarted(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_during_writes_every_acknowledged_write_is_recorded_and_delivered_after_restart_postgres() {
+    killed_during_writes_then_restarted(Engine::Postgres).await;
 }
