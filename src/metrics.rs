@@ -30,6 +30,7 @@ use crate::document::routes::RouteTable;
 use crate::error::AppError;
 use crate::store::Store;
 use crate::store::storage::StorageTrouble;
+use crate::store::webhooks::Outcome;
 
 /// Where the metrics are served.
 pub const PATH: &str = "/metrics";
@@ -76,6 +77,8 @@ pub struct Metrics {
     writer_writes: IntCounter,
     storage_failures: IntCounterVec,
     changes_recorded: IntCounter,
+    webhook_attempts: IntCounterVec,
+    webhook_oldest: prometheus::GaugeVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -163,6 +166,27 @@ impl Metrics {
             "Change records this process's writes committed (`/api/changes`); read when scraped.",
         )
         .expect("valid metric");
+        let webhook_attempts = IntCounterVec::new(
+            Opts::new(
+                "liaison_webhook_deliveries_total",
+                "Webhook delivery attempts this process made, by outcome (delivered, retrying, failed); \
+                 read when scraped.",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
+        for outcome in Outcome::NAMES {
+            webhook_attempts.with_label_values(&[*outcome]);
+        }
+        let webhook_oldest = prometheus::GaugeVec::new(
+            Opts::new(
+                "liaison_webhook_oldest_undelivered_seconds",
+                "Per active webhook (its entityId) with changes not delivered yet, the age of the oldest; \
+                 read from the database when scraped.",
+            ),
+            &["webhook"],
+        )
+        .expect("valid metric");
         let storage_failures = IntCounterVec::new(
             Opts::new(
                 "liaison_storage_failures_total",
@@ -183,7 +207,7 @@ impl Metrics {
         for reason in TOKEN_FAILURE_REASONS {
             token_failures.with_label_values(&[*reason]);
         }
-        let collectors: [Box<dyn prometheus::core::Collector>; 14] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 16] = [
             Box::new(requests.clone()),
             Box::new(durations.clone()),
             Box::new(in_flight.clone()),
@@ -197,6 +221,8 @@ impl Metrics {
             Box::new(writer_writes.clone()),
             Box::new(storage_failures.clone()),
             Box::new(changes_recorded.clone()),
+            Box::new(webhook_attempts.clone()),
+            Box::new(webhook_oldest.clone()),
             Box::new(build_info),
         ];
         for collector in collectors {
@@ -218,6 +244,8 @@ impl Metrics {
             writer_writes,
             storage_failures,
             changes_recorded,
+            webhook_attempts,
+            webhook_oldest,
         }
     }
 
@@ -254,6 +282,21 @@ impl Metrics {
             (&self.changes_recorded, self.store.changes_recorded()),
         ] {
             counter.inc_by(now.saturating_sub(counter.get()));
+        }
+        for (outcome, now) in self.store.attempts_counted() {
+            let counter = self.webhook_attempts.with_label_values(&[outcome.as_str()]);
+            counter.inc_by(now.saturating_sub(counter.get()));
+        }
+        self.webhook_oldest.reset();
+        match self.store.webhook_backlog().await {
+            Ok(backlog) => {
+                let now = crate::store::now();
+                for (webhook, oldest) in backlog {
+                    let age = (now - oldest).num_milliseconds().max(0) as f64 / 1000.0;
+                    self.webhook_oldest.with_label_values(&[&webhook]).set(age);
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "metrics: the webhook backlog cannot be read"),
         }
         for (kind, now) in self.store.storage().failures() {
             let counter = self.storage_failures.with_label_values(&[kind.label()]);

@@ -1,6 +1,8 @@
 //! `GET /metrics`: what an operator scrapes, read back with a Prometheus
 //! text-format parser.
 
+use std::time::Duration;
+
 use liaison::context::{ApiContext, ContextSettings};
 use prometheus_parse::{Sample, Scrape, Value};
 
@@ -44,6 +46,50 @@ fn value(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
 }
 
 engine_tests! {
+    async fn metrics_count_webhook_attempts_by_outcome_and_age_the_oldest_undelivered_change(app: &TestApp) {
+        let token = app.demo_token().await;
+        let receiver = crate::webhooks::Receiver::start_slow(&[500], Duration::from_millis(1_200)).await;
+        let created = app
+            .client
+            .post(app.url("/api/setup/webhooks"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"url": receiver.url, "events": ["relationships"]}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(created.status(), 201);
+        let id = crate::harness::json(created).await["entityId"].as_str().expect("id").to_string();
+        let put = app
+            .client
+            .put(app.url("/api/relationships/d32a9192-353c-45fe-bbd4-b88702800467"))
+            .bearer_auth(&token)
+            .json(&crate::webhooks::relationship("Watched"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(put.status(), 200);
+        // The first attempt is on its way (the receiver takes 1.2 s to answer it).
+        receiver.wait_for(10, |got| !got.is_empty()).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let scrape = scrape_metrics(&app.client, &app.url("/metrics")).await;
+        let age = value(&scrape, "liaison_webhook_oldest_undelivered_seconds", &[("webhook", &id)]);
+        assert!(age >= 0.3, "the change waits: {age}");
+        // 500, then 200: one attempt retrying, one delivered; nothing waits any more.
+        receiver.wait_for(10, |got| got.len() >= 2).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let scrape = scrape_metrics(&app.client, &app.url("/metrics")).await;
+            let counted = |outcome| value(&scrape, "liaison_webhook_deliveries_total", &[("outcome", outcome)]);
+            let waiting = sample(&scrape, "liaison_webhook_oldest_undelivered_seconds", &[("webhook", &id)]);
+            if counted("delivered") == 1.0 && waiting.is_none() {
+                assert_eq!((counted("retrying"), counted("failed")), (1.0, 0.0));
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the delivery is counted");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn metrics_count_and_time_requests_by_operation_and_status(app: &TestApp) {
         for _ in 0..3 {
             let ok = app.client.get(app.url("/healthz")).send().await.expect("request");

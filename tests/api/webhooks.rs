@@ -17,7 +17,7 @@ use crate::harness::*;
 
 const RELATIONSHIP_ID: &str = "d32a9192-353c-45fe-bbd4-b88702800467";
 
-fn relationship(name: &str) -> Value {
+pub fn relationship(name: &str) -> Value {
     json!({"name": name, "startEffectiveDate": "2026-05-01",
            "organizations": ["3fa85f64-5717-4562-b3fc-2c963f66afa6"],
            "internalManager": "a218d8e5-8c7a-4f3e-9b12-111111111111",
@@ -28,7 +28,7 @@ fn relationship(name: &str) -> Value {
 
 /// A POST a receiver got.
 #[derive(Debug, Clone)]
-struct Received {
+pub struct Received {
     id: String,
     timestamp: String,
     signature: String,
@@ -43,13 +43,18 @@ impl Received {
 
 /// An HTTP receiver on 127.0.0.1 that records every request and answers
 /// the statuses of its script in turn (then 200).
-struct Receiver {
-    url: String,
+pub struct Receiver {
+    pub url: String,
     got: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
-    async fn start(script: &[u16]) -> Receiver {
+    pub async fn start(script: &[u16]) -> Receiver {
+        Self::start_slow(script, Duration::ZERO).await
+    }
+
+    /// A receiver that takes `delay` to answer each request.
+    pub async fn start_slow(script: &[u16], delay: Duration) -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
         let got = Arc::new(Mutex::new(Vec::new()));
@@ -63,6 +68,7 @@ impl Receiver {
                     while let Some(received) = read_request(&mut stream).await {
                         recorded.lock().expect("lock").push(received);
                         let status = statuses.lock().expect("lock").pop_front().unwrap_or(200);
+                        tokio::time::sleep(delay).await;
                         let answer = format!("HTTP/1.1 {status} Scripted\r\ncontent-length: 8\r\n\r\nscripted");
                         if stream.get_mut().write_all(answer.as_bytes()).await.is_err() {
                             return;
@@ -74,12 +80,12 @@ impl Receiver {
         Receiver { url, got }
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub fn received(&self) -> Vec<Received> {
         self.got.lock().expect("lock").clone()
     }
 
     /// What it received once `done` holds of it (within `seconds`).
-    async fn wait_for(&self, seconds: u64, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+    pub async fn wait_for(&self, seconds: u64, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
         let deadline = Instant::now() + Duration::from_secs(seconds);
         loop {
             let received = self.received();
