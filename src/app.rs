@@ -155,11 +155,11 @@ async fn serve(settings: &Settings, server: &ServeSettings, demo: Option<DemoSet
     let context = context_settings(settings, server);
     // A deployment without a key it can use stops before seeding anything.
     context.key_source(store.sqlite_path())?;
+    let ctx = ApiContext::new(store.clone(), &context).await?;
     let demo = match demo {
         Some(demo_settings) => Some(demo::seed(&store, &demo_settings).await?),
         None => None,
     };
-    let ctx = ApiContext::new(store.clone(), &context).await?;
     store.keep_changes_for(std::time::Duration::from_secs(server.changes_retention_days * 86_400));
     let pruning = store.prune_changes_in_background();
     let metrics_server = match server.metrics_bind {

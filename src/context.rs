@@ -10,11 +10,11 @@ use crate::auth::secret::LegacyVerifier;
 use crate::auth::standing::Standings;
 use crate::auth::throttle::{FailureThrottle, ThrottlePolicy};
 use crate::auth::token::TokenKey;
+use crate::domain::sealed::Sealer;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::store::credentials::SIGNING_KEY;
 use crate::webhooks::WebhookSettings;
-use crate::webhooks::secret::Sealer;
 use anyhow::Context as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -39,6 +39,7 @@ impl ApiContext {
     /// [`token_keys`] finds.
     pub async fn new(store: Store, settings: &ContextSettings) -> anyhow::Result<Self> {
         let (key, sealing) = token_keys(&store, settings).await?;
+        store.seal_with(Sealer::new(&sealing));
         Ok(Self {
             webhooks: Arc::new(Webhooks {
                 settings: settings.webhooks.clone(),

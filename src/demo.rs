@@ -15,9 +15,11 @@ use crate::domain::setup::{
     Category, Classification, ExtensionField, Organization, RelationshipUserType, SubCategory, Supplier,
     SupplierAddress, User,
 };
+use crate::domain::webhook::{Events, Webhook};
 use crate::store::Store;
 use crate::store::relationship_users::NewRelationshipUser;
 use crate::store::setup::records::Record;
+use crate::webhooks::secret;
 
 pub const TENANT: &str = "demo";
 
@@ -83,6 +85,11 @@ pub mod examples {
 
     /// `reference_rest_api_relationship_update`.
     pub const FORM_CONFIGURATION: Uuid = uuid!("7b0c1c52-3f0e-4b8e-8d2b-7c5e4f3a2b02");
+    pub const WEBHOOK: Uuid = uuid!("5f0a6c1e-2b7d-4e59-9a63-1c8e2d4b7f10");
+
+    pub fn webhook() -> Uuid {
+        WEBHOOK
+    }
 }
 
 /// What a demo user needs to call the API.
@@ -284,7 +291,35 @@ async fn seed_setup(store: &Store, tenant: TenantId) -> anyhow::Result<()> {
     store
         .related_user_seed(tenant, RELATED_USER, SEGURA_USER, "deboraleite")
         .await?;
-    seed_relationship_users(store, tenant).await
+    seed_relationship_users(store, tenant).await?;
+    seed_webhook(store, tenant).await
+}
+
+/// An inactive webhook (its host does not exist), so that the docs' examples
+/// name one; its secret was never shown: create one of your own to deliver.
+async fn seed_webhook(store: &Store, tenant: TenantId) -> anyhow::Result<()> {
+    if store
+        .record_get::<Webhook>(tenant, None, examples::WEBHOOK)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let Some(secret) = store.seal(&Webhook::binding(tenant, examples::WEBHOOK), &secret::generate()) else {
+        return Ok(());
+    };
+    let webhook = Webhook {
+        url: "https://hooks.example.com/liaison".into(),
+        events: Events::parse("events", &["relationships".to_string()]).map_err(|_| anyhow::anyhow!("events"))?,
+        description: Some("The demo's webhook: inactive, as its host does not exist".into()),
+        active: false,
+        secret,
+        queued_through: store.changes_kept(tenant).await?.newest,
+    };
+    store
+        .record_insert(tenant, Some(examples::WEBHOOK), None, webhook)
+        .await?;
+    Ok(())
 }
 
 /// A configuration's fields as the demo writes them.

@@ -21,14 +21,14 @@ use crate::dialects::setup::{self, Created, Fetched, Input, ListPage, Listed, Me
 use crate::domain::etag::etag;
 use crate::domain::setup::NAME_MAX;
 use crate::domain::text::{Line, OptionalLine};
+use crate::domain::webhook::{self as hooks, Events};
 use crate::domain::{FieldError, Page};
 use crate::error::AppError;
 use crate::store::WriteTx;
 use crate::store::setup::records::{RecordKey, Stored};
 use crate::store::webhooks::{Delivery, DeliveryAttempt};
-use crate::webhooks::dispatch::binding;
 use crate::webhooks::guard::{self, URL_MAX};
-use crate::webhooks::{self as hooks, Events, secret};
+use crate::webhooks::secret;
 use crate::write::{self, Change};
 
 crate::wire! {
@@ -260,7 +260,11 @@ impl WebhooksApi {
         let mut data = body.0.clone().into_data(&write).map_err(AppError::Validation)?;
         self.check_url(&body.0.url).await?;
         let (tenant, entity_id, plain) = (principal.tenant, Uuid::new_v4(), secret::generate());
-        data.secret = self.ctx.webhooks.sealer.seal(&binding(tenant, entity_id), &plain);
+        data.secret = self
+            .ctx
+            .webhooks
+            .sealer
+            .seal(&hooks::Webhook::binding(tenant, entity_id), &plain);
         data.queued_through = self.ctx.store.changes_kept(tenant).await?.newest;
         let mut tx = self.ctx.store.begin_write(tenant).await?;
         let result = tx
@@ -284,7 +288,7 @@ impl WebhooksApi {
     async fn webhooks_get(
         &self,
         #[oai(scope = "Scope::SetupRead")] auth: Bearer,
-        #[oai(name = "entityId")] entity_id: Path<Uuid>,
+        #[oai(name = "entityId", example = "crate::demo::examples::webhook")] entity_id: Path<Uuid>,
     ) -> Result<Fetched<Webhook>, ProblemError> {
         Ok(setup::get(&self.ctx.store, auth.0.tenant, None, entity_id.0).await?)
     }
@@ -299,7 +303,7 @@ impl WebhooksApi {
     async fn webhooks_update(
         &self,
         #[oai(scope = "Scope::SetupWrite")] auth: Bearer,
-        #[oai(name = "entityId")] entity_id: Path<Uuid>,
+        #[oai(name = "entityId", example = "crate::demo::examples::webhook")] entity_id: Path<Uuid>,
         /// An ETag from an earlier GET or PUT: update only if it is still current.
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
@@ -321,7 +325,7 @@ impl WebhooksApi {
     async fn webhooks_delete(
         &self,
         #[oai(scope = "Scope::SetupWrite")] auth: Bearer,
-        #[oai(name = "entityId")] entity_id: Path<Uuid>,
+        #[oai(name = "entityId", example = "crate::demo::examples::webhook")] entity_id: Path<Uuid>,
         /// An ETag from an earlier GET or PUT: delete only if it is still current.
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
@@ -350,7 +354,7 @@ impl WebhooksApi {
     async fn webhooks_deliveries(
         &self,
         #[oai(scope = "Scope::SetupRead")] auth: Bearer,
-        #[oai(name = "entityId")] entity_id: Path<Uuid>,
+        #[oai(name = "entityId", example = "crate::demo::examples::webhook")] entity_id: Path<Uuid>,
         /// Page size, 1-200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -388,7 +392,7 @@ impl WebhooksApi {
     async fn webhooks_redeliver(
         &self,
         #[oai(scope = "Scope::SetupWrite")] auth: Bearer,
-        #[oai(name = "entityId")] entity_id: Path<Uuid>,
+        #[oai(name = "entityId", example = "crate::demo::examples::webhook")] entity_id: Path<Uuid>,
         /// The delivery (its `webhook-id`).
         #[oai(name = "deliveryId")]
         delivery_id: Path<Uuid>,

@@ -5,8 +5,10 @@ pub mod etag;
 pub mod form;
 pub mod relationship;
 pub mod relationship_user;
+pub mod sealed;
 pub mod setup;
 pub mod text;
+pub mod webhook;
 
 use std::fmt;
 

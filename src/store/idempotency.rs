@@ -15,6 +15,7 @@ use chrono::Duration;
 use sqlx::Row as _;
 
 use crate::domain::TenantId;
+use crate::domain::sealed::{SEALED, Sealer};
 use crate::store::{Store, WriteTx, bind_all, now, to_db_time};
 
 /// How long a key and its answer are kept.
@@ -38,6 +39,13 @@ pub struct Claim {
     tenant: TenantId,
     caller: String,
     key: String,
+}
+
+impl Claim {
+    /// What a kept answer is sealed for.
+    fn binding(&self) -> String {
+        format!("idempotency/{}/{}/{}", self.tenant, self.caller, self.key)
+    }
 }
 
 /// The request's idempotency state, shared by the edge, authentication and the write.
@@ -87,6 +95,37 @@ pub enum Claimed {
 }
 
 impl Store {
+    /// Seals with `sealer` from now on what must not be readable at rest
+    /// (a second sealer is ignored: one key per store).
+    pub fn seal_with(&self, sealer: Sealer) {
+        let _ = self.sealer.set(sealer);
+    }
+
+    /// `text` sealed for `binding` with this store's sealer (`None` before it has one).
+    pub fn seal(&self, binding: &str, text: &str) -> Option<String> {
+        self.sealer.get().map(|sealer| sealer.seal(binding, text))
+    }
+
+    /// A kept answer's body as stored: sealed for its key (kept answers
+    /// may hold a secret shown once, a webhook's say).
+    fn seal_answer(&self, claim: &Claim, body: &str) -> String {
+        match self.sealer.get() {
+            Some(sealer) => sealer.seal(&claim.binding(), body),
+            None => body.to_string(),
+        }
+    }
+
+    /// A kept answer's body from what is stored (answers kept before
+    /// sealing are as they were).
+    fn open_answer(&self, claim: &Claim, stored: String) -> Result<String, sqlx::Error> {
+        match (stored.starts_with(SEALED), self.sealer.get()) {
+            (true, Some(sealer)) => sealer
+                .open(&claim.binding(), &stored)
+                .ok_or_else(|| sqlx::Error::Decode("a kept answer does not open with this key".into())),
+            _ => Ok(stored),
+        }
+    }
+
     /// Claims the current request's key (if it sent one) for `caller` of
     /// `tenant`; `None` when it sent none.
     pub async fn idempotency_claim(&self, tenant: TenantId, caller: &str) -> Result<Option<Claimed>, sqlx::Error> {
@@ -146,12 +185,19 @@ impl Store {
             let (hash, state): (String, String) = (row.try_get(0)?, row.try_get(1)?);
             match (hash == pending.hash, state.as_str()) {
                 (false, _) => Claimed::OtherRequest,
-                (true, "answered") => Claimed::Answered(KeptAnswer {
-                    status: u16::try_from(row.try_get::<i64, _>(2)?).unwrap_or(500),
-                    headers: serde_json::from_str(&row.try_get::<String, _>(3)?)
-                        .map_err(|e| sqlx::Error::Decode(e.into()))?,
-                    body: row.try_get(4)?,
-                }),
+                (true, "answered") => {
+                    let claim = Claim {
+                        tenant,
+                        caller: caller.to_string(),
+                        key: pending.key.clone(),
+                    };
+                    Claimed::Answered(KeptAnswer {
+                        status: u16::try_from(row.try_get::<i64, _>(2)?).unwrap_or(500),
+                        headers: serde_json::from_str(&row.try_get::<String, _>(3)?)
+                            .map_err(|e| sqlx::Error::Decode(e.into()))?,
+                        body: self.open_answer(&claim, row.try_get(4)?)?,
+                    })
+                }
                 (true, _) => Claimed::InProgress,
             }
         };
@@ -182,7 +228,7 @@ impl Store {
             .bind(claim.key.clone())
             .bind(i64::from(answer.status))
             .bind(serde_json::to_string(&answer.headers).unwrap_or_else(|_| "[]".into()))
-            .bind(answer.body.clone()),
+            .bind(self.seal_answer(claim, &answer.body)),
             None => sqlx::query(
                 "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND caller = $2 AND idem_key = $3 \
                  AND state = 'started'",

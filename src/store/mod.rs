@@ -169,6 +169,9 @@ pub struct Store {
     admission: Arc<admission::Admission>,
     /// What this process's commits tell of the changes they recorded.
     changed: Arc<changes::Signal>,
+    /// Seals what is kept but must not be readable at rest (answers kept
+    /// for an `Idempotency-Key`); given once, by the app's context.
+    sealer: Arc<std::sync::OnceLock<crate::domain::sealed::Sealer>>,
 }
 
 /// Where a store's reads and writes run.
@@ -307,6 +310,7 @@ impl Store {
             storage: Arc::default(),
             admission: Arc::new(admission::Admission::new(size)),
             changed: Arc::default(),
+            sealer: Arc::default(),
         })
     }
 
@@ -323,6 +327,7 @@ impl Store {
             storage: Arc::default(),
             admission: Arc::new(admission::Admission::new(readers)),
             changed: Arc::default(),
+            sealer: Arc::default(),
         }
     }
 

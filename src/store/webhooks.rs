@@ -11,12 +11,12 @@ use sqlx::Row as _;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
+use crate::domain::webhook::{Events, Webhook};
 use crate::domain::{Page, TenantId};
 use crate::store::changes::{ChangeRecord, record_from_row};
 use crate::store::setup::flag;
 use crate::store::setup::records::{Col, Record, Stored, select_list, stored_from_row};
 use crate::store::{Engine, Removable, Store, WriteError, WriteTx, from_db_time, from_db_uuid, to_db_time};
-use crate::webhooks::{Events, Webhook};
 use crate::wire::Timestamp;
 
 impl Record for Webhook {

@@ -23,10 +23,12 @@ use reqwest::Url;
 use reqwest::redirect::Policy;
 use uuid::Uuid;
 
+use super::WebhookSettings;
 use super::guard::{self, Resolver};
-use super::secret::{Sealer, sign};
-use super::{Webhook, WebhookSettings};
+use super::secret::sign;
 use crate::domain::TenantId;
+use crate::domain::sealed::Sealer;
+use crate::domain::webhook::Webhook;
 use crate::error::AppError;
 use crate::store::setup::records::{RecordKey, Stored};
 use crate::store::webhooks::{DeliveryAttempt, DeliveryState, Due, Outcome, Settled};
@@ -38,6 +40,9 @@ use crate::write::{self, Change};
 const BATCH: i64 = 50;
 /// How often a round runs when no commit of this process wakes it.
 const POLL: Duration = Duration::from_secs(1);
+/// The least time between rounds: under a write load, a round serves the
+/// commits of this long, rather than one round (and its queries) a commit.
+const GAP: Duration = Duration::from_millis(50);
 /// A claim's lease, in delivery timeouts: what a sender that dies holds up.
 const LEASE_TIMEOUTS: u32 = 6;
 /// Subscriptions served at once.
@@ -53,11 +58,6 @@ pub struct Dispatcher {
     sealer: Sealer,
     settings: WebhookSettings,
     client: reqwest::Client,
-}
-
-/// What binds a subscription's sealed secret to its row.
-pub fn binding(tenant: TenantId, id: Uuid) -> String {
-    format!("{tenant}/{id}")
 }
 
 impl Dispatcher {
@@ -95,6 +95,8 @@ impl Dispatcher {
                 if let Err(err) = self.round().await {
                     tracing::warn!(error = %err, "webhook deliveries: a round failed");
                 }
+                // Commits meanwhile are not missed: `notified` hears them from the round's start.
+                tokio::time::sleep(GAP).await;
                 let _ = tokio::time::timeout(POLL, notified).await;
             }
         })
@@ -161,7 +163,7 @@ impl Dispatcher {
     ) -> Vec<Settled> {
         let secret = self
             .sealer
-            .open(&binding(tenant, webhook.entity_id), &webhook.data.secret);
+            .open(&Webhook::binding(tenant, webhook.entity_id), &webhook.data.secret);
         let url = Url::parse(&webhook.data.url);
         let mut settled = Vec::with_capacity(due.len());
         for delivery in due {

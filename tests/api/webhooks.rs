@@ -180,15 +180,17 @@ fn signed(secret: &str, received: &Received) -> bool {
 engine_tests! {
     async fn a_created_webhook_shows_its_secret_once_and_never_again(app: &TestApp) {
         let receiver = Receiver::start(&[]).await;
-        let response = app
-            .post("/api/setup/webhooks")
-            .json(&json!({"url": receiver.url, "events": ["relationships.update"], "description": " CRM sync "}))
-            .send()
-            .await
-            .expect("request");
+        let body = json!({"url": receiver.url, "events": ["relationships.update"], "description": " CRM sync "});
+        let send = || app.post("/api/setup/webhooks").header("Idempotency-Key", "hook-1").json(&body).send();
+        let response = send().await.expect("request");
         assert_eq!(response.status(), 201);
         let location = header(&response, "location");
         let created = json(response).await;
+        // A retry with its Idempotency-Key gets the same answer, secret and all,
+        // from an answer kept sealed (the database check below).
+        let replayed = send().await.expect("request");
+        assert_eq!(header(&replayed, "idempotent-replayed"), "true");
+        assert_eq!(json(replayed).await, created);
         let (id, secret) = (created["entityId"].as_str().expect("id"), created["secret"].as_str().expect("secret"));
         assert_eq!(location, format!("/api/setup/webhooks/{id}"));
         assert!(secret.starts_with("whsec_") && secret.len() == 6 + 44, "{secret}");
@@ -422,6 +424,27 @@ engine_tests! {
         let history = json(call(app, "GET", &format!("/api/changes?resource=webhooks&id={id}"), &token).send().await.expect("request")).await;
         let operations: Vec<&str> = history["changes"].as_array().expect("changes").iter().filter_map(|c| c["operation"].as_str()).collect();
         assert_eq!(operations, ["create", "delete"]);
+    }
+
+    async fn delivery_attempts_are_kept_as_long_as_the_change_history(app: &TestApp) {
+        let token = app.demo_token().await;
+        let receiver = Receiver::start(&[]).await;
+        let created = create(app, &app.base, &token, json!({"url": receiver.url, "events": ["relationships"]})).await;
+        let id = created["entityId"].as_str().expect("id");
+        assert_eq!(put_relationship(app, &token, "Delivered, then pruned").await.status(), 200);
+        receiver.wait_for(10, |got| !got.is_empty()).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while attempts(app, &token, id).await.is_empty() {
+            assert!(Instant::now() < deadline, "the attempt is logged");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        app.store.keep_changes_for(Duration::ZERO);
+        app.store.prune_changes().await.expect("prune");
+        app.store.keep_changes_for(liaison::store::changes::DEFAULT_RETENTION);
+        assert!(attempts(app, &token, id).await.is_empty(), "attempts past the retention are deleted");
+        // The webhook itself stays, and delivers what follows.
+        assert_eq!(put_relationship(app, &token, "Delivered after pruning").await.status(), 200);
+        receiver.wait_for(10, |got| got.len() >= 2).await;
     }
 
     async fn bad_webhook_bodies_name_each_field_as_sent(app: &TestApp) {
