@@ -1,7 +1,7 @@
 -- Webhook subscriptions and their deliveries (src/webhooks/, src/store/webhooks.rs).
 -- The change history (0008) is the outbox: every write's change record is
--- written in its own transaction, and a subscription's deliveries are queued
--- from it in `seq` order, which is commit order, up to `queued_through`.
+-- written in its own transaction, and a subscription is served from it in
+-- `seq` order, which is commit order; `queued_through` is how far.
 
 -- A subscription: the setup bookkeeping columns, what it asks for, its
 -- signing secret (sealed: never stored in plain text), and the dispatcher's
@@ -23,9 +23,10 @@ CREATE TABLE webhooks (
     PRIMARY KEY (tenant_id, entity_id)
 );
 
--- One change to deliver to one subscription. Its id is the `webhook-id`
--- every attempt sends; its body is frozen when queued, so a redelivery
--- sends the same bytes. state: pending (due at next_attempt_at), delivered, failed.
+-- One change delivered to one subscription, written with its first attempt.
+-- Its id (derived from the subscription and `seq`) is the `webhook-id` every
+-- attempt sends; its body is kept, so a redelivery sends the same bytes.
+-- state: pending (due again at next_attempt_at), delivered, failed.
 CREATE TABLE webhook_deliveries (
     tenant_id        TEXT NOT NULL,
     id               TEXT NOT NULL,

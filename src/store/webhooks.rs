@@ -1,8 +1,9 @@
 //! Webhook subscriptions, their deliveries and the attempts' log
 //! (`migrations/0009_webhooks.sql`). A subscription is a setup [`Record`]
 //! (its secret and the dispatcher's state hidden from the history); the
-//! rest is the dispatcher's: queue from the change history, claim what is
-//! due, settle what was sent (see `crate::webhooks`).
+//! rest is the dispatcher's: claim what is due (from the change history,
+//! and the deliveries to try again), settle what was sent (see
+//! `crate::webhooks`).
 
 use std::sync::atomic::Ordering;
 
@@ -16,7 +17,9 @@ use crate::domain::{Page, TenantId};
 use crate::store::changes::{ChangeRecord, record_from_row};
 use crate::store::setup::flag;
 use crate::store::setup::records::{Col, Record, Stored, select_list, stored_from_row};
-use crate::store::{Engine, Removable, Store, WriteError, WriteTx, from_db_time, from_db_uuid, to_db_time};
+use crate::store::{
+    Engine, Removable, Store, WriteError, WriteTx, from_db_time, from_db_uuid, placeholders, to_db_time,
+};
 use crate::wire::Timestamp;
 
 impl Record for Webhook {
@@ -136,24 +139,33 @@ crate::wire! {
 /// A delivery the dispatcher claimed, to send now.
 #[derive(Debug, Clone)]
 pub struct Due {
+    /// The delivery's id (its `webhook-id`), one per webhook and change.
     pub id: Uuid,
     pub seq: i64,
+    pub change_at: DateTime<Utc>,
     pub body: String,
+    /// Attempts made before this one.
     pub attempts: i64,
     pub state: DeliveryState,
+    /// Whether the delivery has its row yet (its first attempt has none).
+    pub stored: bool,
 }
 
 /// What the dispatcher claimed of one subscription.
 #[derive(Debug, Clone)]
 pub struct Claim {
     pub webhook: Stored<Webhook>,
-    /// Due deliveries, in change order.
+    /// Deliveries due again, then first attempts, each in change order.
     pub due: Vec<Due>,
+    /// The last change `seq` this claim read of the history: once the
+    /// claim is settled, the subscription has been served up to it.
+    pub through: i64,
 }
 
 /// How an attempt ended, for the store to write.
 #[derive(Debug, Clone)]
 pub struct Settled {
+    pub due: Due,
     pub attempt: DeliveryAttempt,
     pub state: DeliveryState,
     pub next_attempt_at: Option<DateTime<Utc>>,
@@ -162,7 +174,14 @@ pub struct Settled {
 /// Changes read from the history a claim at most.
 const QUEUE_BATCH: i64 = 1_000;
 
-const DELIVERY_COLUMNS: &str = "id, seq, body, state, attempts, next_attempt_at";
+/// The id of the delivery of change `seq` to subscription `webhook`: the
+/// same whenever it is worked out, so a first attempt sent again after a
+/// crash carries the same `webhook-id`.
+pub fn delivery_id(webhook: Uuid, seq: i64) -> Uuid {
+    Uuid::new_v5(&webhook, &seq.to_be_bytes())
+}
+
+const DELIVERY_COLUMNS: &str = "id, seq, state, attempts, next_attempt_at";
 
 fn state_of(text: &str) -> Result<DeliveryState, sqlx::Error> {
     DeliveryState::ALL
@@ -235,12 +254,13 @@ impl Store {
             .collect()
     }
 
-    /// Claims the subscription `id` until `lease` for this sender: queues
-    /// the changes it asks for that are not queued yet (an inactive one
-    /// skips them), and takes up to `batch` due deliveries (an inactive one
-    /// none). Until the lease ends, or the sender settles, no other sender
-    /// claims it; what a sender that died did not settle is due again
-    /// after the lease. `None` when another sender holds it.
+    /// Claims the subscription `id` until `lease` for this sender: up to
+    /// `batch` deliveries due again, then the first attempts of the changes
+    /// after `queued_through` that it asks for (an inactive one: none, and
+    /// it skips the changes). Until the lease ends, or the claim is settled,
+    /// no other sender claims it: what a sender that died did not settle is
+    /// claimed again after the lease, with the same delivery ids. `None`
+    /// when another sender holds it.
     pub async fn webhook_claim(
         &self,
         tenant: TenantId,
@@ -266,9 +286,35 @@ impl Store {
             .bind(&now_text)
             .fetch_optional(tx.conn())
             .await?;
-        let Some(mut webhook) = row.as_ref().map(stored_from_row::<Webhook>).transpose()? else {
+        let Some(webhook) = row.as_ref().map(stored_from_row::<Webhook>).transpose()? else {
             return Ok(None);
         };
+        let active = webhook.data.active;
+        let mut due = Vec::new();
+        if active {
+            let rows = sqlx::query(&format!(
+                "SELECT {DELIVERY_COLUMNS}, change_at, body FROM webhook_deliveries \
+                 WHERE tenant_id = $1 AND webhook_id = $2 AND next_attempt_at <= $3 ORDER BY seq LIMIT $4"
+            ))
+            .bind(&tenant_text)
+            .bind(&id_text)
+            .bind(&now_text)
+            .bind(batch)
+            .fetch_all(tx.conn())
+            .await?;
+            for row in &rows {
+                let delivery = delivery_from_row(row)?;
+                due.push(Due {
+                    id: delivery.delivery_id,
+                    seq: delivery.seq,
+                    change_at: from_db_time(&row.try_get::<String, _>("change_at")?)?,
+                    body: row.try_get("body")?,
+                    attempts: delivery.attempts,
+                    state: delivery.state,
+                    stored: true,
+                });
+            }
+        }
         let changes: Vec<ChangeRecord> = sqlx::query(
             "SELECT tenant_id, seq, resource, resource_id, version, operation, actor, at, correlation_id, fields \
              FROM changes WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
@@ -281,123 +327,134 @@ impl Store {
         .iter()
         .map(record_from_row)
         .collect::<Result<_, _>>()?;
-        if let Some(last) = changes.last() {
-            let wanted = changes
-                .iter()
-                .filter(|c| webhook.data.active && webhook.data.events.matches(&c.resource, c.operation.as_str()));
-            for change in wanted {
-                let body = serde_json::to_string(change).map_err(|e| sqlx::Error::Encode(e.into()))?;
-                sqlx::query(
-                    "INSERT INTO webhook_deliveries (tenant_id, id, webhook_id, seq, change_at, body, state, attempts, \
-                     next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
-                )
-                .bind(&tenant_text)
-                .bind(Uuid::new_v4().to_string())
-                .bind(&id_text)
-                .bind(change.seq)
-                .bind(to_db_time(change.at.0))
-                .bind(body)
-                .bind(&now_text)
-                .execute(tx.conn())
-                .await?;
+        let mut through = webhook.data.queued_through;
+        for change in &changes {
+            let wanted = active && webhook.data.events.matches(&change.resource, change.operation.as_str());
+            if wanted {
+                if due.len() >= usize::try_from(batch).unwrap_or(usize::MAX) {
+                    break;
+                }
+                due.push(Due {
+                    id: delivery_id(id, change.seq),
+                    seq: change.seq,
+                    change_at: change.at.0,
+                    body: serde_json::to_string(change).map_err(|e| sqlx::Error::Encode(e.into()))?,
+                    attempts: 0,
+                    state: DeliveryState::Pending,
+                    stored: false,
+                });
             }
-            webhook.data.queued_through = last.seq;
+            through = change.seq;
         }
-        let due = if webhook.data.active {
-            let rows = sqlx::query(&format!(
-                "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries \
-                 WHERE tenant_id = $1 AND webhook_id = $2 AND next_attempt_at <= $3 ORDER BY seq LIMIT $4"
-            ))
-            .bind(&tenant_text)
-            .bind(&id_text)
-            .bind(&now_text)
-            .bind(batch)
-            .fetch_all(tx.conn())
-            .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok(Due {
-                        id: from_db_uuid(&row.try_get::<String, _>("id")?)?,
-                        seq: row.try_get("seq")?,
-                        body: row.try_get("body")?,
-                        attempts: row.try_get("attempts")?,
-                        state: state_of(&row.try_get::<String, _>("state")?)?,
-                    })
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        // Leased while there is something to send; an inactive one only moves on.
+        let (leased, queued) = if due.is_empty() {
+            (None, through)
         } else {
-            Vec::new()
+            (Some(to_db_time(lease)), webhook.data.queued_through)
         };
-        let lease_text = to_db_time(lease);
         sqlx::query(
             "UPDATE webhooks SET queued_through = $3, leased_until = $4, \
              failing_since = CASE WHEN active = 1 THEN failing_since END WHERE tenant_id = $1 AND entity_id = $2",
         )
         .bind(&tenant_text)
         .bind(&id_text)
-        .bind(webhook.data.queued_through)
-        .bind(if due.is_empty() { None } else { Some(lease_text) })
+        .bind(queued)
+        .bind(leased)
         .execute(tx.conn())
         .await?;
         tx.commit().await?;
-        Ok(Some(Claim { webhook, due }))
+        Ok(Some(Claim { webhook, due, through }))
     }
 
-    /// Writes how the claimed deliveries of subscription `id` went and
-    /// releases it; when the subscription has failed every delivery since,
-    /// that time.
+    /// Writes how the claimed deliveries of subscription `id` went, notes
+    /// that it has been served up to `through` and releases it; when it has
+    /// failed every delivery since, that time.
     pub async fn webhook_settle(
         &self,
         tenant: TenantId,
         id: Uuid,
         settled: &[Settled],
+        through: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
         let mut tx = self.begin_write(tenant).await?;
-        let (tenant_text, id_text) = (tenant.to_string(), id.to_string());
-        for s in settled {
-            let a = &s.attempt;
-            sqlx::query(
-                "INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, webhook_id, seq, at, status, \
-                 duration_ms, error, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(&tenant_text)
-            .bind(a.delivery_id.to_string())
-            .bind(a.attempt)
-            .bind(&id_text)
-            .bind(a.seq)
-            .bind(to_db_time(a.at.0))
-            .bind(a.status)
-            .bind(a.duration_ms)
-            .bind(a.error.clone())
-            .bind(a.outcome.as_str())
-            .execute(tx.conn())
-            .await?;
+        let (tenant_text, id_text, now_text) = (tenant.to_string(), id.to_string(), to_db_time(now));
+        // First attempts: their deliveries' rows, all in one statement.
+        let first: Vec<&Settled> = settled.iter().filter(|s| !s.due.stored).collect();
+        if !first.is_empty() {
+            let rows: Vec<String> = (0..first.len())
+                .map(|i| format!("($1, $2, {})", placeholders(3 + i * 8, 8)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO webhook_deliveries (tenant_id, webhook_id, id, seq, change_at, body, state, attempts, \
+                 next_attempt_at, created_at) VALUES {}",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(&tenant_text).bind(&id_text);
+            for s in &first {
+                query = query
+                    .bind(s.due.id.to_string())
+                    .bind(s.due.seq)
+                    .bind(to_db_time(s.due.change_at))
+                    .bind(s.due.body.clone())
+                    .bind(s.state.as_str())
+                    .bind(s.attempt.attempt)
+                    .bind(s.next_attempt_at.map(to_db_time))
+                    .bind(&now_text);
+            }
+            query.execute(tx.conn()).await?;
+        }
+        for s in settled.iter().filter(|s| s.due.stored) {
             sqlx::query(
                 "UPDATE webhook_deliveries SET attempts = $3, state = $4, next_attempt_at = $5 \
                  WHERE tenant_id = $1 AND id = $2",
             )
             .bind(&tenant_text)
-            .bind(a.delivery_id.to_string())
-            .bind(a.attempt)
+            .bind(s.due.id.to_string())
+            .bind(s.attempt.attempt)
             .bind(s.state.as_str())
             .bind(s.next_attempt_at.map(to_db_time))
             .execute(tx.conn())
             .await?;
         }
+        if !settled.is_empty() {
+            let rows: Vec<String> = (0..settled.len())
+                .map(|i| format!("($1, $2, {})", placeholders(3 + i * 8, 8)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO webhook_attempts (tenant_id, webhook_id, delivery_id, attempt, seq, at, status, \
+                 duration_ms, error, outcome) VALUES {}",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(&tenant_text).bind(&id_text);
+            for a in settled.iter().map(|s| &s.attempt) {
+                query = query
+                    .bind(a.delivery_id.to_string())
+                    .bind(a.attempt)
+                    .bind(a.seq)
+                    .bind(to_db_time(a.at.0))
+                    .bind(a.status)
+                    .bind(a.duration_ms)
+                    .bind(a.error.clone())
+                    .bind(a.outcome.as_str());
+            }
+            query.execute(tx.conn()).await?;
+        }
         // Any delivery ends the failing; a failure alone starts it (or lets it go on).
         let delivered = settled.iter().any(|s| s.attempt.outcome == Outcome::Delivered);
         let failed = settled.iter().any(|s| s.attempt.outcome != Outcome::Delivered);
         let row = sqlx::query(
-            "UPDATE webhooks SET leased_until = NULL, failing_since = CASE WHEN $4 = 1 THEN NULL \
-             WHEN $5 = 1 THEN COALESCE(failing_since, $3) ELSE failing_since END \
-             WHERE tenant_id = $1 AND entity_id = $2 RETURNING failing_since",
+            "UPDATE webhooks SET leased_until = NULL, \
+             queued_through = CASE WHEN queued_through < $6 THEN $6 ELSE queued_through END, \
+             failing_since = CASE WHEN $4 = 1 THEN NULL WHEN $5 = 1 THEN COALESCE(failing_since, $3) \
+             ELSE failing_since END WHERE tenant_id = $1 AND entity_id = $2 RETURNING failing_since",
         )
         .bind(&tenant_text)
         .bind(&id_text)
-        .bind(to_db_time(now))
+        .bind(&now_text)
         .bind(i64::from(delivered))
         .bind(i64::from(failed))
+        .bind(through)
         .fetch_optional(tx.conn())
         .await?;
         tx.commit().await?;

@@ -1,17 +1,19 @@
 //! The dispatcher: a background task of every instance that queues, sends
 //! and retries deliveries.
 //!
-//! Each round (woken by this process's commits, and every second for
-//! other instances' and for retries that fall due) it finds the
-//! subscriptions with work and, for each, claims it (`Store::webhook_claim`:
-//! queues the changes it asks for, takes the due deliveries, leases the
-//! subscription so that no other sender takes it meanwhile; on PostgreSQL
-//! with `FOR UPDATE SKIP LOCKED`, so two instances never claim the same
-//! one), sends the deliveries one after the other in change order, and
-//! writes how each went (`Store::webhook_settle`). One sender per
-//! subscription at a time keeps first attempts in change order; a failed
-//! attempt is due again later and never holds back the ones after it. A
-//! sender that dies leaves its claim to expire: at least once, never lost.
+//! Each round (woken by this process's commits, at most every 50 ms, and
+//! every second for other instances' and for retries that fall due) it
+//! finds the subscriptions with work and, for each, claims it
+//! (`Store::webhook_claim`: the deliveries due again, and the changes after
+//! `queued_through` it asks for; the subscription leased so that no other
+//! sender takes it meanwhile, on PostgreSQL with `FOR UPDATE SKIP LOCKED`,
+//! so two instances never claim the same one), sends them one after the
+//! other in change order, and writes how each went and how far it got in
+//! one transaction (`Store::webhook_settle`). One sender per subscription
+//! at a time keeps first attempts in change order; a failed attempt is due
+//! again later and never holds back the ones after it. A sender that dies
+//! leaves its claim to expire, and the next sends the same deliveries
+//! again, with the same ids: at least once, never lost.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,7 +39,7 @@ use crate::wire::Timestamp;
 use crate::write::{self, Change};
 
 /// Deliveries a claim takes at most.
-const BATCH: i64 = 50;
+const BATCH: i64 = 100;
 /// How often a round runs when no commit of this process wakes it.
 const POLL: Duration = Duration::from_secs(1);
 /// The least time between rounds: under a write load, a round serves the
@@ -129,9 +131,16 @@ impl Dispatcher {
             }
             // Sends while a whole attempt still fits in the lease; the rest stays due.
             let last_start = Instant::now() + lease.saturating_sub(self.settings.timeout * 2);
+            let claimed: Vec<(bool, i64)> = claim.due.iter().map(|d| (d.stored, d.seq)).collect();
             let settled = self.send_all(tenant, &claim.webhook, claim.due, last_start).await;
+            // Served up to the first change whose first attempt was not sent.
+            let unsent = claimed[settled.len()..]
+                .iter()
+                .filter(|(stored, _)| !stored)
+                .map(|(_, seq)| seq - 1);
+            let through = unsent.min().map_or(claim.through, |before| before.min(claim.through));
             self.store.count_attempts(&settled);
-            let failing_since = self.store.webhook_settle(tenant, id, &settled, now()).await?;
+            let failing_since = self.store.webhook_settle(tenant, id, &settled, through, now()).await?;
             // A delivery whose schedule is spent, of a webhook that delivered nothing meanwhile.
             let spent = settled.iter().any(|s| s.state == DeliveryState::Failed);
             if spent && failing_since.is_some_and(|since| self.failed_too_long(since)) {
@@ -255,6 +264,7 @@ impl Dispatcher {
             },
             state,
             next_attempt_at,
+            due: delivery,
         }
     }
 }

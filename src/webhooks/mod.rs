@@ -12,10 +12,10 @@
 //!
 //! The change history is the outbox. Every write's change record is
 //! written in the write's own transaction (`store::changes`); the
-//! dispatcher queues a subscription's deliveries from the history in `seq`
-//! order, which is commit order, and remembers how far it has queued
-//! (`queued_through`), in one transaction with the deliveries it queued.
-//! So every committed change is queued once, also after a crash, and a
+//! dispatcher serves a subscription from the history in `seq` order, which
+//! is commit order, and notes how far it got (`queued_through`) in the
+//! transaction that writes the attempts it made. So every committed change
+//! is delivered, also after a crash (again, then, with the same id), and a
 //! write pays nothing for the subscriptions there are.
 
 pub mod dispatch;
