@@ -1,6 +1,7 @@
 //! Domain types and their rules: no HTTP, no SQL. Values are parsed into
 //! these types once, at the edge, and trusted afterwards.
 
+pub mod change;
 pub mod etag;
 pub mod form;
 pub mod relationship;

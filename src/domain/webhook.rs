@@ -1,8 +1,8 @@
 //! A webhook subscription as stored, and which changes it asks for (the
 //! delivery is `crate::webhooks`).
 
+use crate::domain::change::{Operation, ResourceType};
 use crate::domain::{FieldError, TenantId};
-use crate::store::changes::{Operation, ResourceType};
 
 /// What a subscription asks for, as stored.
 #[derive(Debug, Clone, PartialEq)]

@@ -32,38 +32,7 @@ use crate::domain::TenantId;
 use crate::store::{Engine, Store, WriteTx, from_db_time, now, to_db_time};
 use crate::wire::Timestamp;
 
-crate::wire! {
-    /// What a write did to a resource.
-    #[oai(rename = "ChangeOperation")]
-    pub enum Operation {
-        Create = "create",
-        Update = "update",
-        Delete = "delete",
-    }
-}
-
-crate::wire! {
-    /// A kind of resource whose changes are recorded (its table's name).
-    #[oai(rename = "ResourceType")]
-    pub enum ResourceType {
-        Relationships = "relationships",
-        RelationshipUsers = "relationship_users",
-        RelatedUsers = "related_users",
-        Organizations = "organizations",
-        Users = "users",
-        Suppliers = "suppliers",
-        SupplierAddresses = "supplier_addresses",
-        Classifications = "classifications",
-        Categories = "categories",
-        SubCategories = "sub_categories",
-        ExtensionFields = "extension_fields",
-        RelationshipUserTypes = "relationship_user_types",
-        FormConfigurations = "form_configurations",
-        ApiClients = "api_clients",
-        ApiKeys = "api_keys",
-        Webhooks = "webhooks",
-    }
-}
+pub use crate::domain::change::{Operation, ResourceType};
 
 /// A resource's fields as the history shows them: camelCase names, JSON values.
 pub type Fields = Map<String, Value>;
