@@ -11,7 +11,7 @@ pub struct Webhook {
     pub events: Events,
     pub description: Option<String>,
     pub active: bool,
-    /// The signing secret, sealed ([`secret::Sealer`]).
+    /// The signing secret, sealed ([`crate::domain::sealed::Sealer`]).
     pub secret: String,
     /// The last change `seq` whose delivery is queued (the dispatcher's).
     pub queued_through: i64,
