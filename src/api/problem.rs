@@ -112,7 +112,7 @@ impl ErrorDialect for ProblemDialect {
         ),
         (
             StatusCode::CONFLICT,
-            "A uniqueness rule would break (a name or value already taken).",
+            "The resource's state does not allow it: a name or value is already taken, or (a redelivery) the webhook is inactive.",
         ),
         (
             StatusCode::REQUEST_TIMEOUT,

@@ -20,7 +20,7 @@ use crate::dialects::ApiTag;
 use crate::dialects::setup::{self, Created, Fetched, Input, ListPage, Listed, Meta, Resource, WriteContext};
 use crate::domain::etag::etag;
 use crate::domain::setup::NAME_MAX;
-use crate::domain::text::{Line, OptionalLine};
+use crate::domain::text::{Line, OptionalLine, optional_text, required_text};
 use crate::domain::webhook::{self as hooks, Events};
 use crate::domain::{FieldError, Page};
 use crate::error::AppError;
@@ -41,8 +41,9 @@ crate::wire! {
         pub entity_id: Uuid,
         /// Where deliveries are POSTed (http or https).
         pub url: String,
-        /// Which changes are delivered: each `*`, a resource type, or
-        /// `resource.operation` (either part `*`).
+        /// Which changes are delivered, each as `resource.operation`
+        /// (either part `*`) or `*` for every change: a resource type sent
+        /// alone (`relationships`) reads back as `relationships.*`.
         pub events: Vec<String>,
         #[skip_none]
         pub description: Option<String>,
@@ -126,17 +127,25 @@ impl Input for WebhookInput {
     /// The subscription; on update, its secret and place in the history kept.
     fn into_data(self, write: &WriteContext<'_, Self::Data>) -> Result<Self::Data, Vec<FieldError>> {
         let mut errors = Vec::new();
-        if let Err(message) = guard::check_syntax(&self.url) {
-            errors.push(FieldError::new("url", message));
-        }
+        let url = required_text("url", &self.url, URL_MAX)
+            .and_then(|url| {
+                guard::check_syntax(&url)
+                    .map(|_| url)
+                    .map_err(|m| FieldError::new("url", m))
+            })
+            .map_err(|e| errors.push(e))
+            .ok();
         let events = Events::parse("events", self.events.as_deref().unwrap_or_default())
             .map_err(|e| errors.extend(e))
             .ok();
-        match events {
-            Some(events) if errors.is_empty() => Ok(hooks::Webhook {
-                url: self.url.trim().to_string(),
+        let description = optional_text("description", self.description.as_deref(), NAME_MAX)
+            .map_err(|e| errors.push(e))
+            .ok();
+        match (url, events, description) {
+            (Some(url), Some(events), Some(description)) if errors.is_empty() => Ok(hooks::Webhook {
+                url,
                 events,
-                description: self.description.map(|d| d.trim().to_string()).filter(|d| !d.is_empty()),
+                description,
                 active: self.active.unwrap_or(true),
                 secret: write.current.map(|c| c.secret.clone()).unwrap_or_default(),
                 queued_through: write.current.map_or(0, |c| c.queued_through),

@@ -50,7 +50,7 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 
 /// Why a URL is refused, in words for the client.
 pub fn check_syntax(url: &str) -> Result<Url, String> {
-    if url.len() > URL_MAX {
+    if url.chars().count() > URL_MAX {
         return Err(format!("must be at most {URL_MAX} characters"));
     }
     let parsed = Url::parse(url).map_err(|_| "must be an absolute http or https URL".to_string())?;

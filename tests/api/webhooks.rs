@@ -459,6 +459,22 @@ engine_tests! {
         let problem = json(response).await;
         let fields: Vec<&str> = problem["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
         assert_eq!(fields, ["url", "events.1", "events.2"], "{problem}");
+        let long = "d".repeat(201);
+        for (body, field) in [
+            (json!({"url": "https://93.184.216.34/", "description": "\u{84}"}), "description"),
+            (json!({"url": "https://93.184.216.34/", "description": "two\nlines"}), "description"),
+            (json!({"url": "https://93.184.216.34/", "description": long}), "description"),
+            (json!({"url": "https://93.184.216.34/a\nb"}), "url"),
+            (json!({"url": "https://93.184.216.34/\u{7f}"}), "url"),
+        ] {
+            let response = app.post("/api/setup/webhooks").json(&body).send().await.expect("request");
+            assert_eq!(response.status(), 400, "{body}");
+            assert_eq!(json(response).await["errors"][0]["field"], field, "{body}");
+        }
+        // Characters, not bytes: 2,048 of them, each two bytes in UTF-8, are a URL.
+        let wide = format!("https://93.184.216.34/{}", "é".repeat(2_048 - 22));
+        let response = app.post("/api/setup/webhooks").json(&json!({"url": wide})).send().await.expect("request");
+        assert_eq!(response.status(), 201, "a URL of 2,048 characters");
         for body in [json!({}), json!({"url": 7}), json!({"url": "https://93.184.216.34/", "secret": "mine"})] {
             let response = app.post("/api/setup/webhooks").json(&body).send().await.expect("request");
             assert_eq!(response.status(), 400, "{body}");

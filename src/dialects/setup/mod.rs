@@ -84,7 +84,7 @@ impl<D> From<&Stored<D>> for Meta {
 }
 
 crate::wire! {
-    /// One page of a list, oldest first.
+    /// One page of a list, in the order its operation gives.
     #[derive(Debug)]
     #[rename_all = "camelCase"]
     #[oai(rename = "List")]
