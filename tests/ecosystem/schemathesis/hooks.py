@@ -209,15 +209,21 @@ def filter_failure(context, failure, case, response):
 
     fields = _field_errors(body)
     if code == "ST202" and status == 400 and case.path.startswith("/api/setup/webhooks") and fields:
+        # Every field named must be one the grammars above refuse too.
         hook = case.body if isinstance(case.body, dict) else {}
-        if all(field == "url" for field, _ in fields) and not _http_url(hook.get("url")):
-            return _set_aside("webhook-url-is-no-http-url", case, response)
         events = hook.get("events") if isinstance(hook.get("events"), list) else []
-        indexes = [re.fullmatch(r"events\.(\d+)", field) for field, _ in fields]
-        if all(indexes) and all(
-            int(m.group(1)) < len(events) and not _event_pattern(events[int(m.group(1))], case) for m in indexes
-        ):
-            return _set_aside("webhook-events-outside-the-described-grammar", case, response)
+
+        def explained(field: str) -> str | None:
+            if field == "url":
+                return None if _http_url(hook.get("url")) else "url-is-no-http-url"
+            index = re.fullmatch(r"events\.(\d+)", field)
+            if index and int(index.group(1)) < len(events) and not _event_pattern(events[int(index.group(1))], case):
+                return "events-outside-the-described-grammar"
+            return None
+
+        reasons = sorted({explained(field) for field, _ in fields}, key=str)
+        if None not in reasons:
+            return _set_aside("webhook-" + "-and-".join(reasons), case, response)
     # A list's `after` is an opaque cursor: the next link of a full page
     # carries it. A schema cannot say which strings are cursors this service
     # wrote, so a made-up one is schema-valid and rightly refused.
