@@ -56,7 +56,9 @@ fail() { echo "openapi-generator: $*" >&2; exit 1; }
 # A generator's options beyond --global-property's (no tests or docs: nothing
 # runs them; they only cost time): the package names the scenarios import, and
 # relative imports that Node's ES modules resolve (`./runtime.js`). Go: no go.mod
-# of its own (the scenario's module holds the package). Java: the `native`
+# of its own (the scenario's module holds the package), and each enum's constants
+# prefixed with its type's name (enumClassPrefix): Go's constants share one package
+# scope, and DeliveryState and DeliveryOutcome both have `delivered` and `failed`. Java: the `native`
 # library, one request object per operation (its builder names each parameter),
 # Jakarta's annotations and no JsonNullable (see above); the change feed's `wait`
 # is `waitSeconds` in Java, whose request object cannot have a getter `wait()`
@@ -66,7 +68,7 @@ generator_options() {
     python) echo "--additional-properties=packageName=liaison_oag,projectName=liaison-oag" ;;
     typescript-fetch) echo "--additional-properties=importFileExtension=.js,supportsES6=true" ;;
     rust) echo "--additional-properties=packageName=liaison-client,packageVersion=0.1.0" ;;
-    go) echo "--additional-properties=packageName=liaison,withGoMod=false,hideGenerationTimestamp=true" ;;
+    go) echo "--additional-properties=packageName=liaison,withGoMod=false,hideGenerationTimestamp=true,enumClassPrefix=true" ;;
     java) echo "--library=native --additional-properties=invokerPackage=org.liaison.client,apiPackage=org.liaison.client.api,modelPackage=org.liaison.client.model,openApiNullable=false,useJakartaEe=true,useSingleRequestParameter=true,hideGenerationTimestamp=true --parameter-name-mappings=wait=waitSeconds" ;;
   esac
 }

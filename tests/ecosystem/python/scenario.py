@@ -1,7 +1,11 @@
 """End-to-end scenario for the Python client generated from openapi/openapi.json.
 
 Every request goes through the generated package `liaison_client`
-(openapi-python-client); nothing here speaks HTTP on its own. Reads
+(openapi-python-client); nothing here speaks HTTP on its own, except the
+webhook receiver it runs (http.server on 127.0.0.1), whose deliveries are
+verified with `standardwebhooks`, an implementation of Standard Webhooks
+independent of liaison's (the server must allow private webhook URLs and
+retry after about a second: scripts/ecosystem starts it so). Reads
 LIAISON_URL, LIAISON_CLIENT_ID, LIAISON_CLIENT_SECRET and LIAISON_API_KEY,
 prints one line per check and ends with `N passed, M failed`; exits 1 when a
 check failed.
@@ -9,14 +13,21 @@ check failed.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import sys
+import threading
+import time
 import traceback
 import uuid
 from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import standardwebhooks
 
 from liaison_client import AuthenticatedClient, Client
-from liaison_client.types import Response
+from liaison_client.types import UNSET, Response
 from liaison_client.api.changes import list_changes
 from liaison_client.api.o_auth import create_token
 from liaison_client.api.related_users import create_related_user, update_related_user
@@ -31,7 +42,26 @@ from liaison_client.api.risk_relationships import (
     list_relationships,
     update_relationship,
 )
+from liaison_client.api.webhooks import (
+    create_webhook,
+    delete_webhook,
+    get_webhook,
+    list_webhook_deliveries,
+    list_webhooks,
+    redeliver_webhook_delivery,
+    update_webhook,
+)
 from liaison_client.models import (
+    Change,
+    ChangeOperation,
+    Delivery,
+    DeliveryAttemptList,
+    DeliveryOutcome,
+    Problem,
+    Webhook,
+    WebhookCreated,
+    WebhookInput,
+    WebhookList,
     FormErrors,
     RelatedErrorEnvelope,
     RelatedUserCreate,
@@ -431,6 +461,358 @@ def relationship_users(client: AuthenticatedClient, relationship_id: str) -> Non
         )
 
 
+# --- Webhooks ---------------------------------------------------------------
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 (a free port), in a thread of this
+    process: records each POST (headers, body, the status it answered) and
+    answers 500 to the first attempt of each delivery (its `webhook-id`), 200
+    to every later one."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.received: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                with receiver.lock:
+                    seen = any(r["headers"].get("webhook-id") == headers.get("webhook-id") for r in receiver.received)
+                    status = 200 if seen else 500
+                    receiver.received.append(
+                        {"path": self.path, "headers": headers, "body": body, "answered": status, "at": time.time()}
+                    )
+                answer = b"ok" if status == 200 else b"first attempts fail here"
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.path = f"/hooks/{RUN}"
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{self.path}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def posts(self, predicate=lambda post: True) -> list[dict]:
+        with self.lock:
+            return [dict(post) for post in self.received if predicate(post)]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def wait_until(condition, seconds: float = 30.0):
+    """Polls `condition` until it returns something true, at most `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(0.1)
+
+
+def body_json(post: dict):
+    try:
+        return json.loads(post["body"])
+    except ValueError:
+        return None
+
+
+# Events are answered in their full form: a resource type alone is `type.*`.
+EVENTS = ["relationships"]
+EVENTS_ANSWERED = ["relationships.*"]
+
+
+def create_hook(client: AuthenticatedClient, receiver: Receiver) -> WebhookCreated | None:
+    description = f"Python client {RUN}"
+    response = create_webhook.sync_detailed(
+        client=client,
+        body=WebhookInput(url=receiver.url, events=EVENTS, description=description),
+    )
+    hook = expect("createWebhook (events [relationships], the receiver's URL on 127.0.0.1)", response, 201, WebhookCreated)
+    if hook is None:
+        return None
+    try:
+        key = base64.b64decode(hook.secret.removeprefix("whsec_"), validate=True)
+    except ValueError:
+        key = b""
+    check(
+        "createWebhook answers the webhook, active, version 1, with its secret: whsec_ and 32 bytes of base64",
+        hook.url == receiver.url
+        and hook.events == EVENTS_ANSWERED
+        and hook.description == description
+        and hook.active is True
+        and hook.version == 1
+        and hook.secret.startswith("whsec_")
+        and len(key) == 32,
+        {**hook.to_dict(), "secret": hook.secret[:10] + "..."},
+    )
+    check(
+        "createWebhook Location names the new webhook",
+        response.headers.get("Location", "").endswith(f"/api/setup/webhooks/{hook.entity_id}"),
+        dict(response.headers),
+    )
+    return hook
+
+
+def no_secret(name: str, response, secret: str) -> None:
+    check(
+        f"{name}: the secret is not in the answer (neither a `secret` field nor its value)",
+        b'"secret"' not in response.content and secret.removeprefix("whsec_").encode() not in response.content,
+        response.content[:300],
+    )
+
+
+def webhooks(client: AuthenticatedClient, receiver: Receiver, hook: WebhookCreated, relationship_id: str) -> None:
+    hook_id = hook.entity_id
+    secret = hook.secret
+
+    history = expect(
+        "listChanges of the relationship (what the webhook delivers)",
+        list_changes.sync_detailed(client=client, resource=ResourceType.RELATIONSHIPS, id=relationship_id),
+        200,
+        ChangePage,
+    )
+    if history is None or not history.changes:
+        check("the relationship's history has its creation", False, history)
+        return
+    creation = history.changes[0]
+    wanted = {c.seq for c in history.changes}
+
+    def of_creation(post: dict) -> bool:
+        body = body_json(post)
+        return isinstance(body, dict) and body.get("seq") == creation.seq
+
+    # The relationship's creation: 500 for the first attempt, 200 for the retry about 1 s later.
+    wait_until(lambda: len(receiver.posts(of_creation)) >= 2, 30.0)
+    posts = receiver.posts(of_creation)
+    delivery_ids = {p["headers"].get("webhook-id") for p in posts}
+    check(
+        "the relationship's creation was POSTed to the receiver twice within 30 s, with one webhook-id: 500, then 200",
+        len(posts) == 2 and len(delivery_ids) == 1 and [p["answered"] for p in posts] == [500, 200],
+        [(p["headers"].get("webhook-id"), p["answered"]) for p in posts]
+        or f"nothing of seq {creation.seq}; got {receiver.posts()}",
+    )
+    if not posts:
+        return
+    delivery_id = uuid.UUID(posts[0]["headers"]["webhook-id"])
+    first = posts[0]
+    # Every change of the relationship (its creation and its PUT) is delivered, and nothing else.
+    def seqs(answered=(200, 500)) -> set:
+        return {(body_json(p) or {}).get("seq") for p in receiver.posts(lambda p: p["answered"] in answered)}
+
+    wait_until(lambda: seqs((200,)) >= wanted, 30.0)
+    check(
+        "every change of the relationship (create, update) was delivered, and no change of another resource",
+        seqs((200,)) == seqs() == wanted
+        and all((body_json(p) or {}).get("resource") == "relationships" for p in receiver.posts()),
+        {"delivered": sorted(seqs((200,)), key=str), "received": sorted(seqs(), key=str), "history": sorted(wanted)},
+    )
+
+    check(
+        "delivery headers: POST to the URL's path, application/json, webhook-timestamp now, webhook-signature v1,...",
+        first["path"] == receiver.path
+        and first["headers"].get("content-type", "").startswith("application/json")
+        and abs(int(first["headers"].get("webhook-timestamp", "0")) - first["at"]) < 60
+        and first["headers"].get("webhook-signature", "").startswith("v1,"),
+        {k: v for k, v in first["headers"].items() if k != "webhook-signature"},
+    )
+    delivered = Change.from_dict(json.loads(first["body"]))
+    check(
+        "the delivered body is the change record GET /api/changes shows (seq, resource, id, operation, fields)",
+        delivered.seq == creation.seq
+        and delivered.operation == ChangeOperation.CREATE
+        and delivered.id == relationship_id
+        and delivered.to_dict() == creation.to_dict(),
+        {"delivered": delivered.to_dict(), "listed": creation.to_dict()},
+    )
+
+    # Standard Webhooks, verified by an implementation that is not liaison's.
+    verifier = standardwebhooks.Webhook(secret)
+    refused = []
+    every = receiver.posts()
+    for post in every:
+        try:
+            verifier.verify(post["body"], post["headers"])
+        except standardwebhooks.WebhookVerificationError as exc:
+            refused.append((post["headers"].get("webhook-id"), str(exc)))
+    check(
+        f"standardwebhooks {standardwebhooks.__version__} verifies every delivery received ({len(every)})",
+        bool(every) and not refused,
+        refused,
+    )
+
+    def refuses(name: str, body: bytes, headers: dict, key: str = secret) -> None:
+        try:
+            standardwebhooks.Webhook(key).verify(body, headers)
+        except standardwebhooks.WebhookVerificationError as exc:
+            check(f"standardwebhooks refuses {name} ({exc})", True)
+        else:
+            check(f"standardwebhooks refuses {name}", False, "verified")
+
+    tampered = first["body"].replace(relationship_id.encode(), str(uuid.uuid4()).encode())
+    refuses("a tampered body", tampered, first["headers"])
+    refuses("another webhook-id", first["body"], {**first["headers"], "webhook-id": str(uuid.uuid4())})
+    refuses(
+        "another timestamp",
+        first["body"],
+        {**first["headers"], "webhook-timestamp": str(int(first["headers"]["webhook-timestamp"]) - 1)},
+    )
+    refuses("another secret", first["body"], first["headers"], "whsec_" + base64.b64encode(os.urandom(32)).decode())
+
+    # The delivery log: both attempts, newest first (the log is written once the receiver has answered).
+    def attempts_of(log: DeliveryAttemptList | None) -> list:
+        if log is None:
+            return []
+        return [(a.attempt, a.outcome, a.status) for a in log.items if a.delivery_id == delivery_id]
+
+    def read_log() -> DeliveryAttemptList | None:
+        parsed = list_webhook_deliveries.sync_detailed(hook_id, client=client, limit=200).parsed
+        return parsed if isinstance(parsed, DeliveryAttemptList) else None
+
+    # Every attempt received is logged once the receiver has answered it.
+    wait_until(lambda: (log := read_log()) is not None and log.total_count >= len(receiver.posts()), 10.0)
+    log = expect(
+        "listWebhookDeliveries",
+        list_webhook_deliveries.sync_detailed(hook_id, client=client, limit=200),
+        200,
+        DeliveryAttemptList,
+    )
+    if log is not None:
+        check(
+            "listWebhookDeliveries: the creation's delivery, attempt 2 delivered (200) above attempt 1 retrying (500)",
+            attempts_of(log) == [(2, DeliveryOutcome.DELIVERED, 200), (1, DeliveryOutcome.RETRYING, 500)]
+            and all(a.seq == creation.seq for a in log.items if a.delivery_id == delivery_id),
+            log.to_dict(),
+        )
+        check(
+            "listWebhookDeliveries: newest first, every attempt logged, the failed one with its error",
+            [a.at for a in log.items] == sorted((a.at for a in log.items), reverse=True)
+            and log.total_count == len(log.items) == len(receiver.posts())
+            and all(isinstance(a.error, str) and a.error for a in log.items if a.outcome == DeliveryOutcome.RETRYING),
+            {"log": log.to_dict(), "received": len(receiver.posts())},
+        )
+
+    # Redelivery: the same webhook-id and body once more.
+    redelivered = expect(
+        "redeliverWebhookDelivery",
+        redeliver_webhook_delivery.sync_detailed(hook_id, delivery_id, client=client),
+        202,
+        Delivery,
+    )
+    if redelivered is not None:
+        check(
+            "redeliverWebhookDelivery answers the delivery (its id, its change's seq)",
+            redelivered.delivery_id == delivery_id and redelivered.seq == creation.seq,
+            redelivered.to_dict(),
+        )
+    wait_until(lambda: len(receiver.posts(of_creation)) >= 3, 30.0)
+    again = receiver.posts(of_creation)
+    check(
+        "redelivery: the same webhook-id arrives a third time, with the same body, answered 200",
+        len(again) == 3
+        and again[2]["headers"].get("webhook-id") == str(delivery_id)
+        and again[2]["body"] == first["body"]
+        and again[2]["answered"] == 200,
+        [(p["headers"].get("webhook-id"), p["answered"]) for p in again],
+    )
+    if len(again) >= 3:
+        try:
+            verifier.verify(again[2]["body"], again[2]["headers"])
+            check("standardwebhooks verifies the redelivery (signed anew)", True)
+        except standardwebhooks.WebhookVerificationError as exc:
+            check("standardwebhooks verifies the redelivery (signed anew)", False, exc)
+        wait_until(lambda: len(attempts_of(read_log())) >= 3, 10.0)
+        check(
+            "listWebhookDeliveries: the redelivery is attempt 3, delivered, on top",
+            attempts_of(read_log())[:1] == [(3, DeliveryOutcome.DELIVERED, 200)],
+            attempts_of(read_log()),
+        )
+
+    # get, update, list: never the secret.
+    response = get_webhook.sync_detailed(hook_id, client=client)
+    got = expect("getWebhook", response, 200, Webhook)
+    etag = response.headers.get("ETag")
+    if got is not None:
+        check(
+            "getWebhook: the webhook as created, with an ETag",
+            got.entity_id == hook_id
+            and got.url == hook.url
+            and got.events == EVENTS_ANSWERED
+            and got.description == hook.description
+            and got.active is True
+            and got.version == 1
+            and bool(etag),
+            got.to_dict(),
+        )
+        no_secret("getWebhook", response, secret)
+
+    description = f"Python client {RUN} (updated)"
+    response = update_webhook.sync_detailed(
+        hook_id,
+        client=client,
+        body=WebhookInput(url=receiver.url, events=[*EVENTS, "*.delete"], description=description, active=True),
+        if_match=etag or UNSET,
+    )
+    updated = expect("updateWebhook (If-Match)", response, 200, Webhook)
+    if updated is not None:
+        check(
+            "updateWebhook: new events and description, version 2",
+            updated.events == [*EVENTS_ANSWERED, "*.delete"] and updated.description == description and updated.version == 2,
+            updated.to_dict(),
+        )
+        no_secret("updateWebhook", response, secret)
+    if etag:
+        expect(
+            "updateWebhook with the old ETag",
+            update_webhook.sync_detailed(hook_id, client=client, body=WebhookInput(url=receiver.url), if_match=etag),
+            412,
+            Problem,
+        )
+
+    response = list_webhooks.sync_detailed(client=client, limit=200)
+    listed = expect("listWebhooks", response, 200, WebhookList)
+    if listed is not None:
+        mine = [w for w in listed.items if w.entity_id == hook_id]
+        check(
+            "listWebhooks: the webhook, as updated",
+            len(mine) == 1 and mine[0].description == description and mine[0].version == 2,
+            listed.to_dict(),
+        )
+        no_secret("listWebhooks", response, secret)
+    response = list_changes.sync_detailed(client=client, resource=ResourceType.WEBHOOKS, id=str(hook_id))
+    if expect("listChanges of the webhook", response, 200, ChangePage) is not None:
+        no_secret("listChanges of the webhook", response, secret)
+
+    # delete: 204, then 404.
+    response = delete_webhook.sync_detailed(hook_id, client=client)
+    check(
+        "deleteWebhook -> 204",
+        response.status_code == HTTPStatus.NO_CONTENT,
+        f"{int(response.status_code)} {response.content[:300]!r}",
+    )
+    gone = expect("getWebhook after delete", get_webhook.sync_detailed(hook_id, client=client), 404, Problem)
+    if gone is not None:
+        check("getWebhook after delete: a problem with status 404", gone.status == 404, gone.to_dict())
+    expect(
+        "listWebhookDeliveries after delete",
+        list_webhook_deliveries.sync_detailed(hook_id, client=client),
+        404,
+        Problem,
+    )
+
+
 def main() -> int:
     print(f"liaison Python client scenario against {URL}")
     check(
@@ -441,6 +823,9 @@ def main() -> int:
     token = step("createToken", get_token)
     if token:
         bearer = AuthenticatedClient(base_url=URL, token=token, raise_on_unexpected_status=True)
+        receiver = Receiver()
+        # Before the relationship's writes, which it is then sent.
+        hook = step("webhooks: create", lambda: create_hook(bearer, receiver))
         relationship_id = step("risk relationships", lambda: relationships(bearer))
         step("related users", lambda: related_users(bearer))
         if relationship_id:
@@ -451,6 +836,11 @@ def main() -> int:
             step("relationship users", lambda: relationship_users(api_key, relationship_id))
         else:
             check("relationship users", False, "skipped: no relationship was created")
+        if hook and relationship_id:
+            step("webhooks", lambda: webhooks(bearer, receiver, hook, relationship_id))
+        else:
+            check("webhooks", False, "skipped: no webhook or no relationship was created")
+        receiver.close()
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 and passed > 0 else 1
 

@@ -6,10 +6,14 @@
 //
 // Run by tests/ecosystem/typescript.sh, which generates ./generated/liaison.d.ts
 // next to a copy of this file. Environment: LIAISON_URL, LIAISON_CLIENT_ID,
-// LIAISON_CLIENT_SECRET, LIAISON_API_KEY.
+// LIAISON_CLIENT_SECRET, LIAISON_API_KEY. The webhook steps receive deliveries
+// on 127.0.0.1: the server must allow private webhook URLs (scripts/ecosystem
+// starts it with --webhooks-allow-private).
 
 import createClient, { type Client } from "openapi-fetch";
 import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { isDeepStrictEqual } from "node:util";
 import type { components, paths } from "./generated/liaison.js";
 
@@ -105,8 +109,16 @@ function typeLevelChecks(api: Client<paths>): void {
   const bogusStatus: Schemas["RelationshipStatus"] = "Relationship_Bogus";
   // @ts-expect-error: so is the Risk error code
   const bogusCode: Schemas["RiskErrorCode"] = "NotAnErrorCode";
+  // @ts-expect-error: a delivery attempt's outcome is a closed enum ("pending" is a delivery's state)
+  const bogusOutcome: Schemas["DeliveryOutcome"] = "pending";
+  // @ts-expect-error: a webhook read back has no secret (only WebhookCreated has it)
+  const secret: Schemas["Webhook"]["secret"] = "whsec_";
+  // @ts-expect-error: WebhookInput requires `url`
+  void api.POST("/api/setup/webhooks", { body: { events: ["relationships"] } });
   void bogusStatus;
   void bogusCode;
+  void bogusOutcome;
+  void secret;
 }
 void typeLevelChecks;
 
@@ -129,6 +141,54 @@ await step("token: POST /oauth2/token (client_credentials, JSON body)", async ()
   check(data.token_type.toLowerCase() === "bearer", "token_type Bearer", data.token_type);
   check(data.access_token.length > 0 && data.expires_in > 0, "a token that has not expired", data);
   api = createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${data.access_token}` } });
+});
+
+// Webhooks (created before the relationship, whose creation it is then sent) --------------
+
+/** What the receiver got: each POST's `webhook-id` and JSON body. */
+interface Received {
+  webhookId: string;
+  body: { seq?: unknown; resource?: unknown; id?: unknown; operation?: unknown };
+}
+const received: Received[] = [];
+const receiver = createServer((request, reply) => {
+  const chunks: Buffer[] = [];
+  request.on("data", (chunk: Buffer) => chunks.push(chunk));
+  request.on("end", () => {
+    let body: Received["body"] = {};
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Received["body"];
+    } catch {
+      // recorded with an empty body: a step below fails on it
+    }
+    received.push({ webhookId: String(request.headers["webhook-id"] ?? ""), body });
+    reply.writeHead(204).end();
+  });
+});
+await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/ts-hooks/${run}`;
+
+let webhookId: string | undefined;
+let webhookEtag: string | undefined;
+let webhookSecret: string | undefined;
+const webhookDescription = `ts-openapi-fetch ${run}`;
+
+await step("webhooks: POST /api/setup/webhooks -> 201 WebhookCreated with its secret", async () => {
+  const { data, error, response } = await need(api, "a token").POST("/api/setup/webhooks", {
+    body: { url: receiverUrl, events: ["relationships.create"], description: webhookDescription },
+  });
+  status(response, 201, data ?? error);
+  check(data !== undefined, "a body");
+  const hook: Schemas["WebhookCreated"] = data;
+  check(/^[0-9a-f-]{36}$/.test(hook.entityId), "a GUID entityId", hook.entityId);
+  check(hook.url === receiverUrl, "the URL sent", hook.url);
+  check(isDeepStrictEqual(hook.events, ["relationships.create"]), "the events sent", hook.events);
+  check(hook.description === webhookDescription, "the description sent", hook.description);
+  check(hook.active && hook.version === 1, "active, version 1", hook);
+  check(/^whsec_[A-Za-z0-9+/]{43}=$/.test(hook.secret), "a whsec_ secret (32 bytes, base64)", hook.secret.slice(0, 10));
+  check(response.headers.get("Location")?.endsWith(`/api/setup/webhooks/${hook.entityId}`) === true, "Location", response.headers.get("Location"));
+  webhookId = hook.entityId;
+  webhookSecret = hook.secret;
 });
 
 // Risk relationships --------------------------------------------------------------------
@@ -320,5 +380,111 @@ await step("relationship users: PUT status 'bogus' -> 422 properties.status 'is 
   check(isDeepStrictEqual(messages, ["is not included in the list"]), "errors['properties.status']", error.errors);
 });
 
+// Webhooks, continued ------------------------------------------------------------------------
+
+/** The raw text of an answer never holds the webhook's secret. */
+function noSecret(response: Response, text: string): void {
+  const secret = need(webhookSecret, "the secret");
+  check(!text.includes('"secret"') && !text.includes(secret.slice("whsec_".length)), `${response.url}: no secret in the answer`);
+}
+
+await step("webhooks: GET /api/setup/webhooks/{entityId} -> 200 Webhook, ETag, no secret", async () => {
+  const id = need(webhookId, "the new webhook");
+  const { data, error, response } = await need(api, "a token").GET("/api/setup/webhooks/{entityId}", {
+    params: { path: { entityId: id } },
+  });
+  status(response, 200, data ?? error);
+  check(data !== undefined, "a body");
+  const hook: Schemas["Webhook"] = data;
+  check(hook.entityId === id && hook.url === receiverUrl, "the webhook", hook);
+  check(isDeepStrictEqual(hook.events, ["relationships.create"]) && hook.active && hook.version === 1, "as created", hook);
+  noSecret(response, JSON.stringify(data));
+  const etag = response.headers.get("ETag");
+  check(etag !== null && etag !== "", "an ETag header");
+  webhookEtag = etag;
+});
+
+await step("webhooks: GET /api/setup/webhooks lists it, without its secret", async () => {
+  const id = need(webhookId, "the new webhook");
+  const { data, error, response } = await need(api, "a token").GET("/api/setup/webhooks", {
+    params: { query: { limit: 200 } },
+  });
+  status(response, 200, data ?? error);
+  check(data !== undefined, "a body");
+  const page: Schemas["WebhookList"] = data;
+  const mine = page.items.filter((w) => w.entityId === id);
+  check(mine.length === 1 && mine[0]?.description === webhookDescription, "the webhook, once", page.items);
+  check(page.totalCount >= 1 && page.limit === 200 && page.offset === 0, "totalCount, limit 200, offset 0", page);
+  noSecret(response, JSON.stringify(data));
+});
+
+await step("webhooks: GET .../deliveries: the relationship's creation, delivered (204 from the receiver)", async () => {
+  const id = need(webhookId, "the new webhook");
+  const relationship = need(relationshipId, "the new relationship");
+  let attempts: Schemas["DeliveryAttempt"][] = [];
+  let got: Received | undefined;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    got = received.find((r) => r.body.id === relationship && r.body.operation === "create");
+    const { data, error, response } = await need(api, "a token").GET("/api/setup/webhooks/{entityId}/deliveries", {
+      params: { path: { entityId: id }, query: { limit: 50 } },
+    });
+    status(response, 200, data ?? error);
+    check(data !== undefined, "a body");
+    const page: Schemas["DeliveryAttemptList"] = data;
+    attempts = page.items;
+    if ((got !== undefined && attempts.some((a) => a.deliveryId === got?.webhookId)) || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  check(got !== undefined, "the receiver got the relationship's creation within 30 s", received);
+  check(received.every((r) => r.body.resource === "relationships" && r.body.operation === "create"), "only relationships.create", received);
+  const attempt = attempts.find((a) => a.deliveryId === got.webhookId);
+  check(attempt !== undefined, "its attempt is logged under its webhook-id", attempts);
+  const outcome: Schemas["DeliveryOutcome"] = attempt.outcome;
+  check(outcome === "delivered" && attempt.status === 204 && attempt.attempt === 1, "attempt 1, delivered, status 204", attempt);
+  check(attempt.seq === got.body.seq && Number.isInteger(attempt.seq), "the change's seq", attempt);
+  check(attempt.durationMs >= 0 && !Number.isNaN(Date.parse(attempt.at)), "a duration and a time", attempt);
+});
+
+await step("webhooks: PUT /api/setup/webhooks/{entityId} (If-Match) -> 200, version 2", async () => {
+  const id = need(webhookId, "the new webhook");
+  const body: Schemas["WebhookInput"] = { url: receiverUrl, events: ["relationships", "*.delete"], description: null, active: false };
+  const { data, error, response } = await need(api, "a token").PUT("/api/setup/webhooks/{entityId}", {
+    params: { path: { entityId: id }, header: { "If-Match": need(webhookEtag, "the ETag") } },
+    body,
+  });
+  status(response, 200, data ?? error);
+  check(data !== undefined, "a body");
+  const hook: Schemas["Webhook"] = data;
+  check(hook.version === 2 && !hook.active, "version 2, inactive", hook);
+  check(isDeepStrictEqual(hook.events, ["relationships.*", "*.delete"]), "the events sent (a type alone answered as type.*)", hook.events);
+  check(hook.description === undefined, "description null: none", hook.description);
+  noSecret(response, JSON.stringify(data));
+});
+
+await step("webhooks: PUT with the old ETag -> 412 Problem", async () => {
+  const id = need(webhookId, "the new webhook");
+  const { data, error, response } = await need(api, "a token").PUT("/api/setup/webhooks/{entityId}", {
+    params: { path: { entityId: id }, header: { "If-Match": need(webhookEtag, "the ETag") } },
+    body: { url: receiverUrl },
+  });
+  status(response, 412, data ?? error);
+  check(error !== undefined && error.status === 412, "a problem with status 412", error);
+});
+
+await step("webhooks: DELETE /api/setup/webhooks/{entityId} -> 204, then GET -> 404 Problem", async () => {
+  const id = need(webhookId, "the new webhook");
+  const deleted = await need(api, "a token").DELETE("/api/setup/webhooks/{entityId}", {
+    params: { path: { entityId: id } },
+  });
+  status(deleted.response, 204, deleted.data ?? deleted.error);
+  const { data, error, response } = await need(api, "a token").GET("/api/setup/webhooks/{entityId}", {
+    params: { path: { entityId: id } },
+  });
+  status(response, 404, data ?? error);
+  check(error !== undefined && error.status === 404 && error.title !== "", "a problem with status 404", error);
+});
+
+receiver.close();
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -79,7 +79,8 @@ func newID() string {
 // The vendor document's example body of PUT /api/relationships/{relationshipId}.
 func documentExample() *liaison.RelationshipInput {
 	return liaison.NewRelationshipInput(documentName, "2026-05-01", []string{organization}, internalManager,
-		externalManager, "classification1", "Cat1", liaison.TEAM, liaison.TEAM, liaison.RELATIONSHIP_ACTIVE)
+		externalManager, "classification1", "Cat1", liaison.ACCESSLEVEL_TEAM, liaison.ACCESSLEVEL_TEAM,
+		liaison.RELATIONSHIPSTATUS_RELATIONSHIP_ACTIVE)
 }
 
 func token(client *liaison.APIClient) (string, error) {
@@ -152,7 +153,7 @@ func relationships(ctx context.Context, client *liaison.APIClient, run string) (
 		envelope, typed := apiErr.Model().(liaison.RiskErrorEnvelope)
 		check("getRelationship unknown id -> GenericOpenAPIError 404, its Model a RiskErrorEnvelope DataNotFound",
 			response != nil && response.StatusCode == http.StatusNotFound && typed && !envelope.Success &&
-				len(envelope.Errors) == 1 && envelope.Errors[0].ErrorCode == liaison.DATA_NOT_FOUND &&
+				len(envelope.Errors) == 1 && envelope.Errors[0].ErrorCode == liaison.RISKERRORCODE_DATA_NOT_FOUND &&
 				envelope.Errors[0].Message == "Relationship not found",
 			string(apiErr.Body()))
 	} else {
