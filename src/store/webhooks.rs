@@ -162,6 +162,90 @@ pub struct Claim {
     pub through: i64,
 }
 
+/// What a claim reads, on a connection of either kind.
+struct ClaimRead {
+    tenant: String,
+    id: Uuid,
+    now: String,
+    batch: i64,
+}
+
+impl ClaimRead {
+    /// The subscription (`None` when it is gone) and what is due of it.
+    async fn run(&self, conn: &mut sqlx::AnyConnection) -> Result<Option<Claim>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {} FROM webhooks WHERE tenant_id = $1 AND entity_id = $2",
+            select_list::<Webhook>()
+        );
+        let id_text = self.id.to_string();
+        let row = sqlx::query(&sql)
+            .bind(&self.tenant)
+            .bind(&id_text)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(webhook) = row.as_ref().map(stored_from_row::<Webhook>).transpose()? else {
+            return Ok(None);
+        };
+        let active = webhook.data.active;
+        let mut due = Vec::new();
+        if active {
+            let rows = sqlx::query(&format!(
+                "SELECT {DELIVERY_COLUMNS}, change_at, body FROM webhook_deliveries \
+                 WHERE tenant_id = $1 AND webhook_id = $2 AND next_attempt_at <= $3 ORDER BY seq LIMIT $4"
+            ))
+            .bind(&self.tenant)
+            .bind(&id_text)
+            .bind(&self.now)
+            .bind(self.batch)
+            .fetch_all(&mut *conn)
+            .await?;
+            for row in &rows {
+                let delivery = delivery_from_row(row)?;
+                due.push(Due {
+                    id: delivery.delivery_id,
+                    seq: delivery.seq,
+                    change_at: from_db_time(&row.try_get::<String, _>("change_at")?)?,
+                    body: row.try_get("body")?,
+                    attempts: delivery.attempts,
+                    state: delivery.state,
+                    stored: true,
+                });
+            }
+        }
+        let changes: Vec<ChangeRecord> = sqlx::query(
+            "SELECT tenant_id, seq, resource, resource_id, version, operation, actor, at, correlation_id, fields \
+             FROM changes WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(&self.tenant)
+        .bind(webhook.data.queued_through)
+        .bind(QUEUE_BATCH)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(record_from_row)
+        .collect::<Result<_, _>>()?;
+        let mut through = webhook.data.queued_through;
+        for change in &changes {
+            if active && webhook.data.events.matches(&change.resource, change.operation.as_str()) {
+                if due.len() >= usize::try_from(self.batch).unwrap_or(usize::MAX) {
+                    break;
+                }
+                due.push(Due {
+                    id: delivery_id(self.id, change.seq),
+                    seq: change.seq,
+                    change_at: change.at.0,
+                    body: serde_json::to_string(change).map_err(|e| sqlx::Error::Encode(e.into()))?,
+                    attempts: 0,
+                    state: DeliveryState::Pending,
+                    stored: false,
+                });
+            }
+            through = change.seq;
+        }
+        Ok(Some(Claim { webhook, due, through }))
+    }
+}
+
 /// How an attempt ended, for the store to write.
 #[derive(Debug, Clone)]
 pub struct Settled {
@@ -257,10 +341,12 @@ impl Store {
     /// Claims the subscription `id` until `lease` for this sender: up to
     /// `batch` deliveries due again, then the first attempts of the changes
     /// after `queued_through` that it asks for (an inactive one: none, and
-    /// it skips the changes). Until the lease ends, or the claim is settled,
-    /// no other sender claims it: what a sender that died did not settle is
-    /// claimed again after the lease, with the same delivery ids. `None`
-    /// when another sender holds it.
+    /// it skips the changes). Until the claim is settled, no other sender
+    /// claims it: on PostgreSQL, it is leased (what a sender that died did
+    /// not settle is claimed again after the lease, with the same delivery
+    /// ids); on SQLite, which one process serves, its one dispatcher claims
+    /// each subscription once at a time, so the claim only reads (and takes
+    /// no turn of the writer). `None` when another sender holds it (or it is gone).
     pub async fn webhook_claim(
         &self,
         tenant: TenantId,
@@ -269,101 +355,38 @@ impl Store {
         batch: i64,
         lease: DateTime<Utc>,
     ) -> Result<Option<Claim>, sqlx::Error> {
-        let mut tx = self.begin_write(tenant).await?;
-        let skip_locked = match tx.engine() {
-            Engine::Postgres => " FOR UPDATE SKIP LOCKED",
-            Engine::Sqlite => "",
+        let read = ClaimRead {
+            tenant: tenant.to_string(),
+            id,
+            now: to_db_time(now),
+            batch,
         };
-        let (tenant_text, id_text, now_text) = (tenant.to_string(), id.to_string(), to_db_time(now));
-        let free = format!(
-            "SELECT {} FROM webhooks WHERE tenant_id = $1 AND entity_id = $2 \
-             AND (leased_until IS NULL OR leased_until < $3){skip_locked}",
-            select_list::<Webhook>()
-        );
-        let row = sqlx::query(&free)
-            .bind(&tenant_text)
-            .bind(&id_text)
-            .bind(&now_text)
+        if self.engine() == Engine::Postgres {
+            // The lease, taken by one statement: of two senders, the second
+            // finds it taken (PostgreSQL evaluates the condition again on
+            // the row the first updated) and claims nothing.
+            let mut tx = self.begin_write(tenant).await?;
+            let leased = sqlx::query(
+                "UPDATE webhooks SET leased_until = $4 WHERE tenant_id = $1 AND entity_id = $2 \
+                 AND (leased_until IS NULL OR leased_until < $3) RETURNING entity_id",
+            )
+            .bind(&read.tenant)
+            .bind(id.to_string())
+            .bind(&read.now)
+            .bind(to_db_time(lease))
             .fetch_optional(tx.conn())
             .await?;
-        let Some(webhook) = row.as_ref().map(stored_from_row::<Webhook>).transpose()? else {
-            return Ok(None);
-        };
-        let active = webhook.data.active;
-        let mut due = Vec::new();
-        if active {
-            let rows = sqlx::query(&format!(
-                "SELECT {DELIVERY_COLUMNS}, change_at, body FROM webhook_deliveries \
-                 WHERE tenant_id = $1 AND webhook_id = $2 AND next_attempt_at <= $3 ORDER BY seq LIMIT $4"
-            ))
-            .bind(&tenant_text)
-            .bind(&id_text)
-            .bind(&now_text)
-            .bind(batch)
-            .fetch_all(tx.conn())
-            .await?;
-            for row in &rows {
-                let delivery = delivery_from_row(row)?;
-                due.push(Due {
-                    id: delivery.delivery_id,
-                    seq: delivery.seq,
-                    change_at: from_db_time(&row.try_get::<String, _>("change_at")?)?,
-                    body: row.try_get("body")?,
-                    attempts: delivery.attempts,
-                    state: delivery.state,
-                    stored: true,
-                });
+            tx.commit().await?;
+            if leased.is_none() {
+                return Ok(None);
             }
         }
-        let changes: Vec<ChangeRecord> = sqlx::query(
-            "SELECT tenant_id, seq, resource, resource_id, version, operation, actor, at, correlation_id, fields \
-             FROM changes WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-        )
-        .bind(&tenant_text)
-        .bind(webhook.data.queued_through)
-        .bind(QUEUE_BATCH)
-        .fetch_all(tx.conn())
-        .await?
-        .iter()
-        .map(record_from_row)
-        .collect::<Result<_, _>>()?;
-        let mut through = webhook.data.queued_through;
-        for change in &changes {
-            let wanted = active && webhook.data.events.matches(&change.resource, change.operation.as_str());
-            if wanted {
-                if due.len() >= usize::try_from(batch).unwrap_or(usize::MAX) {
-                    break;
-                }
-                due.push(Due {
-                    id: delivery_id(id, change.seq),
-                    seq: change.seq,
-                    change_at: change.at.0,
-                    body: serde_json::to_string(change).map_err(|e| sqlx::Error::Encode(e.into()))?,
-                    attempts: 0,
-                    state: DeliveryState::Pending,
-                    stored: false,
-                });
-            }
-            through = change.seq;
+        let claim = read.run(&mut *self.reader().await?).await?;
+        if let Some(claim) = claim.as_ref().filter(|c| c.due.is_empty()) {
+            // Nothing to send: released, and on past the changes it does not ask for.
+            self.webhook_settle(tenant, id, &[], claim.through, now).await?;
         }
-        // Leased while there is something to send; an inactive one only moves on.
-        let (leased, queued) = if due.is_empty() {
-            (None, through)
-        } else {
-            (Some(to_db_time(lease)), webhook.data.queued_through)
-        };
-        sqlx::query(
-            "UPDATE webhooks SET queued_through = $3, leased_until = $4, \
-             failing_since = CASE WHEN active = 1 THEN failing_since END WHERE tenant_id = $1 AND entity_id = $2",
-        )
-        .bind(&tenant_text)
-        .bind(&id_text)
-        .bind(queued)
-        .bind(leased)
-        .execute(tx.conn())
-        .await?;
-        tx.commit().await?;
-        Ok(Some(Claim { webhook, due, through }))
+        Ok(claim)
     }
 
     /// Writes how the claimed deliveries of subscription `id` went, notes
@@ -440,13 +463,14 @@ impl Store {
             }
             query.execute(tx.conn()).await?;
         }
-        // Any delivery ends the failing; a failure alone starts it (or lets it go on).
+        // Any delivery ends the failing, as does being inactive; a failure
+        // alone starts it (or lets it go on).
         let delivered = settled.iter().any(|s| s.attempt.outcome == Outcome::Delivered);
         let failed = settled.iter().any(|s| s.attempt.outcome != Outcome::Delivered);
         let row = sqlx::query(
             "UPDATE webhooks SET leased_until = NULL, \
              queued_through = CASE WHEN queued_through < $6 THEN $6 ELSE queued_through END, \
-             failing_since = CASE WHEN $4 = 1 THEN NULL WHEN $5 = 1 THEN COALESCE(failing_since, $3) \
+             failing_since = CASE WHEN active = 0 OR $4 = 1 THEN NULL WHEN $5 = 1 THEN COALESCE(failing_since, $3) \
              ELSE failing_since END WHERE tenant_id = $1 AND entity_id = $2 RETURNING failing_since",
         )
         .bind(&tenant_text)
