@@ -24,8 +24,9 @@ CREATE TABLE webhooks (
 );
 
 -- One change delivered to one subscription, written with its first attempt.
--- Its id (derived from the subscription and `seq`) is the `webhook-id` every
--- attempt sends; its body is kept, so a redelivery sends the same bytes.
+-- Its id (derived from the subscription and `seq`, so unique per pair) is the
+-- `webhook-id` every attempt sends; its body is the change record (`seq`), kept
+-- as long, so every attempt sends the same bytes.
 -- state: pending (due again at next_attempt_at), delivered, failed.
 CREATE TABLE webhook_deliveries (
     tenant_id        TEXT NOT NULL,
@@ -33,13 +34,11 @@ CREATE TABLE webhook_deliveries (
     webhook_id       TEXT NOT NULL,
     seq              BIGINT NOT NULL,
     change_at        TEXT NOT NULL,
-    body             TEXT NOT NULL,
     state            TEXT NOT NULL,
     attempts         BIGINT NOT NULL,
     next_attempt_at  TEXT,
     created_at       TEXT NOT NULL,
-    PRIMARY KEY (tenant_id, id),
-    UNIQUE (tenant_id, webhook_id, seq)
+    PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (tenant_id, webhook_id, next_attempt_at);
 CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (created_at);

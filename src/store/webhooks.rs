@@ -189,10 +189,12 @@ impl ClaimRead {
         let active = webhook.data.active;
         let mut due = Vec::new();
         if active {
-            let rows = sqlx::query(&format!(
-                "SELECT {DELIVERY_COLUMNS}, change_at, body FROM webhook_deliveries \
-                 WHERE tenant_id = $1 AND webhook_id = $2 AND next_attempt_at <= $3 ORDER BY seq LIMIT $4"
-            ))
+            let rows = sqlx::query(
+                "SELECT d.id AS delivery, d.state, d.attempts, c.tenant_id, c.seq, c.resource, c.resource_id, \
+                 c.version, c.operation, c.actor, c.at, c.correlation_id, c.fields \
+                 FROM webhook_deliveries d JOIN changes c ON c.tenant_id = d.tenant_id AND c.seq = d.seq \
+                 WHERE d.tenant_id = $1 AND d.webhook_id = $2 AND d.next_attempt_at <= $3 ORDER BY d.seq LIMIT $4",
+            )
             .bind(&self.tenant)
             .bind(&id_text)
             .bind(&self.now)
@@ -200,14 +202,14 @@ impl ClaimRead {
             .fetch_all(&mut *conn)
             .await?;
             for row in &rows {
-                let delivery = delivery_from_row(row)?;
+                let change = record_from_row(row)?;
                 due.push(Due {
-                    id: delivery.delivery_id,
-                    seq: delivery.seq,
-                    change_at: from_db_time(&row.try_get::<String, _>("change_at")?)?,
-                    body: row.try_get("body")?,
-                    attempts: delivery.attempts,
-                    state: delivery.state,
+                    id: from_db_uuid(&row.try_get::<String, _>("delivery")?)?,
+                    seq: change.seq,
+                    change_at: change.at.0,
+                    body: serde_json::to_string(&change).map_err(|e| sqlx::Error::Encode(e.into()))?,
+                    attempts: row.try_get("attempts")?,
+                    state: state_of(&row.try_get::<String, _>("state")?)?,
                     stored: true,
                 });
             }
@@ -218,7 +220,7 @@ impl ClaimRead {
         )
         .bind(&self.tenant)
         .bind(webhook.data.queued_through)
-        .bind(QUEUE_BATCH)
+        .bind(self.batch)
         .fetch_all(&mut *conn)
         .await?
         .iter()
@@ -254,9 +256,6 @@ pub struct Settled {
     pub state: DeliveryState,
     pub next_attempt_at: Option<DateTime<Utc>>,
 }
-
-/// Changes read from the history a claim at most.
-const QUEUE_BATCH: i64 = 1_000;
 
 /// The id of the delivery of change `seq` to subscription `webhook`: the
 /// same whenever it is worked out, so a first attempt sent again after a
@@ -406,10 +405,10 @@ impl Store {
         let first: Vec<&Settled> = settled.iter().filter(|s| !s.due.stored).collect();
         if !first.is_empty() {
             let rows: Vec<String> = (0..first.len())
-                .map(|i| format!("($1, $2, {})", placeholders(3 + i * 8, 8)))
+                .map(|i| format!("($1, $2, {})", placeholders(3 + i * 7, 7)))
                 .collect();
             let sql = format!(
-                "INSERT INTO webhook_deliveries (tenant_id, webhook_id, id, seq, change_at, body, state, attempts, \
+                "INSERT INTO webhook_deliveries (tenant_id, webhook_id, id, seq, change_at, state, attempts, \
                  next_attempt_at, created_at) VALUES {}",
                 rows.join(", ")
             );
@@ -419,7 +418,6 @@ impl Store {
                     .bind(s.due.id.to_string())
                     .bind(s.due.seq)
                     .bind(to_db_time(s.due.change_at))
-                    .bind(s.due.body.clone())
                     .bind(s.state.as_str())
                     .bind(s.attempt.attempt)
                     .bind(s.next_attempt_at.map(to_db_time))
@@ -589,15 +587,16 @@ impl Store {
         Ok(oldest)
     }
 
-    /// Deletes the attempts, and the deliveries no longer pending, made
-    /// before `cutoff`, a batch a write; how many rows.
+    /// Deletes the attempts and deliveries made before `cutoff` (their
+    /// changes go too, and the longest retry schedule is far shorter), a
+    /// batch a write; how many rows.
     pub(crate) async fn prune_deliveries(&self, cutoff: &str, batch: i64) -> Result<u64, sqlx::Error> {
         let mut pruned = 0;
         for sql in [
             "DELETE FROM webhook_attempts WHERE (tenant_id, delivery_id, attempt) IN \
              (SELECT tenant_id, delivery_id, attempt FROM webhook_attempts WHERE at < $1 LIMIT $2)",
             "DELETE FROM webhook_deliveries WHERE (tenant_id, id) IN \
-             (SELECT tenant_id, id FROM webhook_deliveries WHERE created_at < $1 AND state <> 'pending' LIMIT $2)",
+             (SELECT tenant_id, id FROM webhook_deliveries WHERE created_at < $1 LIMIT $2)",
         ] {
             loop {
                 let mut tx = self.begin_write(TenantId(Uuid::nil())).await?;

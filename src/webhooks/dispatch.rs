@@ -127,6 +127,10 @@ impl Dispatcher {
                 return Ok(());
             };
             if claim.due.is_empty() {
+                // Nothing to send; on while it moved past changes it does not ask for.
+                if claim.through > claim.webhook.data.queued_through {
+                    continue;
+                }
                 return Ok(());
             }
             // Sends while a whole attempt still fits in the lease; the rest stays due.
