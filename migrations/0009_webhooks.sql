@@ -23,7 +23,9 @@ CREATE TABLE webhooks (
     PRIMARY KEY (tenant_id, entity_id)
 );
 
--- One change delivered to one subscription, written with its first attempt.
+-- One change's delivery to one subscription, written when it must be
+-- scheduled: its first attempt failed, or it is redelivered (one delivered at
+-- its first attempt has its attempt only).
 -- Its id (derived from the subscription and `seq`, so unique per pair) is the
 -- `webhook-id` every attempt sends; its body is the change record (`seq`), kept
 -- as long, so every attempt sends the same bytes.
@@ -41,7 +43,6 @@ CREATE TABLE webhook_deliveries (
     PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (tenant_id, webhook_id, next_attempt_at);
-CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (created_at);
 
 -- Every attempt of a delivery: the log a subscriber reads.
 CREATE TABLE webhook_attempts (
@@ -58,4 +59,5 @@ CREATE TABLE webhook_attempts (
     PRIMARY KEY (tenant_id, delivery_id, attempt)
 );
 CREATE INDEX webhook_attempts_by_webhook ON webhook_attempts (tenant_id, webhook_id, at);
-CREATE INDEX webhook_attempts_by_age ON webhook_attempts (at);
+-- No index by age: pruning deletes the oldest, which a scan in insertion
+-- order meets first, and each write of an attempt maintains one index less.

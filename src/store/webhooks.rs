@@ -17,9 +17,7 @@ use crate::domain::{Page, TenantId};
 use crate::store::changes::{ChangeRecord, record_from_row};
 use crate::store::setup::flag;
 use crate::store::setup::records::{Col, Record, Stored, select_list, stored_from_row};
-use crate::store::{
-    Engine, Removable, Store, WriteError, WriteTx, from_db_time, from_db_uuid, placeholders, to_db_time,
-};
+use crate::store::{Engine, Removable, Store, WriteError, WriteTx, bind_all, from_db_time, from_db_uuid, to_db_time};
 use crate::wire::Timestamp;
 
 impl Record for Webhook {
@@ -401,65 +399,52 @@ impl Store {
     ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
         let mut tx = self.begin_write(tenant).await?;
         let (tenant_text, id_text, now_text) = (tenant.to_string(), id.to_string(), to_db_time(now));
-        // First attempts: their deliveries' rows, all in one statement.
-        let first: Vec<&Settled> = settled.iter().filter(|s| !s.due.stored).collect();
-        if !first.is_empty() {
-            let rows: Vec<String> = (0..first.len())
-                .map(|i| format!("($1, $2, {})", placeholders(3 + i * 7, 7)))
-                .collect();
-            let sql = format!(
-                "INSERT INTO webhook_deliveries (tenant_id, webhook_id, id, seq, change_at, state, attempts, \
-                 next_attempt_at, created_at) VALUES {}",
-                rows.join(", ")
-            );
-            let mut query = sqlx::query(&sql).bind(&tenant_text).bind(&id_text);
-            for s in &first {
-                query = query
-                    .bind(s.due.id.to_string())
-                    .bind(s.due.seq)
-                    .bind(to_db_time(s.due.change_at))
-                    .bind(s.state.as_str())
-                    .bind(s.attempt.attempt)
-                    .bind(s.next_attempt_at.map(to_db_time))
-                    .bind(&now_text);
-            }
-            query.execute(tx.conn()).await?;
-        }
-        for s in settled.iter().filter(|s| s.due.stored) {
-            sqlx::query(
-                "UPDATE webhook_deliveries SET attempts = $3, state = $4, next_attempt_at = $5 \
-                 WHERE tenant_id = $1 AND id = $2",
-            )
+        // A statement a row, each of one text: a statement of many rows would
+        // be a new text for every count, and crowd the writer's statement
+        // cache, which the hot writes rely on.
+        for s in settled {
+            let delivery = s.due.id.to_string();
+            // A delivery's row is its schedule: one delivered at its first
+            // attempt needs none (its attempt says all), until redelivered.
+            let scheduled = s.due.stored || s.state != DeliveryState::Delivered;
+            let query = sqlx::query(if s.due.stored {
+                "UPDATE webhook_deliveries SET attempts = $4, state = $5, next_attempt_at = $6 \
+                 WHERE tenant_id = $1 AND webhook_id = $2 AND id = $3"
+            } else {
+                "INSERT INTO webhook_deliveries (tenant_id, webhook_id, id, attempts, state, next_attempt_at, \
+                 seq, change_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            })
             .bind(&tenant_text)
-            .bind(s.due.id.to_string())
+            .bind(&id_text)
+            .bind(&delivery)
             .bind(s.attempt.attempt)
             .bind(s.state.as_str())
-            .bind(s.next_attempt_at.map(to_db_time))
+            .bind(s.next_attempt_at.map(to_db_time));
+            let query = if s.due.stored {
+                query
+            } else {
+                query.bind(s.due.seq).bind(to_db_time(s.due.change_at)).bind(&now_text)
+            };
+            if scheduled {
+                query.execute(tx.conn()).await?;
+            }
+            let a = &s.attempt;
+            sqlx::query(
+                "INSERT INTO webhook_attempts (tenant_id, webhook_id, delivery_id, attempt, seq, at, status, \
+                 duration_ms, error, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(&tenant_text)
+            .bind(&id_text)
+            .bind(&delivery)
+            .bind(a.attempt)
+            .bind(a.seq)
+            .bind(to_db_time(a.at.0))
+            .bind(a.status)
+            .bind(a.duration_ms)
+            .bind(a.error.clone())
+            .bind(a.outcome.as_str())
             .execute(tx.conn())
             .await?;
-        }
-        if !settled.is_empty() {
-            let rows: Vec<String> = (0..settled.len())
-                .map(|i| format!("($1, $2, {})", placeholders(3 + i * 8, 8)))
-                .collect();
-            let sql = format!(
-                "INSERT INTO webhook_attempts (tenant_id, webhook_id, delivery_id, attempt, seq, at, status, \
-                 duration_ms, error, outcome) VALUES {}",
-                rows.join(", ")
-            );
-            let mut query = sqlx::query(&sql).bind(&tenant_text).bind(&id_text);
-            for a in settled.iter().map(|s| &s.attempt) {
-                query = query
-                    .bind(a.delivery_id.to_string())
-                    .bind(a.attempt)
-                    .bind(a.seq)
-                    .bind(to_db_time(a.at.0))
-                    .bind(a.status)
-                    .bind(a.duration_ms)
-                    .bind(a.error.clone())
-                    .bind(a.outcome.as_str());
-            }
-            query.execute(tx.conn()).await?;
         }
         // Any delivery ends the failing, as does being inactive; a failure
         // alone starts it (or lets it go on).
@@ -544,14 +529,34 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<Delivery>, sqlx::Error> {
         let mut tx = self.begin_write(tenant).await?;
-        let row = sqlx::query(&format!(
-            "UPDATE webhook_deliveries SET next_attempt_at = $4 WHERE tenant_id = $1 AND webhook_id = $2 AND id = $3 \
-             RETURNING {DELIVERY_COLUMNS}"
-        ))
-        .bind(tenant.to_string())
-        .bind(id.to_string())
-        .bind(delivery.to_string())
-        .bind(to_db_time(now))
+        let ids = [
+            tenant.to_string(),
+            id.to_string(),
+            delivery.to_string(),
+            to_db_time(now),
+        ];
+        // Delivered at its first attempt, it has no row yet: one from its log.
+        bind_all(
+            sqlx::query(
+                "INSERT INTO webhook_deliveries (tenant_id, webhook_id, id, seq, change_at, state, attempts, \
+                 next_attempt_at, created_at) \
+                 SELECT a.tenant_id, a.webhook_id, a.delivery_id, a.seq, c.at, 'delivered', MAX(a.attempt), $4, $4 \
+                 FROM webhook_attempts a JOIN changes c ON c.tenant_id = a.tenant_id AND c.seq = a.seq \
+                 WHERE a.tenant_id = $1 AND a.webhook_id = $2 AND a.delivery_id = $3 \
+                 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.tenant_id = $1 AND d.id = $3) \
+                 GROUP BY a.tenant_id, a.webhook_id, a.delivery_id, a.seq, c.at",
+            ),
+            &ids,
+        )
+        .execute(tx.conn())
+        .await?;
+        let row = bind_all(
+            sqlx::query(&format!(
+                "UPDATE webhook_deliveries SET next_attempt_at = $4 WHERE tenant_id = $1 AND webhook_id = $2 \
+                 AND id = $3 RETURNING {DELIVERY_COLUMNS}"
+            )),
+            &ids,
+        )
         .fetch_optional(tx.conn())
         .await?;
         tx.commit().await?;

@@ -413,7 +413,23 @@ engine_tests! {
         assert_eq!(refused.status(), 403);
 
         assert_eq!(put_relationship(app, &token, "Delivered").await.status(), 200);
-        receiver.wait_for(10, |got| !got.is_empty()).await;
+        // Its own creation and the PUT.
+        let got = receiver.wait_for(10, |got| got.len() >= 2).await;
+        // Delivered at its first attempt, and redelivered: the same id again, both attempts logged.
+        let redeliver = call(app, "POST", &format!("{path}/deliveries/{}/redeliver", got[0].id), &token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(redeliver.status(), 202);
+        let delivery = json(redeliver).await;
+        assert_eq!((&delivery["state"], &delivery["attempts"]), (&json!("delivered"), &json!(1)), "{delivery}");
+        let again = receiver.wait_for(10, |got| got.len() >= 3).await;
+        assert_eq!((again[2].id.as_str(), again[2].body.as_str()), (got[0].id.as_str(), got[0].body.as_str()));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while attempts(app, &token, id).await.len() < 3 {
+            assert!(Instant::now() < deadline, "the redelivery is logged");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let stale = app.client.delete(app.url(&path)).bearer_auth(&token).header("if-match", "\"7\"").send().await.expect("request");
         assert_eq!(stale.status(), 412);
         let deleted = app.client.delete(app.url(&path)).bearer_auth(&token).send().await.expect("request");
