@@ -108,6 +108,10 @@ pub struct WebhookInput {
     /// (changes made meanwhile are not delivered later).
     #[oai(nullable, skip_serializing_if_is_none)]
     pub active: Option<bool>,
+    /// Not read from the body: the newest change when an update arrives,
+    /// where a webhook made active again starts.
+    #[oai(skip)]
+    pub resume_from: i64,
 }
 
 impl Example for WebhookInput {
@@ -117,6 +121,7 @@ impl Example for WebhookInput {
             events: Some(vec!["relationships".into(), "*.delete".into()]),
             description: Some("Our CRM's sync".into()),
             active: Some(true),
+            resume_from: 0,
         }
     }
 }
@@ -148,7 +153,12 @@ impl Input for WebhookInput {
                 description,
                 active: self.active.unwrap_or(true),
                 secret: write.current.map(|c| c.secret.clone()).unwrap_or_default(),
-                queued_through: write.current.map_or(0, |c| c.queued_through),
+                // Made active again, it starts from now (not what changed meanwhile).
+                queued_through: match write.current {
+                    Some(c) if !c.active && self.active != Some(false) => c.queued_through.max(self.resume_from),
+                    Some(c) => c.queued_through,
+                    None => 0,
+                },
             }),
             _ => Err(errors),
         }
@@ -323,7 +333,9 @@ impl WebhooksApi {
             parent_id: None,
             entity_id: entity_id.0,
         };
-        Ok(setup::update(&self.ctx.store, &auth.0, key, if_match.0.as_deref(), body.0).await?)
+        let mut input = body.0;
+        input.resume_from = self.ctx.store.changes_kept(auth.0.tenant).await?.newest;
+        Ok(setup::update(&self.ctx.store, &auth.0, key, if_match.0.as_deref(), input).await?)
     }
 
     /// Delete a webhook

@@ -23,8 +23,8 @@ use crate::wire::Timestamp;
 impl Record for Webhook {
     const TABLE: &'static str = "webhooks";
     const NAME: &'static str = "Webhook";
-    const COLUMNS: &'static [&'static str] = &["url", "events", "description", "active"];
-    const FIXED_COLUMNS: &'static [&'static str] = &["secret", "queued_through"];
+    const COLUMNS: &'static [&'static str] = &["url", "events", "description", "active", "queued_through"];
+    const FIXED_COLUMNS: &'static [&'static str] = &["secret"];
     const HIDDEN: &'static [&'static str] = &["secret", "queued_through"];
 
     fn columns(&self) -> Vec<Col> {
@@ -33,11 +33,12 @@ impl Record for Webhook {
             Col::Text(self.events.stored()),
             Col::OptText(self.description.clone()),
             Col::Flag(self.active),
+            Col::Int(self.queued_through),
         ]
     }
 
     fn fixed_columns(&self) -> Vec<Col> {
-        vec![Col::Text(self.secret.clone()), Col::Int(self.queued_through)]
+        vec![Col::Text(self.secret.clone())]
     }
 
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
@@ -312,15 +313,17 @@ impl Store {
             .collect()
     }
 
-    /// The subscriptions the dispatcher has work for at `now`: changes not
-    /// yet queued, or deliveries due, and no other sender holding them.
+    /// The active subscriptions the dispatcher has work for at `now`:
+    /// changes not yet served, or deliveries due, and no other sender
+    /// holding them. (An inactive one is left alone: made active again, it
+    /// starts from the newest change then.)
     pub async fn webhooks_due(&self, now: DateTime<Utc>) -> Result<Vec<(TenantId, Uuid)>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT w.tenant_id, w.entity_id FROM webhooks w \
-             WHERE (w.leased_until IS NULL OR w.leased_until < $1) AND (\
+             WHERE w.active = 1 AND (w.leased_until IS NULL OR w.leased_until < $1) AND (\
                EXISTS (SELECT 1 FROM changes c WHERE c.tenant_id = w.tenant_id AND c.seq > w.queued_through) \
-               OR (w.active = 1 AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.tenant_id = w.tenant_id \
-                   AND d.webhook_id = w.entity_id AND d.next_attempt_at <= $1)))",
+               OR EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.tenant_id = w.tenant_id \
+                   AND d.webhook_id = w.entity_id AND d.next_attempt_at <= $1))",
         )
         .bind(to_db_time(now))
         .fetch_all(&mut *self.reader().await?)

@@ -155,6 +155,8 @@ impl Dispatcher {
                     entity_id: id,
                 };
                 write::update::<Stored<Webhook>, _>(tx, &key, None, Deactivate).await?;
+                // Settled once more, inactive: no longer failing.
+                self.store.webhook_settle(tenant, id, &[], through, now()).await?;
                 return Ok(());
             }
         }

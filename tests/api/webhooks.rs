@@ -340,6 +340,17 @@ engine_tests! {
         assert_eq!(put_relationship(app, &token, "Still not delivered").await.status(), 200);
         tokio::time::sleep(Duration::from_millis(1_500)).await;
         assert_eq!(receiver.received().len(), 3);
+        // Made active again, it delivers from then on, not what changed meanwhile.
+        let resumed = call(app, "PUT", &format!("/api/setup/webhooks/{id}"), &token)
+            .json(&json!({"url": receiver.url, "events": ["relationships"], "active": true}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resumed.status(), 200);
+        assert_eq!(put_relationship(app, &token, "Delivered again").await.status(), 200);
+        let got = receiver.wait_for(10, |got| got.len() >= 4).await;
+        let renamed = got[3].change()["fields"][0]["after"].clone();
+        assert_eq!(renamed, "Delivered again", "{:#?}", got[3]);
     }
 
     async fn private_addresses_are_refused_unless_the_operator_allows_them(app: &TestApp) {
