@@ -75,8 +75,10 @@ RISK_REFERENCE = re.compile(
 
 # A map's keys: OpenAPI 3.0 has no `propertyNames`, so a schema cannot say
 # which keys a map takes (form configurations' field names, relationship
-# users' property names, which the edge also holds to storable text).
-MAP_KEY = re.compile(r"^(fields|form\.properties|extensionFields)\.")
+# users' property names, which the edge also holds to storable text). A
+# form name whose key holds a bracket cannot be read as nesting, so the
+# error names it as sent: `form[properties][a[b]`.
+MAP_KEY = re.compile(r"^(fields|form\.properties|extensionFields)\.|^form\[properties\]\[")
 
 
 def _undeclared(case) -> list:
