@@ -13,15 +13,6 @@ use crate::harness::*;
 const RELATIONSHIP_ID: &str = "d32a9192-353c-45fe-bbd4-b88702800467";
 const WRITERS: usize = 64;
 
-fn relationship(name: &str) -> Value {
-    json!({"name": name, "startEffectiveDate": "2026-05-01",
-           "organizations": ["3fa85f64-5717-4562-b3fc-2c963f66afa6"],
-           "internalManager": "a218d8e5-8c7a-4f3e-9b12-111111111111",
-           "externalManager": "b218d8e5-8c7a-4f3e-9b12-222222222222",
-           "classification": "classification1", "category": "Cat1",
-           "internalAccess": "Team", "externalAccess": "Team", "status": "Relationship_Active"})
-}
-
 /// One page of the feed from `base` (an instance's URL).
 async fn page(app: &TestApp, base: &str, token: &str, query: &str) -> Value {
     let response = app

@@ -443,3 +443,13 @@ pub async fn send_body(
     };
     request.send().await.expect("request")
 }
+
+/// The Risk dialect's documented PUT body of the demo relationship, named `name`.
+pub fn relationship(name: &str) -> serde_json::Value {
+    serde_json::json!({"name": name, "startEffectiveDate": "2026-05-01",
+           "organizations": ["3fa85f64-5717-4562-b3fc-2c963f66afa6"],
+           "internalManager": "a218d8e5-8c7a-4f3e-9b12-111111111111",
+           "externalManager": "b218d8e5-8c7a-4f3e-9b12-222222222222",
+           "classification": "classification1", "category": "Cat1",
+           "internalAccess": "Team", "externalAccess": "Team", "status": "Relationship_Active"})
+}

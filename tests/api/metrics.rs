@@ -63,7 +63,7 @@ engine_tests! {
             .client
             .put(app.url("/api/relationships/d32a9192-353c-45fe-bbd4-b88702800467"))
             .bearer_auth(&token)
-            .json(&crate::webhooks::relationship("Watched"))
+            .json(&crate::harness::relationship("Watched"))
             .send()
             .await
             .expect("request");
