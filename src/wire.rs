@@ -27,8 +27,8 @@
 //! `CategoryList`, the names a JAXB or .NET user expects (see
 //! [`concrete_name`]).
 //!
-//! An enum also gets `ALL` (its values), `NAMES` (their spellings) and
-//! `as_str`: the domain parses and words its errors from those, so each
+//! An enum also gets `ALL` (its values), `NAMES` (their spellings),
+//! `named` (a spelling's value) and `as_str`: the domain parses and words its errors from those, so each
 //! spelling is written once.
 
 use std::borrow::Cow;
@@ -72,6 +72,11 @@ macro_rules! wire {
                 match self {
                     $(Self::$var => $crate::wire!(@name $var $($s)?)),*
                 }
+            }
+
+            /// The value spelled `name` exactly as the wire spells it.
+            pub fn named(name: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|value| value.as_str() == name)
             }
         }
     };

@@ -57,6 +57,8 @@ fn one_declaration_writes_the_same_members_to_the_spec_and_to_serde() {
     assert_eq!(Colour::NAMES, ["Colour_Red", "blue", "Green"]);
     assert_eq!(Colour::ALL, [Colour::Red, Colour::Blue, Colour::Green]);
     assert_eq!(Colour::Blue.as_str(), "blue");
+    assert_eq!(Colour::named("Colour_Red"), Some(Colour::Red));
+    assert_eq!(Colour::named("Blue"), None, "only the wire's spelling");
 }
 
 #[test]

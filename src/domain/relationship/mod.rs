@@ -96,7 +96,7 @@ impl FromStr for Status {
 
     /// Exactly as documented (the document lists these spellings only).
     fn from_str(s: &str) -> Result<Self, ()> {
-        Self::ALL.iter().copied().find(|st| st.as_str() == s.trim()).ok_or(())
+        Self::named(s.trim()).ok_or(())
     }
 }
 
