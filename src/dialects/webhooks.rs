@@ -18,11 +18,11 @@ use crate::codec::{Body, Negotiated};
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
 use crate::dialects::setup::{self, Created, Fetched, Input, ListPage, Listed, Meta, Resource, WriteContext};
+use crate::domain::FieldError;
 use crate::domain::etag::etag;
 use crate::domain::setup::NAME_MAX;
 use crate::domain::text::{Line, OptionalLine, optional_text, required_text};
 use crate::domain::webhook::{self as hooks, Events};
-use crate::domain::{FieldError, Page};
 use crate::error::AppError;
 use crate::store::WriteTx;
 use crate::store::setup::records::{RecordKey, Stored};
@@ -385,10 +385,7 @@ impl WebhooksApi {
     ) -> Result<Listed<DeliveryAttempt>, ProblemError> {
         let tenant = auth.0.tenant;
         self.webhook(tenant, entity_id.0).await?;
-        let page = Page {
-            limit: limit.0.unwrap_or(setup::DEFAULT_LIMIT),
-            offset: Page::offset(offset.0),
-        };
+        let (page, _) = setup::page(limit.0, offset.0, None)?;
         let (items, total_count) = self.ctx.store.webhook_attempts(tenant, entity_id.0, page).await?;
         let page = ListPage {
             items,

@@ -263,7 +263,8 @@ pub struct Follow {
     pub id: Option<String>,
 }
 
-const COLUMNS: &str = "tenant_id, seq, resource, resource_id, version, operation, actor, at, correlation_id, fields";
+pub(super) const COLUMNS: &str =
+    "tenant_id, seq, resource, resource_id, version, operation, actor, at, correlation_id, fields";
 
 impl WriteTx {
     /// Records what this write did; written with the commit.
@@ -436,24 +437,26 @@ impl Store {
     pub async fn prune_changes(&self) -> Result<u64, sqlx::Error> {
         let retention = chrono::Duration::from_std(self.changes_retention()).unwrap_or(chrono::Duration::MAX);
         let cutoff = to_db_time(now().checked_sub_signed(retention).unwrap_or(DateTime::<Utc>::MIN_UTC));
+        let changes = "DELETE FROM changes WHERE (tenant_id, seq) IN (SELECT c.tenant_id, c.seq FROM changes c \
+             WHERE c.at < $1 AND c.seq < (SELECT MAX(n.seq) FROM changes n WHERE n.tenant_id = c.tenant_id) LIMIT $2)";
         let mut pruned = 0;
-        loop {
-            let mut tx = self.begin_write(TenantId(uuid::Uuid::nil())).await?;
-            let deleted = sqlx::query(
-                "DELETE FROM changes WHERE (tenant_id, seq) IN (SELECT c.tenant_id, c.seq FROM changes c \
-                 WHERE c.at < $1 AND c.seq < (SELECT MAX(n.seq) FROM changes n WHERE n.tenant_id = c.tenant_id) LIMIT $2)",
-            )
-            .bind(cutoff.clone())
-            .bind(PRUNE_BATCH)
-            .execute(tx.conn())
-            .await?
-            .rows_affected();
-            tx.commit().await?;
-            pruned += deleted;
-            if deleted < PRUNE_BATCH.unsigned_abs() {
-                return Ok(pruned + self.prune_deliveries(&cutoff, PRUNE_BATCH).await?);
+        for sql in std::iter::once(changes).chain(super::webhooks::PRUNE) {
+            loop {
+                let mut tx = self.begin_write(TenantId(uuid::Uuid::nil())).await?;
+                let deleted = sqlx::query(sql)
+                    .bind(&cutoff)
+                    .bind(PRUNE_BATCH)
+                    .execute(tx.conn())
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                pruned += deleted;
+                if deleted < PRUNE_BATCH.unsigned_abs() {
+                    break;
+                }
             }
         }
+        Ok(pruned)
     }
 
     /// Prunes the change history every ten minutes, until aborted.
@@ -483,11 +486,7 @@ pub(super) fn record_from_row(row: &sqlx::any::AnyRow) -> Result<ChangeRecord, s
         resource: row.try_get("resource")?,
         resource_id: row.try_get("resource_id")?,
         version: row.try_get("version")?,
-        operation: Operation::ALL
-            .iter()
-            .copied()
-            .find(|op| op.as_str() == operation)
-            .ok_or_else(|| decode("operation"))?,
+        operation: Operation::named(&operation).ok_or_else(|| decode("operation"))?,
         actor: row.try_get("actor")?,
         at: from_db_time(&row.try_get::<String, _>("at")?)?.into(),
         correlation_id: row.try_get("correlation_id")?,

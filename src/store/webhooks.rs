@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::domain::webhook::{Events, Webhook};
 use crate::domain::{Page, TenantId};
-use crate::store::changes::{ChangeRecord, record_from_row};
+use crate::store::changes::{COLUMNS, ChangeRecord, record_from_row};
 use crate::store::setup::flag;
 use crate::store::setup::records::{Col, Record, Stored, select_list, stored_from_row};
 use crate::store::{Engine, Removable, Store, WriteError, WriteTx, bind_all, from_db_time, from_db_uuid, to_db_time};
@@ -189,9 +189,7 @@ impl ClaimRead {
         let mut due = Vec::new();
         if active {
             let rows = sqlx::query(
-                "SELECT d.id AS delivery, d.state, d.attempts, c.tenant_id, c.seq, c.resource, c.resource_id, \
-                 c.version, c.operation, c.actor, c.at, c.correlation_id, c.fields \
-                 FROM webhook_deliveries d JOIN changes c ON c.tenant_id = d.tenant_id AND c.seq = d.seq \
+                "SELECT d.id AS delivery, d.state, d.attempts, c.* FROM webhook_deliveries d JOIN changes c ON c.tenant_id = d.tenant_id AND c.seq = d.seq \
                  WHERE d.tenant_id = $1 AND d.webhook_id = $2 AND d.next_attempt_at <= $3 ORDER BY d.seq LIMIT $4",
             )
             .bind(&self.tenant)
@@ -213,10 +211,9 @@ impl ClaimRead {
                 });
             }
         }
-        let changes: Vec<ChangeRecord> = sqlx::query(
-            "SELECT tenant_id, seq, resource, resource_id, version, operation, actor, at, correlation_id, fields \
-             FROM changes WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-        )
+        let changes: Vec<ChangeRecord> = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM changes WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        ))
         .bind(&self.tenant)
         .bind(webhook.data.queued_through)
         .bind(self.batch)
@@ -263,14 +260,20 @@ pub fn delivery_id(webhook: Uuid, seq: i64) -> Uuid {
     Uuid::new_v5(&webhook, &seq.to_be_bytes())
 }
 
+/// What pruning deletes of the webhooks' tables: the attempts and
+/// deliveries made before `$1` (their changes go too, and the longest retry
+/// schedule is far shorter), `$2` rows a statement.
+pub(super) const PRUNE: [&str; 2] = [
+    "DELETE FROM webhook_attempts WHERE (tenant_id, delivery_id, attempt) IN \
+     (SELECT tenant_id, delivery_id, attempt FROM webhook_attempts WHERE at < $1 LIMIT $2)",
+    "DELETE FROM webhook_deliveries WHERE (tenant_id, id) IN \
+     (SELECT tenant_id, id FROM webhook_deliveries WHERE created_at < $1 LIMIT $2)",
+];
+
 const DELIVERY_COLUMNS: &str = "id, seq, state, attempts, next_attempt_at";
 
 fn state_of(text: &str) -> Result<DeliveryState, sqlx::Error> {
-    DeliveryState::ALL
-        .iter()
-        .copied()
-        .find(|s| s.as_str() == text)
-        .ok_or_else(|| sqlx::Error::Decode(format!("unexpected delivery state {text:?}").into()))
+    DeliveryState::named(text).ok_or_else(|| sqlx::Error::Decode(format!("unexpected delivery state {text:?}").into()))
 }
 
 fn delivery_from_row(row: &AnyRow) -> Result<Delivery, sqlx::Error> {
@@ -409,27 +412,35 @@ impl Store {
             let delivery = s.due.id.to_string();
             // A delivery's row is its schedule: one delivered at its first
             // attempt needs none (its attempt says all), until redelivered.
-            let scheduled = s.due.stored || s.state != DeliveryState::Delivered;
-            let query = sqlx::query(if s.due.stored {
-                "UPDATE webhook_deliveries SET attempts = $4, state = $5, next_attempt_at = $6 \
-                 WHERE tenant_id = $1 AND webhook_id = $2 AND id = $3"
-            } else {
-                "INSERT INTO webhook_deliveries (tenant_id, webhook_id, id, attempts, state, next_attempt_at, \
-                 seq, change_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            })
-            .bind(&tenant_text)
-            .bind(&id_text)
-            .bind(&delivery)
-            .bind(s.attempt.attempt)
-            .bind(s.state.as_str())
-            .bind(s.next_attempt_at.map(to_db_time));
-            let query = if s.due.stored {
-                query
-            } else {
-                query.bind(s.due.seq).bind(to_db_time(s.due.change_at)).bind(&now_text)
-            };
-            if scheduled {
-                query.execute(tx.conn()).await?;
+            if s.due.stored {
+                sqlx::query(
+                    "UPDATE webhook_deliveries SET attempts = $4, state = $5, next_attempt_at = $6 \
+                     WHERE tenant_id = $1 AND webhook_id = $2 AND id = $3",
+                )
+                .bind(&tenant_text)
+                .bind(&id_text)
+                .bind(&delivery)
+                .bind(s.attempt.attempt)
+                .bind(s.state.as_str())
+                .bind(s.next_attempt_at.map(to_db_time))
+                .execute(tx.conn())
+                .await?;
+            } else if s.state != DeliveryState::Delivered {
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries (tenant_id, webhook_id, id, attempts, state, next_attempt_at, \
+                     seq, change_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&tenant_text)
+                .bind(&id_text)
+                .bind(&delivery)
+                .bind(s.attempt.attempt)
+                .bind(s.state.as_str())
+                .bind(s.next_attempt_at.map(to_db_time))
+                .bind(s.due.seq)
+                .bind(to_db_time(s.due.change_at))
+                .bind(&now_text)
+                .execute(tx.conn())
+                .await?;
             }
             let a = &s.attempt;
             sqlx::query(
@@ -511,10 +522,7 @@ impl Store {
                     status: row.try_get("status")?,
                     duration_ms: row.try_get("duration_ms")?,
                     error: row.try_get("error")?,
-                    outcome: Outcome::ALL
-                        .iter()
-                        .copied()
-                        .find(|o| o.as_str() == outcome)
+                    outcome: Outcome::named(&outcome)
                         .ok_or_else(|| sqlx::Error::Decode(format!("unexpected outcome {outcome:?}").into()))?,
                 })
             })
@@ -570,57 +578,19 @@ impl Store {
     /// change not delivered yet (queued or not).
     pub async fn webhook_backlog(&self) -> Result<Vec<(String, DateTime<Utc>)>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT w.entity_id, MIN(d.change_at) FROM webhooks w JOIN webhook_deliveries d \
-               ON d.tenant_id = w.tenant_id AND d.webhook_id = w.entity_id AND d.state = 'pending' \
-             WHERE w.active = 1 GROUP BY w.entity_id \
-             UNION ALL \
-             SELECT w.entity_id, MIN(c.at) FROM webhooks w JOIN changes c \
-               ON c.tenant_id = w.tenant_id AND c.seq > w.queued_through \
-             WHERE w.active = 1 GROUP BY w.entity_id",
+            "SELECT webhook, MIN(at) FROM (\
+               SELECT w.entity_id AS webhook, d.change_at AS at FROM webhooks w JOIN webhook_deliveries d \
+                 ON d.tenant_id = w.tenant_id AND d.webhook_id = w.entity_id AND d.state = 'pending' \
+               WHERE w.active = 1 \
+               UNION ALL \
+               SELECT w.entity_id, c.at FROM webhooks w JOIN changes c \
+                 ON c.tenant_id = w.tenant_id AND c.seq > w.queued_through \
+               WHERE w.active = 1) AS waiting GROUP BY webhook",
         )
         .fetch_all(&mut *self.reader().await?)
         .await?;
-        let mut oldest: Vec<(String, DateTime<Utc>)> = Vec::new();
-        for row in &rows {
-            let id: String = row.try_get(0)?;
-            let Some(at) = row.try_get::<Option<String>, _>(1)? else {
-                continue;
-            };
-            let at = from_db_time(&at)?;
-            match oldest.iter_mut().find(|(known, _)| *known == id) {
-                Some((_, earlier)) => *earlier = (*earlier).min(at),
-                None => oldest.push((id, at)),
-            }
-        }
-        Ok(oldest)
-    }
-
-    /// Deletes the attempts and deliveries made before `cutoff` (their
-    /// changes go too, and the longest retry schedule is far shorter), a
-    /// batch a write; how many rows.
-    pub(crate) async fn prune_deliveries(&self, cutoff: &str, batch: i64) -> Result<u64, sqlx::Error> {
-        let mut pruned = 0;
-        for sql in [
-            "DELETE FROM webhook_attempts WHERE (tenant_id, delivery_id, attempt) IN \
-             (SELECT tenant_id, delivery_id, attempt FROM webhook_attempts WHERE at < $1 LIMIT $2)",
-            "DELETE FROM webhook_deliveries WHERE (tenant_id, id) IN \
-             (SELECT tenant_id, id FROM webhook_deliveries WHERE created_at < $1 LIMIT $2)",
-        ] {
-            loop {
-                let mut tx = self.begin_write(TenantId(Uuid::nil())).await?;
-                let deleted = sqlx::query(sql)
-                    .bind(cutoff)
-                    .bind(batch)
-                    .execute(tx.conn())
-                    .await?
-                    .rows_affected();
-                tx.commit().await?;
-                pruned += deleted;
-                if deleted < batch.unsigned_abs() {
-                    break;
-                }
-            }
-        }
-        Ok(pruned)
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, from_db_time(&row.try_get::<String, _>(1)?)?)))
+            .collect()
     }
 }

@@ -1,13 +1,13 @@
-//! The dispatcher: a background task of every instance that queues, sends
+//! The dispatcher: a background task of every instance that claims, sends
 //! and retries deliveries.
 //!
 //! Each round (woken by this process's commits, at most every 50 ms, and
 //! every second for other instances' and for retries that fall due) it
 //! finds the subscriptions with work and, for each, claims it
 //! (`Store::webhook_claim`: the deliveries due again, and the changes after
-//! `queued_through` it asks for; the subscription leased so that no other
-//! sender takes it meanwhile, on PostgreSQL with `FOR UPDATE SKIP LOCKED`,
-//! so two instances never claim the same one), sends them one after the
+//! `queued_through` it asks for; on PostgreSQL the subscription is leased
+//! by one conditional UPDATE, so two instances never claim the same one),
+//! sends them one after the
 //! other in change order, and writes how each went and how far it got in
 //! one transaction (`Store::webhook_settle`). One sender per subscription
 //! at a time keeps first attempts in change order; a failed attempt is due
