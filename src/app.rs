@@ -280,11 +280,7 @@ pub async fn start(
 ) -> anyhow::Result<RunningServer> {
     let mut settings: ServerSettings = settings.into();
     settings.connections.max_connections = server::within_open_file_limit(settings.connections.max_connections);
-    let dispatcher = Dispatcher::new(
-        ctx.store.clone(),
-        ctx.webhooks.sealer.clone(),
-        ctx.webhooks.settings.clone(),
-    )?;
+    let dispatcher = Dispatcher::new(ctx.store.clone(), (*ctx.webhooks).clone())?;
     let app = app(ctx, &settings)?;
     let acceptor = TcpListener::bind(bind.to_string())
         .into_acceptor()

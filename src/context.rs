@@ -26,8 +26,8 @@ pub struct ApiContext {
     pub auth: Arc<AuthState>,
     /// Base for absolute links; `None`: the request's scheme and host.
     pub public_url: Option<String>,
-    /// How webhooks are delivered, and the key their secrets are sealed with.
-    pub webhooks: Arc<Webhooks>,
+    /// How webhooks are delivered (their secrets are sealed by the store).
+    pub webhooks: Arc<WebhookSettings>,
     /// What an operator scrapes at `/metrics`.
     pub metrics: Arc<Metrics>,
     /// Whether the app serves `/metrics` itself (not when it has its own address).
@@ -41,10 +41,7 @@ impl ApiContext {
         let (key, sealing) = token_keys(&store, settings).await?;
         store.seal_with(Sealer::new(&sealing));
         Ok(Self {
-            webhooks: Arc::new(Webhooks {
-                settings: settings.webhooks.clone(),
-                sealer: Sealer::new(&sealing),
-            }),
+            webhooks: Arc::new(settings.webhooks.clone()),
             auth: Arc::new(AuthState {
                 store: store.clone(),
                 key,
@@ -75,10 +72,7 @@ impl ApiContext {
     pub fn detached() -> Self {
         let store = Store::detached();
         Self {
-            webhooks: Arc::new(Webhooks {
-                settings: WebhookSettings::default(),
-                sealer: Sealer::new(&[0; 32]),
-            }),
+            webhooks: Arc::default(),
             auth: Arc::new(AuthState {
                 store: store.clone(),
                 key: Keyring::fixed(TokenKey::new(Vec::new())),
@@ -167,14 +161,6 @@ pub fn default_key_file(db: &Path) -> PathBuf {
         return name.into();
     }
     db.with_extension("key")
-}
-
-/// What webhooks need of the context.
-#[derive(Debug)]
-pub struct Webhooks {
-    pub settings: WebhookSettings,
-    /// Seals and opens the subscriptions' signing secrets.
-    pub sealer: Sealer,
 }
 
 /// The token keys of an instance on `store`, and the key that seals

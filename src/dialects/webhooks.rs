@@ -202,7 +202,7 @@ impl WebhooksApi {
 
     /// 400 unless `url` may be called (see `webhooks::guard`).
     async fn check_url(&self, url: &str) -> Result<(), AppError> {
-        guard::check(url, self.ctx.webhooks.settings.allow_private)
+        guard::check(url, self.ctx.webhooks.allow_private)
             .await
             .map(|_| ())
             .map_err(|message| AppError::Validation(vec![FieldError::new("url", message)]))
@@ -281,9 +281,9 @@ impl WebhooksApi {
         let (tenant, entity_id, plain) = (principal.tenant, Uuid::new_v4(), secret::generate());
         data.secret = self
             .ctx
-            .webhooks
-            .sealer
-            .seal(&hooks::Webhook::binding(tenant, entity_id), &plain);
+            .store
+            .seal(&hooks::Webhook::binding(tenant, entity_id), &plain)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the store has no sealing key")))?;
         data.queued_through = self.ctx.store.changes_kept(tenant).await?.newest;
         let mut tx = self.ctx.store.begin_write(tenant).await?;
         let result = tx

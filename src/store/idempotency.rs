@@ -15,7 +15,7 @@ use chrono::Duration;
 use sqlx::Row as _;
 
 use crate::domain::TenantId;
-use crate::domain::sealed::{SEALED, Sealer};
+use crate::domain::sealed::SEALED;
 use crate::store::{Store, WriteTx, bind_all, now, to_db_time};
 
 /// How long a key and its answer are kept.
@@ -95,24 +95,10 @@ pub enum Claimed {
 }
 
 impl Store {
-    /// Seals with `sealer` from now on what must not be readable at rest
-    /// (a second sealer is ignored: one key per store).
-    pub fn seal_with(&self, sealer: Sealer) {
-        let _ = self.sealer.set(sealer);
-    }
-
-    /// `text` sealed for `binding` with this store's sealer (`None` before it has one).
-    pub fn seal(&self, binding: &str, text: &str) -> Option<String> {
-        self.sealer.get().map(|sealer| sealer.seal(binding, text))
-    }
-
     /// A kept answer's body as stored: sealed for its key (kept answers
     /// may hold a secret shown once, a webhook's say).
     fn seal_answer(&self, claim: &Claim, body: &str) -> String {
-        match self.sealer.get() {
-            Some(sealer) => sealer.seal(&claim.binding(), body),
-            None => body.to_string(),
-        }
+        self.seal(&claim.binding(), body).unwrap_or_else(|| body.to_string())
     }
 
     /// A kept answer's body from what is stored (answers kept before

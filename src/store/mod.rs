@@ -458,6 +458,22 @@ impl Store {
         self.file.as_deref()
     }
 
+    /// Seals with `sealer` from now on what must not be readable at rest
+    /// (a second sealer is ignored: one key per store).
+    pub fn seal_with(&self, sealer: crate::domain::sealed::Sealer) {
+        let _ = self.sealer.set(sealer);
+    }
+
+    /// `text` sealed for `binding` with this store's sealer (`None` before it has one).
+    pub fn seal(&self, binding: &str, text: &str) -> Option<String> {
+        self.sealer.get().map(|sealer| sealer.seal(binding, text))
+    }
+
+    /// The text `sealed` holds, sealed for `binding` by this store's sealer.
+    pub fn open_sealed(&self, binding: &str, sealed: &str) -> Option<String> {
+        self.sealer.get()?.open(binding, sealed)
+    }
+
     pub(crate) fn engine(&self) -> Engine {
         match self.connections {
             Connections::Sqlite { .. } => Engine::Sqlite,

@@ -29,7 +29,6 @@ use super::WebhookSettings;
 use super::guard::{self, Resolver};
 use super::secret::sign;
 use crate::domain::TenantId;
-use crate::domain::sealed::Sealer;
 use crate::domain::webhook::Webhook;
 use crate::error::AppError;
 use crate::store::setup::records::{RecordKey, Stored};
@@ -57,13 +56,12 @@ const ANSWER_KEPT: usize = 200;
 /// Sends deliveries; one per instance.
 pub struct Dispatcher {
     store: Store,
-    sealer: Sealer,
     settings: WebhookSettings,
     client: reqwest::Client,
 }
 
 impl Dispatcher {
-    pub fn new(store: Store, sealer: Sealer, settings: WebhookSettings) -> anyhow::Result<Self> {
+    pub fn new(store: Store, settings: WebhookSettings) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .redirect(Policy::none())
             .connect_timeout(settings.timeout / 2)
@@ -75,7 +73,6 @@ impl Dispatcher {
             .build()?;
         Ok(Self {
             store,
-            sealer,
             settings,
             client,
         })
@@ -177,8 +174,8 @@ impl Dispatcher {
         last_start: Instant,
     ) -> Vec<Settled> {
         let secret = self
-            .sealer
-            .open(&Webhook::binding(tenant, webhook.entity_id), &webhook.data.secret);
+            .store
+            .open_sealed(&Webhook::binding(tenant, webhook.entity_id), &webhook.data.secret);
         let url = Url::parse(&webhook.data.url);
         let mut settled = Vec::with_capacity(due.len());
         for delivery in due {
