@@ -18,11 +18,11 @@ use crate::codec::{Body, Negotiated};
 use crate::context::ApiContext;
 use crate::dialects::ApiTag;
 use crate::dialects::setup::{self, Created, Fetched, Input, ListPage, Listed, Meta, Resource, WriteContext};
-use crate::domain::FieldError;
 use crate::domain::etag::etag;
 use crate::domain::setup::NAME_MAX;
 use crate::domain::text::{Line, OptionalLine, optional_text, required_text};
 use crate::domain::webhook::{self as hooks, Events};
+use crate::domain::{FieldError, Violations};
 use crate::error::AppError;
 use crate::store::WriteTx;
 use crate::store::setup::records::{RecordKey, Stored};
@@ -131,23 +131,18 @@ impl Input for WebhookInput {
 
     /// The subscription; on update, its secret and place in the history kept.
     fn into_data(self, write: &WriteContext<'_, Self::Data>) -> Result<Self::Data, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let url = required_text("url", &self.url, URL_MAX)
-            .and_then(|url| {
-                guard::check_syntax(&url)
-                    .map(|_| url)
-                    .map_err(|m| FieldError::new("url", m))
-            })
-            .map_err(|e| errors.push(e))
-            .ok();
+        let mut violations = Violations::default();
+        let url = violations.check(required_text("url", &self.url, URL_MAX).and_then(|url| {
+            guard::check_syntax(&url)
+                .map(|_| url)
+                .map_err(|m| FieldError::new("url", m))
+        }));
         let events = Events::parse("events", self.events.as_deref().unwrap_or_default())
-            .map_err(|e| errors.extend(e))
+            .map_err(|errors| errors.into_iter().for_each(|e| violations.add(e)))
             .ok();
-        let description = optional_text("description", self.description.as_deref(), NAME_MAX)
-            .map_err(|e| errors.push(e))
-            .ok();
+        let description = violations.check(optional_text("description", self.description.as_deref(), NAME_MAX));
         match (url, events, description) {
-            (Some(url), Some(events), Some(description)) if errors.is_empty() => Ok(hooks::Webhook {
+            (Some(url), Some(events), Some(description)) if violations.is_empty() => Ok(hooks::Webhook {
                 url,
                 events,
                 description,
@@ -160,7 +155,7 @@ impl Input for WebhookInput {
                     None => 0,
                 },
             }),
-            _ => Err(errors),
+            _ => Err(violations.into_errors()),
         }
     }
 }
