@@ -213,9 +213,6 @@ pub(crate) struct Signal {
     recorded: AtomicU64,
     /// Seconds a record is kept.
     retention: AtomicU64,
-    /// Webhook delivery attempts this process made, by outcome
-    /// (`store::webhooks::Outcome`, in declared order).
-    pub(super) attempts: [AtomicU64; 3],
 }
 
 impl Default for Signal {
@@ -224,7 +221,6 @@ impl Default for Signal {
             notify: tokio::sync::Notify::default(),
             recorded: AtomicU64::default(),
             retention: AtomicU64::new(DEFAULT_RETENTION.as_secs()),
-            attempts: Default::default(),
         }
     }
 }

@@ -172,6 +172,8 @@ pub struct Store {
     /// Seals what is kept but must not be readable at rest (answers kept
     /// for an `Idempotency-Key`); given once, by the app's context.
     sealer: Arc<std::sync::OnceLock<crate::domain::sealed::Sealer>>,
+    /// The webhook delivery attempts this process made (for the metrics).
+    attempts: Arc<webhooks::Attempts>,
 }
 
 /// Where a store's reads and writes run.
@@ -311,6 +313,7 @@ impl Store {
             admission: Arc::new(admission::Admission::new(size)),
             changed: Arc::default(),
             sealer: Arc::default(),
+            attempts: Arc::default(),
         })
     }
 
@@ -328,6 +331,7 @@ impl Store {
             admission: Arc::new(admission::Admission::new(readers)),
             changed: Arc::default(),
             sealer: Arc::default(),
+            attempts: Arc::default(),
         }
     }
 

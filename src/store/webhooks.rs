@@ -253,6 +253,10 @@ pub struct Settled {
     pub next_attempt_at: Option<DateTime<Utc>>,
 }
 
+/// Webhook delivery attempts this process made, by [`Outcome`] (in declared order).
+#[derive(Debug, Default)]
+pub(crate) struct Attempts([std::sync::atomic::AtomicU64; Outcome::ALL.len()]);
+
 /// The id of the delivery of change `seq` to subscription `webhook`: the
 /// same whenever it is worked out, so a first attempt sent again after a
 /// crash carries the same `webhook-id`.
@@ -303,7 +307,7 @@ impl Store {
     pub fn count_attempts(&self, settled: &[Settled]) {
         for s in settled {
             let i = Outcome::ALL.iter().position(|o| *o == s.attempt.outcome).unwrap_or(0);
-            self.changed.attempts[i].fetch_add(1, Ordering::Relaxed);
+            self.attempts.0[i].fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -311,7 +315,7 @@ impl Store {
     pub fn attempts_counted(&self) -> Vec<(Outcome, u64)> {
         Outcome::ALL
             .iter()
-            .zip(&self.changed.attempts)
+            .zip(&self.attempts.0)
             .map(|(o, n)| (*o, n.load(Ordering::Relaxed)))
             .collect()
     }
