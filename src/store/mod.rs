@@ -72,6 +72,16 @@ impl Engine {
         }
     }
 
+    /// The elements of the JSON array bound as `param`, as rows of one
+    /// column, `value` (a member is `value ->> N`, as text or NULL): one
+    /// statement, of one text, that writes any number of rows.
+    pub(crate) fn json_elements(self, param: &str) -> String {
+        match self {
+            Engine::Sqlite => format!("json_each({param})"),
+            Engine::Postgres => format!("jsonb_array_elements(CAST({param} AS JSONB))"),
+        }
+    }
+
     /// A select list of `members` (name, SQL expression), as the engine's
     /// rows are read fastest: on SQLite one JSON object (text) named `row`,
     /// since the driver copies each value it hands over and `Any` converts

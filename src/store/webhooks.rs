@@ -257,19 +257,34 @@ pub struct Settled {
 #[derive(Debug, Default)]
 pub(crate) struct Attempts([std::sync::atomic::AtomicU64; Outcome::ALL.len()]);
 
-/// The id of the delivery of change `seq` to subscription `webhook`: the
-/// same whenever it is worked out, so a first attempt sent again after a
-/// crash carries the same `webhook-id`.
+/// The id of the delivery of change `seq` to subscription `webhook` (the
+/// `webhook-id` of each of its attempts): a version 8 UUID whose first half
+/// is the subscription's (a hash of its id) and whose second is `seq`. So it
+/// is the same whenever it is worked out (a first attempt sent again after a
+/// crash carries the same id), a subscription's ids sort in change order,
+/// and an id names its change without a lookup ([`delivery_seq`]).
 pub fn delivery_id(webhook: Uuid, seq: i64) -> Uuid {
-    Uuid::new_v5(&webhook, &seq.to_be_bytes())
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&Uuid::new_v5(&webhook, b"deliveries").as_bytes()[..8]);
+    bytes[8..].copy_from_slice(&seq.to_be_bytes());
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// The change that `delivery`, an id of subscription `webhook`'s
+/// deliveries, delivers; `None` when it is no id of that subscription.
+pub fn delivery_seq(webhook: Uuid, delivery: Uuid) -> Option<i64> {
+    let half: [u8; 8] = delivery.as_bytes()[8..].try_into().ok()?;
+    // The two bits of the UUID's variant take the place of seq's highest two.
+    let seq = i64::from_be_bytes(half) & (i64::MAX >> 1);
+    (delivery_id(webhook, seq) == delivery).then_some(seq)
 }
 
 /// What pruning deletes of the webhooks' tables: the attempts and
 /// deliveries made before `$1` (their changes go too, and the longest retry
 /// schedule is far shorter), `$2` rows a statement.
 pub(super) const PRUNE: [&str; 2] = [
-    "DELETE FROM webhook_attempts WHERE (tenant_id, delivery_id, attempt) IN \
-     (SELECT tenant_id, delivery_id, attempt FROM webhook_attempts WHERE at < $1 LIMIT $2)",
+    "DELETE FROM webhook_attempts WHERE (tenant_id, webhook_id, seq, attempt) IN \
+     (SELECT tenant_id, webhook_id, seq, attempt FROM webhook_attempts WHERE at < $1 LIMIT $2)",
     "DELETE FROM webhook_deliveries WHERE (tenant_id, id) IN \
      (SELECT tenant_id, id FROM webhook_deliveries WHERE created_at < $1 LIMIT $2)",
 ];
@@ -409,13 +424,10 @@ impl Store {
     ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
         let mut tx = self.begin_write(tenant).await?;
         let (tenant_text, id_text, now_text) = (tenant.to_string(), id.to_string(), to_db_time(now));
-        // A statement a row, each of one text: a statement of many rows would
-        // be a new text for every count, and crowd the writer's statement
-        // cache, which the hot writes rely on.
+        // A delivery's row is its schedule: one delivered at its first
+        // attempt needs none (its attempt says all), until redelivered.
+        // Rows to write here follow failures, so they are few: a statement each.
         for s in settled {
-            let delivery = s.due.id.to_string();
-            // A delivery's row is its schedule: one delivered at its first
-            // attempt needs none (its attempt says all), until redelivered.
             if s.due.stored {
                 sqlx::query(
                     "UPDATE webhook_deliveries SET attempts = $4, state = $5, next_attempt_at = $6 \
@@ -423,7 +435,7 @@ impl Store {
                 )
                 .bind(&tenant_text)
                 .bind(&id_text)
-                .bind(&delivery)
+                .bind(s.due.id.to_string())
                 .bind(s.attempt.attempt)
                 .bind(s.state.as_str())
                 .bind(s.next_attempt_at.map(to_db_time))
@@ -436,7 +448,7 @@ impl Store {
                 )
                 .bind(&tenant_text)
                 .bind(&id_text)
-                .bind(&delivery)
+                .bind(s.due.id.to_string())
                 .bind(s.attempt.attempt)
                 .bind(s.state.as_str())
                 .bind(s.next_attempt_at.map(to_db_time))
@@ -446,21 +458,37 @@ impl Store {
                 .execute(tx.conn())
                 .await?;
             }
-            let a = &s.attempt;
-            sqlx::query(
+        }
+        // Every attempt, one a delivery, in one statement of one text: the
+        // writer is held for one round trip, not one an attempt.
+        if !settled.is_empty() {
+            let attempts: Vec<serde_json::Value> = settled
+                .iter()
+                .map(|s| {
+                    let a = &s.attempt;
+                    let at = to_db_time(a.at.0);
+                    serde_json::json!([
+                        a.delivery_id,
+                        a.attempt,
+                        a.seq,
+                        at,
+                        a.status,
+                        a.duration_ms,
+                        a.error,
+                        a.outcome
+                    ])
+                })
+                .collect();
+            sqlx::query(&format!(
                 "INSERT INTO webhook_attempts (tenant_id, webhook_id, delivery_id, attempt, seq, at, status, \
-                 duration_ms, error, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
+                 duration_ms, error, outcome) SELECT $1, $2, value ->> 0, CAST(value ->> 1 AS BIGINT), \
+                 CAST(value ->> 2 AS BIGINT), value ->> 3, CAST(value ->> 4 AS BIGINT), CAST(value ->> 5 AS BIGINT), \
+                 value ->> 6, value ->> 7 FROM {}",
+                self.engine().json_elements("$3")
+            ))
             .bind(&tenant_text)
             .bind(&id_text)
-            .bind(&delivery)
-            .bind(a.attempt)
-            .bind(a.seq)
-            .bind(to_db_time(a.at.0))
-            .bind(a.status)
-            .bind(a.duration_ms)
-            .bind(a.error.clone())
-            .bind(a.outcome.as_str())
+            .bind(serde_json::Value::Array(attempts).to_string())
             .execute(tx.conn())
             .await?;
         }
@@ -543,6 +571,9 @@ impl Store {
         delivery: Uuid,
         now: DateTime<Utc>,
     ) -> Result<Option<Delivery>, sqlx::Error> {
+        let Some(seq) = delivery_seq(id, delivery) else {
+            return Ok(None);
+        };
         let mut tx = self.begin_write(tenant).await?;
         let ids = [
             tenant.to_string(),
@@ -555,14 +586,15 @@ impl Store {
             sqlx::query(
                 "INSERT INTO webhook_deliveries (tenant_id, webhook_id, id, seq, change_at, state, attempts, \
                  next_attempt_at, created_at) \
-                 SELECT a.tenant_id, a.webhook_id, a.delivery_id, a.seq, c.at, 'delivered', MAX(a.attempt), $4, $4 \
+                 SELECT a.tenant_id, a.webhook_id, $3, a.seq, c.at, 'delivered', MAX(a.attempt), $4, $4 \
                  FROM webhook_attempts a JOIN changes c ON c.tenant_id = a.tenant_id AND c.seq = a.seq \
-                 WHERE a.tenant_id = $1 AND a.webhook_id = $2 AND a.delivery_id = $3 \
+                 WHERE a.tenant_id = $1 AND a.webhook_id = $2 AND a.seq = $5 \
                  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.tenant_id = $1 AND d.id = $3) \
-                 GROUP BY a.tenant_id, a.webhook_id, a.delivery_id, a.seq, c.at",
+                 GROUP BY a.tenant_id, a.webhook_id, a.seq, c.at",
             ),
             &ids,
         )
+        .bind(seq)
         .execute(tx.conn())
         .await?;
         let row = bind_all(
@@ -596,5 +628,28 @@ impl Store {
         rows.iter()
             .map(|row| Ok((row.try_get(0)?, from_db_time(&row.try_get::<String, _>(1)?)?)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_id_names_its_change_and_belongs_to_its_subscription() {
+        let (webhook, other) = (Uuid::new_v4(), Uuid::new_v4());
+        for seq in [1, 2, 255, 256, 1 << 40, (1 << 62) - 1] {
+            let id = delivery_id(webhook, seq);
+            assert_eq!(id, delivery_id(webhook, seq), "worked out again, the same");
+            assert_eq!(id.get_version_num(), 8);
+            assert_eq!(delivery_seq(webhook, id), Some(seq));
+            assert_eq!(delivery_seq(other, id), None, "another subscription's id names nothing");
+        }
+        assert!(
+            delivery_id(webhook, 9) < delivery_id(webhook, 10),
+            "ids sort in change order"
+        );
+        assert_eq!(delivery_seq(webhook, Uuid::new_v4()), None);
+        assert_eq!(delivery_seq(webhook, Uuid::new_v5(&webhook, &7i64.to_be_bytes())), None);
     }
 }

@@ -274,7 +274,7 @@ engine_tests! {
         let receiver = Receiver::start(&[]).await;
         create(app, &app.base, &token, json!({"url": receiver.url, "events": ["relationships.update"]})).await;
         let everything = Receiver::start(&[]).await;
-        create(app, &app.base, &token, json!({"url": everything.url})).await;
+        let everything_hook = create(app, &app.base, &token, json!({"url": everything.url})).await;
         let organization = call(app, "POST", "/api/setup/organizations", &token)
             .json(&json!({"name": "Not a relationship"}))
             .send()
@@ -295,6 +295,17 @@ engine_tests! {
         assert_eq!(resources, ["webhooks", "organizations", "relationships"], "{all:#?}");
         let ids: BTreeSet<&str> = got.iter().chain(&all).map(|r| r.id.as_str()).collect();
         assert_eq!(ids.len(), got.len() + all.len(), "a webhook-id per delivery");
+        // A delivery made at its first attempt is sent again from its log, the same;
+        // another webhook's delivery id names none of this one's.
+        let hook = everything_hook["entityId"].as_str().expect("id");
+        let redeliver = |delivery: &str| {
+            call(app, "POST", &format!("/api/setup/webhooks/{hook}/deliveries/{delivery}/redeliver"), &token).send()
+        };
+        assert_eq!(redeliver(&all[2].id).await.expect("request").status(), 202);
+        let again = everything.wait_for(15, |got| got.iter().filter(|r| r.id == all[2].id).count() >= 2).await;
+        let sent: Vec<&str> = again.iter().filter(|r| r.id == all[2].id).map(|r| r.body.as_str()).collect();
+        assert_eq!(sent, [all[2].body.as_str(); 2]);
+        assert_eq!(redeliver(&got[0].id).await.expect("request").status(), 404);
     }
 
     async fn a_webhook_failing_every_delivery_for_the_whole_schedule_is_disabled_and_that_is_recorded(app: &TestApp) {
