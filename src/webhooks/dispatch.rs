@@ -39,6 +39,7 @@ use crate::write::{self, Change};
 
 /// Deliveries a claim takes at most.
 const BATCH: i64 = 100;
+const BATCH_LEN: usize = BATCH as usize;
 /// How often a round runs when no commit of this process wakes it.
 const POLL: Duration = Duration::from_secs(1);
 /// The least time between rounds: under a write load, a round serves the
@@ -114,7 +115,11 @@ impl Dispatcher {
         Ok(())
     }
 
-    /// Claims, sends and settles the subscription's due deliveries until none is left.
+    /// Claims, sends and settles the subscription's due deliveries: what is
+    /// due now, and on while a claim comes back full. What falls due while
+    /// they are sent waits for the next round, so that under a steady load a
+    /// claim and its settle serve a round's worth of changes rather than the
+    /// few that came in during the last sends.
     async fn serve(&self, tenant: TenantId, id: Uuid) -> Result<(), AppError> {
         loop {
             let at = now();
@@ -154,6 +159,9 @@ impl Dispatcher {
                 write::update::<Stored<Webhook>, _>(tx, &key, None, Deactivate).await?;
                 // Settled once more, inactive: no longer failing.
                 self.store.webhook_settle(tenant, id, &[], through, now()).await?;
+                return Ok(());
+            }
+            if claimed.len() < BATCH_LEN {
                 return Ok(());
             }
         }
