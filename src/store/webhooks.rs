@@ -459,8 +459,9 @@ impl Store {
                 .await?;
             }
         }
-        // Every attempt, one a delivery, in one statement of one text: the
-        // writer is held for one round trip, not one an attempt.
+        // The attempts (one per delivery) in one statement of one text,
+        // whatever their count: the writer is held for one round trip, not
+        // one per attempt.
         if !settled.is_empty() {
             let attempts: Vec<serde_json::Value> = settled
                 .iter()
