@@ -463,21 +463,21 @@ impl Store {
         // whatever their count: the writer is held for one round trip, not
         // one per attempt.
         if !settled.is_empty() {
-            let attempts: Vec<serde_json::Value> = settled
+            // Each attempt a JSON array (serde writes a tuple as one), in the statement's order.
+            let attempts: Vec<_> = settled
                 .iter()
                 .map(|s| {
                     let a = &s.attempt;
-                    let at = to_db_time(a.at.0);
-                    serde_json::json!([
+                    (
                         a.delivery_id,
                         a.attempt,
                         a.seq,
-                        at,
+                        to_db_time(a.at.0),
                         a.status,
                         a.duration_ms,
-                        a.error,
-                        a.outcome
-                    ])
+                        &a.error,
+                        a.outcome,
+                    )
                 })
                 .collect();
             sqlx::query(&format!(
@@ -489,7 +489,7 @@ impl Store {
             ))
             .bind(&tenant_text)
             .bind(&id_text)
-            .bind(serde_json::Value::Array(attempts).to_string())
+            .bind(serde_json::to_string(&attempts).map_err(|e| sqlx::Error::Encode(e.into()))?)
             .execute(tx.conn())
             .await?;
         }
